@@ -1,0 +1,74 @@
+"""symconv: exact, symbolic costs of neural-network operators, derived from their im2col/col2im GEMM lowering.
+
+>>> import symconv
+>>> from symconv.symbols import C_in, C_out, K, H, W
+>>> shape = (1, C_in, H, W)
+>>> dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False).cost(shape)
+>>> std = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False).cost(shape)
+>>> sorted((dw.macs / std.macs).expand().args, key=str)
+[1/C_out, K**(-2)]
+"""
+
+from symconv import symbols
+from symconv.conventions import (
+    FLOPS,
+    IDEAL,
+    IM2COL,
+    MACS,
+    MULTS,
+    OPS,
+    Convention,
+    MemoryModel,
+    convention,
+    memory_model,
+)
+from symconv.cost import Cost, TensorTraffic
+from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName
+from symconv.ops import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+    DepthwiseSeparableConv2d,
+    Fused,
+    Linear,
+    Operator,
+    PartialConv2d,
+    Sequential,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FLOPS",
+    "IDEAL",
+    "IM2COL",
+    "MACS",
+    "MULTS",
+    "OPS",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Convention",
+    "Cost",
+    "DepthwiseSeparableConv2d",
+    "Fused",
+    "InvalidConfiguration",
+    "Linear",
+    "MemoryModel",
+    "NotLowerable",
+    "Operator",
+    "PartialConv2d",
+    "Sequential",
+    "SymconvError",
+    "TensorTraffic",
+    "UnknownName",
+    "convention",
+    "memory_model",
+    "symbols",
+]

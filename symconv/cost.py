@@ -1,0 +1,197 @@
+"""The :class:`Cost` record: what an operator's lowering computes and moves, as sympy expressions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+
+import sympy
+
+from symconv.conventions import Convention, MemoryModel, convention, memory_model
+from symconv.errors import SymconvError
+from symconv.lowering import Lowering, Role, Stage
+
+PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
+
+
+@dataclass(frozen=True)
+class TensorTraffic:
+    """Elements of one tensor read and written by an operator (each at most once: the tensor's size)."""
+
+    name: str
+    role: Role
+    elements: sympy.Expr
+    reads: sympy.Expr
+    writes: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Compute, parameters and memory traffic of an operator, derived from its lowering.
+
+    Every quantity is a sympy expression; with concrete sizes it is an exact ``sympy.Integer``.
+
+    Attributes
+    ----------
+    operator : str
+        What was costed, e.g. ``Conv2d(64, 128, kernel_size=(3, 3), ...)``.
+    macs, mults, adds : sympy.Expr
+        Multiply-accumulates of the GEMMs; multiplications; additions (GEMM
+        reductions, col2im overlaps and bias, exactly).
+    bias_adds : sympy.Expr
+        The part of ``adds`` that adds the bias (one per output element).
+    params : sympy.Expr
+        Elements of the weight and bias tensors.
+    traffic : tuple of TensorTraffic
+        Per-tensor reads and writes; memory models choose which count.
+    stages : tuple of Stage
+        The lowering the numbers come from.
+
+    Examples
+    --------
+    >>> import symconv
+    >>> cost = symconv.Conv2d(64, 128, 3, padding=1).cost((1, 64, 56, 56))
+    >>> cost.macs, cost.params, cost.memory("ideal")  # 64*56*56 + (73728 + 128) + 128*56*56 moved
+    (231211008, 73856, 675968)
+    """
+
+    operator: str
+    macs: sympy.Expr
+    mults: sympy.Expr
+    adds: sympy.Expr
+    bias_adds: sympy.Expr
+    params: sympy.Expr
+    traffic: tuple[TensorTraffic, ...]
+    stages: tuple[Stage, ...]
+
+    @classmethod
+    def from_lowering(cls, operator: str, lowering: Lowering) -> Cost:
+        """Sum the stages' arithmetic and collect each tensor's traffic once."""
+        stages = lowering.stages
+        return cls(
+            operator=operator,
+            macs=sympy.Add(*(st.macs for st in stages)),
+            mults=sympy.Add(*(st.mults for st in stages)),
+            adds=sympy.Add(*(st.adds for st in stages)),
+            bias_adds=sympy.Add(*(st.bias_adds for st in stages)),
+            params=sympy.Add(*(t.elements for t in _tensors(stages) if t.role in PARAMETER_ROLES)),
+            traffic=_traffic(stages),
+            stages=stages,
+        )
+
+    @classmethod
+    def sequence(cls, operator: str, parts: Iterable[tuple[str, Cost]]) -> Cost:
+        """The cost of running ``parts`` one after another, each a separate kernel.
+
+        Tensors are named ``part.tensor``; a tensor passed between parts is written by
+        one and read by the next, as unfused kernels do.
+        """
+        parts = list(parts)
+        if not parts:
+            raise SymconvError("a sequence needs at least one part")
+        return cls(
+            operator=operator,
+            macs=sympy.Add(*(c.macs for _, c in parts)),
+            mults=sympy.Add(*(c.mults for _, c in parts)),
+            adds=sympy.Add(*(c.adds for _, c in parts)),
+            bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
+            params=sympy.Add(*(c.params for _, c in parts)),
+            traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
+            stages=tuple(st for _, c in parts for st in c.stages),
+        )
+
+    @property
+    def flops(self) -> sympy.Expr:
+        """``2 * macs``: PyTorch ``FlopCounterMode``'s count."""
+        return 2 * self.macs
+
+    @property
+    def ops(self) -> sympy.Expr:
+        """Exact arithmetic: ``mults + adds``."""
+        return self.mults + self.adds
+
+    def compute(self, convention_: str | Convention = "macs") -> sympy.Expr:
+        """Compute under a named convention (see :mod:`symconv.conventions`).
+
+        >>> import symconv
+        >>> c = symconv.Conv2d(2, 4, 3, bias=True).cost((1, 2, 5, 5))
+        >>> c.compute("mults"), c.compute("mults+bias"), c.compute("ops")  # 4*9 outputs * 18 taps
+        (648, 684, 1296)
+        """
+        return convention(convention_).of(self)
+
+    def tensors(self, model: str | MemoryModel = "ideal") -> tuple[TensorTraffic, ...]:
+        """The tensors that count as memory traffic under ``model``."""
+        roles = memory_model(model).roles
+        return tuple(t for t in self.traffic if t.role in roles)
+
+    def reads(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
+        """Elements (times ``element_size``: bytes) read under ``model``."""
+        return element_size * sympy.Add(*(t.reads for t in self.tensors(model)))
+
+    def writes(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
+        """Elements (times ``element_size``: bytes) written under ``model``."""
+        return element_size * sympy.Add(*(t.writes for t in self.tensors(model)))
+
+    def memory(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
+        """Memory traffic, reads + writes, under ``model``."""
+        return self.reads(model, element_size) + self.writes(model, element_size)
+
+    def intensity(
+        self,
+        convention_: str | Convention = "flops",
+        model: str | MemoryModel = "ideal",
+        element_size: int = 1,
+    ) -> sympy.Expr:
+        """Arithmetic intensity: compute per element (or per byte, with ``element_size``) moved."""
+        return self.compute(convention_) / self.memory(model, element_size)
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> Cost:
+        """The same cost with symbols replaced (by name or by symbol), e.g. ``cost.subs({"H": 56})``."""
+        by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+
+        def replace_symbols(expr: sympy.Expr) -> sympy.Expr:
+            mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
+            return expr.subs(mapping) if mapping else expr
+
+        return _map_expressions(self, replace_symbols)
+
+    def at(self, **values: object) -> Cost:
+        """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""
+        return self.subs(values)
+
+
+def _tensors(stages: Iterable[Stage]) -> list:
+    seen: dict[str, object] = {}
+    for stage in stages:
+        for tensor in (*stage.reads, *stage.writes):
+            seen.setdefault(tensor.name, tensor)
+    return list(seen.values())
+
+
+def _traffic(stages: tuple[Stage, ...]) -> tuple[TensorTraffic, ...]:
+    read = {t.name for st in stages for t in st.reads}
+    written = {t.name for st in stages for t in st.writes}
+    zero = sympy.Integer(0)
+    return tuple(
+        TensorTraffic(
+            name=t.name,
+            role=t.role,
+            elements=t.elements,
+            reads=t.elements if t.name in read else zero,
+            writes=t.elements if t.name in written else zero,
+        )
+        for t in _tensors(stages)
+    )
+
+
+def _map_expressions(obj, fn):
+    """Apply ``fn`` to every sympy expression inside a tree of frozen dataclasses and tuples."""
+    if isinstance(obj, sympy.Basic):
+        return fn(obj)
+    if isinstance(obj, tuple):
+        return tuple(_map_expressions(item, fn) for item in obj)
+    if hasattr(obj, "__dataclass_fields__"):
+        changes = {f.name: _map_expressions(getattr(obj, f.name), fn) for f in fields(obj) if f.init}
+        return replace(obj, **changes)
+    return obj

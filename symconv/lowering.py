@@ -1,0 +1,179 @@
+"""The stages an operator is lowered to, each owning its arithmetic and the tensors it touches.
+
+A convolution lowers to ``Im2col -> Gemm (-> BiasAdd)``; a transposed convolution to
+``Gemm -> Col2im (-> BiasAdd)``; a linear layer to ``Gemm (-> BiasAdd)``. A stage's
+counts are written here once; operators only choose the stages and their shapes.
+
+Examples
+--------
+>>> from symconv.symbols import C_in, C_out, K, H, W
+>>> x, w, y = Tensor("x", "input", (C_in * K**2, H * W)), Tensor("w", "weight", (C_out, C_in * K**2)), Tensor("y", "output", (C_out, H * W))
+>>> gemm = Gemm(m=C_out, k=C_in * K**2, n=H * W, count=1, a=w, b=x, out=y)
+>>> gemm.mults
+C_in*C_out*H*K**2*W
+>>> gemm.adds
+C_out*H*W*(C_in*K**2 - 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sympy
+
+from symconv.sizes import product
+
+Role = Literal["input", "weight", "bias", "output", "columns", "intermediate"]
+
+ZERO = sympy.Integer(0)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A buffer a stage reads or writes.
+
+    ``role`` says what the memory models make of it: operator boundaries
+    (``input``, ``weight``, ``bias``, ``output``), the lowering's column buffer
+    (``columns``), or a tensor kept on chip inside a fused operator (``intermediate``).
+    """
+
+    name: str
+    role: Role
+    shape: tuple[sympy.Expr, ...]
+
+    @property
+    def elements(self) -> sympy.Expr:
+        return product(self.shape)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a lowering. Subclasses define their arithmetic; the defaults are "none"."""
+
+    reads: tuple[Tensor, ...] = field(default=(), kw_only=True)
+    writes: tuple[Tensor, ...] = field(default=(), kw_only=True)
+
+    @property
+    def macs(self) -> sympy.Expr:
+        """Multiply-accumulates."""
+        return ZERO
+
+    @property
+    def mults(self) -> sympy.Expr:
+        """Multiplications."""
+        return ZERO
+
+    @property
+    def adds(self) -> sympy.Expr:
+        """Additions, bias included."""
+        return ZERO
+
+    @property
+    def bias_adds(self) -> sympy.Expr:
+        """The part of :attr:`adds` that adds a bias."""
+        return ZERO
+
+
+@dataclass(frozen=True)
+class Im2col(Stage):
+    """Gather the input into the column matrix: data movement only, no arithmetic."""
+
+    source: Tensor
+    columns: Tensor
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", (self.source,))
+        object.__setattr__(self, "writes", (self.columns,))
+
+
+@dataclass(frozen=True)
+class Gemm(Stage):
+    """``count`` independent products ``(m x k) . (k x n)``: ``m*n*k`` multiplications and ``m*n*(k-1)`` additions each."""
+
+    m: sympy.Expr
+    k: sympy.Expr
+    n: sympy.Expr
+    count: sympy.Expr
+    a: Tensor
+    b: Tensor
+    out: Tensor
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", (self.a, self.b))
+        object.__setattr__(self, "writes", (self.out,))
+
+    @property
+    def macs(self) -> sympy.Expr:
+        return self.count * self.m * self.n * self.k
+
+    @property
+    def mults(self) -> sympy.Expr:
+        return self.macs
+
+    @property
+    def adds(self) -> sympy.Expr:
+        return self.count * self.m * self.n * (self.k - 1)
+
+
+@dataclass(frozen=True)
+class Col2im(Stage):
+    """Scatter-add the column matrix into the output.
+
+    Each of ``planes`` output planes receives ``contributions`` entries on ``targets``
+    distinct positions; an element hit ``n`` times costs ``n - 1`` additions.
+    """
+
+    columns: Tensor
+    output: Tensor
+    planes: sympy.Expr
+    contributions: sympy.Expr
+    targets: sympy.Expr
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", (self.columns,))
+        object.__setattr__(self, "writes", (self.output,))
+
+    @property
+    def adds(self) -> sympy.Expr:
+        return self.planes * (self.contributions - self.targets)
+
+
+@dataclass(frozen=True)
+class BiasAdd(Stage):
+    """Add the bias to every output element, in the GEMM's epilogue (the output is not read back)."""
+
+    bias: Tensor
+    output: Tensor
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", (self.bias,))
+        object.__setattr__(self, "writes", (self.output,))
+
+    @property
+    def adds(self) -> sympy.Expr:
+        return self.output.elements
+
+    @property
+    def bias_adds(self) -> sympy.Expr:
+        return self.output.elements
+
+
+@dataclass(frozen=True)
+class Copy(Stage):
+    """Copy a tensor (e.g. the channels a partial convolution leaves untouched, when concatenated)."""
+
+    source: Tensor
+    target: Tensor
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", (self.source,))
+        object.__setattr__(self, "writes", (self.target,))
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """An operator's stages and the tensor holding its result."""
+
+    stages: tuple[Stage, ...]
+    output: Tensor

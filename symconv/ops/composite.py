@@ -1,0 +1,161 @@
+"""Operators built from simpler ones: chains (fused or not), depthwise-separable and partial convolutions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy
+
+from symconv.cost import Cost
+from symconv.errors import InvalidConfiguration
+from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
+from symconv.ops.base import Operator
+from symconv.ops.conv import Conv2d
+from symconv.sizes import as_size, decide, require_equal, show
+
+
+class Fused(Operator):
+    """Operators run as one kernel: the tensors passed between them stay on chip (role ``intermediate``)."""
+
+    def __init__(self, *parts: Operator | tuple[str, Operator]) -> None:
+        if not parts:
+            raise InvalidConfiguration(f"{type(self).__name__} needs at least one operator")
+        named = [p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(parts)]
+        for name, op in named:
+            if not isinstance(op, Operator):
+                raise InvalidConfiguration(f"part {name!r} is {op!r}, not a symconv operator")
+        self.parts: tuple[tuple[str, Operator], ...] = tuple(named)
+
+    def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        return self.parts[0][1].check_input(shape)
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        stages: list[Stage] = []
+        for index, (name, op) in enumerate(self.parts):
+            last = index == len(self.parts) - 1
+            lowering = op.lower(x, prefix=f"{prefix}{name}.", output_role=output_role if last else "intermediate")
+            stages += lowering.stages
+            x = lowering.output
+        return Lowering(tuple(stages), x)
+
+    def _repr_args(self) -> list[str]:
+        return [f"{name}={op!r}" for name, op in self.parts]
+
+
+class Sequential(Fused):
+    """Operators run one after another as separate kernels: each intermediate is written, then read back."""
+
+    def cost(self, input_shape: Sequence[object]) -> Cost:
+        shape = self.input_tensor(input_shape).shape
+        parts = []
+        for name, op in self.parts:
+            parts.append((name, op.cost(shape)))
+            shape = op.output_shape(shape)
+        return Cost.sequence(repr(self), parts)
+
+
+class DepthwiseSeparableConv2d(Operator):
+    """Depthwise ``K x K`` convolution (``groups=in_channels``, ``depth_multiplier`` outputs per channel), then pointwise ``1 x 1``.
+
+    ``fused=False`` runs them as two kernels (the intermediate is written and read
+    back, seed 000's A8); ``fused=True`` keeps the intermediate on chip.
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        depth_multiplier=1,
+        bias: bool = True,
+        fused: bool = False,
+    ) -> None:
+        multiplier = as_size(depth_multiplier, "depth_multiplier")
+        depthwise = Conv2d(
+            in_channels, in_channels * multiplier, kernel_size, stride, padding, dilation, groups=in_channels, bias=bias
+        )
+        pointwise = Conv2d(in_channels * multiplier, out_channels, 1, bias=bias)
+        chain = Fused if fused else Sequential
+        self.fused = fused
+        self.chain = chain(("depthwise", depthwise), ("pointwise", pointwise))
+
+    def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        return self.chain.check_input(shape)
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        return self.chain.lower(x, prefix=prefix, output_role=output_role)
+
+    def cost(self, input_shape: Sequence[object]) -> Cost:
+        return self.chain.cost(input_shape)
+
+    def _repr_args(self) -> list[str]:
+        return [f"{name}={op!r}" for name, op in self.chain.parts] + [f"fused={self.fused}"]
+
+
+class PartialConv2d(Operator):
+    """FasterNet's PConv: a ``C_p -> C_p`` ``K x K`` convolution ('same' padding) on the first ``C_p`` channels.
+
+    ``C_p = channels // n_div`` (FasterNet's default ``n_div=4``) or ``conv_channels``.
+    ``forward='slicing'`` writes the result in place and does not move the untouched
+    channels (seed 000's A10; FasterNet's code clones the input first, which this
+    count leaves out); ``'split_cat'`` copies the untouched channels into the output.
+    """
+
+    FORWARDS = ("slicing", "split_cat")
+
+    def __init__(
+        self,
+        channels,
+        kernel_size=3,
+        n_div=None,
+        conv_channels=None,
+        forward: str = "slicing",
+        bias: bool = False,
+    ) -> None:
+        self.channels = as_size(channels, "channels")
+        if n_div is not None and conv_channels is not None:
+            raise InvalidConfiguration(
+                f"give n_div={n_div} or conv_channels={conv_channels}, not both"
+            )
+        if conv_channels is None:
+            divisor = as_size(4 if n_div is None else n_div, "n_div")
+            conv_channels = sympy.floor(self.channels / divisor)
+        self.conv_channels = as_size(conv_channels, "conv_channels")
+        if decide(self.conv_channels <= self.channels) is False:
+            raise InvalidConfiguration(
+                f"conv_channels={self.conv_channels} must not exceed channels={self.channels}"
+            )
+        if forward not in self.FORWARDS:
+            raise InvalidConfiguration(f"forward={show(forward)} must be one of {', '.join(self.FORWARDS)}")
+        self.forward = forward
+        self.conv = Conv2d(self.conv_channels, self.conv_channels, kernel_size, padding="same", bias=bias)
+
+    def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        if len(shape) != 4:
+            raise InvalidConfiguration(f"input_shape={tuple(shape)} must be (N, C, H, W) for PartialConv2d")
+        require_equal(shape[1], "input_shape[1]", self.channels, "channels")
+        return shape
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        n, c, *spatial = x.shape
+        c_p = self.conv_channels
+        convolved = Tensor(f"{x.name}[:C_p]", x.role, (n, c_p, *spatial))
+        lowering = self.conv.lower(convolved, prefix=f"{prefix}conv.", output_role=output_role)
+        stages = list(lowering.stages)
+        if self.forward == "split_cat":
+            untouched = (n, c - c_p, *spatial)
+            stages.append(
+                Copy(Tensor(f"{x.name}[C_p:]", x.role, untouched), Tensor(f"{prefix}output[C_p:]", output_role, untouched))
+            )
+        return Lowering(tuple(stages), Tensor(f"{prefix}output", output_role, x.shape))
+
+    def _repr_args(self) -> list[str]:
+        return [
+            str(self.channels),
+            f"kernel_size={self.conv.kernel_size}",
+            f"conv_channels={self.conv_channels}",
+            f"forward={self.forward!r}",
+        ]

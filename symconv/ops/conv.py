@@ -1,0 +1,230 @@
+"""Convolutions (1-D, 2-D, 3-D) and their transposes, with PyTorch's constructor signatures.
+
+A convolution lowers to im2col, one GEMM per (sample, group) and a bias epilogue;
+a transposed convolution to one GEMM per (sample, group) producing the column
+buffer, then col2im. One class per family, parameterised by ``dims``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sympy
+
+from symconv.errors import InvalidConfiguration
+from symconv.geometry import conv_axes, transposed_axes
+from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
+from symconv.ops.base import Operator
+from symconv.sizes import as_size, product, require_divides, require_equal, show
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+class _Channels(Operator):
+    """Channel bookkeeping shared by convolutions and transposed convolutions."""
+
+    dims: ClassVar[int]
+
+    def _set_channels(self, in_channels, out_channels, groups, bias) -> None:
+        self.in_channels = as_size(in_channels, "in_channels")
+        self.out_channels = as_size(out_channels, "out_channels")
+        self.groups = as_size(groups, "groups")
+        require_divides(self.groups, "groups", self.in_channels, "in_channels")
+        require_divides(self.groups, "groups", self.out_channels, "out_channels")
+        if not isinstance(bias, bool):
+            raise InvalidConfiguration(f"bias={show(bias)} must be True or False")
+        self.bias = bias
+
+    def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        if len(shape) == self.dims + 1:
+            shape = (sympy.Integer(1), *shape)  # unbatched input, as PyTorch accepts it
+        if len(shape) != self.dims + 2:
+            raise InvalidConfiguration(
+                f"input_shape={tuple(shape)} must be (N, C, {', '.join(AXIS_NAMES[self.dims])}) "
+                f"for {type(self).__name__}"
+            )
+        require_equal(shape[1], "input_shape[1]", self.in_channels, "in_channels")
+        return shape
+
+    def _weight_and_bias(self, prefix: str, weight_shape) -> tuple[Tensor, Tensor | None]:
+        weight = Tensor(f"{prefix}weight", "weight", weight_shape)
+        bias = Tensor(f"{prefix}bias", "bias", (self.out_channels,)) if self.bias else None
+        return weight, bias
+
+    @staticmethod
+    def _with_bias(stages: list[Stage], bias: Tensor | None, output: Tensor) -> Lowering:
+        if bias is not None:
+            stages.append(BiasAdd(bias, output))
+        return Lowering(tuple(stages), output)
+
+
+class ConvNd(_Channels):
+    """``torch.nn.ConvNd``: im2col, then ``N*groups`` GEMMs ``(C_out/g) x (C_in/g * prod K) . (C_in/g * prod K) x prod(out)``."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+    ) -> None:
+        self._set_channels(in_channels, out_channels, groups, bias)
+        if padding_mode not in PADDING_MODES:
+            raise InvalidConfiguration(f"padding_mode={show(padding_mode)} must be one of {', '.join(PADDING_MODES)}")
+        self.padding_mode = padding_mode
+        self.axes = conv_axes(self.dims, kernel_size, stride, padding, dilation)
+        self._padding_arg = padding
+
+    @property
+    def kernel_size(self) -> tuple[sympy.Expr, ...]:
+        return tuple(a.kernel for a in self.axes)
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        n, _, *lengths = x.shape
+        out_lengths = tuple(
+            axis.output_length(length, name) for axis, length, name in zip(self.axes, lengths, AXIS_NAMES[self.dims])
+        )
+        g = self.groups
+        taps = self.in_channels / g * product(self.kernel_size)
+        pixels = product(out_lengths)
+        columns = Tensor(f"{prefix}columns", "columns", (n * g, taps, pixels))
+        weight, bias = self._weight_and_bias(prefix, (self.out_channels, self.in_channels / g, *self.kernel_size))
+        output = Tensor(f"{prefix}output", output_role, (n, self.out_channels, *out_lengths))
+        stages: list[Stage] = [
+            Im2col(x, columns),
+            Gemm(m=self.out_channels / g, k=taps, n=pixels, count=n * g, a=weight, b=columns, out=output),
+        ]
+        return self._with_bias(stages, bias, output)
+
+    def _repr_args(self) -> list[str]:
+        a = self.axes
+        args = [str(self.in_channels), str(self.out_channels), f"kernel_size={self.kernel_size}"]
+        optional = {
+            "stride": tuple(x.stride for x in a),
+            "padding": self._padding_arg,
+            "dilation": tuple(x.dilation for x in a),
+        }
+        args += [f"{k}={show(v)}" for k, v in optional.items() if v not in ((1,) * self.dims, 0)]
+        if self.groups != 1:
+            args.append(f"groups={self.groups}")
+        args.append(f"bias={self.bias}")
+        return args
+
+
+class ConvTransposeNd(_Channels):
+    """``torch.nn.ConvTransposeNd``: ``N*groups`` GEMMs ``W^T . x`` into a ``(C_out/g * prod K) x prod(in)`` buffer, then col2im."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+    ) -> None:
+        self._set_channels(in_channels, out_channels, groups, bias)
+        if padding_mode != "zeros":
+            raise InvalidConfiguration(
+                f"padding_mode={show(padding_mode)} must be 'zeros' for transposed convolutions"
+            )
+        self.padding_mode = padding_mode
+        self.axes = transposed_axes(self.dims, kernel_size, stride, padding, output_padding, dilation)
+
+    @property
+    def kernel_size(self) -> tuple[sympy.Expr, ...]:
+        return tuple(a.kernel for a in self.axes)
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        n, _, *lengths = x.shape
+        names = AXIS_NAMES[self.dims]
+        out_lengths = tuple(axis.output_length(length, name) for axis, length, name in zip(self.axes, lengths, names))
+        counts = [axis.col2im_counts(length) for axis, length in zip(self.axes, lengths)]
+        g = self.groups
+        rows = self.out_channels / g * product(self.kernel_size)
+        pixels = product(lengths)
+        columns = Tensor(f"{prefix}columns", "columns", (n * g, rows, pixels))
+        weight, bias = self._weight_and_bias(prefix, (self.in_channels, self.out_channels / g, *self.kernel_size))
+        output = Tensor(f"{prefix}output", output_role, (n, self.out_channels, *out_lengths))
+        stages: list[Stage] = [
+            Gemm(m=rows, k=self.in_channels / g, n=pixels, count=n * g, a=weight, b=x, out=columns),
+            Col2im(
+                columns,
+                output,
+                planes=n * self.out_channels,
+                contributions=product([c for c, _ in counts]),
+                targets=product([t for _, t in counts]),
+            ),
+        ]
+        return self._with_bias(stages, bias, output)
+
+    def _repr_args(self) -> list[str]:
+        a = self.axes
+        args = [str(self.in_channels), str(self.out_channels), f"kernel_size={self.kernel_size}"]
+        optional = {
+            "stride": (tuple(x.stride for x in a), 1),
+            "padding": (tuple(x.padding for x in a), 0),
+            "output_padding": (tuple(x.output_padding for x in a), 0),
+            "dilation": (tuple(x.dilation for x in a), 1),
+        }
+        args += [f"{k}={v}" for k, (v, default) in optional.items() if v != (default,) * self.dims]
+        if self.groups != 1:
+            args.append(f"groups={self.groups}")
+        args.append(f"bias={self.bias}")
+        return args
+
+
+class Conv1d(ConvNd):
+    """``torch.nn.Conv1d``."""
+
+    dims = 1
+
+
+class Conv2d(ConvNd):
+    """``torch.nn.Conv2d``.
+
+    >>> from symconv.symbols import C_in, C_out, K, H, W
+    >>> Conv2d(C_in, C_out, K, padding="same", bias=False).cost((1, C_in, H, W)).macs
+    C_in*C_out*H*K**2*W
+    """
+
+    dims = 2
+
+
+class Conv3d(ConvNd):
+    """``torch.nn.Conv3d``."""
+
+    dims = 3
+
+
+class ConvTranspose1d(ConvTransposeNd):
+    """``torch.nn.ConvTranspose1d``."""
+
+    dims = 1
+
+
+class ConvTranspose2d(ConvTransposeNd):
+    """``torch.nn.ConvTranspose2d``.
+
+    >>> from symconv.symbols import C_in, C_out, K, H_in, W_in
+    >>> ConvTranspose2d(C_in, C_out, K, bias=False).cost((1, C_in, H_in, W_in)).macs
+    C_in*C_out*H_in*K**2*W_in
+    """
+
+    dims = 2
+
+
+class ConvTranspose3d(ConvTransposeNd):
+    """``torch.nn.ConvTranspose3d``."""
+
+    dims = 3

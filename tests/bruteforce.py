@@ -1,0 +1,376 @@
+"""Brute-force reference for conv / transposed conv / linear operation counts.
+
+Every operation is performed literally, element by element, on tensors of
+Python ints (numpy object arrays, so nothing overflows), and every
+multiplication, addition, element read and element write is counted as it
+happens.  The arithmetic follows an im2col / col2im GEMM lowering:
+
+* ``conv``: every output element is a dot product over all
+  ``C_in/groups * prod(K)`` taps, padded taps included (they multiply the
+  weight by 0 without reading the input), accumulated with ``T - 1``
+  additions, plus one addition for the bias.
+* ``conv_transpose``: a GEMM ``W_g^T @ x_g`` per (batch, group) produces the
+  column entries, which col2im scatter-adds into the output (the first
+  contribution to an output element is a plain write, each further one an
+  addition; contributions landing outside the output are discarded); the bias
+  is then added to every output element.
+* ``linear``: ``y = x @ w.T + b``.
+
+Reads and writes count DISTINCT elements per tensor.  This module must never
+import ``symconv``: it is the independent reference its formulas are checked
+against.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Index = tuple[int, ...]
+Position = tuple[int, ...]
+
+
+@dataclass
+class Counts:
+    """Operation counts of one brute-force evaluation.
+
+    ``reads`` / ``unread`` cover the tensors the operation consumes ("input",
+    "weight", "bias" when present, "columns" when materialized), so that
+    ``reads[name] + unread[name]`` is the tensor's size.  ``writes`` covers
+    "output" and, when materialized, "columns".
+    """
+
+    mults: int
+    adds: int
+    reads: dict[str, int]
+    writes: dict[str, int]
+    unread: dict[str, int]
+
+
+class _Tally:
+    """Mutable counter of arithmetic and of distinct element reads/writes."""
+
+    def __init__(self, readable: dict[str, int]) -> None:
+        """``readable`` maps each consumed tensor's name to its size."""
+        self.sizes = readable
+        self.mults = 0
+        self.adds = 0
+        self.reads: dict[str, set[Index]] = {name: set() for name in readable}
+        self.writes: dict[str, set[Index]] = {}
+
+    def read(self, name: str, array: np.ndarray, index: Index) -> Any:
+        """Read ``array[index]``, recording the element as read."""
+        self.reads[name].add(index)
+        return array[index]
+
+    def write(self, name: str, array: np.ndarray, index: Index, value: Any) -> None:
+        """Store ``value`` at ``array[index]``, recording the element as written."""
+        self.writes.setdefault(name, set()).add(index)
+        array[index] = value
+
+    def mul(self, a: Any, b: Any) -> Any:
+        """Multiply, counting one multiplication."""
+        self.mults += 1
+        return a * b
+
+    def add(self, a: Any, b: Any) -> Any:
+        """Add, counting one addition."""
+        self.adds += 1
+        return a + b
+
+    def dot(self, terms: Iterable[tuple[Any, Any]]) -> Any:
+        """Sum of products of ``terms``: T multiplications, T - 1 additions."""
+        acc = None
+        for a, b in terms:
+            product = self.mul(a, b)
+            acc = product if acc is None else self.add(acc, product)
+        if acc is None:
+            raise ValueError("empty dot product")
+        return acc
+
+    def counts(self) -> Counts:
+        """Freeze the tallies into a :class:`Counts`."""
+        reads = {name: len(seen) for name, seen in self.reads.items()}
+        return Counts(
+            mults=self.mults,
+            adds=self.adds,
+            reads=reads,
+            writes={name: len(seen) for name, seen in self.writes.items()},
+            unread={name: size - reads[name] for name, size in self.sizes.items()},
+        )
+
+
+def same_padding(
+    kernel: Sequence[int], dilation: Sequence[int]
+) -> tuple[tuple[int, int], ...]:
+    """PyTorch's ``padding='same'`` as (left, right) pairs (extra pad goes right)."""
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    return tuple((total // 2, total - total // 2) for total in totals)
+
+
+def _as_objects(array: Any) -> np.ndarray:
+    """Copy ``array`` into an object array of Python ints (or scalars)."""
+    return np.asarray(array).astype(object)
+
+
+def _positions(shape: Sequence[int]) -> list[Position]:
+    """All index tuples of a grid of the given shape, in row-major order."""
+    return list(itertools.product(*(range(n) for n in shape)))
+
+
+def _check_spatial(ndim: int, **params: Sequence[Any]) -> None:
+    """Require one entry per spatial dimension in every parameter tuple."""
+    for name, values in params.items():
+        if len(values) != ndim:
+            raise ValueError(f"{name} has {len(values)} entries, expected {ndim}")
+
+
+def _check_groups(c_in: int, c_out: int, groups: int) -> None:
+    """Require both channel counts to split evenly into ``groups``."""
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"channels {c_in}->{c_out} not divisible by {groups=}")
+
+
+def _column_source(
+    tally: _Tally,
+    compute: Callable[[Index], Any],
+    shape: tuple[int, ...],
+    materialize: bool,
+) -> Callable[[Index], Any]:
+    """Return a getter of column-matrix entries.
+
+    When ``materialize`` is set, every entry is computed once and written to a
+    "columns" tensor of ``shape`` up front, and the getter reads it back;
+    otherwise the getter computes the entry on demand.
+    """
+    if not materialize:
+        return compute
+    columns = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        tally.write("columns", columns, index, compute(index))
+    return lambda index: tally.read("columns", columns, index)
+
+
+def _readable_sizes(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, columns_size: int | None
+) -> dict[str, int]:
+    """Sizes of the tensors an operation consumes."""
+    sizes = {"input": x.size, "weight": w.size}
+    if b is not None:
+        sizes["bias"] = b.size
+    if columns_size is not None:
+        sizes["columns"] = columns_size
+    return sizes
+
+
+def _conv_out_size(
+    in_size: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[tuple[int, int]],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """Per-dimension conv output length (L + l + r - d(K-1) - 1)//s + 1."""
+    sizes = tuple(
+        (length + left + right - d * (k - 1) - 1) // s + 1
+        for length, k, s, (left, right), d in zip(
+            in_size, kernel, stride, padding, dilation, strict=True
+        )
+    )
+    if min(sizes) < 1:
+        raise ValueError(f"conv output size {sizes} is empty")
+    return sizes
+
+
+def _conv_transpose_out_size(
+    in_size: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    output_padding: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """Per-dimension transposed output length (L-1)s - 2p + d(K-1) + op + 1."""
+    sizes = tuple(
+        (length - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for length, k, s, p, op, d in zip(
+            in_size, kernel, stride, padding, output_padding, dilation, strict=True
+        )
+    )
+    if min(sizes) < 1:
+        raise ValueError(f"transposed conv output size {sizes} is empty")
+    return sizes
+
+
+def conv(
+    x: Any,
+    w: Any,
+    b: Any | None,
+    stride: Sequence[int],
+    padding: Sequence[tuple[int, int]],
+    dilation: Sequence[int],
+    groups: int,
+    materialize_columns: bool = False,
+) -> tuple[np.ndarray, Counts]:
+    """N-d convolution (PyTorch layout) computed and counted tap by tap.
+
+    ``padding`` holds one (left, right) pair per spatial dimension.  With
+    ``materialize_columns`` the im2col matrix of each (batch, group),
+    ``(C_in/g * prod K) x prod(L_out)``, is written out first (padding entries
+    as 0, without reading the input) and the GEMM then reads it.
+    """
+    x, w = _as_objects(x), _as_objects(w)
+    b = None if b is None else _as_objects(b)
+    n_batch, c_in, *in_size = x.shape
+    c_out, cin_g, *kernel = w.shape
+    ndim = len(in_size)
+    _check_spatial(
+        ndim, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
+    _check_groups(c_in, c_out, groups)
+    if cin_g * groups != c_in:
+        raise ValueError(f"weight has {cin_g} channels per group, input has {c_in}")
+    out_size = _conv_out_size(in_size, kernel, stride, padding, dilation)
+    cout_g = c_out // groups
+
+    rows = list(itertools.product(range(cin_g), _positions(kernel)))
+    cols = _positions(out_size)
+    shape = (n_batch, groups, len(rows), len(cols))
+    tally = _Tally(
+        _readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None)
+    )
+
+    def im2col_entry(index: Index) -> Any:
+        """Input value under tap ``rows[r]`` at output ``cols[c]`` (0 if padding)."""
+        n, g, r, c = index
+        channel, k = rows[r]
+        pos = tuple(
+            o * s - left + kk * d
+            for o, kk, s, (left, _), d in zip(cols[c], k, stride, padding, dilation)
+        )
+        if not all(0 <= p < length for p, length in zip(pos, in_size)):
+            return 0
+        return tally.read("input", x, (n, g * cin_g + channel, *pos))
+
+    entry = _column_source(tally, im2col_entry, shape, materialize_columns)
+    out = np.zeros((n_batch, c_out, *out_size), dtype=object)
+    for n, co, c in itertools.product(range(n_batch), range(c_out), range(len(cols))):
+        g = co // cout_g
+        value = tally.dot(
+            (tally.read("weight", w, (co, channel, *k)), entry((n, g, r, c)))
+            for r, (channel, k) in enumerate(rows)
+        )
+        if b is not None:
+            value = tally.add(value, tally.read("bias", b, (co,)))
+        tally.write("output", out, (n, co, *cols[c]), value)
+    return out, tally.counts()
+
+
+def conv_transpose(
+    x: Any,
+    w: Any,
+    b: Any | None,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    output_padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+    materialize_columns: bool = False,
+) -> tuple[np.ndarray, Counts]:
+    """N-d transposed convolution (PyTorch layout) as GEMM + col2im, counted.
+
+    ``w`` is ``(C_in, C_out/groups, *K)``.  Column entry ``(co, k, i)`` of each
+    (batch, group) is a dot product over the group's input channels; col2im
+    sends it to output position ``i*s - p + k*d`` (discarded when outside).
+    """
+    x, w = _as_objects(x), _as_objects(w)
+    b = None if b is None else _as_objects(b)
+    n_batch, c_in, *in_size = x.shape
+    w_in, cout_g, *kernel = w.shape
+    ndim = len(in_size)
+    _check_spatial(
+        ndim,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    if w_in != c_in:
+        raise ValueError(f"weight has {w_in} input channels, input has {c_in}")
+    if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError("output_padding must be smaller than stride or dilation")
+    c_out = cout_g * groups
+    _check_groups(c_in, c_out, groups)
+    cin_g = c_in // groups
+    out_size = _conv_transpose_out_size(
+        in_size, kernel, stride, padding, output_padding, dilation
+    )
+
+    rows = list(itertools.product(range(cout_g), _positions(kernel)))
+    cols = _positions(in_size)
+    shape = (n_batch, groups, len(rows), len(cols))
+    tally = _Tally(
+        _readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None)
+    )
+
+    def gemm_entry(index: Index) -> Any:
+        """Entry of W_g^T @ x_g: dot product over the group's input channels."""
+        n, g, r, c = index
+        channel_out, k = rows[r]
+        return tally.dot(
+            (
+                tally.read("weight", w, (g * cin_g + ci, channel_out, *k)),
+                tally.read("input", x, (n, g * cin_g + ci, *cols[c])),
+            )
+            for ci in range(cin_g)
+        )
+
+    entry = _column_source(tally, gemm_entry, shape, materialize_columns)
+    out = np.zeros((n_batch, c_out, *out_size), dtype=object)
+    hit = np.zeros(out.shape, dtype=bool)
+    for index in np.ndindex(*shape):
+        n, g, r, c = index
+        value = entry(index)
+        channel_out, k = rows[r]
+        pos = tuple(
+            i * s - p + kk * d
+            for i, kk, s, p, d in zip(cols[c], k, stride, padding, dilation)
+        )
+        if not all(0 <= o < length for o, length in zip(pos, out_size)):
+            continue
+        target = (n, g * cout_g + channel_out, *pos)
+        out[target] = tally.add(out[target], value) if hit[target] else value
+        hit[target] = True
+    for index in np.ndindex(*out.shape):
+        value = out[index]
+        if b is not None:
+            value = tally.add(value, tally.read("bias", b, (index[1],)))
+        tally.write("output", out, index, value)
+    return out, tally.counts()
+
+
+def linear(x: Any, w: Any, b: Any | None) -> tuple[np.ndarray, Counts]:
+    """``y = x @ w.T (+ b)`` over any leading dimensions, counted."""
+    x, w = _as_objects(x), _as_objects(w)
+    b = None if b is None else _as_objects(b)
+    *leading, in_features = x.shape
+    out_features, w_in = w.shape
+    if w_in != in_features:
+        raise ValueError(f"weight expects {w_in} features, input has {in_features}")
+    tally = _Tally(_readable_sizes(x, w, b, None))
+    out = np.zeros((*leading, out_features), dtype=object)
+    for lead, j in itertools.product(_positions(leading), range(out_features)):
+        value = tally.dot(
+            (tally.read("input", x, (*lead, f)), tally.read("weight", w, (j, f)))
+            for f in range(in_features)
+        )
+        if b is not None:
+            value = tally.add(value, tally.read("bias", b, (j,)))
+        tally.write("output", out, (*lead, j), value)
+    return out, tally.counts()
