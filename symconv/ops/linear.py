@@ -15,7 +15,7 @@ class Linear(Operator):
 
     >>> from symconv.symbols import N, F_in, F_out
     >>> Linear(F_in, F_out).cost((N, F_in)).adds  # N*F_out sums of F_in products, plus the bias
-    F_in*F_out*N
+    F_out*N*(F_in - 1) + F_out*N
     """
 
     def __init__(self, in_features, out_features, bias: bool = True) -> None:
