@@ -1,4 +1,4 @@
-"""The shared symbol table: every standard symbol, declared once with its assumptions and LaTeX name.
+r"""The shared symbol table: every standard symbol, declared once with its assumptions and LaTeX name.
 
 Nothing else in symconv creates symbols ad hoc; renderers take LaTeX names from
 :data:`LATEX_NAMES` through sympy's ``symbol_names`` printer setting.
