@@ -1,0 +1,59 @@
+"""The ``symconv`` command: costs, ratios, crossovers, LaTeX, generated code and plots without writing Python.
+
+Every subcommand parses its options, asks the library, and prints or writes the
+result; errors a user can cause are one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from symconv import seeds
+from symconv.cli import cost
+from symconv.errors import SymconvError
+
+USAGE_ERROR = 2
+INPUT_ERROR = 1
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``symconv cost: error: ... (see --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keep the examples' line breaks; show defaults."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="symconv", description=__doc__, formatter_class=Formatter, allow_abbrev=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    commands.add_parser(
+        "seeds",
+        help="derive every formula of the two source articles and check it against the article",
+        description="Derive every seed formula from the im2col/col2im lowering and compare it with the article's.",
+        epilog="example:\n  symconv seeds",
+        formatter_class=Formatter,
+    ).set_defaults(run=lambda args: seeds.main())
+    cost.register(commands, Formatter)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SymconvError as error:
+        print(f"symconv {args.command}: error: {error}", file=sys.stderr)
+        return INPUT_ERROR
+    except OSError as error:
+        print(f"symconv {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return INPUT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

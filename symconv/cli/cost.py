@@ -1,0 +1,81 @@
+"""``symconv cost``: one operator's compute, parameters and memory traffic."""
+
+from __future__ import annotations
+
+import argparse
+
+from symconv.cli import operators
+from symconv.cli.report import FORMATS, Report, Row
+from symconv.cli.values import BadValue, parse_shape
+from symconv.conventions import convention, memory_model
+from symconv.cost import Cost
+
+EXAMPLE = """\
+examples:
+  symconv cost conv2d --in-channels 64 --out-channels 128 --kernel-size 3 --padding 1 --input 1,64,56,56
+  symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same --input N,C_in,H,W
+  symconv cost pconv --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
+
+operators (constructor parameters; [name=default] is optional):
+"""
+
+
+def add_cost_options(parser: argparse.ArgumentParser) -> None:
+    """``--input``, ``--convention``, ``--memory-model``, ``--element-size`` and the operator options."""
+    parser.add_argument("--input", required=True, metavar="SHAPE", help="input shape, PyTorch layout, e.g. 1,C_in,H,W")
+    parser.add_argument("--convention", default="macs", help="compute convention (macs, flops, mults, ops, ±bias)")
+    parser.add_argument("--memory-model", default="ideal", help="memory model: ideal or im2col")
+    parser.add_argument("--element-size", default="1", metavar="BYTES", help="bytes per element (1: count elements)")
+    operators.add_operator_options(parser)
+
+
+def epilog() -> str:
+    return EXAMPLE + "\n".join(operators.signature_line(name) for name in operators.OPERATORS)
+
+
+def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
+    parser = commands.add_parser(
+        "cost",
+        help="compute, parameters and memory traffic of one operator",
+        description="Derive one operator's cost from its lowering: exact numbers, or closed forms in any symbols.",
+        epilog=epilog(),
+        formatter_class=formatter,
+    )
+    parser.add_argument("operator", choices=list(operators.OPERATORS), metavar="OPERATOR", help="see the list below")
+    add_cost_options(parser)
+    parser.add_argument("--format", choices=list(FORMATS), default="text")
+    parser.set_defaults(run=run)
+
+
+def element_size(args: argparse.Namespace) -> int:
+    text = args.element_size.strip()
+    if not text.isdigit() or int(text) < 1:
+        raise BadValue(f"--element-size {args.element_size!r} must be a positive integer (bytes per element)")
+    return int(text)
+
+
+def report(cost: Cost, shape: tuple, output: tuple, args: argparse.Namespace) -> Report:
+    conv = convention(args.convention)
+    model = memory_model(args.memory_model)
+    size = element_size(args)
+    unit = "bytes" if size > 1 else "elements"
+    return Report(
+        f"{cost.operator} on input {shape}",
+        (
+            Row("output", output, "PyTorch's output-size formulas"),
+            Row("compute", cost.compute(conv), f"{conv.name}: {conv.summary}"),
+            Row("params", cost.params, "elements of weight and bias"),
+            Row("reads", cost.reads(model, size), f"{unit}, {model.name} memory model"),
+            Row("writes", cost.writes(model, size), f"{unit}, {model.name} memory model"),
+            Row("memory", cost.memory(model, size), f"{unit}, {model.name}: {model.summary}"),
+            Row("intensity", cost.intensity(conv, model, size), f"{conv.name} per {unit[:-1]} moved"),
+        ),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
+    shape = operators.read_option(parse_shape, "input", args.input)
+    cost = op.cost(shape)
+    print(FORMATS[args.format](report(cost, shape, op.output_shape(shape), args)))
+    return 0

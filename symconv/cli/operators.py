@@ -1,0 +1,135 @@
+"""Operators by command-line name, their options read from each class's ``__init__`` signature.
+
+One option per constructor parameter (``in_channels`` -> ``--in-channels``); the
+parameter's annotation decides how the text is read (``bool``: true/false, ``str``:
+as is, anything else: a size, see :mod:`symconv.cli.values`). A parameter without a
+default is required by the operator that has it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import symconv
+from symconv.cli.values import BadValue, parse_bool, parse_value
+from symconv.errors import UnknownName
+from symconv.ops.base import Operator
+
+#: Command-line names of the operators.
+OPERATORS: dict[str, type[Operator]] = {
+    "conv1d": symconv.Conv1d,
+    "conv2d": symconv.Conv2d,
+    "conv3d": symconv.Conv3d,
+    "conv_transpose1d": symconv.ConvTranspose1d,
+    "conv_transpose2d": symconv.ConvTranspose2d,
+    "conv_transpose3d": symconv.ConvTranspose3d,
+    "linear": symconv.Linear,
+    "dwconv": symconv.DepthwiseSeparableConv2d,
+    "pconv": symconv.PartialConv2d,
+}
+
+_READERS: dict[object, Callable[[str], object]] = {bool: parse_bool, str: str}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One constructor parameter as a command-line option."""
+
+    name: str
+    read: Callable[[str], object]
+    operators: tuple[str, ...]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def parameters(name: str) -> list[inspect.Parameter]:
+    """The constructor parameters of operator ``name`` (``self`` and ``*args`` left out)."""
+    init = inspect.signature(operator_class(name).__init__, eval_str=True)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p for p in list(init.parameters.values())[1:] if p.kind in kinds]
+
+
+def operator_class(name: str) -> type[Operator]:
+    """The class called ``name`` on the command line."""
+    if name not in OPERATORS:
+        raise UnknownName("operator", name, list(OPERATORS))
+    return OPERATORS[name]
+
+
+def options(names: Iterable[str] = OPERATORS) -> list[Option]:
+    """The union of the operators' options, in first-seen order."""
+    found: dict[str, Option] = {}
+    for op in names:
+        for param in parameters(op):
+            read = _READERS.get(param.annotation, parse_value)
+            known = found.get(param.name)
+            found[param.name] = Option(param.name, read, (*known.operators, op) if known else (op,))
+    return list(found.values())
+
+
+def signature_line(name: str) -> str:
+    """``conv2d  in_channels out_channels kernel_size [stride=1] ...`` for help texts."""
+    parts = [p.name if p.default is inspect.Parameter.empty else f"[{p.name}={p.default!r}]" for p in parameters(name)]
+    return f"  {name:<17} {' '.join(parts)}"
+
+
+def add_operator_options(parser: argparse.ArgumentParser) -> None:
+    """Add every operator's options (all optional here; :func:`build` checks what each operator needs)."""
+    group = parser.add_argument_group("operator options (any size may be a symbol name or an expression)")
+    for option in options():
+        group.add_argument(
+            option.flag,
+            dest=f"op_{option.name}",
+            metavar="VALUE",
+            help=f"{option.name} ({', '.join(option.operators)})",
+        )
+
+
+def given_options(args: argparse.Namespace) -> dict[str, str]:
+    """The operator options given on the command line, as text."""
+    return {o.name: getattr(args, f"op_{o.name}") for o in options() if getattr(args, f"op_{o.name}") is not None}
+
+
+def overrides(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
+    """``["groups=4", "bias=false"]`` -> ``{"groups": "4", "bias": "false"}``."""
+    found = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadValue(f"{flag} {pair!r} must be NAME=VALUE, e.g. {flag} groups=4")
+        found[key.strip().replace("-", "_")] = value
+    return found
+
+
+def build(name: str, given: dict[str, str]) -> Operator:
+    """Construct operator ``name`` from the options it takes among ``given`` (text values)."""
+    params = {p.name: p for p in parameters(name)}
+    readers = {o.name: o.read for o in options([name])}
+    kwargs = {key: read_option(readers[key], key, text) for key, text in given.items() if key in params}
+    missing = [p for p, param in params.items() if param.default is inspect.Parameter.empty and p not in kwargs]
+    if missing:
+        flags = ", ".join("--" + m.replace("_", "-") for m in missing)
+        raise BadValue(f"{name} needs {flags}")
+    return operator_class(name)(**kwargs)
+
+
+def read_option(read: Callable[[str], object], name: str, text: str) -> object:
+    """Read one option's text, naming the option in the error."""
+    try:
+        return read(text)
+    except BadValue as error:
+        raise BadValue(f"--{name.replace('_', '-')}: {error}") from error
+
+
+def build_all(names: Sequence[str], given: dict[str, str], per_operator: Sequence[dict[str, str]]) -> list[Operator]:
+    """Construct several operators from shared options plus per-operator overrides; reject unused options."""
+    accepted = {p.name for name in names for p in parameters(name)}
+    for key in [*given, *(k for extra in per_operator for k in extra)]:
+        if key not in accepted:
+            raise BadValue(f"--{key.replace('_', '-')} does not apply to {' or '.join(names)}")
+    return [build(name, {**given, **extra}) for name, extra in zip(names, per_operator, strict=True)]

@@ -1,0 +1,91 @@
+"""A command's result as labelled expressions, printed as text, JSON or LaTeX.
+
+The commands only decide *what* to report (a :class:`Report`: a title, and rows
+of name, value and what the value counts); the formats below decide *how*.
+Exact integers stay integers in JSON (Python's ``json`` writes them at any size);
+other expressions are written as sympy's text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from symconv.symbols import LATEX_NAMES
+
+
+@dataclass(frozen=True)
+class Row:
+    """One reported quantity: ``name`` = ``value``, with ``note`` saying what is counted."""
+
+    name: str
+    value: object
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command prints: a title line and its rows."""
+
+    title: str
+    rows: tuple[Row, ...]
+
+
+def as_json_value(value: object) -> object:
+    """An exact JSON value: ints for integers, lists for tuples, sympy's text for the rest."""
+    if isinstance(value, tuple | list):
+        return [as_json_value(v) for v in value]
+    if isinstance(value, bool | str | int):
+        return value
+    expr = sympy.sympify(value)
+    return int(expr) if expr.is_Integer else str(expr)
+
+
+def as_text_value(value: object) -> str:
+    """sympy's text; an exact fraction also shows its decimal value (``1806336/5281 (~342.04)``)."""
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(as_text_value(v) for v in value) + ")"
+    if isinstance(value, sympy.Rational) and not value.is_Integer:
+        return f"{value} (~{float(value):.6g})"
+    return str(value)
+
+
+def as_latex_value(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
+    if isinstance(value, str):
+        return r"\text{" + value + "}"
+    return sympy.latex(sympy.sympify(value), symbol_names=LATEX_NAMES)
+
+
+def text(report: Report) -> str:
+    width = max(len(row.name) for row in report.rows)
+    values = [as_text_value(row.value) for row in report.rows]
+    column = max(len(v) for v in values)
+    lines = [report.title]
+    for row, value in zip(report.rows, values, strict=True):
+        note = f"  # {row.note}" if row.note else ""
+        lines.append(f"  {row.name:<{width}}  {value:<{column}}{note}".rstrip())
+    return "\n".join(lines)
+
+
+def to_json(report: Report) -> str:
+    body = {"title": report.title, **{row.name: as_json_value(row.value) for row in report.rows}}
+    body["notes"] = {row.name: row.note for row in report.rows if row.note}
+    return json.dumps(body, indent=2)
+
+
+def latex(report: Report) -> str:
+    """An ``align*`` block, one line per quantity (paste into a document with ``amsmath``)."""
+    lines = [rf"\text{{{_escape(row.name)}}} &= {as_latex_value(row.value)}" for row in report.rows]
+    return "% " + report.title + "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def _escape(words: str) -> str:
+    return "".join("\\" + ch if ch in "&%$#_{}" else ch for ch in words)
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": to_json, "latex": latex}

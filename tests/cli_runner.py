@@ -1,0 +1,43 @@
+"""Running the real ``symconv`` command in a subprocess: ``python -m symconv`` and, when installed, the console script.
+
+CI installs the package (``pip install -e .``), so there the console script must
+exist: with ``CI`` set and no ``symconv`` on ``PATH`` the launcher list fails
+instead of silently shrinking.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def launchers() -> list[tuple[str, ...]]:
+    """The commands that start symconv: the module always, the console script when installed."""
+    found = [(sys.executable, "-m", "symconv")]
+    script = shutil.which("symconv")
+    if script:
+        found.append((script,))
+    elif os.environ.get("CI"):
+        raise RuntimeError("CI is set but the symconv console script is not on PATH (pip install -e . first)")
+    return found
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(launcher: tuple[str, ...], *args: str, cwd: Path | None = None) -> Result:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [*launcher, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300, check=False
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
