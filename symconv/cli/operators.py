@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import sympy
 
 import symconv
 from symconv.cli.values import BadValue, parse_bool, parse_value
@@ -106,11 +108,16 @@ def overrides(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
     return found
 
 
-def build(name: str, given: dict[str, str]) -> Operator:
-    """Construct operator ``name`` from the options it takes among ``given`` (text values)."""
+def build(name: str, given: dict[str, str], fix: Mapping[str, object] | None = None) -> Operator:
+    """Construct operator ``name`` from the options it takes among ``given`` (text values).
+
+    ``fix`` maps symbol names to values substituted into every option, e.g. to check
+    the operator is valid at the ends of a plotted range.
+    """
     params = {p.name: p for p in parameters(name)}
     readers = {o.name: o.read for o in options([name])}
     kwargs = {key: read_option(readers[key], key, text) for key, text in given.items() if key in params}
+    kwargs = {key: substitute(value, fix or {}) for key, value in kwargs.items()}
     missing = [p for p, param in params.items() if param.default is inspect.Parameter.empty and p not in kwargs]
     if missing:
         flags = ", ".join("--" + m.replace("_", "-") for m in missing)
@@ -126,10 +133,40 @@ def read_option(read: Callable[[str], object], name: str, text: str) -> object:
         raise BadValue(f"--{name.replace('_', '-')}: {error}") from error
 
 
-def build_all(names: Sequence[str], given: dict[str, str], per_operator: Sequence[dict[str, str]]) -> list[Operator]:
+def add_pair_arguments(parser: argparse.ArgumentParser) -> None:
+    """Two operators by name, with per-operator overrides of the shared options."""
+    parser.add_argument("first", choices=list(OPERATORS), metavar="A", help="the operator on top (see cost --help)")
+    parser.add_argument("second", choices=list(OPERATORS), metavar="B", help="the operator it is compared with")
+    for flag, which in (("--a", "A"), ("--b", "B")):
+        parser.add_argument(
+            flag, action="append", metavar="NAME=VALUE", help=f"an option for {which} only, e.g. {flag} groups=4"
+        )
+
+
+def build_pair(args: argparse.Namespace) -> list[Operator]:
+    """The two operators of a comparison: shared options, then each one's ``--a``/``--b`` overrides."""
+    extras = [overrides(args.a, "--a"), overrides(args.b, "--b")]
+    return build_all([args.first, args.second], given_options(args), extras)
+
+
+def substitute(value: object, fix: Mapping[str, object]) -> object:
+    """``value`` (a size, a word, or a tuple of them) with the symbols named in ``fix`` replaced."""
+    if isinstance(value, tuple):
+        return tuple(substitute(v, fix) for v in value)
+    if isinstance(value, sympy.Basic):
+        return value.subs({s: fix[s.name] for s in value.free_symbols if s.name in fix})
+    return value
+
+
+def build_all(
+    names: Sequence[str],
+    given: dict[str, str],
+    per_operator: Sequence[dict[str, str]],
+    fix: Mapping[str, object] | None = None,
+) -> list[Operator]:
     """Construct several operators from shared options plus per-operator overrides; reject unused options."""
-    accepted = {p.name for name in names for p in parameters(name)}
+    accepted = {p.name for name in names for p in parameters(name)}  # parameters() rejects unknown names
     for key in [*given, *(k for extra in per_operator for k in extra)]:
         if key not in accepted:
             raise BadValue(f"--{key.replace('_', '-')} does not apply to {' or '.join(names)}")
-    return [build(name, {**given, **extra}) for name, extra in zip(names, per_operator, strict=True)]
+    return [build(name, {**given, **extra}, fix) for name, extra in zip(names, per_operator, strict=True)]
