@@ -209,6 +209,25 @@ def check_exact_integers(cost: symconv.Cost) -> None:
         assert isinstance(value, sympy.Integer), value
 
 
+def check_conventions(cost: symconv.Cost, mults: int, adds: int, bias_adds: int) -> None:
+    """Each named convention, from the brute force's multiplications and additions (bias: one add per output)."""
+    expected = {
+        "macs": mults,
+        "macs+bias": mults + bias_adds,
+        "flops": 2 * mults,
+        "flops+bias": 2 * mults + bias_adds,
+        "mults": mults,
+        "mults+bias": mults + bias_adds,
+        "ops": mults + adds,
+        "ops-bias": mults + adds - bias_adds,
+    }
+    assert {name: cost.compute(name) for name in expected} == expected
+    assert cost.bias_adds == bias_adds
+    memory = cost.memory("im2col", element_size=4)
+    assert memory == 4 * (cost.reads("im2col") + cost.writes("im2col"))
+    assert cost.intensity("ops", "im2col", element_size=4) == sympy.Rational(mults + adds, memory)
+
+
 def check_against_bruteforce(cost: symconv.Cost, out: np.ndarray, counts: bf.Counts) -> None:
     """Arithmetic and per-tensor traffic of one operator against one brute-force run (columns materialised)."""
     check_exact_integers(cost)
@@ -216,6 +235,7 @@ def check_against_bruteforce(cost: symconv.Cost, out: np.ndarray, counts: bf.Cou
     assert cost.macs == cost.mults
     assert cost.adds == counts.adds
     assert cost.params == counts.reads["weight"] + counts.reads.get("bias", 0)
+    check_conventions(cost, counts.mults, counts.adds, bias_adds=out.size if "bias" in counts.reads else 0)
 
     # The 'ideal' model moves every boundary tensor whole; the brute force counts the distinct
     # elements it touches, which leaves out inputs no window reaches (strides skipping inputs,
@@ -305,6 +325,7 @@ def test_linear_equals_bruteforce(leading: list[int], in_features: int, out_feat
     check_exact_integers(cost)
     assert (cost.mults, cost.macs, cost.adds) == (counts.mults, counts.mults, counts.adds)
     assert cost.params == w.size + bias * out_features
+    check_conventions(cost, counts.mults, counts.adds, bias_adds=out.size if bias else 0)
     expected = {"input": (x.size, 0), "weight": (w.size, 0), "output": (0, out.size)}
     if bias:
         expected["bias"] = (out_features, 0)
@@ -369,6 +390,7 @@ def test_depthwise_separable_equals_two_bruteforce_runs(c: dict, fused: bool) ->
     assert cost.mults == cost.macs == dw.mults + pw.mults
     assert cost.adds == dw.adds + pw.adds
     assert cost.params == w_dw.size + w_pw.size + c["bias"] * (mid + c_out)
+    check_conventions(cost, dw.mults + pw.mults, dw.adds + pw.adds, bias_adds=c["bias"] * (mid_out.size + out.size))
 
     def moved(counts: bf.Counts, *names: str) -> int:
         return sum(counts.reads.get(n, 0) + counts.unread.get(n, 0) + counts.writes.get(n, 0) for n in names)
@@ -413,12 +435,13 @@ def test_partial_conv_equals_bruteforce(
     weight = np.ones((conv_channels, conv_channels, kernel, kernel), dtype=np.int64)
     b = np.ones(conv_channels, dtype=np.int64) if bias else None
     pads = bf.same_padding((kernel, kernel), (1, 1))
-    _, counts = bf.conv(x[:, :conv_channels], weight, b, (1, 1), pads, (1, 1), 1, True)
+    out, counts = bf.conv(x[:, :conv_channels], weight, b, (1, 1), pads, (1, 1), 1, True)
 
     check_exact_integers(cost)
     assert cost.mults == cost.macs == counts.mults
     assert cost.adds == counts.adds
     assert cost.params == weight.size + (conv_channels if bias else 0)
+    check_conventions(cost, counts.mults, counts.adds, bias_adds=out.size if bias else 0)
     ideal = sum(counts.reads[t] + counts.unread[t] for t in ("input", "weight", "bias") if t in counts.reads)
     ideal += counts.writes["output"]
     if forward == "split_cat":  # the untouched channels are read and written once more
@@ -442,7 +465,7 @@ def axis_symbols(prefix: str, dims: int, **assumptions: bool) -> tuple[sympy.Sym
     return tuple(sympy.Symbol(f"{prefix}_{i}", integer=True, **assumptions) for i in range(dims))
 
 
-@SETTINGS
+@settings(max_examples=20, deadline=None)  # symbolic costs are slow to build: fewer examples
 @given(st.one_of(conv_configs(), transposed_configs()))
 def test_symbolic_cost_substituted_equals_concrete(config: ConvConfig) -> None:
     """Every hyperparameter and size symbolic, then substituted: the same exact numbers as a concrete build."""
