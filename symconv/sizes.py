@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from fractions import Fraction
 
 import sympy
 
@@ -64,6 +65,28 @@ def _python_integer(value: numbers.Number, name: str, rule: str) -> int:
     if abs(approximation) > 2**53:
         raise InvalidConfiguration(f"{name}={show(value)} must be an int: a float is exact only up to 2**53")
     return int(approximation)
+
+
+def as_element_size(value: object) -> sympy.Expr:
+    """Bytes per element: a positive integer, a positive fraction (``Fraction(1, 2)`` for 4-bit types) or a symbol.
+
+    >>> as_element_size(Fraction(1, 2))
+    1/2
+    >>> as_element_size(0.5)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.InvalidConfiguration: element_size=0.5 must be a positive integer or fraction, e.g. Fraction(1, 2)
+    """
+    if isinstance(value, Fraction):
+        value = sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, sympy.Rational) and value.is_positive:
+        return value
+    try:
+        return as_size(value, "element_size")
+    except InvalidConfiguration:
+        raise InvalidConfiguration(
+            f"element_size={show(value)} must be a positive integer or fraction, e.g. Fraction(1, 2)"
+        ) from None
 
 
 def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[sympy.Expr, ...]:

@@ -6,6 +6,8 @@ Every expected value is computed here with Python integers, from the textbook fo
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import sympy
 
@@ -122,3 +124,11 @@ def test_intensity_is_an_exact_rational() -> None:
     assert isinstance(intensity, sympy.Rational)
     moved = 4 * (BIG**3 + 9 * BIG**2 + BIG**3)
     assert intensity == sympy.Rational(2 * BIG**4 * 9, moved)
+
+
+def test_fractional_bytes_stay_exact() -> None:
+    """4-bit elements: half a byte each, as an exact fraction."""
+    cost = symconv.Linear(BIG, 3, bias=False).cost((BIG + 1, BIG))
+    moved = (BIG + 1) * BIG + 3 * BIG + (BIG + 1) * 3
+    assert cost.memory("ideal", element_size=Fraction(1, 2)) == sympy.Rational(moved, 2)
+    assert isinstance(cost.memory("ideal", element_size=Fraction(1, 2)), sympy.Rational)
