@@ -502,8 +502,28 @@ def test_symbolic_cost_substituted_equals_concrete(config: ConvConfig) -> None:
         values.update(zip(stride, (1,) * dims, strict=True))
     op = getattr(symconv, f"{family}{dims}d")(C_in, C_out, kernel, **kwargs)
 
-    symbolic = op.cost((N, C_in, *lengths)).subs(values)
-    concrete = config.symconv_op().cost((config.batch or 1, config.in_channels, *config.lengths))
+    check_substitution(op, (N, C_in, *lengths), values, config)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.one_of(conv_configs(), transposed_configs()))
+def test_symbolic_sizes_substituted_equal_concrete(config: ConvConfig) -> None:
+    """A concrete layer on symbolic sizes (the closed forms for col2im overlaps, 'same' padding ...), substituted."""
+    lengths = axis_symbols("x", config.dims)
+    family = "ConvTranspose" if config.transposed else "Conv"
+    op = getattr(symconv, f"{family}{config.dims}d")(C_in, C_out, config.kernel, **config.kwargs())
+    values = {C_in: config.in_channels, C_out: config.out_channels, N: config.batch or 1}
+    values.update(zip(lengths, config.lengths, strict=True))
+    check_substitution(op, (N, C_in, *lengths), values, config)
+
+
+def check_substitution(
+    op: symconv.Operator, shape: tuple[sympy.Expr, ...], values: dict[sympy.Symbol, int], config: ConvConfig
+) -> None:
+    """``op``'s symbolic cost on ``shape``, with ``values`` substituted, equals the concrete build of ``config``."""
+    symbolic = op.cost(shape).subs(values)
+    concrete_shape = (config.batch or 1, config.in_channels, *config.lengths)
+    concrete = config.symconv_op().cost(concrete_shape)
     for name in ("macs", "mults", "adds", "bias_adds", "params", "flops"):
         value = getattr(symbolic, name)
         assert isinstance(value, sympy.Integer), (name, value)
@@ -511,6 +531,5 @@ def test_symbolic_cost_substituted_equals_concrete(config: ConvConfig) -> None:
     for model in ("ideal", "im2col"):
         assert symbolic.memory(model) == concrete.memory(model)
         assert traffic(symbolic, model) == traffic(concrete, model)
-    shape = op.output_shape((N, C_in, *lengths))
-    concrete_shape = config.symconv_op().output_shape((config.batch or 1, config.in_channels, *config.lengths))
-    assert tuple(sympy.sympify(size).subs(values) for size in shape) == concrete_shape
+    out = tuple(sympy.sympify(size).subs(values) for size in op.output_shape(shape))
+    assert out == config.symconv_op().output_shape(concrete_shape)
