@@ -145,7 +145,8 @@ def as_cost(value: Cost | Operator, input_shape: Sequence[object] | None = None)
 # --------------------------------------------------------------------------- canonical form
 
 
-def _simplify_rounding(expr: sympy.Expr) -> sympy.Expr:
+def simplify_rounding(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each ``floor``/``ceiling`` simplified on its own: ``ceiling((s*(H - 1) + 1)/s)`` is ``H``."""
     return expr.replace(lambda e: isinstance(e, sympy.floor | sympy.ceiling), sympy.simplify)
 
 
@@ -158,7 +159,7 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     >>> canonical((K**2 * C_out - C_out) / (K - 1)) == canonical(C_out * K + C_out)
     True
     """
-    fraction = sympy.cancel(sympy.together(_simplify_rounding(sympy.sympify(expr))))
+    fraction = sympy.cancel(sympy.together(simplify_rounding(sympy.sympify(expr))))
     numerator, denominator = sympy.fraction(fraction)
     if len(sympy.Add.make_args(sympy.expand(denominator))) == 1:
         return sympy.expand(numerator / denominator)
