@@ -44,7 +44,8 @@ from typing import Literal
 
 import sympy
 
-from symconv.conventions import CONVENTIONS, MEMORY_MODELS, convention, memory_model
+from symconv.conventions import CONVENTIONS, MEMORY_MODELS, memory_model
+from symconv.conventions import convention as find_convention
 from symconv.cost import Cost
 from symconv.errors import SymconvError, UnknownName
 from symconv.ops.base import Operator
@@ -126,9 +127,12 @@ def quantity(cost: Cost, name: str, *, element_size: int = 1) -> sympy.Expr:
     if head in _QUANTITIES:
         return _QUANTITIES[head](cost, option, size)
     try:
-        return convention(name).of(cost)
+        return find_convention(name).of(cost)
     except UnknownName:
         raise UnknownName("quantity", name, known_quantities()) from None
+
+
+_quantity_of = quantity  # for the functions below whose parameter is called ``quantity``
 
 
 def as_cost(value: Cost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
@@ -169,7 +173,7 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
 def ratio(
     a: Cost | Operator,
     b: Cost | Operator,
-    quantity_: str = "macs",
+    quantity: str = "macs",
     *,
     input_shape: Sequence[object] | None = None,
     element_size: int = 1,
@@ -186,10 +190,10 @@ def ratio(
     >>> ratio(pconv, symconv.Conv2d(C, C, K, padding="same", bias=False).cost((1, C, H, W)))
     1/16
     """
-    top = quantity(as_cost(a, input_shape), quantity_, element_size=element_size)
-    bottom = quantity(as_cost(b, input_shape), quantity_, element_size=element_size)
+    top = _quantity_of(as_cost(a, input_shape), quantity, element_size=element_size)
+    bottom = _quantity_of(as_cost(b, input_shape), quantity, element_size=element_size)
     if bottom == 0:
-        raise SymconvError(f"the {quantity_} of the second cost is 0: the ratio is undefined")
+        raise SymconvError(f"the {quantity} of the second cost is 0: the ratio is undefined")
     return canonical(top / bottom)
 
 
@@ -260,12 +264,12 @@ def at(expr_or_cost: sympy.Expr | Cost, **values: object) -> sympy.Expr | Cost:
 
 def compare(
     costs: Mapping[str, Cost],
-    quantity_: str,
+    quantity: str,
     grid: Mapping[str, Iterable[object]],
     *,
     element_size: int = 1,
 ) -> list[dict[str, sympy.Expr]]:
-    """Exact values of ``quantity_`` for each named cost at every point of ``grid``.
+    """Exact values of ``quantity`` for each named cost at every point of ``grid``.
 
     Rows follow the grid's cartesian product in order (last name fastest); each row maps
     the grid's names to the point and each cost's name to its exact value.
@@ -276,7 +280,7 @@ def compare(
     >>> compare(costs, "params", {"C_in": [4, 16]})
     [{'C_in': 4, 'K=1': 32, 'K=3': 288}, {'C_in': 16, 'K=1': 128, 'K=3': 1152}]
     """
-    exprs = {name: quantity(cost, quantity_, element_size=element_size) for name, cost in costs.items()}
+    exprs = {name: _quantity_of(cost, quantity, element_size=element_size) for name, cost in costs.items()}
     present = {s.name for e in exprs.values() for s in e.free_symbols}
     clash = set(grid) & set(exprs)
     if clash:
@@ -284,7 +288,7 @@ def compare(
     for name in grid:
         if name not in present:
             raise SymconvError(
-                f"grid symbol {name!r} does not occur in the {quantity_} of any cost; symbols: {sorted(present)}"
+                f"grid symbol {name!r} does not occur in the {quantity} of any cost; symbols: {sorted(present)}"
             )
     missing = present - set(grid)
     if missing:
@@ -377,7 +381,7 @@ class Crossover:
 def crossover(
     a: Cost | Operator,
     b: Cost | Operator,
-    quantity_: str,
+    quantity: str,
     over: sympy.Symbol | str,
     given: Mapping[str, object] | None = None,
     *,
@@ -401,10 +405,10 @@ def crossover(
     >>> crossover(dw, std, "memory", "C_out", input_shape=(1, C_in, H, W)).boundary
     {H*W/4 + 9/8}
     """
-    top = quantity(as_cost(a, input_shape), quantity_, element_size=element_size)
-    bottom = quantity(as_cost(b, input_shape), quantity_, element_size=element_size)
+    top = _quantity_of(as_cost(a, input_shape), quantity, element_size=element_size)
+    bottom = _quantity_of(as_cost(b, input_shape), quantity, element_size=element_size)
     symbols = top.free_symbols | bottom.free_symbols
-    where = f"the {quantity_} of either cost"
+    where = f"the {quantity} of either cost"
     x = _lookup(symbols, over, where)
     values = {}
     for name, value in (given or {}).items():
@@ -551,7 +555,7 @@ def _balance(value: object) -> sympy.Expr:
 def roofline(
     cost: Cost,
     machine_balance: object,
-    convention_: str = "flops",
+    convention: str = "flops",
     model: str = "ideal",
     element_size: int = 4,
 ) -> Roofline:
@@ -568,7 +572,7 @@ def roofline(
     Range(1, 41, 1)
     """
     balance = _balance(machine_balance)
-    compute = convention(convention_).of(cost)
+    compute = find_convention(convention).of(cost)
     moved = cost.memory(memory_model(model), as_size(element_size, "element_size"))
     intensity = canonical(compute / moved)
     difference = sympy.expand(compute - balance * moved)

@@ -102,7 +102,7 @@ def test_headline_ratios():
     assert ratio(grouped, symconv.Conv2d(C_in, C_out, K, stride=s), "mults", input_shape=shape) == 1 / g
     # PConv's memory (A10 over A2 with C_in = C_out = C): (2*H*W*C_p + K**2*C_p**2) / (2*H*W*C + K**2*C**2)
     pconv_general = symconv.PartialConv2d(C, K, conv_channels=C_p).cost((1, C, H, W))
-    memory = ratio(pconv_general, standard(C, C).cost((1, C, H, W)), "memory")
+    memory = ratio(pconv_general, standard(C, C).cost((1, C, H, W)), quantity="memory")
     assert memory == C_p * (2 * H * W + K**2 * C_p) / (C * (2 * H * W + K**2 * C))
 
 
@@ -402,6 +402,7 @@ def test_compare_errors():
 def test_roofline_concrete(c, h, balance, size):
     cost = symconv.Conv2d(c, c, 1, bias=False).cost((1, c, h, h))
     found = roofline(cost, balance, element_size=size)
+    assert roofline(cost, balance, convention="macs", element_size=size).intensity == found.intensity / 2
     # 1x1 conv: flops 2*c*c*h*h; bytes size*(2*c*h*h + c*c)
     intensity = Fraction(2 * c * c * h * h, size * (2 * c * h * h + c * c))
     assert found.intensity == sympy.Rational(intensity)
