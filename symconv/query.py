@@ -337,17 +337,16 @@ def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Sy
     scale = sympy.Dummy("scale", positive=True)
     scaled = sympy.cancel(sympy.together(expr.subs({x: scale * x for x in xs}, simultaneous=True)))
     numerator, denominator = sympy.fraction(scaled)
-    try:
-        top, bottom = sympy.Poly(numerator, scale), sympy.Poly(denominator, scale)
-    except sympy.PolynomialError:
-        top = bottom = None
-    if top is not None and not (top.free_symbols_in_domain | bottom.free_symbols_in_domain) & {scale}:
-        return canonical(top.LC() / bottom.LC())
+    try:  # a rational function of the scale: the ratio of the leading coefficients
+        return canonical(sympy.Poly(numerator, scale).LC() / sympy.Poly(denominator, scale).LC())
+    except sympy.PolynomialError:  # the scale is inside a function (floor, ceiling ...)
+        pass
     if len(xs) == 1:
         value = limit(expr, xs[0])
         if value.is_finite and value != 0:
             return value
-    raise SymconvError(f"cannot find the leading behaviour of {expr} as {', '.join(map(str, xs))} grow")
+    grow = "grows" if len(xs) == 1 else "grow together"
+    raise SymconvError(f"cannot find the leading behaviour of {expr} as {', '.join(map(str, xs))} {grow}")
 
 
 # --------------------------------------------------------------------------- crossovers
@@ -581,9 +580,10 @@ def roofline(
         verdict = "memory-bound" if difference < 0 else "compute-bound"
         return Roofline(intensity, balance, verdict, sympy.sympify(difference < 0))
     values = None
-    if len(difference.free_symbols) == 1:
-        (x,) = difference.free_symbols
-        sets = _sign_sets(difference, x)
+    signed = _without_positive_factors(difference)
+    if len(signed.free_symbols) == 1:
+        (x,) = signed.free_symbols
+        sets = _sign_sets(signed, x)
         values = None if sets is None else sets[0]
     bound = decide(difference < 0)
     verdict = {True: "memory-bound", False: "compute-bound", None: "depends"}[bound]
