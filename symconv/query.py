@@ -502,16 +502,20 @@ def _edges(piece: sympy.Set) -> list[sympy.Integer]:
 
 
 def _partition_checked(difference: sympy.Expr, x: sympy.Symbol, sets: tuple[sympy.Set, ...]) -> bool:
-    """Whether the three sets are unions of integer ranges, and every point where one starts or ends
-    (and the first positive integer) lies in exactly the set its exact sign says.
+    """Whether the sets are the exact answer, proved by exact evaluation at finitely many points.
 
-    A gap or an overlap between the sets begins next to such a point, so this also
-    checks that the sets partition the positive integers.
+    The sets must be unions of integer ranges, so membership can only change next to one
+    of their edges; the sign of the rational function ``difference`` can only change next
+    to a real root of its numerator or denominator (isolated exactly, in intervals
+    narrower than 1/2). Both kinds of points, and 1, are evaluated: if each lies in exactly
+    the set its sign says, so does every positive integer (between two checked points
+    neither the sign nor the membership changes).
     """
     pieces = [_pieces(s) for s in sets]
-    if any(p is None for p in pieces):
+    critical = _near_roots(difference, x)
+    if any(p is None for p in pieces) or critical is None:
         return False
-    points = {sympy.Integer(1)} | {e for ps in pieces for p in ps for e in _edges(p)}
+    points = {sympy.Integer(1)} | critical | {e for ps in pieces for p in ps for e in _edges(p)}
     for point in sorted(q for q in points if q >= 1):
         sign = sympy.sign(difference.subs(x, point))
         expected = {-1: 0, 0: 1, 1: 2}.get(int(sign)) if sign.is_Integer else None
@@ -521,6 +525,22 @@ def _partition_checked(difference: sympy.Expr, x: sympy.Symbol, sets: tuple[symp
         if memberships != [i == expected for i in range(3)]:
             return False
     return True
+
+
+def _near_roots(expr: sympy.Expr, x: sympy.Symbol) -> set[sympy.Integer] | None:
+    """Integers within 1 of a real root of ``expr``'s numerator or denominator; ``None`` if not rational in ``x``."""
+    points: set[sympy.Integer] = set()
+    try:
+        for part in sympy.fraction(sympy.cancel(sympy.together(expr))):
+            poly = sympy.Poly(part, x)
+            if poly.is_zero or poly.degree() < 1:
+                continue
+            for (low, high), _ in poly.intervals(eps=sympy.Rational(1, 4)):
+                start, stop = sympy.floor(low) - 1, sympy.ceiling(high) + 1
+                points.update(sympy.Integer(i) for i in range(int(start), int(stop) + 1))
+    except (sympy.PolynomialError, NotImplementedError):
+        return None
+    return points
 
 
 # --------------------------------------------------------------------------- roofline

@@ -313,6 +313,29 @@ def test_intensity_crossover_against_concrete_costs(h, c_in, c_out):
     _check_sets(found, sign, 30)
 
 
+@SETTINGS
+@given(root=st.integers(1, 10**6), guess=st.integers(1, 10**6), gap=st.integers(1, 3))
+def test_a_wrong_partition_is_never_accepted(root, guess, gap):
+    """The re-check behind ``crossover``: exact sets pass, sets off by anything fail."""
+    from symconv.query import _partition_checked
+
+    # (x - root) * (x - root - gap): negative strictly between the roots, zero on them
+    difference = (C - root) * (C - root - gap)
+
+    def sets(low, high):
+        inside = sympy.Range(low + 1, high) if high > low + 1 else sympy.S.EmptySet
+        outside = sympy.Union(sympy.Range(1, low), sympy.Range(high + 1, sympy.oo))
+        return inside, sympy.FiniteSet(low, high), outside
+
+    assert _partition_checked(difference, C, sets(root, root + gap))
+    if guess != root:
+        assert not _partition_checked(difference, C, sets(guess, guess + gap))
+    assert not _partition_checked(difference, C, sets(root, root + gap + 1))
+    # "always greater": right at 1, its only edge, wrong between the roots; caught by evaluating near them
+    empty = sympy.S.EmptySet
+    assert not _partition_checked(difference, C, (empty, empty, sympy.S.Naturals))
+
+
 def test_crossover_left_symbolic():
     found = crossover(dwconv(k=3), standard(k=3), "memory", "C_out", input_shape=(1, C_in, H, W))
     assert found.exceeds == "undecided" and found.less is None
