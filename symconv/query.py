@@ -390,8 +390,9 @@ def crossover(
     """For which positive integers ``over`` is ``a``'s quantity below, equal to, above ``b``'s?
 
     Other symbols are fixed by ``given`` (names to exact values) or stay symbolic. The
-    sets are solved exactly with sympy's inequality solver and every boundary is
-    re-checked by exact evaluation; when that is not possible the sets are ``None`` and
+    sets are solved exactly with sympy's inequality solver (per residue class when
+    ``over`` is under a ``ceiling``, as strided output sizes are) and proved by exact
+    evaluation at every edge and next to every real root; when that is not possible the sets are ``None`` and
     ``exceeds`` is decided from the symbols' assumptions, or ``'undecided'``.
 
     >>> import symconv
@@ -417,7 +418,9 @@ def crossover(
         values[name] = exact(value, name)
     difference = sympy.cancel(sympy.together(_substitute(top - bottom, values)))
     signed = _without_positive_factors(difference)
-    sets = _sign_sets(signed, x) if signed.free_symbols <= {x} else None
+    sets = None
+    if signed.free_symbols <= {x}:
+        sets = _sign_sets(signed, x) or _periodic_sign_sets(signed, x)
     if sets is not None:
         less, equal, greater = sets
         return Crossover(x, difference, less, equal, greater, _exceeds(greater))
@@ -475,6 +478,91 @@ def _sign_sets(difference: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Set, symp
         return None
     sets = (less, equal, greater)
     return sets if _partition_checked(difference, x, sets) else None
+
+
+MAX_PERIOD = 64
+MAX_LISTED = 100_000
+
+
+def _period(expr: sympy.Expr, x: sympy.Symbol) -> int | None:
+    """The period after which every ``floor``/``ceiling`` of ``x`` in ``expr`` shifts by an integer: the lcm of
+    the denominators of ``x``'s coefficients inside them (``ceiling(x/2)`` -> 2); ``None`` unless all are linear."""
+    period = 1
+    for rounded in expr.atoms(sympy.floor, sympy.ceiling):
+        if x not in rounded.free_symbols:
+            continue
+        try:
+            poly = sympy.Poly(rounded.args[0], x)
+        except sympy.PolynomialError:
+            return None
+        slope = poly.coeff_monomial(x)
+        if poly.degree() != 1 or not slope.is_Rational:
+            return None
+        period = sympy.ilcm(period, slope.q)
+    return int(period) if period <= MAX_PERIOD else None
+
+
+def _periodic_sign_sets(difference: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Set, sympy.Set, sympy.Set] | None:
+    """Sign sets of a ``difference`` with ``floor``/``ceiling`` of ``x`` (strided sizes such as ``ceiling(H/2)``).
+
+    On each residue class ``x = period*(t - 1) + r`` the roundings are exact polynomials in ``t``,
+    so each class is solved (and proved) by :func:`_sign_sets`; the classes are then merged
+    into runs of consecutive integers, which needs every class to end in the same sign.
+    """
+    period = _period(difference, x)
+    if period is None or period == 1:
+        return None
+    t = sympy.Dummy("t", integer=True, positive=True)
+    classes = []
+    for r in range(1, period + 1):
+        per_class = _sign_sets(difference.subs(x, period * (t - 1) + r), t)
+        if per_class is None:
+            return None
+        classes.append(per_class)
+    return _merge_classes(classes, period)
+
+
+def _tail(sets: tuple[sympy.Set, ...]) -> tuple[int | None, int]:
+    """Which set holds every large enough value, and from where on the sets no longer change."""
+    horizon, tail = 1, None
+    for index, found in enumerate(sets):
+        for piece in _pieces(found) or ():
+            if piece == NATURALS or (isinstance(piece, sympy.Range) and piece.size != 0 and piece.sup == sympy.oo):
+                tail = index
+                horizon = max(horizon, int(piece.inf))
+            elif piece != sympy.S.EmptySet:
+                horizon = max(horizon, int(piece.sup) + 1)
+    return tail, horizon
+
+
+def _merge_classes(classes: list[tuple[sympy.Set, ...]], period: int) -> tuple[sympy.Set, sympy.Set, sympy.Set] | None:
+    tails = [_tail(sets) for sets in classes]
+    if len({tail for tail, _ in tails}) != 1 or tails[0][0] is None:
+        return None
+    last = period * max(horizon for _, horizon in tails)
+    if last > MAX_LISTED:
+        return None
+    runs: list[list[int]] = [[], [], []]
+    for value in range(1, last + 1):
+        r = (value - 1) % period + 1
+        t = (value - r) // period + 1
+        index = next(i for i, found in enumerate(classes[r - 1]) if found.contains(t))
+        runs[index].append(value)
+    runs[tails[0][0]].append(last + 1)
+    return tuple(_as_ranges(values, unbounded=i == tails[0][0]) for i, values in enumerate(runs))
+
+
+def _as_ranges(values: list[int], unbounded: bool) -> sympy.Set:
+    """Sorted integers as a union of ranges; the last run goes on forever if ``unbounded``."""
+    pieces, start = [], None
+    for i, value in enumerate(values):
+        start = value if start is None else start
+        is_last = i == len(values) - 1
+        if is_last or values[i + 1] != value + 1:
+            stop = sympy.oo if is_last and unbounded else value + 1
+            pieces.append(sympy.FiniteSet(start) if stop == start + 1 else sympy.Range(start, stop))
+            start = None
+    return sympy.Union(*pieces) if pieces else sympy.S.EmptySet
 
 
 def _positive_integers(reals: sympy.Set) -> sympy.Set:
