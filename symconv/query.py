@@ -120,6 +120,7 @@ def quantity(cost: Cost, name: str, *, element_size: int = 1) -> sympy.Expr:
     ...
     symconv.errors.UnknownName: unknown quantity 'gflops'; expected one of: ...
     """
+    cost = as_cost(cost)
     if not isinstance(name, str):
         raise UnknownName("quantity", name, known_quantities())
     size = as_size(element_size, "element_size")

@@ -85,6 +85,11 @@ def test_unknown_quantity_lists_every_family():
         assert valid in str(err.value)
 
 
+def test_quantity_of_an_operator_asks_for_its_input():
+    with pytest.raises(SymconvError, match="is an operator: give input_shape="):
+        quantity(standard(), "macs")
+
+
 def test_element_size_must_be_a_positive_integer():
     with pytest.raises(InvalidConfiguration, match="element_size=0"):
         quantity(standard().cost((1, C_in, H, W)), "memory", element_size=0)
