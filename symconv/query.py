@@ -49,7 +49,7 @@ from symconv.conventions import convention as find_convention
 from symconv.cost import Cost
 from symconv.errors import SymconvError, UnknownName
 from symconv.ops.base import Operator
-from symconv.sizes import as_size, decide
+from symconv.sizes import as_element_size, decide
 
 # --------------------------------------------------------------------------- quantities
 
@@ -106,8 +106,9 @@ def quantity(cost: Cost, name: str, *, element_size: int = 1) -> sympy.Expr:
         with ``'+bias'``/``'-bias'``), ``'params'``, ``'memory'`` (= ``'memory:ideal'``),
         ``'memory:im2col'``, ``'reads[:model]'``, ``'writes[:model]'`` or
         ``'intensity[:convention[:model]]'`` (default ``flops`` per element moved, ideal).
-    element_size : int
-        Bytes per element, for memory quantities and intensity (1: counts elements).
+    element_size : int or Fraction
+        Bytes per element, for memory quantities and intensity (1: counts elements;
+        ``Fraction(1, 2)`` for 4-bit types).
 
     Examples
     --------
@@ -123,7 +124,7 @@ def quantity(cost: Cost, name: str, *, element_size: int = 1) -> sympy.Expr:
     cost = as_cost(cost)
     if not isinstance(name, str):
         raise UnknownName("quantity", name, known_quantities())
-    size = as_size(element_size, "element_size")
+    size = as_element_size(element_size)
     head, _, option = name.partition(":")
     if head in _QUANTITIES:
         return _QUANTITIES[head](cost, option, size)
@@ -681,7 +682,7 @@ def roofline(
     """
     balance = _balance(machine_balance)
     compute = find_convention(convention).of(cost)
-    moved = cost.memory(memory_model(model), as_size(element_size, "element_size"))
+    moved = cost.memory(memory_model(model), as_element_size(element_size))
     intensity = canonical(compute / moved)
     difference = sympy.expand(compute - balance * moved)
     condition = sympy.Lt(compute, balance * moved)

@@ -90,9 +90,12 @@ def test_quantity_of_an_operator_asks_for_its_input():
         quantity(standard(), "macs")
 
 
-def test_element_size_must_be_a_positive_integer():
-    with pytest.raises(InvalidConfiguration, match="element_size=0"):
-        quantity(standard().cost((1, C_in, H, W)), "memory", element_size=0)
+def test_element_size_must_be_positive_and_exact():
+    cost = standard().cost((1, C_in, H, W))
+    for bad in (0, -2, 0.5, "4"):
+        with pytest.raises(InvalidConfiguration, match="element_size="):
+            quantity(cost, "memory", element_size=bad)
+    assert quantity(cost, "memory", element_size=Fraction(1, 2)) == quantity(cost, "memory") / 2
 
 
 # --------------------------------------------------------------------------- ratio and canonical form
