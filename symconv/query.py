@@ -476,10 +476,49 @@ def _sign_sets(difference: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Set, symp
         less = _positive_integers(sympy.solve_univariate_inequality(expr < 0, real, relational=False))
         greater = _positive_integers(sympy.solve_univariate_inequality(expr > 0, real, relational=False))
         equal = _positive_integers(sympy.solveset(expr, real, sympy.S.Reals))
+        sets = (less, equal, greater)
     except (NotImplementedError, ValueError, TypeError):
+        sets = None
+    if sets is None or not _partition_checked(difference, x, sets):
+        sets = _isolated_sign_sets(difference, x)
+    return sets if sets is not None and _partition_checked(difference, x, sets) else None
+
+
+def _sign_index(difference: sympy.Expr, x: sympy.Symbol, value: int) -> int | None:
+    """0, 1, 2 for ``difference`` < 0, == 0, > 0 at ``x = value`` (exactly); ``None`` if it is not a number."""
+    sign = sympy.sign(difference.subs(x, value))
+    return {-1: 0, 0: 1, 1: 2}.get(int(sign)) if sign.is_Integer else None
+
+
+def _isolated_sign_sets(difference: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Set, sympy.Set, sympy.Set] | None:
+    """The sign sets from exact root isolation, where sympy's solver gives no usable set (e.g. ``CRootOf`` bounds).
+
+    The sign is evaluated at 1 and at every integer within 1 of a real root; between two
+    such integers that are not neighbours there is no root, so the sign holds on the gap.
+    """
+    critical = _near_roots(difference, x)
+    if critical is None:
         return None
-    sets = (less, equal, greater)
-    return sets if _partition_checked(difference, x, sets) else None
+    points = sorted({1, *(int(v) for v in critical if v >= 1)})
+    signs = [_sign_index(difference, x, v) for v in points]
+    if None in signs:
+        return None
+    stops = [*points[1:], sympy.oo]
+    return _sets_from_runs((start, stop, index) for start, stop, index in zip(points, stops, signs, strict=True))
+
+
+def _sets_from_runs(runs: Iterable[tuple[int, object, int]]) -> tuple[sympy.Set, sympy.Set, sympy.Set]:
+    """Runs ``(start, stop, index)`` of consecutive integers ``[start, stop)``, in order, as the three sets."""
+    merged: list[list] = []
+    for start, stop, index in runs:
+        if merged and merged[-1][2] == index and merged[-1][1] == start:
+            merged[-1][1] = stop
+        else:
+            merged.append([start, stop, index])
+    pieces: list[list[sympy.Set]] = [[], [], []]
+    for start, stop, index in merged:
+        pieces[index].append(sympy.FiniteSet(start) if stop == start + 1 else sympy.Range(start, stop))
+    return tuple(sympy.Union(*p) if p else sympy.S.EmptySet for p in pieces)
 
 
 MAX_PERIOD = 64
@@ -544,27 +583,13 @@ def _merge_classes(classes: list[tuple[sympy.Set, ...]], period: int) -> tuple[s
     last = period * max(horizon for _, horizon in tails)
     if last > MAX_LISTED:
         return None
-    runs: list[list[int]] = [[], [], []]
+    runs = []
     for value in range(1, last + 1):
         r = (value - 1) % period + 1
         t = (value - r) // period + 1
-        index = next(i for i, found in enumerate(classes[r - 1]) if found.contains(t))
-        runs[index].append(value)
-    runs[tails[0][0]].append(last + 1)
-    return tuple(_as_ranges(values, unbounded=i == tails[0][0]) for i, values in enumerate(runs))
-
-
-def _as_ranges(values: list[int], unbounded: bool) -> sympy.Set:
-    """Sorted integers as a union of ranges; the last run goes on forever if ``unbounded``."""
-    pieces, start = [], None
-    for i, value in enumerate(values):
-        start = value if start is None else start
-        is_last = i == len(values) - 1
-        if is_last or values[i + 1] != value + 1:
-            stop = sympy.oo if is_last and unbounded else value + 1
-            pieces.append(sympy.FiniteSet(start) if stop == start + 1 else sympy.Range(start, stop))
-            start = None
-    return sympy.Union(*pieces) if pieces else sympy.S.EmptySet
+        runs.append((value, value + 1, next(i for i, found in enumerate(classes[r - 1]) if found.contains(t))))
+    runs.append((last + 1, sympy.oo, tails[0][0]))
+    return _sets_from_runs(runs)
 
 
 def _positive_integers(reals: sympy.Set) -> sympy.Set:
@@ -607,8 +632,7 @@ def _partition_checked(difference: sympy.Expr, x: sympy.Symbol, sets: tuple[symp
         return False
     points = {sympy.Integer(1)} | critical | {e for ps in pieces for p in ps for e in _edges(p)}
     for point in sorted(q for q in points if q >= 1):
-        sign = sympy.sign(difference.subs(x, point))
-        expected = {-1: 0, 0: 1, 1: 2}.get(int(sign)) if sign.is_Integer else None
+        expected = _sign_index(difference, x, point)
         if expected is None:
             return False
         memberships = [bool(s.contains(point)) for s in sets]

@@ -371,6 +371,27 @@ def test_strided_crossover_over_the_height(strides, kernels, c, w, name):
         assert bool(found.greater.contains(height)) == (sign(height) > 0)
 
 
+@settings(max_examples=12, deadline=None)
+@given(
+    roots=st.lists(st.integers(-5, 40), min_size=1, max_size=5),
+    lead=st.sampled_from([-3, -1, 1, 2]),
+    shift=st.integers(0, 3),
+)
+def test_sign_sets_against_evaluation(roots, lead, shift):
+    """Both solvers (sympy's, and exact root isolation) against the sign at every integer up to past the roots."""
+    from symconv.query import _isolated_sign_sets, _sign_sets
+
+    difference = lead * sympy.Mul(*(C - r - sympy.Rational(shift, 4) for r in roots)) / (C**2 + 1)
+    horizon = max(roots) + 5
+    for solve in (_sign_sets, _isolated_sign_sets):
+        found = solve(difference, C)
+        for value in range(1, horizon):
+            sign = sympy.sign(difference.subs(C, value))
+            assert [bool(s.contains(value)) for s in found] == [sign < 0, sign == 0, sign > 0], (solve, value)
+        tail = sympy.sign(lead)  # past every root the sign is the leading coefficient's
+        assert [bool(s.contains(10**6)) for s in found] == [tail < 0, False, tail > 0]
+
+
 def test_crossover_left_symbolic():
     found = crossover(dwconv(k=3), standard(k=3), "memory", "C_out", input_shape=(1, C_in, H, W))
     assert found.exceeds == "undecided" and found.less is None
