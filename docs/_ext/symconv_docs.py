@@ -1,18 +1,23 @@
 """Sphinx helpers for symconv's docs: the CLI's ``--help`` texts and the gallery, generated at build time.
 
 ``{symconv-help} cost`` renders ``symconv cost --help`` as a literal block, from
-the same parser the command uses; the gallery's figures are made by
-:mod:`gallery` when the build starts.
+the same parser the command uses. The gallery's figures are made by running the
+``pycon`` examples of ``gallery.md`` in ``_generated/`` when the build starts: the
+code shown is the code that made the figure, and a failing example fails the build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import doctest
 import io
 import os
+import re
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from sphinx.errors import ExtensionError
 
 from symconv.cli import build_parser
 
@@ -46,6 +51,32 @@ class SymconvHelp(Directive):
         return [block]
 
 
+PYCON = re.compile(r"^ *```pycon\n(.*?)^ *```", re.MULTILINE | re.DOTALL)
+
+
+def run_examples(page: Path, directory: Path) -> None:
+    """Run the page's ``pycon`` examples with ``directory`` as the working directory; raise if one fails."""
+    directory.mkdir(exist_ok=True)
+    source = "\n\n".join(PYCON.findall(page.read_text()))
+    test = doctest.DocTestParser().get_doctest(source, {}, page.name, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    before = Path.cwd()
+    report = io.StringIO()
+    os.chdir(directory)
+    try:
+        result = runner.run(test, out=report.write)
+    finally:
+        os.chdir(before)
+    if result.failed:
+        raise ExtensionError(f"{result.failed} example(s) of {page.name} failed:\n{report.getvalue()}")
+
+
+def make_gallery(app) -> None:
+    source = Path(app.srcdir)
+    run_examples(source / "gallery.md", source / "_generated")
+
+
 def setup(app):
     app.add_directive("symconv-help", SymconvHelp)
+    app.connect("builder-inited", make_gallery)
     return {"parallel_read_safe": True, "version": "1"}

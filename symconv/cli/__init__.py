@@ -11,7 +11,7 @@ import sys
 from typing import NoReturn
 
 from symconv import seeds
-from symconv.cli import cost
+from symconv.cli import compare, cost, plot
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Formatter,
     ).set_defaults(run=lambda args: seeds.main())
     cost.register(commands, Formatter)
+    compare.register(commands, Formatter)
+    plot.register(commands, Formatter)
     return parser
 
 

@@ -1,0 +1,128 @@
+"""``symconv ratio`` and ``symconv crossover``: two operators on the same input, through :mod:`symconv.query`."""
+
+from __future__ import annotations
+
+import argparse
+
+import sympy
+
+from symconv import query
+from symconv.cli import operators
+from symconv.cli.cost import add_cost_options, element_size
+from symconv.cli.report import FORMATS, Report, Row
+from symconv.cli.values import BadValue, parse_shape, parse_value
+
+RATIO_EXAMPLE = """\
+examples:
+  symconv ratio dwconv conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same \\
+      --bias false --input 1,C_in,H,W
+  symconv ratio dwconv conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same \\
+      --bias false --input 1,C_in,H,W --limit C_out
+  symconv ratio conv2d conv2d --in-channels C_in --out-channels C_out --kernel-size 3 --b groups=1 --a groups=g \\
+      --input 1,C_in,H,W
+"""
+
+CROSSOVER_EXAMPLE = """\
+example (for which C_out does a depthwise-separable block move more memory than a 3x3 conv?):
+  symconv crossover dwconv conv2d --quantity memory --over C_out --in-channels 64 --out-channels C_out \\
+      --kernel-size 3 --padding 1 --bias false --input 1,64,7,7
+"""
+
+
+def add_comparison_options(parser: argparse.ArgumentParser) -> None:
+    operators.add_pair_arguments(parser)
+    parser.add_argument(
+        "--quantity", default="macs", help="macs, flops, mults, ops (±bias), params, memory[:model] ..."
+    )
+    add_cost_options(parser)
+    parser.add_argument("--format", choices=list(FORMATS), default="text")
+
+
+def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
+    ratio = commands.add_parser(
+        "ratio",
+        help="a quantity of operator A over operator B, in canonical form",
+        description="The ratio of one quantity of two operators on the same input, as a canonical closed form.",
+        epilog=RATIO_EXAMPLE,
+        formatter_class=formatter,
+    )
+    add_comparison_options(ratio)
+    ratio.add_argument("--limit", metavar="SYMBOL[=VALUE]", help="also the limit as SYMBOL -> VALUE (default oo)")
+    ratio.set_defaults(run=run_ratio)
+    crossover = commands.add_parser(
+        "crossover",
+        help="for which values of one symbol A's quantity is below, equal to or above B's",
+        description="Solve exactly, over the positive integers, where operator A's quantity crosses B's.",
+        epilog=CROSSOVER_EXAMPLE,
+        formatter_class=formatter,
+    )
+    add_comparison_options(crossover)
+    crossover.add_argument("--over", required=True, metavar="SYMBOL", help="the symbol the sets are over")
+    crossover.add_argument("--given", action="append", metavar="NAME=VALUE", help="fix another symbol")
+    crossover.set_defaults(run=run_crossover)
+
+
+def costs(args: argparse.Namespace):
+    shape = operators.read_option(parse_shape, "input", args.input)
+    return [op.cost(shape) for op in operators.build_pair(args)], shape
+
+
+def run_ratio(args: argparse.Namespace) -> int:
+    (a, b), shape = costs(args)
+    value = query.ratio(a, b, args.quantity, element_size=element_size(args))
+    rows = [Row("ratio", value, f"{args.quantity} of {args.first} / {args.second}")]
+    if args.limit:
+        name, _, to = args.limit.partition("=")
+        rows.append(Row(f"limit {name}->{to or 'oo'}", query.limit(value, name.strip(), to.strip() or "oo")))
+    print(FORMATS[args.format](Report(f"{a.operator} / {b.operator} on input {shape}", tuple(rows))))
+    return 0
+
+
+def given_values(pairs: list[str] | None) -> dict[str, object]:
+    found = operators.overrides(pairs, "--given")
+    values = {name: operators.read_option(parse_value, "given", text) for name, text in found.items()}
+    for name, value in values.items():
+        if isinstance(value, str | tuple):
+            raise BadValue(f"--given {name}={found[name]} must be a number or an expression")
+    return values
+
+
+def run_crossover(args: argparse.Namespace) -> int:
+    (a, b), shape = costs(args)
+    found = query.crossover(a, b, args.quantity, args.over, given_values(args.given), element_size=element_size(args))
+    x = found.symbol
+    rows = [
+        Row("difference", found.difference, f"A - B: {args.quantity} of A = {args.first} minus B = {args.second}"),
+        Row("less", describe(found.less, x), "where A < B"),
+        Row("equal", describe(found.equal, x), "where A = B"),
+        Row("greater", describe(found.greater, x), "where A > B"),
+        Row("exceeds", found.exceeds, "does A exceed B: always, never, sometimes or undecided"),
+    ]
+    if found.boundary is not None:
+        rows.append(Row("boundary", str(found.boundary), f"real roots in {x} of A - B"))
+    print(FORMATS[args.format](Report(f"{a.operator} vs {b.operator} on input {shape}", tuple(rows))))
+    return 0
+
+
+def describe(found: sympy.Set | None, x: sympy.Symbol) -> str:
+    """A set of positive integers in words: ``C_out >= 14``, ``1 <= C_out <= 13``, ``none``.
+
+    >>> from symconv.symbols import C_out
+    >>> describe(sympy.Range(14, sympy.oo), C_out), describe(sympy.Range(1, 14), C_out)
+    ('C_out >= 14', '1 <= C_out <= 13')
+    """
+    if found is None:
+        return "not determined"
+    if found == sympy.S.EmptySet:
+        return "none"
+    if found in (sympy.S.Naturals, sympy.Range(1, sympy.oo)):
+        return "all"
+    if isinstance(found, sympy.Union):
+        return " or ".join(describe(part, x) for part in found.args)
+    if isinstance(found, sympy.Range) and found.step == 1:
+        if found.sup.is_infinite:
+            return f"{x} >= {found.inf}"
+        return f"{x} = {found.inf}" if found.inf == found.sup else f"{found.inf} <= {x} <= {found.sup}"
+    if isinstance(found, sympy.FiniteSet):
+        return " or ".join(f"{x} = {value}" for value in found.args)
+    return str(found)
