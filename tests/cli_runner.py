@@ -7,6 +7,8 @@ instead of silently shrinking.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -41,3 +43,16 @@ def run(launcher: tuple[str, ...], *args: str, cwd: Path | None = None) -> Resul
         [*launcher, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300, check=False
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def in_process(*args: str) -> Result:
+    """``symconv ARGS`` run by ``symconv.cli.main`` in this process (fast; for the large tables of cases)."""
+    from symconv.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse: --help, usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return Result(code, out.getvalue(), err.getvalue())

@@ -8,7 +8,7 @@ import json
 
 import pytest
 import sympy
-from cli_runner import launchers, run
+from cli_runner import in_process, launchers, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,8 +74,8 @@ def test_text_and_latex(launcher):
         ([], "conv2d needs --kernel-size"),
     ],
 )
-def test_errors_are_one_line(launcher, args, message):
-    result = run(launcher, "cost", "conv2d", "--in-channels", "64", "--out-channels", "8", *args, "--input", "1,64,9,9")
+def test_errors_are_one_line(args, message):
+    result = in_process("cost", "conv2d", "--in-channels", "64", "--out-channels", "8", *args, "--input", "1,64,9,9")
     assert result.returncode != 0
     assert result.stdout == ""
     assert message in result.stderr
@@ -92,11 +92,21 @@ def test_errors_are_one_line(launcher, args, message):
         (["cost", *CONV, "--input", "1,32,56,56"], "input_shape[1]=32 does not match in_channels=64"),
     ],
 )
-def test_usage_errors_are_one_line(launcher, args, message):
-    result = run(launcher, *args)
+def test_usage_errors_are_one_line(args, message):
+    result = in_process(*args)
     assert result.returncode != 0
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_real_command_errors(launcher):
+    """The installed command: one line on stderr, exit 1 for bad values and 2 for a bad command line."""
+    bad_value = run(launcher, "cost", *CONV, "--groups", "3", "--input", "1,64,56,56")
+    assert (bad_value.returncode, bad_value.stdout) == (1, "")
+    assert bad_value.stderr == "symconv cost: error: groups=3 must divide in_channels=64\n"
+    bad_usage = run(launcher, "cost", "conv9d", "--input", "1")
+    assert bad_usage.returncode == 2 and len(bad_usage.stderr.splitlines()) == 1
+    assert "invalid choice: 'conv9d'" in bad_usage.stderr and "Traceback" not in bad_usage.stderr
 
 
 def test_help_has_an_example(launcher):

@@ -10,7 +10,6 @@ import argparse
 import sys
 from typing import NoReturn
 
-from symconv import seeds
 from symconv.cli import compare, cost, plot
 from symconv.errors import SymconvError
 
@@ -29,6 +28,12 @@ class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsH
     """Keep the examples' line breaks; show defaults."""
 
 
+def run_seeds(args: argparse.Namespace) -> int:
+    from symconv import seeds  # deriving the 18 rows takes a moment: only when asked
+
+    return seeds.main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="symconv", description=__doc__, formatter_class=Formatter, allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
@@ -38,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive every seed formula from the im2col/col2im lowering and compare it with the article's.",
         epilog="example:\n  symconv seeds",
         formatter_class=Formatter,
-    ).set_defaults(run=lambda args: seeds.main())
+    ).set_defaults(run=run_seeds)
     cost.register(commands, Formatter)
     compare.register(commands, Formatter)
     plot.register(commands, Formatter)
