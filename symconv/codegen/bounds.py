@@ -1,0 +1,55 @@
+"""Magnitude bounds that tell when int64 evaluation of a generated expression is exact.
+
+int64 arithmetic wraps modulo 2**64, and ``+ - *`` commute with that wrap: a
+ring expression whose true value fits in int64 comes out right whatever its
+intermediates did. What must fit are the values that leave the ring: the
+operands of ``//`` (and of quotients and the col2im counts) and the results.
+:func:`bound` replaces every coefficient by its absolute value and every
+``p // q`` by a bound of ``p`` (``|p // q| <= |p|`` for ``q >= 1``), giving a
+polynomial with nonnegative coefficients that bounds the magnitude of its
+expression when evaluated on the magnitudes of the arguments; it records the
+bounds that must stay below the limit in ``checks``.
+
+>>> from symconv.symbols import H, K, s
+>>> from symconv.codegen.intdiv import FloorDiv
+>>> checks = []
+>>> bound(FloorDiv(H - K, s) + 1, {}, checks)
+H + K + 1
+>>> checks
+[H + K, s]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy
+
+from symconv.codegen.intdiv import CeilDiv, FloorDiv, Ratio
+from symconv.errors import SymconvError
+from symconv.functions import Col2imContributions, Col2imTargets
+
+_QUOTIENTS = (FloorDiv, CeilDiv, Ratio)
+_COL2IM = (Col2imContributions, Col2imTargets)
+
+
+def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: list[sympy.Expr]) -> sympy.Expr:
+    """An upper bound of ``|expr|`` in the bounds ``names`` (symbols not in it bound themselves)."""
+    if expr.is_Symbol:
+        return names.get(expr, expr)
+    if expr.is_Integer:
+        return abs(expr)
+    if expr.is_Add or expr.is_Mul:
+        parts = [bound(a, names, checks) for a in expr.args]
+        return sympy.Add(*parts) if expr.is_Add else sympy.Mul(*parts)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        return bound(expr.base, names, checks) ** expr.exp
+    if isinstance(expr, _QUOTIENTS):
+        p, q = (bound(a, names, checks) for a in expr.args)
+        checks += [p, q]
+        return p
+    if isinstance(expr, _COL2IM):
+        args = [bound(a, names, checks) for a in expr.args]
+        checks += args
+        return args[0] * args[1]  # at most length * kernel entries land
+    raise SymconvError(f"no magnitude bound for {type(expr).__name__}: {expr}")
