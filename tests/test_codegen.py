@@ -327,3 +327,9 @@ def test_non_integer_symbols_are_rejected():
 def test_unknown_quantity_is_rejected():
     with pytest.raises(symconv.UnknownName, match="gflops"):
         python_module({"lin": (symconv.Linear(3, 4), (1, 3))}, ["gflops"])
+
+
+def test_numpy_negative_values_are_not_mistaken_for_small_ones(vector):
+    # Invalid, but still computed exactly: a negative int64 must not pass the magnitude check as a small number.
+    got = vector.linear_macs(in_features=np.array([-3, 2**40]), out_features=2**40, bias=False)
+    assert got.tolist() == [-3 * 2**40, 2**80]

@@ -172,9 +172,10 @@ def _integers(name, value):
 
 
 def _magnitude(array):
+    """The largest value of an int64 array in one pass; a negative value reads as >= 2**63 (uint64 view)."""
     if array.size == 0:
         return 0.0
-    return float(max(array.max(), -array.min()))
+    return float(array.view(np.uint64).max())
 
 
 def _fits(bounds):
@@ -202,11 +203,11 @@ def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
 
 
 
-def _conv1d_macs(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_macs(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
 
 
-def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (dilation*(kernel_size + 1) + length + 2*padding, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
 
 
@@ -243,14 +244,14 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv1d_macs, _conv1d_macs_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv1d_macs, _conv1d_macs_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch,))
 
 
-def _conv1d_flops(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_flops(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (2*batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
 
 
-def _conv1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (dilation*(kernel_size + 1) + length + 2*padding, 2*batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
 
 
@@ -287,14 +288,14 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv1d_flops, _conv1d_flops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv1d_flops, _conv1d_flops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch,))
 
 
-def _conv1d_mults(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_mults(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
 
 
-def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
     return (dilation*(kernel_size + 1) + length + 2*padding, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
 
 
@@ -331,7 +332,7 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv1d_mults, _conv1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv1d_mults, _conv1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch,))
 
 
 def _conv1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -426,11 +427,11 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     return _evaluate(_conv1d_ops, _conv1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
 
 
-def _conv1d_params(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_params(in_channels, out_channels, kernel_size, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
 
 
-def _conv1d_params_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
@@ -467,7 +468,7 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv1d_params, _conv1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv1d_params, _conv1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,))
 
 
 def _conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -626,11 +627,11 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     return _evaluate(_conv1d_intensity, _conv1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
 
 
-def _conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -677,14 +678,14 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv2d_macs, _conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv2d_macs, _conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
-def _conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -731,14 +732,14 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv2d_flops, _conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv2d_flops, _conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
-def _conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -785,7 +786,7 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv2d_mults, _conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv2d_mults, _conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
 def _conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -900,11 +901,11 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     return _evaluate(_conv2d_ops, _conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
@@ -951,7 +952,7 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv2d_params, _conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv2d_params, _conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
 def _conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -1144,11 +1145,11 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     return _evaluate(_conv2d_intensity, _conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -1205,14 +1206,14 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv3d_macs, _conv3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv3d_macs, _conv3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
-def _conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -1269,14 +1270,14 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv3d_flops, _conv3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv3d_flops, _conv3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
-def _conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
 
 
-def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
 
 
@@ -1333,7 +1334,7 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv3d_mults, _conv3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv3d_mults, _conv3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
 def _conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1468,11 +1469,11 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     return _evaluate(_conv3d_ops, _conv3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
@@ -1529,7 +1530,7 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv3d_params, _conv3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv3d_params, _conv3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
 def _conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1752,11 +1753,11 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     return _evaluate(_conv3d_intensity, _conv3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, groups, batch):
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length, groups, batch):
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
@@ -1795,14 +1796,14 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_macs, _conv_transpose1d_macs_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_macs, _conv_transpose1d_macs_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
-def _conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, groups, batch):
     return (2*batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length, groups, batch):
     return (2*batch*in_channels*kernel_size*length*out_channels, )
 
 
@@ -1841,14 +1842,14 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_flops, _conv_transpose1d_flops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_flops, _conv_transpose1d_flops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
-def _conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, groups, batch):
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length, groups, batch):
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
@@ -1887,7 +1888,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_mults, _conv_transpose1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_mults, _conv_transpose1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
 def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -1988,11 +1989,11 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
 
 
-def _conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
 
 
-def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
@@ -2031,7 +2032,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_params, _conv_transpose1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_params, _conv_transpose1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,))
 
 
 def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -2196,11 +2197,11 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
 
 
-def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2251,14 +2252,14 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_macs, _conv_transpose2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_macs, _conv_transpose2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
-def _conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2309,14 +2310,14 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_flops, _conv_transpose2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_flops, _conv_transpose2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
-def _conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2367,7 +2368,7 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
 def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2492,11 +2493,11 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
@@ -2547,7 +2548,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
 def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2748,11 +2749,11 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2815,14 +2816,14 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_macs, _conv_transpose3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_macs, _conv_transpose3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
-def _conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2885,14 +2886,14 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_flops, _conv_transpose3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_flops, _conv_transpose3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
-def _conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
@@ -2955,7 +2956,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
 def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3104,11 +3105,11 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
@@ -3171,7 +3172,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
 def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3408,11 +3409,11 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _linear_macs(in_features, out_features, bias, batch):
+def _linear_macs(in_features, out_features, batch):
     return batch*in_features*out_features
 
 
-def _linear_macs_bound(in_features, out_features, bias, batch):
+def _linear_macs_bound(in_features, out_features, batch):
     return (batch*in_features*out_features, )
 
 
@@ -3437,14 +3438,14 @@ def linear_macs(in_features, out_features, bias=True, batch=1):
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_linear_macs, _linear_macs_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
+    return _evaluate(_linear_macs, _linear_macs_bound, ('in_features', 'out_features', 'batch'), (in_features, out_features, batch,))
 
 
-def _linear_flops(in_features, out_features, bias, batch):
+def _linear_flops(in_features, out_features, batch):
     return 2*batch*in_features*out_features
 
 
-def _linear_flops_bound(in_features, out_features, bias, batch):
+def _linear_flops_bound(in_features, out_features, batch):
     return (2*batch*in_features*out_features, )
 
 
@@ -3469,14 +3470,14 @@ def linear_flops(in_features, out_features, bias=True, batch=1):
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_linear_flops, _linear_flops_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
+    return _evaluate(_linear_flops, _linear_flops_bound, ('in_features', 'out_features', 'batch'), (in_features, out_features, batch,))
 
 
-def _linear_mults(in_features, out_features, bias, batch):
+def _linear_mults(in_features, out_features, batch):
     return batch*in_features*out_features
 
 
-def _linear_mults_bound(in_features, out_features, bias, batch):
+def _linear_mults_bound(in_features, out_features, batch):
     return (batch*in_features*out_features, )
 
 
@@ -3501,7 +3502,7 @@ def linear_mults(in_features, out_features, bias=True, batch=1):
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_linear_mults, _linear_mults_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
+    return _evaluate(_linear_mults, _linear_mults_bound, ('in_features', 'out_features', 'batch'), (in_features, out_features, batch,))
 
 
 def _linear_adds(in_features, out_features, bias, batch):
@@ -3572,11 +3573,11 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
     return _evaluate(_linear_ops, _linear_ops_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
 
 
-def _linear_params(in_features, out_features, bias, batch):
+def _linear_params(in_features, out_features, bias):
     return bias*out_features + in_features*out_features
 
 
-def _linear_params_bound(in_features, out_features, bias, batch):
+def _linear_params_bound(in_features, out_features, bias):
     return (bias*out_features + in_features*out_features, )
 
 
@@ -3601,7 +3602,7 @@ def linear_params(in_features, out_features, bias=True, batch=1):
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_linear_params, _linear_params_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
+    return _evaluate(_linear_params, _linear_params_bound, ('in_features', 'out_features', 'bias'), (in_features, out_features, bias,))
 
 
 def _linear_memory_ideal(in_features, out_features, bias, batch):
@@ -3710,12 +3711,12 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     return _evaluate(_linear_intensity, _linear_intensity_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
 
 
-def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -3763,15 +3764,15 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
-def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -3819,15 +3820,15 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
-def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -3875,7 +3876,7 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
 def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -4004,12 +4005,12 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
     return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _t0 = depth_multiplier*in_channels
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
 
 
-def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
     return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
 
@@ -4057,7 +4058,7 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
 
 
 def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -4254,12 +4255,12 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
     return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -4307,15 +4308,15 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
-def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -4363,15 +4364,15 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
-def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
-def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
     _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
@@ -4419,7 +4420,7 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
 def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -4548,12 +4549,12 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
     return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _t0 = depth_multiplier*in_channels
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
 
 
-def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
     return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
 
@@ -4601,7 +4602,7 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
 
 
 def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -4796,11 +4797,11 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
     return batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
     return (batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -4831,14 +4832,14 @@ def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=Fa
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
-def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
     return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
     return (2*batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -4869,14 +4870,14 @@ def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=F
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
-def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
     return batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
     return (batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -4907,7 +4908,7 @@ def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=F
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
 def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
@@ -4998,12 +4999,12 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
     return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
-def _partial_conv2d_params(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_params(channels, kernel_size, n_div, bias):
     _t0 = (channels // n_div)
     return _t0**2*kernel_size**2 + _t0*bias
 
 
-def _partial_conv2d_params_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
     _b0 = channels
     return (_b0**2*kernel_size**2 + _b0*bias, )
 
@@ -5035,7 +5036,7 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
 
 
 def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5176,11 +5177,11 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
     return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
-def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
     return batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
     return (batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -5211,14 +5212,14 @@ def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
-def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
     return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
     return (2*batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -5249,14 +5250,14 @@ def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
-def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
     return batch*height*kernel_size**2*width*(channels // n_div)**2
 
 
-def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
     return (batch*channels**2*height*kernel_size**2*width, )
 
 
@@ -5287,7 +5288,7 @@ def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
 
 
 def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5378,12 +5379,12 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
     return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
-def _partial_conv2d_split_cat_params(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
     _t0 = (channels // n_div)
     return _t0**2*kernel_size**2 + _t0*bias
 
 
-def _partial_conv2d_split_cat_params_bound(channels, height, width, kernel_size, n_div, bias, batch):
+def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
     _b0 = channels
     return (_b0**2*kernel_size**2 + _b0*bias, )
 
@@ -5415,7 +5416,7 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
 
 
 def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):

@@ -93,6 +93,7 @@ class Printed:
     signature: str
     parameters: str
     names: str
+    values: str
     docstring: str
     assignments: tuple[tuple[str, str], ...]
     result: str
@@ -134,6 +135,7 @@ def _print_scalar(d: Derived) -> Printed:
         signature=_signature(d.spec.arguments),
         parameters="",
         names="",
+        values="",
         docstring=_docstring(d, returns),
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
@@ -149,7 +151,8 @@ def _print_numpy(d: Derived) -> Printed:
     checks.append(bound(d.result, names, checks))
     inputs = {a.symbol for a in d.spec.arguments}
     kept = list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
-    ordered = _ordered(d.spec.arguments)
+    free = set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
+    used = [a.name for a in _ordered(d.spec.arguments) if a.symbol in free]
     returns = [
         "numpy.ndarray",
         "    int64, or exact Python ints (dtype=object) where int64 could overflow"
@@ -159,8 +162,9 @@ def _print_numpy(d: Derived) -> Printed:
     return Printed(
         name=d.name,
         signature=_signature(d.spec.arguments),
-        parameters=", ".join(a.name for a in ordered),
-        names=repr(tuple(a.name for a in ordered)),
+        parameters=", ".join(used),
+        names=repr(tuple(used)),
+        values=f"({', '.join(used)},)" if used else "()",
         docstring=_docstring(d, returns),
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),

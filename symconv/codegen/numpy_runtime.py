@@ -36,9 +36,10 @@ def _integers(name, value):
 
 
 def _magnitude(array):
+    """The largest value of an int64 array in one pass; a negative value reads as >= 2**63 (uint64 view)."""
     if array.size == 0:
         return 0.0
-    return float(max(array.max(), -array.min()))
+    return float(array.view(np.uint64).max())
 
 
 def _fits(bounds):
