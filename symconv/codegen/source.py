@@ -14,8 +14,8 @@ def function_definitions(module: ModuleType) -> str:
     generated module provides the names the helpers use.
 
     >>> import symconv.col2im_counts
-    >>> print(function_definitions(symconv.col2im_counts).splitlines()[0])
-    def axis_counts(length: int, kernel: int, ...
+    >>> function_definitions(symconv.col2im_counts).startswith("def axis_counts(")
+    True
     """
     source = inspect.getsource(module)
     kept = (ast.FunctionDef, ast.Assign, ast.AnnAssign)
