@@ -1592,7 +1592,8 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         exact
     """
     _t0 = batch*out_channels
-    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] - axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[1]))) // groups)
+    _t1 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1632,7 +1633,8 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     """
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] - axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[1]))) // groups)
+    _t2 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1997,7 +1999,9 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         exact
     """
     _t0 = batch*out_channels
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2049,7 +2053,9 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     """
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2510,7 +2516,10 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         exact
     """
     _t0 = batch*out_channels
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[1]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2574,7 +2583,10 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     """
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[1]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):

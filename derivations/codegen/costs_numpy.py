@@ -1895,12 +1895,14 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
 
 def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _t0 = batch*out_channels
-    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] - _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)[1]))) // groups)
+    _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
 def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _b0 = batch*out_channels
-    return (_b0*kernel_size*length*(groups + in_channels) + groups*(_b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + 2*_b0*kernel_size*length), )
+    _b1 = kernel_size*length
+    return (_b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1944,13 +1946,15 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
 def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] - _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)[1]))) // groups)
+    _t2 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
 def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _b0 = batch*out_channels
     _b1 = _b0*kernel_size*length
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(_b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + 2*_b0*kernel_size*length), )
+    _b2 = kernel_size*length
+    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2375,12 +2379,16 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
 
 def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*out_channels
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
 def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = batch*out_channels
-    return (_b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(_b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + 2*_b0*height*kernel_size_h*kernel_size_w*width), )
+    _b1 = height*kernel_size_h
+    _b2 = kernel_size_w*width
+    return (_b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2436,13 +2444,17 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
 def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t3 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
 def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = batch*out_channels
     _b1 = _b0*height*kernel_size_h*kernel_size_w*width
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(_b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + 2*_b0*height*kernel_size_h*kernel_size_w*width), )
+    _b2 = height*kernel_size_h
+    _b3 = kernel_size_w*width
+    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2963,12 +2975,18 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
 
 def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*out_channels
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[1]*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t3 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
 def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = batch*out_channels
-    return (_b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(_b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + 2*_b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width), )
+    _b1 = depth*kernel_size_d
+    _b2 = height*kernel_size_h
+    _b3 = kernel_size_w*width
+    return (_b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3036,13 +3054,19 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
 def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] - _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[1]*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[1]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[1]))) // groups)
+    _t2 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t3 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t4 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
 def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = batch*out_channels
     _b1 = _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(_b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + 2*_b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width), )
+    _b2 = depth*kernel_size_d
+    _b3 = height*kernel_size_h
+    _b4 = kernel_size_w*width
+    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):

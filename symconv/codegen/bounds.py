@@ -11,7 +11,7 @@ expression when evaluated on the magnitudes of the arguments; it records the
 bounds that must stay below the limit in ``checks``.
 
 >>> from symconv.symbols import H, K, s
->>> from symconv.codegen.intdiv import FloorDiv
+>>> from symconv.codegen.nodes import FloorDiv
 >>> checks = []
 >>> bound(FloorDiv(H - K, s) + 1, {}, checks)
 H + K + 1
@@ -25,12 +25,10 @@ from collections.abc import Mapping
 
 import sympy
 
-from symconv.codegen.intdiv import CeilDiv, FloorDiv, Ratio
+from symconv.codegen.nodes import CeilDiv, Col2imCounts, FloorDiv, Item, Ratio
 from symconv.errors import SymconvError
-from symconv.functions import Col2imContributions, Col2imTargets
 
 _QUOTIENTS = (FloorDiv, CeilDiv, Ratio)
-_COL2IM = (Col2imContributions, Col2imTargets)
 
 
 def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: list[sympy.Expr]) -> sympy.Expr:
@@ -48,8 +46,10 @@ def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: 
         p, q = (bound(a, names, checks) for a in expr.args)
         checks += [p, q]
         return p
-    if isinstance(expr, _COL2IM):
+    if isinstance(expr, Col2imCounts):
         args = [bound(a, names, checks) for a in expr.args]
         checks += args
-        return args[0] * args[1]  # at most length * kernel entries land
+        return args[0] * args[1]  # both counts are at most length * kernel
+    if isinstance(expr, Item):
+        return bound(expr.args[0], names, checks)
     raise SymconvError(f"no magnitude bound for {type(expr).__name__}: {expr}")

@@ -12,7 +12,7 @@ import symconv.col2im_counts
 from symconv.codegen import numpy_runtime
 from symconv.codegen.bounds import bound
 from symconv.codegen.identifiers import check_identifier
-from symconv.codegen.intdiv import integer_form
+from symconv.codegen.nodes import integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions

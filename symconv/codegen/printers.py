@@ -16,7 +16,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from symconv.codegen.intdiv import CeilDiv, FloorDiv, quotient
+from symconv.codegen.nodes import CeilDiv, Col2imCounts, FloorDiv, Item, quotient
 from symconv.errors import SymconvError
 from symconv.functions import Col2imContributions, Col2imTargets
 
@@ -59,14 +59,18 @@ class ScalarPrinter(PythonCodePrinter):
     def _print_Rational(self, expr: sympy.Rational) -> str:
         return self._print_Ratio(sympy.Tuple(expr.p, expr.q))
 
+    def _print_Col2imCounts(self, expr: Col2imCounts) -> str:
+        return f"{self.col2im_function}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Item(self, expr: Item) -> str:
+        pair, index = expr.args
+        return f"{self._print(pair)}[{self._print(index)}]"
+
     def _print_Col2imContributions(self, expr: Col2imContributions) -> str:
-        return self._col2im(expr, 0)
+        return self._print(Item(Col2imCounts(*expr.args), 0))
 
     def _print_Col2imTargets(self, expr: Col2imTargets) -> str:
-        return self._col2im(expr, 1)
-
-    def _col2im(self, expr, index: int) -> str:
-        return f"{self.col2im_function}({', '.join(self._print(a) for a in expr.args)})[{index}]"
+        return self._print(Item(Col2imCounts(*expr.args), 1))
 
     def _print_Integer(self, expr: sympy.Integer) -> str:
         return str(int(expr))

@@ -1,4 +1,6 @@
-"""Exact integer division as expression nodes, so that ``cse`` cannot split a quotient into ``1/q``.
+"""Expression nodes of generated code: exact integer division, and the col2im counts as one call.
+
+Integer division is a node so that ``cse`` cannot split a quotient into ``1/q``.
 
 ``floor(p/q)`` and ``ceiling(p/q)`` become :class:`FloorDiv` / :class:`CeilDiv` of
 integer polynomials, and a whole quantity ``P/Q`` becomes ``FloorDiv(P, Q)`` (an
@@ -12,11 +14,19 @@ Examples
 CeilDiv(H - K + 1, s)
 >>> integer_form(H / s, integer=False)
 Ratio(H, s)
+
+The col2im counts of an axis come from one ``axis_counts`` call, which ``cse`` can share:
+
+>>> from symconv.functions import Col2imContributions
+>>> integer_form(Col2imContributions(H, K, s, 1, 1, 0), integer=True)
+Item(Col2imCounts(H, K, s, 1, 1, 0), 0)
 """
 
 from __future__ import annotations
 
 import sympy
+
+from symconv.functions import Col2imContributions, Col2imTargets
 
 
 class FloorDiv(sympy.Function):
@@ -55,6 +65,19 @@ class Ratio(sympy.Function):
     nargs = 2
 
 
+class Col2imCounts(sympy.Function):
+    """``(contributions, targets)`` of col2im along one axis: a pair, read through :class:`Item`."""
+
+    nargs = 6
+
+
+class Item(sympy.Function):
+    """Entry ``index`` of a pair such as :class:`Col2imCounts`."""
+
+    nargs = 2
+    is_integer = True
+
+
 def quotient(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """``(p, q)`` with ``expr == p/q``, ``p`` and ``q`` free of division (``fraction(together(expr))``, faster)."""
     return expr.as_numer_denom()
@@ -67,6 +90,8 @@ def integer_form(expr: sympy.Expr, *, integer: bool) -> sympy.Expr:
     :class:`FloorDiv`, exact whenever the configuration is valid); ``False`` keeps an
     exact :class:`Ratio`.
     """
+    expr = expr.replace(Col2imContributions, lambda *args: Item(Col2imCounts(*args), 0))
+    expr = expr.replace(Col2imTargets, lambda *args: Item(Col2imCounts(*args), 1))
     expr = expr.replace(sympy.floor, lambda arg: FloorDiv(*quotient(arg)))
     expr = expr.replace(sympy.ceiling, lambda arg: CeilDiv(*quotient(arg)))
     p, q = quotient(expr)
