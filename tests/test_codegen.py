@@ -146,47 +146,58 @@ def test_scalar_edge_cases(scalar, case):
     _check_scalar(scalar, *case)
 
 
+@st.composite
+def other_configs(draw, prefix: str):
+    """``(prefix, operator, input_shape, kwargs)`` for the composite operators and Linear."""
+    c_in, c_out, n, bias = (
+        draw(st.integers(1, 64)),
+        draw(st.integers(1, 64)),
+        draw(st.integers(1, 4)),
+        draw(st.booleans()),
+    )
+    k, s, p, d, m = (draw(st.integers(1, 7)), draw(st.integers(1, 3)), draw(st.integers(0, 3)),
+                     draw(st.integers(1, 2)), draw(st.integers(1, 4)))  # fmt: skip
+    h, w = (max(draw(st.integers(1, 40)), d * (k - 1) + 1) for _ in range(2))
+    if prefix == "linear":
+        return prefix, symconv.Linear(c_in, c_out, bias=bias), (n, c_in), {
+            "in_features": c_in, "out_features": c_out, "bias": bias, "batch": n}  # fmt: skip
+    if prefix.startswith("partial"):
+        channels = c_in * m + c_out  # at least n_div = m, so the partial convolution has a channel
+        forward = "split_cat" if prefix.endswith("split_cat") else "slicing"
+        op = symconv.PartialConv2d(channels, k, n_div=m, forward=forward, bias=bias)
+        kwargs = {"channels": channels, "height": h, "width": w, "kernel_size": k, "n_div": m, "bias": bias, "batch": n}
+        return prefix, op, (n, channels, h, w), kwargs
+    fused = prefix.endswith("fused")
+    op = symconv.DepthwiseSeparableConv2d(c_in, c_out, k, s, p, d, depth_multiplier=m, bias=bias, fused=fused)
+    kwargs = {"in_channels": c_in, "out_channels": c_out, "height": h, "width": w, "depth_multiplier": m}
+    for axis in ("_h", "_w"):
+        kwargs |= {f"kernel_size{axis}": k, f"stride{axis}": s, f"padding{axis}": p, f"dilation{axis}": d}
+    return prefix, op, (n, c_in, h, w), kwargs | {"bias": bias, "batch": n}
+
+
+OTHERS = [
+    "linear",
+    "depthwise_separable_conv2d",
+    "depthwise_separable_conv2d_fused",
+    "partial_conv2d",
+    "partial_conv2d_split_cat",
+]
+
+
 @SETTINGS
-@given(
-    st.integers(1, 64),
-    st.integers(1, 64),
-    st.integers(1, 7),
-    st.integers(1, 40),
-    st.integers(1, 40),
-    st.integers(1, 3),
-    st.integers(0, 3),
-    st.integers(1, 4),
-    st.booleans(),
-    st.booleans(),
-    st.integers(1, 4),
-)
-def test_scalar_composites_equal_derived_cost(scalar, c_in, c_out, k, h, w, s, p, m, bias, fused, n):
-    h, w = max(h, k), max(w, k)
-    op = symconv.DepthwiseSeparableConv2d(
-        c_in, c_out, k, stride=s, padding=p, depth_multiplier=m, bias=bias, fused=fused
-    )
-    kwargs = {"in_channels": c_in, "out_channels": c_out, "kernel_size_h": k, "kernel_size_w": k, "height": h}
-    kwargs |= {"width": w, "stride_h": s, "stride_w": s, "padding_h": p, "padding_w": p, "depth_multiplier": m}
-    kwargs |= {"bias": bias, "batch": n}
-    prefix = "depthwise_separable_conv2d_fused" if fused else "depthwise_separable_conv2d"
-    _check_scalar(scalar, prefix, op, (n, c_in, h, w), kwargs)
-    for forward, prefix in (("slicing", "partial_conv2d"), ("split_cat", "partial_conv2d_split_cat")):
-        pconv = symconv.PartialConv2d(c_in + c_out, k, n_div=m, forward=forward, bias=bias)
-        kw = {"channels": c_in + c_out, "height": h, "width": w, "kernel_size": k, "n_div": m, "bias": bias, "batch": n}
-        _check_scalar(scalar, prefix, pconv, (n, c_in + c_out, h, w), kw)
-    linear = symconv.Linear(c_in, c_out, bias=bias)
-    _check_scalar(
-        scalar, "linear", linear, (n, c_in), {"in_features": c_in, "out_features": c_out, "bias": bias, "batch": n}
-    )
+@given(st.sampled_from(OTHERS).flatmap(other_configs))
+def test_scalar_composites_and_linear_equal_derived_cost(scalar, config):
+    _check_scalar(scalar, *config)
 
 
 # NumPy ------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(1, 3), st.booleans(), st.data())
-def test_numpy_equals_derived_cost(vector, dims, transposed, data):
-    configs = data.draw(st.lists(conv_configs(transposed, dims), min_size=1, max_size=12))
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([(t, d) for t in (False, True) for d in (1, 2, 3)] + OTHERS), st.data())
+def test_numpy_equals_derived_cost(vector, kind, data):
+    strategy = other_configs(kind) if isinstance(kind, str) else conv_configs(*kind)
+    configs = data.draw(st.lists(strategy, min_size=1, max_size=12))
     prefix = configs[0][0]
     arrays = {key: np.array([c[3][key] for c in configs]) for key in configs[0][3]}
     costs = [op.cost(shape) for _, op, shape, _ in configs]
