@@ -73,9 +73,9 @@ def _check_arguments(key: str, spec: Spec) -> None:
 
 
 def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
-    known = {a.symbol for a in spec.arguments}
-    for sym in sorted(expr.free_symbols - known, key=lambda s: s.name):
-        raise InvalidConfiguration(f"symbol {sym.name!r} of operator {key!r} is not one of its arguments")
+    unknown = sorted(s.name for s in expr.free_symbols - {a.symbol for a in spec.arguments})
+    if unknown:
+        raise InvalidConfiguration(f"symbol {unknown[0]!r} of operator {key!r} is not one of its arguments")
 
 
 RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(symconv.col2im_counts)

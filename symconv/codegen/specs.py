@@ -124,8 +124,8 @@ def _per_axis(name: str, dims: int, default=None, minimum: int = 1, doc: str | N
     return tuple(Argument(f"{name}{a}", text + AXIS_WORDS[a], default, minimum) for a in AXES[dims])
 
 
-def _symbols(arguments: tuple[Argument, ...], prefix: str) -> tuple[sympy.Symbol, ...]:
-    return tuple(a.symbol for a in arguments if a.name.startswith(prefix))
+def _axis_symbols(symbols: dict[str, sympy.Symbol], name: str, dims: int) -> tuple[sympy.Symbol, ...]:
+    return tuple(symbols[f"{name}{a}"] for a in AXES[dims])
 
 
 def _conv_arguments(dims: int, transposed: bool) -> tuple[Argument, ...]:
@@ -148,33 +148,15 @@ def _conv_arguments(dims: int, transposed: bool) -> tuple[Argument, ...]:
 
 
 def _conv_spec(cls: type[Operator], transposed: bool) -> Spec:
-    arguments = _conv_arguments(cls.dims, transposed)
+    dims = cls.dims
+    arguments = _conv_arguments(dims, transposed)
     sym = {a.name: a.symbol for a in arguments}
-    per_axis = {name: _symbols(arguments, name) for name in ("kernel_size", "stride", "padding", "dilation")}
-    spatial = tuple(sym[n] for n in SPATIAL[cls.dims])
-    shape = (sym["batch"], sym["in_channels"], *spatial)
-    channels = (sym["in_channels"], sym["out_channels"], per_axis["kernel_size"])
+    names = ("kernel_size", "stride", "padding", "dilation", *(("output_padding",) if transposed else ()))
+    hyper = {name: _axis_symbols(sym, name, dims) for name in names}
+    shape = (sym["batch"], sym["in_channels"], *(sym[n] for n in SPATIAL[dims]))
 
     def build(bias: bool):
-        if transposed:
-            output_padding = _symbols(arguments, "output_padding")
-            return cls(
-                *channels,
-                stride=per_axis["stride"],
-                padding=per_axis["padding"],
-                output_padding=output_padding,
-                groups=sym["groups"],
-                bias=bias,
-                dilation=per_axis["dilation"],
-            ), shape
-        return cls(
-            *channels,
-            stride=per_axis["stride"],
-            padding=per_axis["padding"],
-            dilation=per_axis["dilation"],
-            groups=sym["groups"],
-            bias=bias,
-        ), shape
+        return cls(sym["in_channels"], sym["out_channels"], groups=sym["groups"], bias=bias, **hyper), shape
 
     return Spec(f"torch.nn.{cls.__name__}", arguments, build, switch="bias")
 
@@ -210,10 +192,10 @@ def _depthwise_separable_spec(fused: bool) -> Spec:
         op = DepthwiseSeparableConv2d(
             sym["in_channels"],
             sym["out_channels"],
-            _symbols(arguments, "kernel_size"),
-            stride=_symbols(arguments, "stride"),
-            padding=_symbols(arguments, "padding"),
-            dilation=_symbols(arguments, "dilation"),
+            _axis_symbols(sym, "kernel_size", 2),
+            stride=_axis_symbols(sym, "stride", 2),
+            padding=_axis_symbols(sym, "padding", 2),
+            dilation=_axis_symbols(sym, "dilation", 2),
             depth_multiplier=sym["depth_multiplier"],
             bias=bias,
             fused=fused,
