@@ -344,3 +344,31 @@ def test_numpy_negative_values_are_not_mistaken_for_small_ones(vector):
     # Invalid, but still computed exactly: a negative int64 must not pass the magnitude check as a small number.
     got = vector.linear_macs(in_features=np.array([-3, 2**40]), out_features=2**40, bias=False)
     assert got.tolist() == [-3 * 2**40, 2**80]
+
+
+@st.composite
+def transposed_axes(draw, max_length: int = 12):
+    k, s, d = draw(st.integers(1, 7)), draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    length, op_ = draw(st.integers(1, max_length)), draw(st.integers(0, max(s, d) - 1))
+    full = (length - 1) * s + d * (k - 1) + op_ + 1
+    return length, k, s, d, draw(st.integers(0, (full - 1) // 2)), op_
+
+
+@SETTINGS
+@given(st.lists(transposed_axes(), min_size=1, max_size=40), st.sampled_from([1, 10**12]))
+def test_vectorised_col2im_counts_equal_axis_counts(axes, scale):
+    from symconv.codegen.numpy_runtime import _col2im_counts
+    from symconv.col2im_counts import axis_counts
+
+    axes = [(length * scale, *rest) for length, *rest in axes]
+    contributions, targets = _col2im_counts(*np.array(axes).T)
+    assert contributions.dtype == targets.dtype == np.int64
+    assert list(zip(contributions.tolist(), targets.tolist(), strict=True)) == [axis_counts(*a) for a in axes]
+
+
+def test_col2im_counts_with_a_huge_stride_take_the_exact_path():
+    from symconv.codegen.numpy_runtime import _col2im_counts
+    from symconv.col2im_counts import axis_counts
+
+    args = (3, 2, 2**30, 2**29, 1, 5)
+    assert tuple(c.tolist() for c in _col2im_counts(*args)) == axis_counts(*args)

@@ -158,6 +158,9 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 _LIMIT = 2.0**62
 
 
+_MAX_RUNS = 2**26
+
+
 def _integers(name, value):
     """``value`` as an int64 array, or an object array of Python ints when it does not fit."""
     array = np.asarray(value)
@@ -196,12 +199,40 @@ def _evaluate(compute, bound, names, values):
 
 
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
-    """``axis_counts`` element-wise, on Python ints (exact); int64 unless an argument is an object array."""
-    args = [np.asarray(a) for a in (length, kernel, stride, dilation, padding, output_padding)]
-    exact = any(a.dtype == object for a in args)
-    contributions, targets = np.frompyfunc(axis_counts, 6, 2)(*[a.astype(object) for a in args])
-    dtype = object if exact else np.int64
-    return np.asarray(contributions).astype(dtype), np.asarray(targets).astype(dtype)
+    """``axis_counts`` element-wise: vectorised in int64, on Python ints for object arrays or huge strides."""
+    args = np.broadcast_arrays(*[np.asarray(a) for a in (length, kernel, stride, dilation, padding, output_padding)])
+    if any(a.dtype == object for a in args) or args[2].size * int(args[2].max(initial=1)) > _MAX_RUNS:
+        exact = np.frompyfunc(axis_counts, 6, 2)(*[a.astype(object) for a in args])
+        dtype = object if any(a.dtype == object for a in args) else np.int64
+        return tuple(np.asarray(counts).astype(dtype) for counts in exact)
+    counts = _col2im_counts_int64(*[a.ravel() for a in args])
+    return tuple(c.reshape(args[0].shape) for c in counts)
+
+
+def _col2im_counts_int64(length, kernel, stride, dilation, padding, output_padding):
+    """``axis_counts`` for 1-D int64 arrays, one pass per tap.
+
+    Entry ``(i, k)`` lands on ``o = i*stride + k*dilation - padding``. Along one residue
+    ``o mod stride`` the taps' runs of ``o // stride`` start and end later as ``k`` grows,
+    so the union is a single sweep keeping the furthest position reached per residue.
+    """
+    out_length = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    columns = np.arange(length.size)
+    reach = np.full((int(stride.max(initial=1)), length.size), -1, dtype=np.int64)
+    contributions = np.zeros(length.size, dtype=np.int64)
+    targets = np.zeros(length.size, dtype=np.int64)
+    for k in range(int(kernel.max(initial=0))):
+        offset = k * dilation - padding
+        first = np.maximum(0, -(offset // stride))
+        last = np.minimum(length - 1, (out_length - 1 - offset) // stride)
+        lands = (k < kernel) & (last >= first)
+        contributions += np.where(lands, last - first + 1, 0)
+        residue, shift = offset % stride, offset // stride
+        previous = reach[residue, columns]
+        start = np.maximum(first + shift, previous + 1)
+        targets += np.where(lands, np.maximum(last + shift - start + 1, 0), 0)
+        reach[residue, columns] = np.where(lands, np.maximum(previous, last + shift), previous)
+    return contributions, targets
 
 
 
@@ -1902,7 +1933,7 @@ def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, strid
 def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _b0 = batch*out_channels
     _b1 = kernel_size*length
-    return (_b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1954,7 +1985,7 @@ def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, 
     _b0 = batch*out_channels
     _b1 = _b0*kernel_size*length
     _b2 = kernel_size*length
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2388,7 +2419,7 @@ def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kerne
     _b0 = batch*out_channels
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
-    return (_b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2454,7 +2485,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
     _b1 = _b0*height*kernel_size_h*kernel_size_w*width
     _b2 = height*kernel_size_h
     _b3 = kernel_size_w*width
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2986,7 +3017,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
     _b1 = depth*kernel_size_d
     _b2 = height*kernel_size_h
     _b3 = kernel_size_w*width
-    return (_b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3066,7 +3097,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
     _b2 = depth*kernel_size_d
     _b3 = height*kernel_size_h
     _b4 = kernel_size_w*width
-    return (_b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):

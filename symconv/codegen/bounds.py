@@ -47,9 +47,10 @@ def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: 
         checks += [p, q]
         return p
     if isinstance(expr, Col2imCounts):
-        args = [bound(a, names, checks) for a in expr.args]
-        checks += args
-        return args[0] * args[1]  # both counts are at most length * kernel
+        length, kernel, stride, dilation, padding, output_padding = (bound(a, names, checks) for a in expr.args)
+        # the helper's intermediates (output length, tap offsets) stay below this
+        checks.append((length + 1) * stride + 2 * padding + dilation * (kernel + 1) + output_padding + 1)
+        return length * kernel  # both counts are at most length * kernel
     if isinstance(expr, Item):
         return bound(expr.args[0], names, checks)
     raise SymconvError(f"no magnitude bound for {type(expr).__name__}: {expr}")
