@@ -251,25 +251,25 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -295,25 +295,25 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -339,25 +339,25 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -385,25 +385,25 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -431,25 +431,25 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -475,25 +475,25 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -519,25 +519,25 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -567,25 +567,25 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -631,25 +631,25 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         zero padding on each side
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -675,35 +675,35 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -729,35 +729,35 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -783,35 +783,35 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -839,35 +839,35 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -895,35 +895,35 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -949,35 +949,35 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1003,35 +1003,35 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1063,35 +1063,35 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1139,35 +1139,35 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1193,45 +1193,45 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1257,45 +1257,45 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1321,45 +1321,45 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1387,45 +1387,45 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1453,45 +1453,45 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1517,45 +1517,45 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1581,45 +1581,45 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1651,45 +1651,45 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1737,45 +1737,45 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         zero padding on each side along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1801,27 +1801,27 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1847,27 +1847,27 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1893,27 +1893,27 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1943,27 +1943,27 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -1995,27 +1995,27 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2041,27 +2041,27 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2087,27 +2087,27 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2137,27 +2137,27 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2203,27 +2203,27 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size : int
+    kernel_size : int or array_like of int
         kernel size
-    length : int
+    length : int or array_like of int
         input length
-    stride : int, default 1
+    stride : int or array_like of int, default 1
         stride
-    padding : int, default 0
+    padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
-    output_padding : int, default 0
+    output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
+    dilation : int or array_like of int, default 1
         spacing between kernel taps
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2249,39 +2249,39 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2307,39 +2307,39 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2365,39 +2365,39 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2429,39 +2429,39 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2495,39 +2495,39 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2553,39 +2553,39 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2611,39 +2611,39 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2673,39 +2673,39 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2751,39 +2751,39 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2809,51 +2809,51 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2879,51 +2879,51 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -2949,51 +2949,51 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3027,51 +3027,51 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3107,51 +3107,51 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3177,51 +3177,51 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3247,51 +3247,51 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3321,51 +3321,51 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3411,51 +3411,51 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int
+    kernel_size_d : int or array_like of int
         kernel size along the depth
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    depth : int
+    depth : int or array_like of int
         input depth
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_d : int, default 1
+    stride_d : int or array_like of int, default 1
         stride along the depth
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_d : int, default 0
+    padding_d : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
+    output_padding_d : int or array_like of int, default 0
         extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
+    output_padding_h : int or array_like of int, default 0
         extra size added to one side of the output along the height
-    output_padding_w : int, default 0
+    output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_d : int, default 1
+    dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
+    groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3481,13 +3481,13 @@ def linear_macs(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3513,13 +3513,13 @@ def linear_flops(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3545,13 +3545,13 @@ def linear_mults(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3579,13 +3579,13 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3613,13 +3613,13 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3645,13 +3645,13 @@ def linear_params(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3677,13 +3677,13 @@ def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3709,13 +3709,13 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3751,13 +3751,13 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
 
     Parameters
     ----------
-    in_features : int
+    in_features : int or array_like of int
         size of each input sample
-    out_features : int
+    out_features : int or array_like of int
         size of each output sample
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         rows of the input (the product of its leading dimensions)
 
     Returns
@@ -3785,35 +3785,35 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3841,35 +3841,35 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3897,35 +3897,35 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -3959,35 +3959,35 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4023,35 +4023,35 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4079,35 +4079,35 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4137,35 +4137,35 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4201,35 +4201,35 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4273,35 +4273,35 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4329,35 +4329,35 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4385,35 +4385,35 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4441,35 +4441,35 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4503,35 +4503,35 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4567,35 +4567,35 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4623,35 +4623,35 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4679,35 +4679,35 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4743,35 +4743,35 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4815,35 +4815,35 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
 
     Parameters
     ----------
-    in_channels : int
+    in_channels : int or array_like of int
         channels of the input
-    out_channels : int
+    out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int
+    kernel_size_h : int or array_like of int
         kernel size along the height
-    kernel_size_w : int
+    kernel_size_w : int or array_like of int
         kernel size along the width
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    stride_h : int, default 1
+    stride_h : int or array_like of int, default 1
         stride along the height
-    stride_w : int, default 1
+    stride_w : int or array_like of int, default 1
         stride along the width
-    padding_h : int, default 0
+    padding_h : int or array_like of int, default 0
         zero padding on each side along the height
-    padding_w : int, default 0
+    padding_w : int or array_like of int, default 0
         zero padding on each side along the width
-    dilation_h : int, default 1
+    dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
-    dilation_w : int, default 1
+    dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    depth_multiplier : int, default 1
+    depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
-    bias : bool, default True
+    bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4869,19 +4869,19 @@ def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4907,19 +4907,19 @@ def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=F
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4945,19 +4945,19 @@ def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=F
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -4987,19 +4987,19 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5033,19 +5033,19 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5073,19 +5073,19 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5113,19 +5113,19 @@ def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4,
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5157,19 +5157,19 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5211,19 +5211,19 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5249,19 +5249,19 @@ def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5287,19 +5287,19 @@ def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5325,19 +5325,19 @@ def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5367,19 +5367,19 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5413,19 +5413,19 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5453,19 +5453,19 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5495,19 +5495,19 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5541,19 +5541,19 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns
@@ -5597,19 +5597,19 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
 
     Parameters
     ----------
-    channels : int
+    channels : int or array_like of int
         channels of the input and the output
-    height : int
+    height : int or array_like of int
         input height
-    width : int
+    width : int or array_like of int
         input width
-    kernel_size : int, default 3
+    kernel_size : int or array_like of int, default 3
         kernel size
-    n_div : int, default 4
+    n_div : int or array_like of int, default 4
         the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
+    bias : bool or array_like of bool, default False
         whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
+    batch : int or array_like of int, default 1
         batch size
 
     Returns

@@ -111,11 +111,12 @@ def _ordered(arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
     return tuple(a for a in arguments if a.default is None) + tuple(a for a in arguments if a.default is not None)
 
 
-def _docstring(d: Derived, returns: list[str]) -> str:
+def _docstring(d: Derived, returns: list[str], arrays: bool = False) -> str:
     lines = [f"{d.quantity.summary[0].upper()}{d.quantity.summary[1:]}.", "", f"Operator: {d.spec.title}.", ""]
     lines += ["Parameters", "----------"]
     for a in _ordered(d.spec.arguments):
         kind = "bool" if isinstance(a.default, bool) else "int"
+        kind = f"{kind} or array_like of {kind}" if arrays else kind
         lines += [f"{a.name} : {kind}" + ("" if a.default is None else f", default {a.default!r}"), f"    {a.doc}"]
     lines += ["", "Returns", "-------", *returns]
     text = "\n".join(f"    {line}" if line else "" for line in lines)
@@ -165,7 +166,7 @@ def _print_numpy(d: Derived) -> Printed:
         parameters=", ".join(used),
         names=repr(tuple(used)),
         values=f"({', '.join(used)},)" if used else "()",
-        docstring=_docstring(d, returns),
+        docstring=_docstring(d, returns, arrays=True),
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
         bound_assignments=_assign(printer, bounds),
