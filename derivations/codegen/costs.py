@@ -187,7 +187,7 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -223,7 +223,7 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (2*batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -259,7 +259,7 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -295,8 +295,8 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    _t0 = batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size)) // groups)
+    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -332,8 +332,8 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     int
         exact
     """
-    _t0 = batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(-groups + in_channels*kernel_size)) // groups)
+    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -405,7 +405,7 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return ((groups*(batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -442,7 +442,7 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
         exact
     """
     _t0 = batch*in_channels
-    _t1 = (-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
+    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     return ((groups*(2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
@@ -481,7 +481,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     """
     _t0 = in_channels*kernel_size*out_channels
     _t1 = batch*in_channels
-    _t2 = out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
+    _t2 = out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     _t3 = _t1*length + _t2*batch
     _t4 = _t0 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
@@ -489,7 +489,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     _t7 = 2*_t6
     _t8 = _t1*_t2*kernel_size
     _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9), _t5*_t6**2)
+    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -535,7 +535,7 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -581,7 +581,7 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -627,7 +627,7 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -673,8 +673,8 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
-    _t0 = batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -720,8 +720,8 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     int
         exact
     """
-    _t0 = batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(-groups + in_channels*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -813,7 +813,7 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -861,7 +861,7 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     """
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
@@ -911,7 +911,7 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     _t0 = kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
-    _t3 = out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t2*height*width + _t3*batch
     _t5 = _t1 + groups*(_t4 + out_channels)
     _t6 = _t5*groups**3
@@ -919,7 +919,7 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(-_t10*_t5 + _t10*_t7), _t6*_t7**2)
+    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -975,7 +975,7 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1031,7 +1031,7 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1087,7 +1087,7 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1143,8 +1143,8 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
-    _t0 = batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1200,8 +1200,8 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     int
         exact
     """
-    _t0 = batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(-groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1313,7 +1313,7 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1371,7 +1371,7 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     """
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = (-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
@@ -1431,7 +1431,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
-    _t3 = out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t2*depth*height*width + _t3*batch
     _t5 = _t1 + groups*(_t4 + out_channels)
     _t6 = _t5*groups**3
@@ -1439,7 +1439,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(-_t10*_t5 + _t10*_t7), _t6*_t7**2)
+    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1593,7 +1593,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     """
     _t0 = batch*out_channels
     _t1 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t1[0] - _t1[1]))) // groups)
+    return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1634,7 +1634,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
     _t2 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t2[0] - _t2[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1710,7 +1710,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1750,7 +1750,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     """
     _t0 = kernel_size*out_channels
     _t1 = batch*length
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
 def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1791,14 +1791,14 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     _t0 = kernel_size*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*in_channels*length
-    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9), _t5*_t6**2)
+    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2001,7 +2001,7 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     _t0 = batch*out_channels
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
+    return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2055,7 +2055,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2155,7 +2155,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2207,7 +2207,7 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     """
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
 def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2260,14 +2260,14 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9), _t5*_t6**2)
+    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2519,7 +2519,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
+    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2586,7 +2586,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2710,7 +2710,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2774,7 +2774,7 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     """
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
 def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2839,14 +2839,14 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*depth*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9), _t5*_t6**2)
+    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3069,7 +3069,7 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     _t2 = _t1 + out_features
     _t3 = _t0*out_features
     _t4 = _t1*_t3
-    return Fraction(2*_t1*bias*(-_t2*_t3 + _t4) + 2*_t2*_t4, _t1**2*_t2)
+    return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3115,7 +3115,7 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3162,7 +3162,7 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
     int
         exact
     """
-    _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3209,7 +3209,7 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3257,7 +3257,7 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = _t0*_t1
     return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
@@ -3307,7 +3307,7 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = kernel_size_h*kernel_size_w
     _t4 = _t0*_t1
@@ -3405,7 +3405,7 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
 
 
@@ -3455,7 +3455,7 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t3*batch
     return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
 
@@ -3506,13 +3506,13 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
     _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = 2*_t3
     _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
     _t6 = _t0 + _t5 + out_channels
     _t7 = _t1*_t4 + _t2*_t4
     _t8 = _t5*_t7
-    return Fraction(_t5*bias*(-_t6*_t7 + _t8) + _t6*_t8, _t5**2*_t6)
+    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3558,7 +3558,7 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3605,7 +3605,7 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3652,7 +3652,7 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
@@ -3700,7 +3700,7 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = _t0*_t1
     return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
@@ -3750,7 +3750,7 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = kernel_size_h*kernel_size_w
     _t4 = _t0*_t1
@@ -3848,7 +3848,7 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
         exact
     """
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*(_t0 + out_channels)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3897,7 +3897,7 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t3*batch
     return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
 
@@ -3948,13 +3948,13 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
     _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
     _t5 = _t0 + _t4 + out_channels
     _t6 = 2*_t3
     _t7 = _t1*_t6 + _t2*_t6
     _t8 = _t4*_t7
-    return Fraction(_t4*bias*(-_t5*_t7 + _t8) + _t5*_t8, _t4**2*_t5)
+    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4462,7 +4462,7 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
     """
     _t0 = (channels // n_div)
     _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(-_t0 + channels)
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4496,7 +4496,7 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
     _t1 = 2*batch*height*width
     _t2 = _t0*_t1
     _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(-_t0 + channels) + _t2*_t3 + _t2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
 
 
 def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4530,7 +4530,7 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
     _t1 = batch*height*width
     _t2 = 2*_t1
     _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(-_t0 + channels) + _t3
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
     _t5 = 2*_t4
     _t6 = _t0 + _t4
     _t7 = _t1*_t3

@@ -237,11 +237,11 @@ def _col2im_counts_int64(length, kernel, stride, dilation, padding, output_paddi
 
 
 def _conv1d_macs(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2), )
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -281,11 +281,11 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def _conv1d_flops(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (2*batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (2*batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def _conv1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding, 2*batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2), )
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -325,11 +325,11 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def _conv1d_mults(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (batch*in_channels*kernel_size*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) // groups)
+    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
 
 
 def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*kernel_size*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2), )
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -369,13 +369,13 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def _conv1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size)) // groups)
+    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
 def _conv1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding)
-    return (dilation*(kernel_size + 1) + length + 2*padding, _b0*bias*groups + _b0*(groups + in_channels*kernel_size), )
+    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size), )
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -415,13 +415,13 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def _conv1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(-groups + in_channels*kernel_size)) // groups)
+    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
 def _conv1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding)
-    return (dilation*(kernel_size + 1) + length + 2*padding, _b0*bias*groups + _b0*in_channels*kernel_size + _b0*(groups + in_channels*kernel_size), )
+    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*bias*groups + _b0*in_channels*kernel_size + _b0*(groups + in_channels*kernel_size), )
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -505,11 +505,11 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
 
 
 def _conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return ((groups*(batch*in_channels*length + batch*out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride)) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return ((groups*(batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def _conv1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding, groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels, )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2) + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -550,14 +550,14 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
 
 def _conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _t0 = batch*in_channels
-    _t1 = (-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
+    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     return ((groups*(2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def _conv1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _b0 = batch*in_channels
-    _b1 = dilation*(kernel_size + 1) + length + 2*padding
-    return (dilation*(kernel_size + 1) + length + 2*padding, groups*(2*_b0*_b1*kernel_size + _b0*length + _b1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels, )
+    _b1 = dilation*(kernel_size + 1) + length + 2*padding + 2
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, groups*(2*_b0*_b1*kernel_size + _b0*length + _b1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -599,7 +599,7 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
 def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _t0 = in_channels*kernel_size*out_channels
     _t1 = batch*in_channels
-    _t2 = out_channels*(-((dilation*(kernel_size - 1) - length - 2*padding) // stride))
+    _t2 = out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     _t3 = _t1*length + _t2*batch
     _t4 = _t0 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
@@ -607,13 +607,13 @@ def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, pa
     _t7 = 2*_t6
     _t8 = _t1*_t2*kernel_size
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9)) / (_t5*_t6**2))
+    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
 def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _b0 = in_channels*kernel_size*out_channels
     _b1 = batch*in_channels
-    _b2 = out_channels*(dilation*(kernel_size + 1) + length + 2*padding)
+    _b2 = out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
     _b3 = _b1*length + _b2*batch
     _b4 = _b0 + groups*(_b3 + out_channels)
     _b5 = _b4*groups**3
@@ -621,7 +621,7 @@ def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stri
     _b7 = 2*_b6
     _b8 = _b1*_b2*kernel_size
     _b9 = _b8*groups**2
-    return (dilation*(kernel_size + 1) + length + 2*padding, _b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
 def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -661,11 +661,11 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
 
 
 def _conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -715,11 +715,11 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
 
 def _conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -769,11 +769,11 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
 
 def _conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -823,13 +823,13 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
 
 def _conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
+    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -879,13 +879,13 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
 
 def _conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(-groups + in_channels*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*bias*groups + _b0*in_channels*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
+    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -989,11 +989,11 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
 
 
 def _conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1045,15 +1045,15 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
 def _conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
 def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_h*kernel_size_w
     _b1 = batch*in_channels
-    _b2 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
+    _b2 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1106,7 +1106,7 @@ def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     _t0 = kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
-    _t3 = out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t2*height*width + _t3*batch
     _t5 = _t1 + groups*(_t4 + out_channels)
     _t6 = _t5*groups**3
@@ -1114,14 +1114,14 @@ def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(-_t10*_t5 + _t10*_t7)) / (_t6*_t7**2))
+    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
 
 
 def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_h*kernel_size_w
     _b1 = _b0*in_channels*out_channels
     _b2 = batch*in_channels
-    _b3 = out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = _b2*height*width + _b3*batch
     _b5 = _b1 + groups*(_b4 + out_channels)
     _b6 = _b5*groups**3
@@ -1129,7 +1129,7 @@ def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_siz
     _b8 = 2*_b7
     _b9 = _b0*_b2*_b3
     _b10 = _b9*groups**2
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
 def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1179,11 +1179,11 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
 
 
 def _conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1243,11 +1243,11 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
 
 def _conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1307,11 +1307,11 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
 
 def _conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) // groups)
+    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
 def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1371,13 +1371,13 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
 
 def _conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*(-groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
+    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1437,13 +1437,13 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
 
 def _conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(-groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w)) // groups)
+    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
 def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*bias*groups + _b0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
+    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1567,11 +1567,11 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
 
 
 def _conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, groups*(batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1633,15 +1633,15 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
 def _conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = (-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
 def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w
     _b1 = batch*in_channels
-    _b2 = (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
+    _b2 = (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1704,7 +1704,7 @@ def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
-    _t3 = out_channels*(-((-depth + dilation_d*(kernel_size_d - 1) - 2*padding_d) // stride_d))*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t2*depth*height*width + _t3*batch
     _t5 = _t1 + groups*(_t4 + out_channels)
     _t6 = _t5*groups**3
@@ -1712,14 +1712,14 @@ def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(-_t10*_t5 + _t10*_t7)) / (_t6*_t7**2))
+    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
 
 
 def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w
     _b1 = _b0*in_channels*out_channels
     _b2 = batch*in_channels
-    _b3 = out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = _b2*depth*height*width + _b3*batch
     _b5 = _b1 + groups*(_b4 + out_channels)
     _b6 = _b5*groups**3
@@ -1727,7 +1727,7 @@ def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_siz
     _b8 = 2*_b7
     _b9 = _b0*_b2*_b3
     _b10 = _b9*groups**2
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d, dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
 def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1927,7 +1927,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
 def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t0*kernel_size*length*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t1[0] - _t1[1]))) // groups)
+    return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
 def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -1978,7 +1978,7 @@ def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
     _t2 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + _t0*(_t2[0] - _t2[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
 def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -2073,7 +2073,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
 
 
 def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -2121,7 +2121,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
 def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
     _t0 = kernel_size*out_channels
     _t1 = batch*length
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
 def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -2172,14 +2172,14 @@ def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, 
     _t0 = kernel_size*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*in_channels*length
-    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding - 2*padding + stride*(length - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9)) / (_t5*_t6**2))
+    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
 def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
@@ -2412,7 +2412,7 @@ def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size
     _t0 = batch*out_channels
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
+    return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
 def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2477,7 +2477,7 @@ def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t3 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
 def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2597,7 +2597,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
 
 
 def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2657,7 +2657,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
 def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
 def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -2720,14 +2720,14 @@ def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9)) / (_t5*_t6**2))
+    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
 def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -3009,7 +3009,7 @@ def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size
     _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t3 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
+    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
 def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3088,7 +3088,7 @@ def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_
     _t2 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t3 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t4 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(-groups + in_channels) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
+    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
 def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3233,7 +3233,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
 
 
 def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
 def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3305,7 +3305,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
 def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1) + bias*out_channels)) // groups)
+    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
 def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3380,14 +3380,14 @@ def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*depth*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d - 2*padding_d + stride_d*(depth - 1) + 1)*(dilation_h*(kernel_size_h - 1) + output_padding_h - 2*padding_h + stride_h*(height - 1) + 1)*(dilation_w*(kernel_size_w - 1) + output_padding_w - 2*padding_w + stride_w*(width - 1) + 1)
+    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
     _t4 = _t1 + groups*(_t3 + out_channels)
     _t5 = _t4*groups**3
     _t6 = _t1 + _t3*groups
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(-_t4*_t9 + _t6*_t9)) / (_t5*_t6**2))
+    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
 def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -3732,7 +3732,7 @@ def _linear_intensity(in_features, out_features, bias, batch):
     _t2 = _t1 + out_features
     _t3 = _t0*out_features
     _t4 = _t1*_t3
-    return ((2*_t1*bias*(-_t2*_t3 + _t4) + 2*_t2*_t4) / (_t1**2*_t2))
+    return ((2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4) / (_t1**2*_t2))
 
 
 def _linear_intensity_bound(in_features, out_features, bias, batch):
@@ -3769,13 +3769,13 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
 
 
 def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3825,13 +3825,13 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
 
 
 def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3881,13 +3881,13 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
 
 
 def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3938,7 +3938,7 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
 
 def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = _t0*_t1
     return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
@@ -3946,10 +3946,10 @@ def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, k
 
 def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b2 = _b1*out_channels
     _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4000,7 +4000,7 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
 
 def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = kernel_size_h*kernel_size_w
     _t4 = _t0*_t1
@@ -4009,11 +4009,11 @@ def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ke
 
 def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b2 = _b1*out_channels
     _b3 = kernel_size_h*kernel_size_w
     _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4120,14 +4120,14 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
 
 def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4180,7 +4180,7 @@ def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t3*batch
     return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
 
@@ -4189,9 +4189,9 @@ def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, k
     _b0 = depth_multiplier*in_channels
     _b1 = batch*in_channels
     _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4244,26 +4244,26 @@ def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
     _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = 2*_t3
     _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
     _t6 = _t0 + _t5 + out_channels
     _t7 = _t1*_t4 + _t2*_t4
     _t8 = _t5*_t7
-    return ((_t5*bias*(-_t6*_t7 + _t8) + _t6*_t8) / (_t5**2*_t6))
+    return ((_t5*bias*(_t8 - _t6*_t7) + _t6*_t8) / (_t5**2*_t6))
 
 
 def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
     _b1 = _b0*out_channels
     _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = 2*_b3
     _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
     _b6 = _b0 + _b5 + out_channels
     _b7 = _b1*_b4 + _b2*_b4
     _b8 = _b5*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
 
 
 def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4313,13 +4313,13 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
 
 
 def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4369,13 +4369,13 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
 
 
 def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4425,13 +4425,13 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
 
 
 def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
 
 
 def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4482,7 +4482,7 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
 
 def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = _t0*_t1
     return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
@@ -4490,10 +4490,10 @@ def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_siz
 
 def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b2 = _b1*out_channels
     _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4544,7 +4544,7 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
 
 def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t2 = _t1*out_channels
     _t3 = kernel_size_h*kernel_size_w
     _t4 = _t0*_t1
@@ -4553,11 +4553,11 @@ def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size
 
 def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b2 = _b1*out_channels
     _b3 = kernel_size_h*kernel_size_w
     _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4664,12 +4664,12 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
 
 def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w)) + bias*(_t0 + out_channels)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width) + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4722,7 +4722,7 @@ def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, k
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = (-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t3*batch
     return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
 
@@ -4731,9 +4731,9 @@ def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_chann
     _b0 = depth_multiplier*in_channels
     _b1 = batch*in_channels
     _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4786,26 +4786,26 @@ def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kerne
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
     _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*(-((dilation_h*(kernel_size_h - 1) - height - 2*padding_h) // stride_h))*(-((dilation_w*(kernel_size_w - 1) - 2*padding_w - width) // stride_w))
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
     _t5 = _t0 + _t4 + out_channels
     _t6 = 2*_t3
     _t7 = _t1*_t6 + _t2*_t6
     _t8 = _t4*_t7
-    return ((_t4*bias*(-_t5*_t7 + _t8) + _t5*_t8) / (_t4**2*_t5))
+    return ((_t4*bias*(_t8 - _t5*_t7) + _t5*_t8) / (_t4**2*_t5))
 
 
 def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
     _b1 = _b0*out_channels
     _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width)
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
     _b5 = _b0 + _b4 + out_channels
     _b6 = 2*_b3
     _b7 = _b1*_b6 + _b2*_b6
     _b8 = _b4*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h, dilation_w*(kernel_size_w + 1) + 2*padding_w + width, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
 
 
 def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -5479,7 +5479,7 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
 def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
     _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(-_t0 + channels)
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
 
 
 def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5523,7 +5523,7 @@ def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size
     _t1 = 2*batch*height*width
     _t2 = _t0*_t1
     _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(-_t0 + channels) + _t2*_t3 + _t2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
 
 
 def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5569,7 +5569,7 @@ def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_
     _t1 = batch*height*width
     _t2 = 2*_t1
     _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(-_t0 + channels) + _t3
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
     _t5 = 2*_t4
     _t6 = _t0 + _t4
     _t7 = _t1*_t3

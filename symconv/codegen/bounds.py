@@ -5,7 +5,8 @@ ring expression whose true value fits in int64 comes out right whatever its
 intermediates did. What must fit are the values that leave the ring: the
 operands of ``//`` (and of quotients and the col2im counts) and the results.
 :func:`bound` replaces every coefficient by its absolute value and every
-``p // q`` by a bound of ``p`` (``|p // q| <= |p|`` for ``q >= 1``), giving a
+``p // q`` by a bound of ``p`` (``|p // q| <= |p|`` for ``q >= 1``; a ceiling
+is printed ``(p - 1) // q + 1``), giving a
 polynomial with nonnegative coefficients that bounds the magnitude of its
 expression when evaluated on the magnitudes of the arguments; it records the
 bounds that must stay below the limit in ``checks``.
@@ -28,7 +29,7 @@ import sympy
 from symconv.codegen.nodes import CeilDiv, Col2imCounts, FloorDiv, Item, Ratio
 from symconv.errors import SymconvError
 
-_QUOTIENTS = (FloorDiv, CeilDiv, Ratio)
+_QUOTIENTS = (FloorDiv, Ratio)
 
 
 def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: list[sympy.Expr]) -> sympy.Expr:
@@ -42,6 +43,10 @@ def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: 
         return sympy.Add(*parts) if expr.is_Add else sympy.Mul(*parts)
     if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
         return bound(expr.base, names, checks) ** expr.exp
+    if isinstance(expr, CeilDiv):  # printed (p - 1) // q + 1
+        p, q = bound(expr.args[0] - 1, names, checks), bound(expr.args[1], names, checks)
+        checks += [p, q]
+        return p + 1
     if isinstance(expr, _QUOTIENTS):
         p, q = (bound(a, names, checks) for a in expr.args)
         checks += [p, q]

@@ -45,7 +45,7 @@ class FloorDiv(sympy.Function):
 
 
 class CeilDiv(sympy.Function):
-    """``-((-p) // q)``, the ceiling of ``p/q``, for integers ``p`` and ``q >= 1``."""
+    """The ceiling of ``p/q``, ``(p - 1) // q + 1``, for integers ``p`` and ``q >= 1``."""
 
     nargs = 2
     is_integer = True

@@ -7,7 +7,7 @@ Examples
 >>> ScalarPrinter().doprint(sympy.floor((H - K) / s) + 1)
 '((H - K) // s) + 1'
 >>> ScalarPrinter().doprint(sympy.ceiling(H / (2 * s)))
-'(-((-H) // (2*s)))'
+'((H - 1) // (2*s) + 1)'
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ class ScalarPrinter(PythonCodePrinter):
         return f"({self._floor_division(*expr.args)})"
 
     def _print_CeilDiv(self, expr: CeilDiv) -> str:
+        # ceil(p/q) == (p - 1)//q + 1 for q >= 1: PyTorch's form, and faster in CPython than -((-p)//q)
         p, q = expr.args
-        return f"(-({self._floor_division(-p, q)}))"
+        return f"({self._floor_division(p - 1, q)} + 1)"
 
     def _floor_division(self, p: sympy.Expr, q: sympy.Expr) -> str:
         # ``//`` binds like ``*``: a sum needs parentheses on the left, a product on the right too.
@@ -51,6 +52,10 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_ceiling(self, expr: sympy.ceiling) -> str:
         return self._print(CeilDiv(*quotient(expr.args[0])))
+
+    def _as_ordered_terms(self, expr, order=None):
+        # positive terms first: ``h + 2*p - d*(k - 1)`` costs one negation less than ``-d*(k - 1) + h + 2*p``
+        return sorted(super()._as_ordered_terms(expr, order), key=lambda term: term.could_extract_minus_sign())
 
     def _print_Ratio(self, expr) -> str:
         p, q = expr.args
