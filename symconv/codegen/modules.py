@@ -69,7 +69,7 @@ def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
 
 def _check_arguments(key: str, spec: Spec) -> None:
     for argument in spec.arguments:
-        check_identifier(argument.name, f"symbol of operator {key!r}", RESERVED)
+        check_identifier(argument.name, f"operator {key!r}: symbol", RESERVED)
 
 
 def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
