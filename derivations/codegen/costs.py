@@ -155,7 +155,7 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -227,7 +227,7 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -300,7 +300,7 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -493,7 +493,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -585,7 +585,7 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -678,7 +678,7 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -923,7 +923,7 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1035,7 +1035,7 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1148,7 +1148,7 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1443,7 +1443,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1519,7 +1519,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1597,7 +1597,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1802,7 +1802,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1902,7 +1902,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2005,7 +2005,7 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2271,7 +2271,7 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2395,7 +2395,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2523,7 +2523,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2850,7 +2850,7 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -2898,7 +2898,7 @@ def linear_flops(in_features, out_features, bias=True, batch=1):
 
 
 def linear_mults(in_features, out_features, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -2947,7 +2947,7 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Linear.
 
@@ -3073,7 +3073,7 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -3167,7 +3167,7 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -3264,7 +3264,7 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -3516,7 +3516,7 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -3610,7 +3610,7 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -3707,7 +3707,7 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -3958,7 +3958,7 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -4018,7 +4018,7 @@ def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=F
 
 
 def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -4080,7 +4080,7 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -4247,7 +4247,7 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 
@@ -4307,7 +4307,7 @@ def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div
 
 
 def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 
@@ -4369,7 +4369,7 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 

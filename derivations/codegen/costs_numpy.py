@@ -245,7 +245,7 @@ def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, p
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -333,7 +333,7 @@ def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, 
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -425,7 +425,7 @@ def _conv1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, pa
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -669,7 +669,7 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -777,7 +777,7 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -889,7 +889,7 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -1187,7 +1187,7 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1315,7 +1315,7 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1447,7 +1447,7 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1795,7 +1795,7 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1887,7 +1887,7 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1989,7 +1989,7 @@ def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, 
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -2243,7 +2243,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2359,7 +2359,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2489,7 +2489,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2803,7 +2803,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2943,7 +2943,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -3101,7 +3101,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -3475,7 +3475,7 @@ def _linear_macs_bound(in_features, out_features, batch):
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -3539,7 +3539,7 @@ def _linear_mults_bound(in_features, out_features, batch):
 
 
 def linear_mults(in_features, out_features, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -3607,7 +3607,7 @@ def _linear_ops_bound(in_features, out_features, bias, batch):
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Linear.
 
@@ -3779,7 +3779,7 @@ def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -3891,7 +3891,7 @@ def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_si
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -4017,7 +4017,7 @@ def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: depthwise-separable Conv2d (two kernels).
 
@@ -4323,7 +4323,7 @@ def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kern
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -4435,7 +4435,7 @@ def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, ker
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -4561,7 +4561,7 @@ def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kerne
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: depthwise-separable Conv2d (fused into one kernel).
 
@@ -4863,7 +4863,7 @@ def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batc
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -4939,7 +4939,7 @@ def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, bat
 
 
 def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -5027,7 +5027,7 @@ def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias,
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: FasterNet's partial Conv2d (forward='slicing').
 
@@ -5243,7 +5243,7 @@ def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included), bias not counted.
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 
@@ -5319,7 +5319,7 @@ def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, 
 
 
 def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only, bias not counted.
+    """Multiplications only; bias not counted.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 
@@ -5407,7 +5407,7 @@ def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions, bias additions included.
+    """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: FasterNet's partial Conv2d (forward='split_cat').
 
