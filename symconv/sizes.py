@@ -7,6 +7,7 @@ a rule that is decidably broken raises :class:`~symconv.errors.InvalidConfigurat
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 from fractions import Fraction
@@ -100,6 +101,7 @@ def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[
     return (as_size(value, name, minimum=minimum),) * dims
 
 
+@functools.lru_cache(maxsize=4096)  # symbolic checks repeat across builds; simplify is slow
 def decide(relation: object) -> bool | None:
     """Truth of a sympy relation under the symbols' assumptions: True, False, or None if undecidable."""
     if isinstance(relation, bool):
