@@ -7,10 +7,11 @@ result; errors a user can cause are one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn
 
-from symconv.cli import compare, cost, plot
+from symconv.cli import compare, cost, generate, plot
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.register(commands, Formatter)
     compare.register(commands, Formatter)
     plot.register(commands, Formatter)
+    generate.register(commands, Formatter)
     return parser
 
 
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except SymconvError as error:
         print(f"symconv {args.command}: error: {error}", file=sys.stderr)
         return INPUT_ERROR
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:
         print(f"symconv {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return INPUT_ERROR

@@ -1,0 +1,44 @@
+"""``symconv codegen``: one operator's exact cost functions as a dependency-free module (:mod:`symconv.codegen`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from symconv import codegen
+from symconv.cli import operators
+from symconv.cli.output import emit
+from symconv.cli.values import parse_shape
+
+CODEGEN_EXAMPLE = """\
+examples:
+  symconv codegen conv2d --in-channels C_in --out-channels C_out --kernel-size K --stride s --padding p \\
+      --input N,C_in,H,W --quantity macs --quantity params --output conv_costs.py
+  symconv codegen conv2d --in-channels C_in --out-channels C_out --kernel-size 3 --input 1,C_in,H,W --numpy
+"""
+
+
+def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
+    generate = commands.add_parser(
+        "codegen",
+        help="a dependency-free Python (or NumPy) module of one operator's cost functions",
+        description="Generate exact cost functions of an operator; its symbols become the functions' arguments.",
+        epilog=CODEGEN_EXAMPLE,
+        formatter_class=formatter,
+    )
+    generate.add_argument("operator", choices=list(operators.OPERATORS), metavar="OPERATOR")
+    generate.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. N,C_in,H,W")
+    generate.add_argument("--quantity", action="append", help="a quantity to generate (default: codegen's set)")
+    generate.add_argument("--name", help="the functions' prefix (default: the operator name)")
+    generate.add_argument("--numpy", action="store_true", help="vectorised NumPy functions instead of scalar ones")
+    generate.add_argument("--output", metavar="FILE", help="write the module here (default: print it)")
+    operators.add_operator_options(generate)
+    generate.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
+    shape = operators.read_option(parse_shape, "input", args.input)
+    generate = codegen.numpy_module if args.numpy else codegen.python_module
+    quantities = args.quantity or list(codegen.DEFAULT_QUANTITIES)
+    emit(generate({args.name or args.operator: (op, shape)}, quantities), args, suffix=".py")
+    return 0
