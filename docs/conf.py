@@ -6,12 +6,20 @@ library itself, so the pages cannot drift from the code.
 """
 
 import sys
+import types
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE / "_ext")]
 
 import symconv  # noqa: E402
+
+# A package's __main__ runs a program when imported (``python -m``); autosummary imports every
+# submodule, so stand in a module marked as mocked, which autosummary skips without running it.
+for main in sorted((HERE.parent / "symconv").rglob("__main__.py")):
+    name = ".".join(main.relative_to(HERE.parent).with_suffix("").parts)
+    sys.modules[name] = types.ModuleType(name)
+    sys.modules[name].__sphinx_mock__ = True
 
 project = "symconv"
 author = "symconv contributors"
