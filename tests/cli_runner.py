@@ -1,8 +1,9 @@
 """Running the real ``symconv`` command in a subprocess: ``python -m symconv`` and, when installed, the console script.
 
-CI installs the package (``pip install -e .``), so there the console script must
-exist: with ``CI`` set and no ``symconv`` on ``PATH`` the launcher list fails
-instead of silently shrinking.
+The console script is looked for next to the running Python (a venv's ``bin/``,
+whether or not it is activated) and on ``PATH``. CI installs the package
+(``pip install -e .``), so there it must exist: ``test_cli_cost.py`` fails when
+``CI`` is set and it does not.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def console_script() -> str | None:
+    """The installed ``symconv`` script: beside ``sys.executable`` (venv), else on ``PATH``."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return shutil.which("symconv", path=search)
+
+
 def launchers() -> list[tuple[str, ...]]:
     """The commands that start symconv: the module always, the console script when installed."""
-    found = [(sys.executable, "-m", "symconv")]
-    script = shutil.which("symconv")
-    if script:
-        found.append((script,))
-    elif os.environ.get("CI"):
-        raise RuntimeError("CI is set but the symconv console script is not on PATH (pip install -e . first)")
-    return found
+    script = console_script()
+    return [(sys.executable, "-m", "symconv"), *([(script,)] if script else [])]
 
 
 @dataclass(frozen=True)
