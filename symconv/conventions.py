@@ -41,11 +41,23 @@ Counted = Literal["macs", "flops", "mults", "ops"]
 
 @dataclass(frozen=True)
 class Convention:
-    """What a compute count counts: ``counts`` (macs, flops, mults, ops) and whether the bias is counted."""
+    """What a compute count counts: ``counts`` (macs, flops, mults, ops) and whether the bias is counted.
+
+    ``what`` describes the count without the bias; :attr:`summary` adds the bias, so a
+    convention made by :meth:`with_bias` describes itself correctly.
+
+    >>> MULTS.with_bias().summary
+    'multiplications only, bias counted (one operation per output element)'
+    """
 
     counts: Counted
     bias: bool
-    summary: str
+    what: str
+
+    @property
+    def summary(self) -> str:
+        bias = "bias counted (one operation per output element)" if self.bias else "bias not counted"
+        return f"{self.what}, {bias}"
 
     @property
     def name(self) -> str:
@@ -69,10 +81,10 @@ class Convention:
         return base + cost.bias_adds if self.bias else base
 
 
-MACS = Convention("macs", False, "multiply-accumulates of the GEMMs (padded taps included), bias not counted")
-FLOPS = Convention("flops", False, "2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted")
-MULTS = Convention("mults", False, "multiplications only, bias not counted")
-OPS = Convention("ops", True, "exact multiplications + additions, bias additions included")
+MACS = Convention("macs", False, "multiply-accumulates of the GEMMs (padded taps included)")
+FLOPS = Convention("flops", False, "2 x multiply-accumulates, as PyTorch's FlopCounterMode")
+MULTS = Convention("mults", False, "multiplications only")
+OPS = Convention("ops", True, "exact multiplications + additions")
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (MACS, FLOPS, MULTS, OPS)}
 

@@ -1,0 +1,181 @@
+"""What a table column shows: a named quantity of a :class:`~symconv.cost.Cost`.
+
+Names: a compute convention (``'macs'``, ``'flops'``, ``'mults+bias'``, ``'ops'`` …),
+``'params'``, ``'memory'`` / ``'memory:<model>'``, ``'intensity'`` /
+``'intensity:<convention>'`` / ``'intensity:<convention>:<model>'``, and
+``'ratio:<any of these>'`` (relative to a baseline operator). All the parsing of
+quantity names is :func:`quantity`.
+
+Examples
+--------
+>>> import symconv
+>>> cost = symconv.Conv2d(64, 128, 3, padding=1).cost((1, 64, 56, 56))
+>>> quantity("memory:im2col").of(cost) - quantity("memory").of(cost)  # the column buffer, written and read back
+3612672
+>>> quantity("ratio:params").label
+'Params ratio'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from symconv.conventions import Convention, MemoryModel, convention, memory_model
+from symconv.cost import Cost
+from symconv.errors import SymconvError, UnknownName
+
+_COUNTED_LABELS = {"macs": "MACs", "flops": "FLOPs", "mults": "Mults", "ops": "Ops"}
+
+
+class Quantity:
+    """A column: ``label`` for its header, ``summary`` for captions, ``of(cost)`` for its cells."""
+
+    name: str
+    label: str
+    summary: str
+    relative: bool = False
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Compute(Quantity):
+    convention: Convention
+
+    @property
+    def name(self) -> str:
+        return self.convention.name
+
+    @property
+    def label(self) -> str:
+        bias = {True: " (+bias)", False: ""}[self.convention.bias and self.convention.counts != "ops"]
+        return _COUNTED_LABELS[self.convention.counts] + bias
+
+    @property
+    def summary(self) -> str:
+        return f"{self.label}: {self.convention.summary}"
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        return self.convention.of(cost)
+
+
+@dataclass(frozen=True)
+class Params(Quantity):
+    name = "params"
+    label = "Params"
+    summary = "Params: elements of the weight and bias tensors"
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        return cost.params
+
+
+@dataclass(frozen=True)
+class Memory(Quantity):
+    model: MemoryModel
+
+    @property
+    def name(self) -> str:
+        return f"memory:{self.model.name}"
+
+    @property
+    def label(self) -> str:
+        return f"Memory ({self.model.name})"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.label}: elements read and written, {self.model.summary}"
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        return cost.memory(self.model)
+
+
+@dataclass(frozen=True)
+class Intensity(Quantity):
+    compute: Compute
+    memory: Memory
+
+    @property
+    def name(self) -> str:
+        return f"intensity:{self.compute.name}:{self.memory.model.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.compute.label} per element ({self.memory.model.name})"
+
+    @property
+    def summary(self) -> str:
+        return f"Arithmetic intensity: {self.compute.label} per element moved under the {self.memory.model.name} model"
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        return sympy.cancel(self.compute.of(cost) / self.memory.of(cost))
+
+
+@dataclass(frozen=True)
+class Ratio(Quantity):
+    """``of(cost) / of(baseline)``: the table divides by its baseline row."""
+
+    base: Quantity
+    relative = True
+
+    @property
+    def name(self) -> str:
+        return f"ratio:{self.base.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.base.label} ratio"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.label}: {self.base.label} relative to the baseline"
+
+    def of(self, cost: Cost) -> sympy.Expr:
+        return self.base.of(cost)
+
+    def relative_to(self, cost: Cost, baseline: Cost) -> sympy.Expr:
+        """The ratio in a readable form: a sum of monomial fractions when that exists, else one fraction."""
+        ratio = sympy.cancel(self.of(cost) / self.of(baseline))
+        expanded = sympy.expand(ratio)
+        terms = sympy.Add.make_args(expanded)
+        monomial = all(sympy.fraction(term)[1].is_Add is not True for term in terms)
+        return expanded if monomial else ratio
+
+
+_NAMED: dict[str, Quantity] = {"params": Params()}
+
+
+def quantity(name: str | Quantity) -> Quantity:
+    """The :class:`Quantity` called ``name`` (see the module docstring for the names).
+
+    >>> quantity("intensity").name
+    'intensity:flops:ideal'
+    >>> quantity("memory:disk")
+    Traceback (most recent call last):
+    ...
+    symconv.errors.UnknownName: unknown memory model 'disk'; expected one of: ideal, im2col
+    """
+    if isinstance(name, Quantity):
+        return name
+    if not isinstance(name, str):
+        raise SymconvError(f"quantity={name!r} must be a quantity name such as 'macs' or 'memory:ideal'")
+    head, _, rest = name.partition(":")
+    if head == "ratio":
+        return Ratio(quantity(rest))
+    if head == "memory":
+        return Memory(memory_model(rest or "ideal"))
+    if head == "intensity":
+        counted, _, model = rest.partition(":")
+        return Intensity(Compute(convention(counted or "flops")), Memory(memory_model(model or "ideal")))
+    if name in _NAMED:
+        return _NAMED[name]
+    try:
+        return Compute(convention(name))
+    except UnknownName:
+        raise UnknownName(
+            "quantity",
+            name,
+            ["params", "memory:<model>", "intensity:<convention>:<model>", "ratio:<quantity>", "<convention>"],
+        ) from None
