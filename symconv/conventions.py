@@ -97,7 +97,7 @@ def convention(value: str | Convention) -> Convention:
     >>> convention("gflops")
     Traceback (most recent call last):
     ...
-    symconv.errors.UnknownName: unknown convention 'gflops'; expected one of: flops, flops+bias, macs, macs+bias, mults, mults+bias, ops, ops-bias
+    symconv.errors.UnknownName: unknown convention 'gflops'; expected one of: flops, flops+bias, macs, ...
     """
     if isinstance(value, Convention):
         return value

@@ -85,9 +85,7 @@ def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr
     """Raise if ``divisor`` decidably does not divide ``dividend``."""
     quotient = dividend / divisor
     if quotient.is_integer is False or (quotient.is_Number and not quotient.is_Integer):
-        raise InvalidConfiguration(
-            f"{divisor_name}={divisor} must divide {dividend_name}={dividend}"
-        )
+        raise InvalidConfiguration(f"{divisor_name}={divisor} must divide {dividend_name}={dividend}")
 
 
 def require_equal(actual: sympy.Expr, actual_name: str, expected: sympy.Expr, expected_name: str) -> None:

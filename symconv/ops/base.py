@@ -25,7 +25,7 @@ class Operator(ABC):
         """Validate an input shape against the hyperparameters; return it in canonical (batched) form."""
 
     def cost(self, input_shape: Sequence[object]) -> Cost:
-        """The :class:`~symconv.cost.Cost` of running on an input of ``input_shape`` (PyTorch layout; ints or symbols)."""
+        """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols)."""
         return Cost.from_lowering(repr(self), self.lower(self.input_tensor(input_shape)))
 
     def output_shape(self, input_shape: Sequence[object]) -> tuple[sympy.Expr, ...]:

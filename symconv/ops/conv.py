@@ -60,7 +60,10 @@ class _Channels(Operator):
 
 
 class ConvNd(_Channels):
-    """``torch.nn.ConvNd``: im2col, then ``N*groups`` GEMMs ``(C_out/g) x (C_in/g * prod K) . (C_in/g * prod K) x prod(out)``."""
+    """``torch.nn.ConvNd``: im2col, then ``N*groups`` GEMMs.
+
+    Each GEMM is ``(C_out/g) x (C_in/g * prod K)`` weights times the ``(C_in/g * prod K) x prod(out)`` columns.
+    """
 
     def __init__(
         self,
@@ -118,7 +121,10 @@ class ConvNd(_Channels):
 
 
 class ConvTransposeNd(_Channels):
-    """``torch.nn.ConvTransposeNd``: ``N*groups`` GEMMs ``W^T . x`` into a ``(C_out/g * prod K) x prod(in)`` buffer, then col2im."""
+    """``torch.nn.ConvTransposeNd``: ``N*groups`` GEMMs ``W^T . x``, then col2im.
+
+    The GEMMs fill a ``(C_out/g * prod K) x prod(in)`` column buffer, which col2im scatter-adds into the output.
+    """
 
     def __init__(
         self,
@@ -135,9 +141,7 @@ class ConvTransposeNd(_Channels):
     ) -> None:
         self._set_channels(in_channels, out_channels, groups, bias)
         if padding_mode != "zeros":
-            raise InvalidConfiguration(
-                f"padding_mode={show(padding_mode)} must be 'zeros' for transposed convolutions"
-            )
+            raise InvalidConfiguration(f"padding_mode={show(padding_mode)} must be 'zeros' for transposed convolutions")
         self.padding_mode = padding_mode
         self.axes = transposed_axes(self.dims, kernel_size, stride, padding, output_padding, dilation)
 
