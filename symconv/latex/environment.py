@@ -35,8 +35,8 @@ def _finalize(value: object) -> Markup:
     return escape(value)
 
 
-def _math(expr: sympy.Basic) -> Markup:
-    return Markup(latex(expr))
+def _math(expr: sympy.Basic, **settings: object) -> Markup:
+    return Markup(latex(expr, **settings))
 
 
 @cache

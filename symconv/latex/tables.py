@@ -188,4 +188,4 @@ def table(
         Significant digits of non-integer numbers.
     """
     t = build(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, digits=digits)
-    return render("table_document.tex" if document else "table.tex", t=t)
+    return render("document.tex", title="", body="table.tex", t=t) if document else render("table.tex", t=t)
