@@ -30,12 +30,17 @@ _COUNTED_LABELS = {"macs": "MACs", "flops": "FLOPs", "mults": "Mults", "ops": "O
 
 
 class Quantity:
-    """A column: ``label`` for its header, ``summary`` for captions, ``of(cost)`` for its cells."""
+    """A table column: ``label`` names it, ``header`` heads it (two lines), ``summary`` explains it, ``of`` fills it."""
 
     name: str
     label: str
     summary: str
     relative: bool = False
+
+    @property
+    def header(self) -> tuple[str, str]:
+        """(first line, second line) of the column header; the second may be empty."""
+        return (self.label, "")
 
     def of(self, cost: Cost) -> sympy.Expr:
         raise NotImplementedError
@@ -53,6 +58,11 @@ class Compute(Quantity):
     def label(self) -> str:
         bias = {True: " (+bias)", False: ""}[self.convention.bias and self.convention.counts != "ops"]
         return _COUNTED_LABELS[self.convention.counts] + bias
+
+    @property
+    def header(self) -> tuple[str, str]:
+        bias = self.convention.bias and self.convention.counts != "ops"
+        return (_COUNTED_LABELS[self.convention.counts], "+bias" if bias else "")
 
     @property
     def summary(self) -> str:
@@ -85,6 +95,10 @@ class Memory(Quantity):
         return f"Memory ({self.model.name})"
 
     @property
+    def header(self) -> tuple[str, str]:
+        return ("Memory", self.model.name)
+
+    @property
     def summary(self) -> str:
         return f"{self.label}: elements read and written, {self.model.summary}"
 
@@ -106,8 +120,13 @@ class Intensity(Quantity):
         return f"{self.compute.label} per element ({self.memory.model.name})"
 
     @property
+    def header(self) -> tuple[str, str]:
+        return (f"{self.compute.label}/elem.", self.memory.model.name)
+
+    @property
     def summary(self) -> str:
-        return f"Arithmetic intensity: {self.compute.label} per element moved under the {self.memory.model.name} model"
+        moved = f"per element moved under the {self.memory.model.name} model"
+        return f"{self.header[0]}: arithmetic intensity, {self.compute.label} {moved}"
 
     def of(self, cost: Cost) -> sympy.Expr:
         return sympy.cancel(self.compute.of(cost) / self.memory.of(cost))
@@ -127,6 +146,10 @@ class Ratio(Quantity):
     @property
     def label(self) -> str:
         return f"{self.base.label} ratio"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        return (self.base.header[0], "ratio")
 
     @property
     def summary(self) -> str:

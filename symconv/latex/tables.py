@@ -12,7 +12,7 @@ Examples
 DWConv & $\frac{1}{K^{2}} + \frac{1}{C_{\mathrm{out}}}$ \\
 >>> tex = table(rows, ["params"], values={"C_in": 64, "C_out": 128, "K": 3})
 >>> print(next(line for line in tex.splitlines() if line.startswith("standard")))
-standard & \num{73728} \\
+standard & \num[group-digits=integer]{73728} \\
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column:
-    label: str
+    header: tuple[str, str]
     align: str
 
 
@@ -61,6 +61,7 @@ class Table:
 
     corner: str
     columns: tuple[Column, ...]
+    details: bool
     rows: tuple[Row, ...]
     caption: str
     label: str
@@ -80,11 +81,11 @@ def number(value: sympy.Rational, digits: int) -> str:
     return format(quotient, "f")
 
 
-def cell(value: sympy.Expr, digits: int) -> Cell:
-    """Print one value: a number for ``\\num{}`` when it is rational, else LaTeX math."""
-    if value.is_Rational:
+def cell(value: sympy.Expr, digits: int, *, exact: bool = False) -> Cell:
+    """Print one value: an integer (or, unless ``exact``, a rounded rational) for ``\\num{}``, else LaTeX math."""
+    if value.is_Integer or (value.is_Rational and not exact):
         return Cell("num", Markup(number(value, digits)))
-    return Cell("math", Markup(latex(value)))
+    return Cell("math", Markup(latex(value, fold_short_frac=True)))
 
 
 def _values(values: Mapping[str | sympy.Symbol, object] | None) -> dict[sympy.Symbol, sympy.Expr]:
@@ -129,18 +130,22 @@ def build(
     fixed = _values(values)
     costs = {name: cost.subs(fixed) for name, cost in rows.items()}
     base = costs[baseline] if baseline is not None else None
-    printed = {name: tuple(cell(_value(q, cost, base), digits) for q in columns) for name, cost in costs.items()}
+    printed = {
+        name: tuple(cell(_value(q, cost, base), digits, exact=not fixed) for q in columns)
+        for name, cost in costs.items()
+    }
     return Table(
         corner=corner,
         columns=tuple(
-            Column(q.label, "r" if all(printed[n][i].kind == "num" for n in printed) else "l")
+            Column(q.header, "r" if all(printed[n][i].kind == "num" for n in printed) else "l")
             for i, q in enumerate(columns)
         ),
+        details=any(q.header[1] for q in columns),
         rows=tuple(Row(name, cells) for name, cells in printed.items()),
         caption=caption,
         label=check_label(label),
         values=tuple(fixed.items()),
-        notes=_notes(columns, baseline, digits),
+        notes=_notes(columns, baseline, digits, rounded=bool(fixed)),
     )
 
 
@@ -148,11 +153,12 @@ def _value(q: Quantity, cost: Cost, baseline: Cost | None) -> sympy.Expr:
     return q.relative_to(cost, baseline) if q.relative else q.of(cost)
 
 
-def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int) -> tuple[str, ...]:
+def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int, rounded: bool) -> tuple[str, ...]:
     notes = [q.summary for q in columns]
     if baseline is not None:
         notes.append(f"Baseline: {baseline}")
-    notes.append(f"Non-integer values rounded to {digits} significant digits")
+    if rounded:
+        notes.append(f"Non-integer values rounded to {digits} significant digits")
     return tuple(notes)
 
 
