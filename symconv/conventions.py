@@ -136,6 +136,6 @@ def memory_model(value: str | MemoryModel) -> MemoryModel:
     """Look up a memory model by name (``'ideal'`` or ``'im2col'``)."""
     if isinstance(value, MemoryModel):
         return value
-    if value not in MEMORY_MODELS:
+    if not isinstance(value, str) or value not in MEMORY_MODELS:
         raise UnknownName("memory model", value, list(MEMORY_MODELS))
     return MEMORY_MODELS[value]

@@ -98,7 +98,7 @@ def _string_padding(padding: str, kernels, strides, dilations) -> tuple[tuple[sy
         raise InvalidConfiguration(
             f"padding={show(padding)} must be 'same', 'valid', an integer or a tuple of integers"
         )
-    if not all(decide(sympy.Eq(st, 1)) for st in strides):
+    if any(decide(sympy.Eq(st, 1)) is False for st in strides):
         raise InvalidConfiguration(
             f"padding='same' is not supported for strided convolutions (stride={tuple(strides)})"
         )

@@ -75,6 +75,7 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
+        in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(
             in_channels, in_channels * multiplier, kernel_size, stride, padding, dilation, groups=in_channels, bias=bias
@@ -123,6 +124,10 @@ class PartialConv2d(Operator):
         if conv_channels is None:
             divisor = as_size(4 if n_div is None else n_div, "n_div")
             conv_channels = sympy.floor(self.channels / divisor)
+            if decide(conv_channels >= 1) is False:
+                raise InvalidConfiguration(
+                    f"n_div={divisor} must not exceed channels={self.channels}: no channel would be convolved"
+                )
         self.conv_channels = as_size(conv_channels, "conv_channels")
         if decide(self.conv_channels <= self.channels) is False:
             raise InvalidConfiguration(f"conv_channels={self.conv_channels} must not exceed channels={self.channels}")

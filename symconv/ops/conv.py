@@ -37,15 +37,15 @@ class _Channels(Operator):
         self.bias = bias
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
-        if len(shape) == self.dims + 1:
-            shape = (sympy.Integer(1), *shape)  # unbatched input, as PyTorch accepts it
-        if len(shape) != self.dims + 2:
+        unbatched = len(shape) == self.dims + 1  # as PyTorch accepts it
+        if not unbatched and len(shape) != self.dims + 2:
+            axes = ", ".join(AXIS_NAMES[self.dims])
             raise InvalidConfiguration(
-                f"input_shape={tuple(shape)} must be (N, C, {', '.join(AXIS_NAMES[self.dims])}) "
-                f"for {type(self).__name__}"
+                f"input_shape={tuple(shape)} must be (N, C, {axes}) or (C, {axes}) for {type(self).__name__}"
             )
-        require_equal(shape[1], "input_shape[1]", self.in_channels, "in_channels")
-        return shape
+        channel = 0 if unbatched else 1
+        require_equal(shape[channel], f"input_shape[{channel}]", self.in_channels, "in_channels")
+        return (sympy.Integer(1), *shape) if unbatched else shape
 
     def _weight_and_bias(self, prefix: str, weight_shape) -> tuple[Tensor, Tensor | None]:
         weight = Tensor(f"{prefix}weight", "weight", weight_shape)
