@@ -38,6 +38,7 @@ from symconv.ops import (
     PartialConv2d,
     Sequential,
 )
+from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
 
 __version__ = "0.1.0"
 
@@ -68,7 +69,15 @@ __all__ = [
     "SymconvError",
     "TensorTraffic",
     "UnknownName",
+    "asymptotic",
+    "at",
+    "compare",
     "convention",
+    "crossover",
+    "limit",
     "memory_model",
+    "quantity",
+    "ratio",
+    "roofline",
     "symbols",
 ]

@@ -41,23 +41,16 @@ Counted = Literal["macs", "flops", "mults", "ops"]
 
 @dataclass(frozen=True)
 class Convention:
-    """What a compute count counts: ``counts`` (macs, flops, mults, ops) and whether the bias is counted.
-
-    ``what`` describes the count without the bias; :attr:`summary` adds the bias, so a
-    convention made by :meth:`with_bias` describes itself correctly.
-
-    >>> MULTS.with_bias().summary
-    'multiplications only, bias counted (one operation per output element)'
-    """
+    """What a compute count counts: ``counts`` (macs, flops, mults, ops) and whether the bias is counted."""
 
     counts: Counted
     bias: bool
-    what: str
 
     @property
     def summary(self) -> str:
-        bias = "bias counted (one operation per output element)" if self.bias else "bias not counted"
-        return f"{self.what}, {bias}"
+        """One line saying what is counted, bias included."""
+        bias = "one addition per output element for the bias" if self.bias else "bias not counted"
+        return f"{COUNTED[self.counts]}; {bias}"
 
     @property
     def name(self) -> str:
@@ -81,10 +74,17 @@ class Convention:
         return base + cost.bias_adds if self.bias else base
 
 
-MACS = Convention("macs", False, "multiply-accumulates of the GEMMs (padded taps included)")
-FLOPS = Convention("flops", False, "2 x multiply-accumulates, as PyTorch's FlopCounterMode")
-MULTS = Convention("mults", False, "multiplications only")
-OPS = Convention("ops", True, "exact multiplications + additions")
+COUNTED: dict[str, str] = {
+    "macs": "multiply-accumulates of the GEMMs (padded taps included)",
+    "flops": "2 x multiply-accumulates, as PyTorch's FlopCounterMode",
+    "mults": "multiplications only",
+    "ops": "exact multiplications + additions",
+}
+
+MACS = Convention("macs", False)
+FLOPS = Convention("flops", False)
+MULTS = Convention("mults", False)
+OPS = Convention("ops", True)
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (MACS, FLOPS, MULTS, OPS)}
 
