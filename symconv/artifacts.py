@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import sympy
 
 from symconv.cost import Cost
+from symconv.derivations import builtin
 from symconv.files import write_atomic
-from symconv.latex import seed000_table, seed001_table, table
+from symconv.latex import derivation, seed000_table, seed001_table, table
 from symconv.ops import Conv2d, DepthwiseSeparableConv2d, PartialConv2d
+from symconv.seeds import BY_ID
 from symconv.symbols import C, H, K, W, g
 
 ROOT = "derivations"
@@ -83,9 +86,19 @@ def latex_tables() -> dict[str, str]:
     }
 
 
+def latex_derivations() -> dict[str, str]:
+    """A document per built-in derivation (:func:`symconv.derivations.builtin`), with the lowering of seed formulas."""
+    rendered: dict[str, str] = {}
+    for slug, d in builtin().items():
+        row = BY_ID.get(slug)
+        lowering = {row.operator: row.cost()} if row is not None else {}
+        rendered |= _pair(f"derivation-{slug}", partial(derivation, d, lowering=lowering, label=f"eq:{slug}"))
+    return rendered
+
+
 def artifacts() -> dict[str, str]:
     """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content."""
-    return {**latex_tables()}
+    return {**latex_derivations(), **latex_tables()}
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:

@@ -231,6 +231,9 @@ def _derivation_of(cost, convention, stated):
             Step("as stated", stated, "regroup & factor"),
         ],
         convention.name,
+        operator=cost.operator,
+        assumptions="batch 1; no #dilation",
+        result=convention.of(cost),
     )
 
 
@@ -244,8 +247,8 @@ def test_derivation_document_walks_from_the_lowering_to_the_closed_form():
     cost = symconv.ConvTranspose2d(C_in, C_out, K, stride=s, padding=p, bias=True).cost((1, C_in, H_in, W_in))
     stated = C_out * K**2 * C_in * H_in * W_in
     d = _derivation_of(cost, symconv.MULTS, stated)
-    tex = derivation(d, lowering={"transposed conv": cost}, assumptions=["batch 1", "no #dilation"], label="eq:b3")
-    assert r"\paragraph{Convention.} Mults: multiplications only, bias not counted." in tex
+    tex = derivation(d, lowering={"transposed conv": cost}, label="eq:b3")
+    assert r"\paragraph{Convention.} Mults: multiplications only; bias not counted." in tex
     assert r"\paragraph{Assumptions.} batch 1; no \#dilation." in tex
     for stage in (
         "GEMM $(C_{\\mathrm{out}} \\cdot K^{2} \\times C_{\\mathrm{in}})",
@@ -257,7 +260,8 @@ def test_derivation_document_walks_from_the_lowering_to_the_closed_form():
     assert "(2)~expand: \\emph{distributivity}." in tex and "regroup \\& factor" in tex
     assert r"\begin{align*}" in tex and r"\label{eq:b3}" in tex
     closed = tex[tex.index(r"\paragraph{Closed form.}") :]
-    assert latex(stated) in closed
+    assert latex(stated) in closed and "Checked by sympy to equal the quantity symconv derives" in closed
+    assert r"\texttt{\small ConvTranspose2d(C\_in, C\_out" in tex
     assert r"\documentclass" not in tex
 
 
@@ -270,7 +274,7 @@ def test_derivation_document_has_a_title_and_escapes_it():
 
 def test_every_stage_class_has_a_description():
     pconv = symconv.PartialConv2d(C, K, conv_channels=C / 4, forward="split_cat").cost((1, C, H, W))
-    d = Derivation("copy", [Step("params", pconv.params, "weights")], "params")
+    d = Derivation("copy", [Step("params", pconv.params, "weights")], "params", result=pconv.params)
     tex = derivation(d, lowering={"PConv": pconv})
     assert r"copy \texttt{input[C\_p:]} to \texttt{output[C\_p:]}" in tex
 
@@ -282,3 +286,14 @@ def test_an_unknown_stage_class_falls_back_to_its_base_class():
         pass
 
     assert stage_template(Shuffle) == "stage/Stage.tex"
+
+
+def test_builtin_derivations_render_every_step_and_definition():
+    from symconv.derivations import builtin
+
+    for slug, d in builtin().items():
+        tex = derivation(d, label=f"eq:{slug}")
+        assert tex.count(r"\intertext{") == len(d.steps), slug
+        for symbol, value in d.definitions:
+            assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
+        assert rf"\label{{eq:{slug}}}" in tex

@@ -9,15 +9,15 @@ Examples
 >>> gemm = cost.stages[1]
 >>> d = Derivation("Standard convolution, MACs", [
 ...     Step("one GEMM", gemm.count * gemm.m * gemm.k * gemm.n, "m n k multiply-accumulates", new=True),
-...     Step("collect", H * W * C_out * K**2 * C_in, "commutativity")], convention="macs")
->>> tex = derivation(d, lowering={"": cost}, assumptions=["stride 1"])
+...     Step("collect", H * W * C_out * K**2 * C_in, "commutativity")], "macs", assumptions="stride 1")
+>>> tex = derivation(d, lowering={"": cost})
 >>> print(tex.splitlines()[-3])
 & C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot H \cdot K^{2} \cdot W
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -94,10 +94,13 @@ class DerivationView:
 
     title: str
     convention: str
-    assumptions: tuple[str, ...]
+    operator: str
+    assumptions: str
     lowerings: tuple[LoweringView, ...]
+    definitions: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
     steps: tuple[StepView, ...]
     conclusion: Lines
+    checked: bool
     notation: tuple[Notation, ...]
     introduces: bool
     label: str
@@ -158,26 +161,23 @@ def convention_text(name: str) -> str:
         return name
 
 
-def view(
-    d: Derivation,
-    *,
-    lowering: Mapping[str, Cost] | None = None,
-    assumptions: Sequence[str] = (),
-    label: str = "",
-) -> DerivationView:
+def view(d: Derivation, *, lowering: Mapping[str, Cost] | None = None, label: str = "") -> DerivationView:
     """Everything ``derivation.tex`` needs, printed or ready to print."""
     lowerings = tuple(lowering_view(name, cost) for name, cost in (lowering or {}).items())
-    formulas = [step.expr for step in d.steps]
+    formulas = [step.expr for step in d.steps] + [e for _, e in d.definitions]
     for low in lowerings:
         formulas += [c.expr for st in low.stages for c in st.counts]
         formulas += [t.elements for t in low.tensors]
     return DerivationView(
         title=d.title,
         convention=convention_text(d.convention),
-        assumptions=tuple(assumptions),
+        operator=d.operator,
+        assumptions=d.assumptions,
         lowerings=lowerings,
+        definitions=d.definitions,
         steps=tuple(StepView(st.statement, st.justification, st.new, lines(st.expr)) for st in d.steps),
         conclusion=lines(d.conclusion),
+        checked=d.result is not None,
         notation=notation(formulas),
         introduces=any(step.new for step in d.steps[1:]),
         label=check_label(label),
@@ -188,26 +188,25 @@ def derivation(
     d: Derivation,
     *,
     lowering: Mapping[str, Cost] | None = None,
-    assumptions: Sequence[str] = (),
     label: str = "",
     document: bool = False,
 ) -> str:
-    """LaTeX for a checked derivation: convention, assumptions, lowering, steps (``align*``), closed form.
+    """LaTeX for a checked derivation: convention, assumptions, lowering, definitions, steps (``align*``), closed form.
 
     Parameters
     ----------
     d : Derivation
-        The checked steps; its ``convention`` names a quantity (``'macs'``, ``'memory:ideal'`` ...) or is text.
+        The checked steps, with their convention (a quantity name such as ``'macs'`` or
+        ``'memory:ideal'``, stated with its meaning), operator, assumptions and definitions;
+        text is escaped.
     lowering : mapping of str to Cost, optional
         The costs whose stages and buffers the derivation starts from, by label (user text).
-    assumptions : sequence of str
-        Stated before the derivation (user text, escaped).
     label : str
         ``\\label`` of the closed form's equation.
     document : bool
         A standalone document (with the title) instead of a fragment for ``\\input``.
     """
-    doc = view(d, lowering=lowering, assumptions=assumptions, label=label)
+    doc = view(d, lowering=lowering, label=label)
     if document:
         return render("document.tex", title=doc.title, body="derivation.tex", doc=doc)
     return render("derivation.tex", doc=doc)

@@ -1,10 +1,11 @@
-"""What a table column shows: a named quantity of a :class:`~symconv.cost.Cost`.
+"""What a table column shows: a named quantity of a :class:`~symconv.cost.Cost`, with its header and meaning.
 
-Names: a compute convention (``'macs'``, ``'flops'``, ``'mults+bias'``, ``'ops'`` …),
-``'params'``, ``'memory'`` / ``'memory:<model>'``, ``'intensity'`` /
-``'intensity:<convention>'`` / ``'intensity:<convention>:<model>'``, and
-``'ratio:<any of these>'`` (relative to a baseline operator). All the parsing of
-quantity names is :func:`quantity`.
+Names are :func:`symconv.query.quantity`'s (a compute convention such as ``'macs'``,
+``'flops'``, ``'mults+bias'``, ``'ops'``; ``'params'``; ``'memory'`` / ``'memory:<model>'``;
+``'intensity'`` / ``'intensity:<convention>'`` / ``'intensity:<convention>:<model>'``),
+plus ``'ratio:<any of these>'`` relative to a baseline row. Values come from
+:func:`symconv.query.quantity` and ratios from :func:`symconv.query.canonical`; this
+module only adds how a column is headed and explained.
 
 Examples
 --------
@@ -25,6 +26,8 @@ import sympy
 from symconv.conventions import Convention, MemoryModel, convention, memory_model
 from symconv.cost import Cost
 from symconv.errors import SymconvError, UnknownName
+from symconv.query import canonical
+from symconv.query import quantity as value_of
 
 _COUNTED_LABELS = {"macs": "MACs", "flops": "FLOPs", "mults": "Mults", "ops": "Ops"}
 
@@ -43,7 +46,7 @@ class Quantity:
         return (self.label, "")
 
     def of(self, cost: Cost) -> sympy.Expr:
-        raise NotImplementedError
+        return value_of(cost, self.name)
 
 
 @dataclass(frozen=True)
@@ -68,18 +71,12 @@ class Compute(Quantity):
     def summary(self) -> str:
         return f"{self.label}: {self.convention.summary}"
 
-    def of(self, cost: Cost) -> sympy.Expr:
-        return self.convention.of(cost)
-
 
 @dataclass(frozen=True)
 class Params(Quantity):
     name = "params"
     label = "Params"
     summary = "Params: elements of the weight and bias tensors"
-
-    def of(self, cost: Cost) -> sympy.Expr:
-        return cost.params
 
 
 @dataclass(frozen=True)
@@ -101,9 +98,6 @@ class Memory(Quantity):
     @property
     def summary(self) -> str:
         return f"{self.label}: elements read and written, {self.model.summary}"
-
-    def of(self, cost: Cost) -> sympy.Expr:
-        return cost.memory(self.model)
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,7 @@ class Intensity(Quantity):
         return f"{self.header[0]}: arithmetic intensity, {self.compute.label} {moved}"
 
     def of(self, cost: Cost) -> sympy.Expr:
-        return sympy.cancel(self.compute.of(cost) / self.memory.of(cost))
+        return canonical(value_of(cost, self.name))
 
 
 @dataclass(frozen=True)
@@ -159,12 +153,11 @@ class Ratio(Quantity):
         return self.base.of(cost)
 
     def relative_to(self, cost: Cost, baseline: Cost) -> sympy.Expr:
-        """The ratio in a readable form: a sum of monomial fractions when that exists, else one fraction."""
-        ratio = sympy.cancel(self.of(cost) / self.of(baseline))
-        expanded = sympy.expand(ratio)
-        terms = sympy.Add.make_args(expanded)
-        monomial = all(sympy.fraction(term)[1].is_Add is not True for term in terms)
-        return expanded if monomial else ratio
+        """The ratio in :func:`symconv.query.canonical` form (``1/C_out + 1/K**2``)."""
+        bottom = self.of(baseline)
+        if bottom == 0:
+            raise SymconvError(f"the baseline's {self.base.name} is 0: the ratio is undefined")
+        return canonical(self.of(cost) / bottom)
 
 
 _NAMED: dict[str, Quantity] = {"params": Params()}
