@@ -15,8 +15,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import sympy
-
 from symconv.cost import Cost
 from symconv.derivations import builtin
 from symconv.files import write_atomic
@@ -77,7 +75,7 @@ def latex_tables() -> dict[str, str]:
                 rows,
                 QUANTITIES_AT_VALUES,
                 baseline="standard conv",
-                values={sympy.Symbol(k).name: v for k, v in VALUES.items()},
+                values=VALUES,
                 caption=caption,
                 label="tab:operators-values",
                 document=document,
@@ -102,17 +100,22 @@ def artifacts() -> dict[str, str]:
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:
-    """Paths (relative to ``root``) that are missing, differ from what would be rendered, or are no longer rendered."""
+    """Paths (relative to ``root``) that are missing, differ from what would be rendered, or are no longer rendered.
+
+    Only files of the kinds rendered (by suffix) count as left over: a PDF or log compiled next
+    to the sources is not stale.
+    """
     rendered = artifacts() if rendered is None else rendered
     base = Path(root)
     changed = [p for p, text in rendered.items() if not _same(base / p, text)]
-    owned = {p.split("/", 1)[0] for p in rendered}
+    families = {p.split("/", 1)[0] for p in rendered}
+    suffixes = {Path(p).suffix for p in rendered}
     extra = [
         str(f.relative_to(base))
-        for family in sorted(owned)
+        for family in sorted(families)
         if (base / family).is_dir()
         for f in sorted((base / family).rglob("*"))
-        if f.is_file() and str(f.relative_to(base)) not in rendered
+        if f.is_file() and f.suffix in suffixes and str(f.relative_to(base)) not in rendered
     ]
     return sorted(changed + extra)
 

@@ -72,6 +72,7 @@ def test_write_then_check(tmp_path, rendered):
     first = next(iter(rendered))
     (tmp_path / first).write_text("edited by hand\n")
     (tmp_path / "latex" / "orphan.tex").write_text("left over\n")
+    (tmp_path / "latex" / "table-seed000.pdf").write_bytes(b"%PDF compiled in place")
     assert artifacts.stale(tmp_path, rendered) == sorted([first, "latex/orphan.tex"])
 
 

@@ -161,7 +161,7 @@ def test_table_at_values_matches_independent_counts():
     c, k, h, w = 64, 3, 56, 56
     tex = table(
         _std_and_dw(),
-        ["macs", "params", "memory", "ratio:macs"],
+        ["macs", "params", "memory", "ratio:macs", "intensity"],
         baseline="standard",
         values={"C": c, "K": k, "H": h, "W": w},
     )
@@ -173,6 +173,8 @@ def test_table_at_values_matches_independent_counts():
     assert dw[0] == num(c * k * k * h * w + c * c * h * w)
     assert dw[2] == num(c * h * w + c * k * k + c * h * w + c * h * w + c * c + c * h * w)
     assert dw[3] == num(f"{Decimal(1 / k**2 + 1 / c):.3g}")
+    # FLOPs per element moved: 2 * MACs / memory, to 3 significant digits
+    assert std[4] == num(f"{2 * c * c * k * k * h * w / (2 * c * h * w + c * c * k * k):.3g}")
 
 
 def test_symbolic_table_prints_exact_ratios():
