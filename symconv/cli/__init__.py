@@ -11,7 +11,7 @@ import os
 import sys
 from typing import NoReturn
 
-from symconv.cli import compare, cost, generate, plot
+from symconv.cli import compare, cost, generate, plot, render
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.register(commands, Formatter)
     compare.register(commands, Formatter)
     plot.register(commands, Formatter)
+    render.register(commands, Formatter)
     generate.register(commands, Formatter)
     return parser
 

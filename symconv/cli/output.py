@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from symconv.cli.values import BadValue
-from symconv.codegen.write import write_atomic
+from symconv.files import write_atomic
 from symconv.pdf import compile_pdf
 
 

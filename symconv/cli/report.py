@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from symconv.symbols import LATEX_NAMES
+from symconv.latex import escape
+from symconv.latex import latex as latex_expression
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def as_latex_value(value: object) -> str:
     if isinstance(value, tuple | list):
         return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
     if isinstance(value, str):
-        return r"\text{" + value + "}"
-    return sympy.latex(sympy.sympify(value), symbol_names=LATEX_NAMES)
+        return r"\text{" + escape(value) + "}"
+    return latex_expression(sympy.sympify(value))
 
 
 def text(report: Report) -> str:
@@ -80,12 +81,9 @@ def to_json(report: Report) -> str:
 
 def latex(report: Report) -> str:
     """An ``align*`` block, one line per quantity (paste into a document with ``amsmath``)."""
-    lines = [rf"\text{{{_escape(row.name)}}} &= {as_latex_value(row.value)}" for row in report.rows]
-    return "% " + report.title + "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
-
-
-def _escape(words: str) -> str:
-    return "".join("\\" + ch if ch in "&%$#_{}" else ch for ch in words)
+    lines = [rf"\text{{{escape(row.name)}}} &= {as_latex_value(row.value)}" for row in report.rows]
+    title = " ".join(report.title.splitlines())
+    return "% " + title + "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": to_json, "latex": latex}

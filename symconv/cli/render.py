@@ -1,0 +1,173 @@
+"""``symconv table``, ``derive`` and ``derivations``: LaTeX rendered by :mod:`symconv.latex` and
+:mod:`symconv.artifacts`, written atomically (and compiled with ``--pdf``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from symconv import artifacts, derivations, latex, query
+from symconv.cli import operators
+from symconv.cli.compare import given_values
+from symconv.cli.output import emit
+from symconv.cli.values import BadValue, parse_shape
+from symconv.derive import Derivation
+from symconv.errors import UnknownName
+
+TABLE_EXAMPLE = """\
+examples:
+  symconv table conv2d dwconv pconv --labels "standard,DWConv,PConv" --baseline standard \\
+      --in-channels C --out-channels C --channels C --conv-channels C/4 --kernel-size K --padding same \\
+      --bias false --input 1,C,H,W --quantities macs,params,memory,ratio:macs --output table.tex --pdf
+  symconv table conv2d conv2d --set 2:groups=4 --labels "dense,grouped" --in-channels 64 --out-channels 64 \\
+      --kernel-size 3 --padding 1 --input 1,64,56,56
+"""
+
+DERIVE_EXAMPLE = """\
+examples:
+  symconv derive --list
+  symconv derive A8 --output a8.tex --pdf
+  symconv derive conv_transpose2d --quantity mults --in-channels C_in --out-channels C_out --kernel-size K \\
+      --stride s --bias false --input 1,C_in,H_in,W_in
+"""
+
+
+def add_output_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--output", metavar="FILE", help=f"write the {what} here (default: print it)")
+    parser.add_argument("--pdf", action="store_true", help="also compile a standalone document to FILE.pdf (latexmk)")
+    parser.add_argument("--fragment", action="store_true", help="a fragment for \\input instead of a document")
+
+
+def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
+    table = commands.add_parser(
+        "table",
+        help="a LaTeX table (booktabs, siunitx) of operators x quantities",
+        description="Render a paper table of several operators' quantities, symbolic or at given values.",
+        epilog=TABLE_EXAMPLE,
+        formatter_class=formatter,
+    )
+    table.add_argument("operators", nargs="+", metavar="OPERATOR", help="the rows, by operator name")
+    table.add_argument("--set", action="append", metavar="ROW:NAME=VALUE", help="an option for one row (1-based)")
+    table.add_argument("--labels", help="comma-separated row labels (default: the operator names)")
+    table.add_argument("--quantities", default="macs,params,memory", help="comma-separated columns")
+    table.add_argument("--baseline", help="the row label that ratio: columns divide by")
+    table.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
+    table.add_argument("--caption", default="", help="the caption (printed literally)")
+    table.add_argument("--label", default="", help="the \\label key")
+    table.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. 1,C,H,W")
+    operators.add_operator_options(table)
+    add_output_options(table, "table")
+    table.set_defaults(run=run_table)
+
+    derive = commands.add_parser(
+        "derive",
+        help="a checked step-by-step derivation as a LaTeX document",
+        description="Render a built-in derivation (a seed formula or a headline ratio), or derive one quantity of "
+        "an operator from its lowering, every step checked by sympy.",
+        epilog=DERIVE_EXAMPLE,
+        formatter_class=formatter,
+    )
+    derive.add_argument("name", nargs="?", metavar="NAME", help="a built-in derivation (see --list) or an operator")
+    derive.add_argument("--list", action="store_true", help="list the built-in derivations")
+    derive.add_argument("--quantity", default="macs", help="for an operator: a convention or memory:<model>")
+    derive.add_argument("--input", metavar="SHAPE", help="for an operator: its input shape")
+    operators.add_operator_options(derive)
+    add_output_options(derive, "derivation")
+    derive.set_defaults(run=run_derive)
+
+    regenerate = commands.add_parser(
+        "derivations",
+        help="regenerate the rendered files under derivations/ (or --check them)",
+        description="Write every rendered file of the built-in operators (LaTeX, generated code), each only if "
+        "it changed; --check lists stale files and exits 1.",
+        epilog="examples:\n  symconv derivations\n  symconv derivations --check --root derivations",
+        formatter_class=formatter,
+    )
+    regenerate.add_argument("--root", default=artifacts.ROOT, help="the output directory")
+    regenerate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
+    regenerate.set_defaults(run=run_derivations)
+
+
+def _document(args: argparse.Namespace) -> bool:
+    if args.pdf and args.fragment:
+        raise BadValue("--pdf compiles a standalone document: leave out --fragment")
+    return not args.fragment
+
+
+def run_table(args: argparse.Namespace) -> int:
+    names = args.operators
+    labels = [label.strip() for label in args.labels.split(",")] if args.labels else list(names)
+    if len(labels) != len(names):
+        raise BadValue(f"--labels gives {len(labels)} labels for {len(names)} operators")
+    per_row = [{} for _ in names]
+    for key, text in operators.overrides(args.set, "--set").items():
+        row, sep, option = key.partition(":")
+        if not sep or not row.isdigit() or not 1 <= int(row) <= len(names):
+            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {len(names)}")
+        per_row[int(row) - 1][option] = text
+    ops = operators.build_all(names, operators.given_options(args), per_row)
+    shape = operators.read_option(parse_shape, "input", args.input)
+    rows = {label: op.cost(shape) for label, op in zip(labels, ops, strict=True)}
+    quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
+    text = latex.table(
+        rows,
+        quantities,
+        baseline=args.baseline,
+        values=given_values(args.given) or None,
+        caption=args.caption,
+        label=args.label,
+        document=_document(args),
+    )
+    emit(text, args)
+    return 0
+
+
+def run_derive(args: argparse.Namespace) -> int:
+    builtin = derivations.builtin()
+    if args.list:
+        for slug, d in builtin.items():
+            print(f"{slug:<24} {d.title}")
+        return 0
+    if args.name is None:
+        raise BadValue("give a derivation NAME (symconv derive --list) or an operator name")
+    if args.name in builtin:  # exactly the file under derivations/
+        fragment = "" if _document(args) else "fragments/"
+        emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
+    elif args.name in operators.OPERATORS:
+        derivation, lowering = _operator_derivation(args)
+        emit(latex.derivation(derivation, lowering=lowering, document=_document(args)), args)
+    else:
+        raise UnknownName("derivation or operator", args.name, [*builtin, *operators.OPERATORS])
+    return 0
+
+
+def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
+    """Derive ``--quantity`` of the operator from its lowering with :mod:`symconv.derivations`' steps."""
+    if args.input is None:
+        raise BadValue(f"deriving {args.name} needs --input SHAPE")
+    (op,) = operators.build_all([args.name], operators.given_options(args), [{}])
+    cost = op.cost(operators.read_option(parse_shape, "input", args.input))
+    steps, definitions = derivations.quantity_steps(cost, args.quantity)
+    derivation = Derivation(
+        f"{args.name}: {args.quantity}",
+        steps,
+        args.quantity,
+        operator=cost.operator,
+        definitions=definitions,
+        result=query.quantity(cost, args.quantity),
+    )
+    return derivation, {args.name: cost}
+
+
+def run_derivations(args: argparse.Namespace) -> int:
+    if args.check:
+        outdated = artifacts.stale(args.root)
+        for path in outdated:
+            print(f"stale: {path}")
+        print(f"{len(outdated)} stale file(s) under {args.root}")
+        return 1 if outdated else 0
+    written = artifacts.write_artifacts(args.root)
+    for path in written:
+        print(f"wrote {Path(args.root) / path}")
+    print(f"{len(written)} file(s) written, the others unchanged, under {args.root}")
+    return 0
