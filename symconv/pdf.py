@@ -53,8 +53,10 @@ def compile_pdf(tex: str, target: str | os.PathLike) -> Path:
     return target
 
 
-def render_png(pdf: str | os.PathLike, target: str | os.PathLike, *, page: int = 1, dpi: int = 110) -> Path:
-    """Page ``page`` of ``pdf`` as the PNG file ``target``."""
+def render_png(
+    pdf: str | os.PathLike, target: str | os.PathLike, *, page: int = 1, dpi: int = 110, trim: bool = False
+) -> Path:
+    """Page ``page`` of ``pdf`` as the PNG file ``target``; ``trim`` cuts the white margins (needs Pillow)."""
     pdftoppm = tool("pdftoppm", "rendering a PDF page")
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="symconv-png-") as work:
@@ -65,8 +67,31 @@ def render_png(pdf: str | os.PathLike, target: str | os.PathLike, *, page: int =
             check=True,
             timeout=120,
         )
+        if trim:
+            _trim(stem.with_suffix(".png"))
         _move(stem.with_suffix(".png"), target)
     return target
+
+
+def _trim(png: Path, margin: int = 12, footer: float = 0.07) -> None:
+    """Crop ``png`` in place to its non-white content plus ``margin`` pixels, leaving out the page-number footer."""
+    try:
+        from PIL import Image, ImageChops
+    except ImportError:
+        raise SymconvError("trimming a rendered page needs Pillow (installed with matplotlib)") from None
+    with Image.open(png) as image:
+        page = image.convert("RGB")
+    body = page.crop((0, 0, page.width, round(page.height * (1 - footer))))
+    box = ImageChops.difference(body, Image.new("RGB", body.size, "white")).getbbox()
+    if box is not None:
+        left, top, right, bottom = box
+        box = (
+            max(left - margin, 0),
+            max(top - margin, 0),
+            min(right + margin, page.width),
+            min(bottom + margin, page.height),
+        )
+        page.crop(box).save(png)
 
 
 def _move(source: Path, target: Path) -> None:
