@@ -10,7 +10,7 @@ import pytest
 from symconv import pdf
 from symconv.errors import SymconvError
 
-DOCUMENT = r"\documentclass{article}\begin{document}Hello $x^2$\end{document}"
+DOCUMENT = r"\documentclass{article}\pagestyle{empty}\begin{document}Hello $x^2$\end{document}"
 TOOLS = ("latexmk", "pdflatex", "pdftoppm")
 
 if not all(shutil.which(t) for t in TOOLS):
