@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from symconv import codegen
 from symconv.cost import Cost
 from symconv.derivations import builtin
 from symconv.files import write_atomic
@@ -96,7 +97,7 @@ def latex_derivations() -> dict[str, str]:
 
 def artifacts() -> dict[str, str]:
     """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content."""
-    return {**latex_derivations(), **latex_tables()}
+    return {**latex_derivations(), **latex_tables(), **codegen.artifacts()}
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:
