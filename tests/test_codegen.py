@@ -280,12 +280,6 @@ def test_no_float_division_or_math_in_scalar_module(sources):
     assert "math" not in _imports(sources[SCALAR_PATH])
 
 
-def test_committed_modules_are_up_to_date(sources):
-    for path, text in sources.items():
-        committed = ROOT / "derivations" / path
-        assert committed.read_text() == text, f"{committed} is stale: run python -m symconv.codegen"
-
-
 def test_generation_is_deterministic_across_hash_seeds():
     script = "import symconv.codegen as c, hashlib; print(hashlib.sha256(repr(c.artifacts()).encode()).hexdigest())"
     digests = set()
