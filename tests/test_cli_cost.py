@@ -191,3 +191,17 @@ def test_pconv_and_dwconv_in_process():
     body = _json("cost", "dwconv", "--in-channels", "32", "--out-channels", "64", "--kernel-size", "3",
                  "--padding", "1", "--bias", "false", "--input", "1,32,10,10", "--format", "json")  # fmt: skip
     assert body["compute"] == 10 * 10 * 32 * 9 + 10 * 10 * 32 * 64  # A5
+
+
+def _subcommands() -> list[str]:
+    from symconv.cli import build_parser
+
+    (commands,) = [a for a in build_parser()._actions if a.dest == "command"]
+    return sorted(commands.choices)
+
+
+@pytest.mark.parametrize("name", _subcommands())
+def test_every_subcommand_has_help_with_an_example(name):
+    result = in_process(name, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "example" in result.stdout and f"  symconv {name}" in result.stdout.split("example", 1)[1]
