@@ -5,6 +5,7 @@ Figures and the CLI reference are generated at build time (``_ext/``) from the
 library itself, so the pages cannot drift from the code.
 """
 
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -42,6 +43,8 @@ myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 autosummary_generate = True
+# The stubs are regenerated from the package on every build: stale ones (a module removed) would warn.
+shutil.rmtree(HERE / "generated", ignore_errors=True)
 templates_path = ["_templates"]
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "description"
