@@ -26,7 +26,12 @@ class Parser(argparse.ArgumentParser):
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the examples' line breaks; show defaults."""
+    """Keep the examples' line breaks; show defaults that exist (not ``None``, not a flag's ``False``)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False):
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 def run_seeds(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ def add_comparison_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quantity", default="macs", help="macs, flops, mults, ops (±bias), params, memory[:model] ..."
     )
-    add_cost_options(parser)
+    add_cost_options(parser, conventions=False)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
 
 

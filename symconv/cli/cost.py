@@ -20,11 +20,15 @@ operators (constructor parameters; [name=default] is optional):
 """
 
 
-def add_cost_options(parser: argparse.ArgumentParser) -> None:
-    """``--input``, ``--convention``, ``--memory-model``, ``--element-size`` and the operator options."""
+def add_cost_options(parser: argparse.ArgumentParser, *, conventions: bool = True) -> None:
+    """``--input``, ``--element-size``, the operator options and (``conventions``) ``--convention``, ``--memory-model``.
+
+    Commands that name a ``--quantity`` (``memory:im2col``, ``flops``) leave the last two out.
+    """
     parser.add_argument("--input", required=True, metavar="SHAPE", help="input shape, PyTorch layout, e.g. 1,C_in,H,W")
-    parser.add_argument("--convention", default="macs", help="compute convention (macs, flops, mults, ops, ±bias)")
-    parser.add_argument("--memory-model", default="ideal", help="memory model: ideal or im2col")
+    if conventions:
+        parser.add_argument("--convention", default="macs", help="compute convention (macs, flops, mults, ops, ±bias)")
+        parser.add_argument("--memory-model", default="ideal", help="memory model: ideal or im2col")
     parser.add_argument("--element-size", default="1", metavar="BYTES", help="bytes per element (1: count elements)")
     operators.add_operator_options(parser)
 

@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--title", help="the figure's title")
     parser.add_argument("--logx", action="store_true", help="logarithmic x axis")
     parser.add_argument("--logy", action="store_true", help="logarithmic y axis")
-    add_cost_options(parser)
+    add_cost_options(parser, conventions=False)
     parser.set_defaults(run=run)
 
 
