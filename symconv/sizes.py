@@ -7,6 +7,7 @@ a rule that is decidably broken raises :class:`~symconv.errors.InvalidConfigurat
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 
@@ -69,16 +70,28 @@ def decide(relation: object) -> bool | None:
     if relation is sympy.false:
         return False
     if isinstance(relation, sympy.core.relational.Relational):
-        difference = sympy.simplify(relation.lhs - relation.rhs)
-        checks = {
-            sympy.GreaterThan: difference.is_nonnegative,
-            sympy.StrictGreaterThan: difference.is_positive,
-            sympy.LessThan: difference.is_nonpositive,
-            sympy.StrictLessThan: difference.is_negative,
-            sympy.Equality: difference.is_zero,
-        }
-        return checks.get(type(relation))
+        return _decide_relational(relation)
     return None
+
+
+_SIGN_CHECKS = {
+    sympy.GreaterThan: "is_nonnegative",
+    sympy.StrictGreaterThan: "is_positive",
+    sympy.LessThan: "is_nonpositive",
+    sympy.StrictLessThan: "is_negative",
+    sympy.Equality: "is_zero",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _decide_relational(relation: sympy.core.relational.Relational) -> bool | None:
+    check = _SIGN_CHECKS.get(type(relation))
+    if check is None:
+        return None
+    difference = relation.lhs - relation.rhs
+    # the assumptions decide most relations as written; simplify (slow) only when they cannot
+    answer = getattr(difference, check)
+    return answer if answer is not None else getattr(sympy.simplify(difference), check)
 
 
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:

@@ -1,0 +1,79 @@
+"""Readable sizes: nested integer divisions merged into one, as a chain of strided layers makes them.
+
+A network's spatial sizes are PyTorch's floor formulas applied layer after layer,
+``ceiling(ceiling(ceiling(H/2)/2)/2)`` and so on. Two identities, true for every
+real ``x``, integer ``a`` and positive integer ``n``, merge them:
+
+* ``floor((floor(x) + a)/n) = floor((x + a)/n)`` and the same with ceilings;
+* for an integer ``u``: ``ceiling(u/n) = floor((u + n - 1)/n)``, which turns a mixed
+  nesting into a same-kind one, and picks the form with the smaller offset
+  (``ceiling((H - 1)/2)`` reads ``floor(H/2)``).
+
+So ResNet-50's last stage is ``ceiling(H/32)`` and VGG-16's is ``floor(H/32)``.
+
+Examples
+--------
+>>> import sympy
+>>> from symconv.symbols import H, rho
+>>> merge_divisions(sympy.ceiling((sympy.ceiling((H - 1) / 2) - 1) / 2))  # two 2x2 max pools
+floor(H/4)
+>>> merge_divisions(sympy.ceiling(sympy.ceiling(112 * rho) / 2))
+ceiling(56*rho)
+"""
+
+from __future__ import annotations
+
+import sympy
+
+ROUNDINGS = (sympy.floor, sympy.ceiling)
+
+
+def merge_divisions(expr: sympy.Expr) -> sympy.Expr:
+    """Rewrite every ``floor``/``ceiling`` of ``expr``, innermost first, into one division of the input."""
+    if not expr.has(*ROUNDINGS):
+        return expr
+    return expr.replace(lambda e: isinstance(e, ROUNDINGS), _merge_one)
+
+
+def _split(rounding: sympy.Expr) -> tuple[sympy.Expr, sympy.Integer, sympy.Integer] | None:
+    """``rounding = kind((u + a)/n)`` as ``(u, a, n)`` with integer ``a`` and positive integer ``n``, or None."""
+    numerator, denominator = sympy.together(rounding.args[0]).as_numer_denom()
+    if not (denominator.is_Integer and denominator > 0):
+        return None
+    offset, rest = numerator.as_coeff_Add()
+    if not offset.is_Integer:
+        return None
+    return rest, offset, denominator
+
+
+def _merge_one(rounding: sympy.Expr) -> sympy.Expr:
+    parts = _split(rounding)
+    if parts is None:
+        return rounding
+    kind, (inner, offset, n) = type(rounding), parts
+    if isinstance(inner, ROUNDINGS):
+        if type(inner) is not kind:  # inner is an integer: switch the outer rounding to the inner's kind
+            offset, kind = _switch(kind, offset, n)
+        return _canonical(type(inner)((inner.args[0] + offset) / n))
+    return _canonical(rounding)
+
+
+def _switch(kind: type, offset: sympy.Integer, n: sympy.Integer) -> tuple[sympy.Integer, type]:
+    """``kind((u + offset)/n)`` for integer ``u`` written with the other rounding."""
+    if kind is sympy.ceiling:
+        return offset + n - 1, sympy.floor
+    return offset - n + 1, sympy.ceiling
+
+
+def _canonical(rounding: sympy.Expr) -> sympy.Expr:
+    """For an integer numerator, the form with the smaller offset: a whole quotient taken out, floor or ceiling."""
+    parts = _split(rounding) if isinstance(rounding, ROUNDINGS) else None
+    if parts is None or parts[0].is_integer is not True:
+        return rounding
+    u, offset, n = parts
+    if type(rounding) is sympy.ceiling:
+        offset, _ = _switch(sympy.ceiling, offset, n)
+    whole, rest = divmod(int(offset), int(n))  # floor((u + offset)/n) = whole + floor((u + rest)/n)
+    if rest == n - 1 and n > 1:
+        return whole + sympy.ceiling(u / n)
+    return whole + sympy.floor((u + rest) / n)

@@ -1,0 +1,186 @@
+"""A network: named layers wired by their inputs, with symbolic shapes propagated as the layers are added.
+
+Every layer is a symconv operator (one input) or a :class:`~symconv.network.merge.Merge`
+(several). Output shapes come from the operators' own lowering (PyTorch's floor
+formulas in :mod:`symconv.geometry`), nested divisions merged by
+:func:`~symconv.network.floors.merge_divisions`; costs are the operators' costs, summed
+as separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
+
+Examples
+--------
+>>> import symconv
+>>> from symconv.network import Network, ReLU, Add
+>>> from symconv.symbols import C, H, W
+>>> net = Network("block")
+>>> x = net.input((1, C, H, W))
+>>> y = net.chain(x, ("conv1", symconv.Conv2d(C, C, 3, padding=1, bias=False)), ("relu", ReLU()),
+...               ("conv2", symconv.Conv2d(C, C, 3, padding=1, bias=False)))
+>>> out = net("add", Add(), y, x)
+>>> out.shape
+(1, C, H, W)
+>>> net.cost().macs
+18*C**2*H*W
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy
+
+from symconv.cost import Cost, _map_expressions
+from symconv.errors import InvalidConfiguration, SymconvError
+from symconv.network.floors import merge_divisions
+from symconv.network.merge import Merge
+from symconv.ops.base import Operator
+from symconv.sizes import as_size
+
+Layerlike = Operator | Merge
+
+
+@dataclass(frozen=True)
+class Value:
+    """A tensor flowing through the network: the layer that made it and its shape."""
+
+    name: str
+    shape: tuple[sympy.Expr, ...]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One application of an operator to values of the network."""
+
+    name: str
+    operator: Layerlike
+    inputs: tuple[Value, ...]
+    output: Value
+
+    def cost(self) -> Cost:
+        """The operator's cost, its nested divisions merged as in the shapes."""
+        return _map_expressions(self.operator.cost(*(v.shape for v in self.inputs)), merge_divisions)
+
+
+class Network:
+    """A network under construction: add inputs, then layers, each by a unique name."""
+
+    def __init__(self, name: str = "network") -> None:
+        self.name = name
+        self.inputs: list[Value] = []
+        self.layers: list[Layer] = []
+        self._names: set[str] = set()
+
+    def input(self, shape: Sequence[object], name: str = "input") -> Value:
+        """Declare an input of ``shape`` (ints or symbols)."""
+        self._claim(name)
+        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
+        self.inputs.append(value)
+        return value
+
+    def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
+        """Apply ``operator`` to ``inputs`` as the layer ``name``; return its output, shape propagated."""
+        if not isinstance(operator, Operator | Merge):
+            raise InvalidConfiguration(f"layer {name!r}: {operator!r} is not a symconv operator")
+        if not inputs or not all(isinstance(v, Value) for v in inputs):
+            raise InvalidConfiguration(f"layer {name!r} needs input values of this network, got {inputs!r}")
+        self._claim(name)
+        try:
+            shape = operator.output_shape(*(v.shape for v in inputs))
+        except SymconvError as error:
+            raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
+        output = Value(name, tuple(merge_divisions(v) for v in shape))
+        self.layers.append(Layer(name, operator, inputs, output))
+        return output
+
+    def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
+        """Apply ``(name, operator)`` pairs one after another, starting from ``x``."""
+        for name, operator in layers:
+            x = self(name, operator, x)
+        return x
+
+    def cost(self) -> NetworkCost:
+        """Every layer's cost and the totals."""
+        if not self.layers:
+            raise InvalidConfiguration(f"network {self.name!r} has no layers")
+        return NetworkCost.of(self.name, [(layer, layer.cost()) for layer in self.layers])
+
+    def _claim(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidConfiguration(f"layer name {name!r} must be a non-empty string")
+        if name in self._names:
+            raise InvalidConfiguration(f"layer name {name!r} is used twice")
+        self._names.add(name)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One row of a network's breakdown."""
+
+    name: str
+    operator: str
+    input_shapes: tuple[tuple[sympy.Expr, ...], ...]
+    output_shape: tuple[sympy.Expr, ...]
+    cost: Cost
+
+
+@dataclass(frozen=True)
+class NetworkCost:
+    """A network's per-layer costs and their sum (``total``, run as separate kernels).
+
+    ``macs``, ``flops``, ``params``, ``memory(...)``, ``compute(...)`` are the total's.
+    """
+
+    name: str
+    layers: tuple[LayerCost, ...]
+    total: Cost
+
+    @classmethod
+    def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]]) -> NetworkCost:
+        rows = tuple(
+            LayerCost(layer.name, repr(layer.operator), tuple(v.shape for v in layer.inputs), layer.output.shape, cost)
+            for layer, cost in costs
+        )
+        return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows]))
+
+    @property
+    def macs(self) -> sympy.Expr:
+        return self.total.macs
+
+    @property
+    def flops(self) -> sympy.Expr:
+        return self.total.flops
+
+    @property
+    def params(self) -> sympy.Expr:
+        return self.total.params
+
+    def compute(self, convention: str = "macs") -> sympy.Expr:
+        """The total under a named convention (:mod:`symconv.conventions`)."""
+        return self.total.compute(convention)
+
+    def memory(self, model: str = "ideal", element_size: int = 1) -> sympy.Expr:
+        """Total memory traffic: every layer's boundary tensors (layers are separate kernels)."""
+        return self.total.memory(model, element_size)
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
+        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
+        layers = tuple(
+            LayerCost(
+                row.name,
+                row.operator,
+                tuple(_subs_shape(s, values) for s in row.input_shapes),
+                _subs_shape(row.output_shape, values),
+                row.cost.subs(values),
+            )
+            for row in self.layers
+        )
+        return NetworkCost(self.name, layers, self.total.subs(values))
+
+    def at(self, **values: object) -> NetworkCost:
+        """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
+        return self.subs(values)
+
+
+def _subs_shape(shape: tuple[sympy.Expr, ...], values: Mapping[sympy.Symbol | str, object]) -> tuple[sympy.Expr, ...]:
+    by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+    return tuple(v.subs({s: by_name[s.name] for s in v.free_symbols if s.name in by_name}) for v in shape)
