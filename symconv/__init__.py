@@ -24,6 +24,7 @@ from symconv.conventions import (
 )
 from symconv.cost import Cost, TensorTraffic
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName
+from symconv.network import Network, NetworkCost
 from symconv.ops import (
     Conv1d,
     Conv2d,
@@ -40,6 +41,21 @@ from symconv.ops import (
 )
 
 __version__ = "0.1.0"
+
+
+def from_torch(model, input_shape) -> NetworkCost:
+    """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``; see :mod:`symconv.network.torch_fx`).
+
+    torch is imported here, on first use, never at ``import symconv``.
+    """
+    try:
+        from symconv.network.torch_fx import from_torch as convert
+    except ModuleNotFoundError as error:
+        if error.name != "torch":
+            raise
+        raise NotLowerable("symconv.from_torch needs PyTorch: pip install 'symconv[torch]'") from None
+    return convert(model, input_shape)
+
 
 __all__ = [
     "FLOPS",
@@ -61,6 +77,8 @@ __all__ = [
     "InvalidConfiguration",
     "Linear",
     "MemoryModel",
+    "Network",
+    "NetworkCost",
     "NotLowerable",
     "Operator",
     "PartialConv2d",
@@ -69,6 +87,7 @@ __all__ = [
     "TensorTraffic",
     "UnknownName",
     "convention",
+    "from_torch",
     "memory_model",
     "symbols",
 ]

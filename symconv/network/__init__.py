@@ -33,6 +33,7 @@ from symconv.network.layers import (
     ReLU,
     Reshape,
     Slice,
+    Transpose,
 )
 from symconv.network.merge import Add, Concat, Matmul, Merge, Multiply
 
@@ -64,6 +65,7 @@ __all__ = [
     "ReLU",
     "Reshape",
     "Slice",
+    "Transpose",
     "Value",
     "merge_divisions",
 ]

@@ -28,11 +28,19 @@ import sympy
 ROUNDINGS = (sympy.floor, sympy.ceiling)
 
 
-def merge_divisions(expr: sympy.Expr) -> sympy.Expr:
-    """Rewrite every ``floor``/``ceiling`` of ``expr``, innermost first, into one division of the input."""
+def merge_divisions(expr: sympy.Expr, integers: frozenset[sympy.Expr] = frozenset()) -> sympy.Expr:
+    """Rewrite every ``floor``/``ceiling`` of ``expr``, innermost first, into one division of the input.
+
+    ``integers`` are expressions known to be integers that sympy cannot tell are, such as an
+    input size ``224*rho``: ``ceiling(224*rho) = 224*rho``.
+
+    >>> from symconv.symbols import rho
+    >>> merge_divisions(sympy.ceiling((224 * rho - 1) / 2), integers=frozenset({224 * rho}))
+    floor(112*rho)
+    """
     if not expr.has(*ROUNDINGS):
         return expr
-    return expr.replace(lambda e: isinstance(e, ROUNDINGS), _merge_one)
+    return expr.replace(lambda e: isinstance(e, ROUNDINGS), lambda e: _merge_one(e, integers))
 
 
 def _split(rounding: sympy.Expr) -> tuple[sympy.Expr, sympy.Integer, sympy.Integer] | None:
@@ -46,7 +54,9 @@ def _split(rounding: sympy.Expr) -> tuple[sympy.Expr, sympy.Integer, sympy.Integ
     return rest, offset, denominator
 
 
-def _merge_one(rounding: sympy.Expr) -> sympy.Expr:
+def _merge_one(rounding: sympy.Expr, integers: frozenset[sympy.Expr]) -> sympy.Expr:
+    if rounding.args[0] in integers:
+        return rounding.args[0]
     parts = _split(rounding)
     if parts is None:
         return rounding
@@ -54,8 +64,8 @@ def _merge_one(rounding: sympy.Expr) -> sympy.Expr:
     if isinstance(inner, ROUNDINGS):
         if type(inner) is not kind:  # inner is an integer: switch the outer rounding to the inner's kind
             offset, kind = _switch(kind, offset, n)
-        return _canonical(type(inner)((inner.args[0] + offset) / n))
-    return _canonical(rounding)
+        return _canonical(type(inner)((inner.args[0] + offset) / n), integers)
+    return _canonical(rounding, integers)
 
 
 def _switch(kind: type, offset: sympy.Integer, n: sympy.Integer) -> tuple[sympy.Integer, type]:
@@ -65,10 +75,10 @@ def _switch(kind: type, offset: sympy.Integer, n: sympy.Integer) -> tuple[sympy.
     return offset - n + 1, sympy.ceiling
 
 
-def _canonical(rounding: sympy.Expr) -> sympy.Expr:
+def _canonical(rounding: sympy.Expr, integers: frozenset[sympy.Expr]) -> sympy.Expr:
     """For an integer numerator, the form with the smaller offset: a whole quotient taken out, floor or ceiling."""
     parts = _split(rounding) if isinstance(rounding, ROUNDINGS) else None
-    if parts is None or parts[0].is_integer is not True:
+    if parts is None or not (parts[0].is_integer or parts[0] in integers):
         return rounding
     u, offset, n = parts
     if type(rounding) is sympy.ceiling:

@@ -56,9 +56,10 @@ class Layer:
     inputs: tuple[Value, ...]
     output: Value
 
-    def cost(self) -> Cost:
-        """The operator's cost, its nested divisions merged as in the shapes."""
-        return _map_expressions(self.operator.cost(*(v.shape for v in self.inputs)), merge_divisions)
+    def cost(self, integers: frozenset[sympy.Expr] = frozenset()) -> Cost:
+        """The operator's cost, its nested divisions merged as in the shapes (``integers``: the input sizes)."""
+        cost = self.operator.cost(*(v.shape for v in self.inputs))
+        return _map_expressions(cost, lambda e: merge_divisions(e, integers))
 
 
 class Network:
@@ -88,7 +89,7 @@ class Network:
             shape = operator.output_shape(*(v.shape for v in inputs))
         except SymconvError as error:
             raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
-        output = Value(name, tuple(merge_divisions(v) for v in shape))
+        output = Value(name, tuple(merge_divisions(v, self.integers) for v in shape))
         self.layers.append(Layer(name, operator, inputs, output))
         return output
 
@@ -102,7 +103,12 @@ class Network:
         """Every layer's cost and the totals."""
         if not self.layers:
             raise InvalidConfiguration(f"network {self.name!r} has no layers")
-        return NetworkCost.of(self.name, [(layer, layer.cost()) for layer in self.layers])
+        return NetworkCost.of(self.name, [(layer, layer.cost(self.integers)) for layer in self.layers])
+
+    @property
+    def integers(self) -> frozenset[sympy.Expr]:
+        """The inputs' sizes: integers by declaration, even those sympy cannot tell are (``224*rho``)."""
+        return frozenset(v for value in self.inputs for v in value.shape if not v.is_Integer)
 
     def _claim(self, name: str) -> None:
         if not isinstance(name, str) or not name:

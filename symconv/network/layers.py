@@ -392,6 +392,7 @@ __all__ = [
     "ReLU",
     "Reshape",
     "Slice",
+    "Transpose",
 ]
 
 
@@ -419,3 +420,19 @@ class Mean(_Spatial):
 
     def _repr_args(self) -> list[str]:
         return [f"dim={self.dim}", f"keepdim={self.keepdim}"]
+
+
+class Transpose(_View):
+    """``x.transpose(dim0, dim1)``: a view with two dimensions swapped."""
+
+    def __init__(self, dim0: int, dim1: int) -> None:
+        self.dim0, self.dim1 = dim0, dim1
+
+    def view(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        a, b = _dim(self.dim0, len(shape), "dim0"), _dim(self.dim1, len(shape), "dim1")
+        swapped = list(shape)
+        swapped[a], swapped[b] = shape[b], shape[a]
+        return tuple(swapped)
+
+    def _repr_args(self) -> list[str]:
+        return [str(self.dim0), str(self.dim1)]

@@ -166,6 +166,9 @@ class _Replay:
             shape = tuple(shape[0])
         return self.layer(name, layers.Reshape(*shape), x)
 
+    def transpose(self, name, x, dim0, dim1):
+        return self.layer(name, layers.Transpose(dim0, dim1), x)
+
     def size(self, name, x, dim=None):
         return x.shape if dim is None else x.shape[dim]
 
@@ -230,6 +233,7 @@ FUNCTIONS: dict[Callable, Callable] = {
     F.adaptive_avg_pool2d: _Replay.adaptive_avg_pool,
     torch.mean: _Replay.mean,
     torch.reshape: _Replay.view,
+    torch.transpose: _Replay.transpose,
     torch.split: _Replay.split,
     torch.chunk: _Replay.chunk,
     operator.getitem: _Replay.getitem,
@@ -249,6 +253,7 @@ METHODS: dict[str, Callable] = {
     "mean": _Replay.mean,
     "view": _Replay.view,
     "reshape": _Replay.view,
+    "transpose": _Replay.transpose,
     "size": _Replay.size,
     "contiguous": _Replay.identity,
     "split": _Replay.split,
