@@ -44,7 +44,7 @@ __version__ = "0.1.0"
 
 
 def from_torch(model, input_shape) -> NetworkCost:
-    """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``; see :mod:`symconv.network.torch_fx`).
+    """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
     torch is imported here, on first use, never at ``import symconv``.
     """

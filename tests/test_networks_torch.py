@@ -170,7 +170,7 @@ class DataDependent(nn.Module):
 
 
 def test_untraceable_model_says_why() -> None:
-    with pytest.raises(NotLowerable, match="torch.fx cannot trace DataDependent"):
+    with pytest.raises(NotLowerable, match=r"torch\.fx cannot trace DataDependent"):
         symconv.from_torch(DataDependent(), (1, 3, H, W))
 
 
