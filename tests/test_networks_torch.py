@@ -178,3 +178,51 @@ def test_wrong_channel_count_names_the_layer() -> None:
     model = meta(lambda: nn.Sequential(nn.Sequential(nn.Conv2d(4, 8, 3))))
     with pytest.raises(symconv.InvalidConfiguration, match=r"layer '0\.0'.*in_channels=4"):
         symconv.from_torch(model, (1, 3, H, W))
+
+
+def test_mobilenet_v1_one_expression_in_alpha_and_rho_matches_torch() -> None:
+    from symconv.network.examples import mobilenet_v1
+    from symconv.symbols import alpha, rho
+
+    cost = mobilenet_v1(alpha, 224 * rho).cost()  # built once, symbolic in both multipliers
+    for a in (1, 0.75, 0.25):
+        model = meta(tm.mobilenet_v1, a)
+        a_exact = sympy.Rational(str(a))
+        assert cost.params.subs(alpha, a_exact) == sum(p.numel() for p in model.parameters())
+        for size in (224, 160, 225, 199):
+            at = {alpha: a_exact, rho: sympy.Rational(size, 224)}
+            assert cost.macs.subs(at) == torch_macs(model, (1, 3, size, size)), (a, size)
+
+
+pool_configs = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["max", "avg"]),
+        "dims": st.integers(1, 3),
+        "kernel": st.integers(1, 4),
+        "stride": st.integers(1, 3),
+        "padding": st.integers(0, 2),
+        "size": st.integers(4, 11),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pool_configs)
+def test_pool_output_shapes_match_torch(cfg) -> None:
+    from symconv.network import layers
+
+    dims, k, pad = cfg["dims"], cfg["kernel"], min(cfg["padding"], cfg["kernel"] // 2)
+    name = f"{'Max' if cfg['kind'] == 'max' else 'Avg'}Pool{dims}d"
+    shape = (2, 3, *(cfg["size"],) * dims)
+    expected = getattr(nn, name)(k, cfg["stride"], pad)(torch.empty(shape, device="meta")).shape
+    assert getattr(layers, name)(k, cfg["stride"], pad).output_shape(shape) == tuple(expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 8))
+def test_adaptive_windows_sum_to_torchs(length, size) -> None:
+    from symconv.network.layers import adaptive_window_total
+
+    # pooling the j-th unit vector is nonzero exactly in the windows that contain j
+    pooled = nn.functional.adaptive_avg_pool1d(torch.eye(length, dtype=torch.float64).unsqueeze(1), size)
+    assert adaptive_window_total(sympy.Integer(length), size) == int((pooled > 0).sum())

@@ -38,9 +38,14 @@ def merge_divisions(expr: sympy.Expr, integers: frozenset[sympy.Expr] = frozense
     >>> merge_divisions(sympy.ceiling((224 * rho - 1) / 2), integers=frozenset({224 * rho}))
     floor(112*rho)
     """
-    if not expr.has(*ROUNDINGS):
-        return expr
-    return expr.replace(lambda e: isinstance(e, ROUNDINGS), lambda e: _merge_one(e, integers))
+    # sympy pulls whole parts out of a rebuilt rounding (ceiling(y + 5/3) -> ceiling(y + 2/3) + 1), which
+    # hides it from replace's bottom-up pass; repeat until nothing changes (each pass removes a nesting)
+    while expr.has(*ROUNDINGS):
+        merged = expr.replace(lambda e: isinstance(e, ROUNDINGS), lambda e: _merge_one(e, integers))
+        if merged == expr:
+            break
+        expr = merged
+    return expr
 
 
 def _split(rounding: sympy.Expr) -> tuple[sympy.Expr, sympy.Integer, sympy.Integer] | None:
