@@ -107,3 +107,29 @@ def test_substitution_keeps_the_breakdown() -> None:
     cost = mobilenet_v1(1, H).cost().at(H=224)
     assert cost.layers[0].output_shape == (1, 32, 112, 112)
     assert cost.macs == sum(row.cost.macs for row in cost.layers)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(3, 9))
+def test_thop_counts_a_transposed_conv_as_a_direct_conv_over_the_upsampled_input(n, c, k, s, p, size) -> None:
+    from symconv.network.peers import PEERS
+
+    if size + (size - 1) * (s - 1) + 2 * (k - 1 - p) < k:  # nothing left after cropping
+        return
+    op = symconv.ConvTranspose2d(c, c + 1, k, stride=s, padding=p, bias=True)
+    cost = op.cost((n, c, size, size))
+    out = (size - 1) * s - 2 * p + k  # PyTorch's output size, written independently
+    direct = n * (c + 1) * out * out * c * k * k  # every output pixel: C_in x K x K taps (zeros included)
+    assert PEERS["thop"].count(cost) == direct
+    assert PEERS["ptflops"].count(cost) == sympy.Rational(direct + (c + 1) * out * out * n, n)  # per sample
+    assert PEERS["fvcore"].count(cost) == n * c * size * size * (c + 1) * k * k  # per input pixel
+
+
+def test_peers_agree_on_a_conv_without_bias() -> None:
+    from symconv.network.peers import PEERS
+
+    cost = mobilenet_v1(1, H).cost()
+    counts = {name: peer.count(cost) for name, peer in PEERS.items()}
+    assert counts["FlopCounterMode"] == counts["calflops"] - cost.total.bias_adds == 2 * cost.macs
+    assert counts["fvcore"] == counts["thop"] == cost.macs
+    assert counts["ptflops"] - counts["thop"] == 1000  # only the classifier has a bias
