@@ -168,6 +168,12 @@ class NetworkCost:
         """Total memory traffic: every layer's boundary tensors (layers are separate kernels)."""
         return self.total.memory(model, element_size)
 
+    def table(self, columns: Sequence[str] = ("macs", "params", "memory"), skip_views: bool = False) -> str:
+        """The layer table as text (:func:`symconv.network.table.layer_table`)."""
+        from symconv.network.table import layer_table  # the table renders this class: imported on use
+
+        return layer_table(self, columns, skip_views)
+
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
         """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
         layers = tuple(

@@ -1,4 +1,4 @@
-"""What other counters report, as conventions on a symconv :class:`~symconv.cost.Cost`, so a user sees why they disagree.
+"""What other counters report, as conventions on a symconv :class:`~symconv.cost.Cost`: why they disagree.
 
 Only the convolution / linear / matmul part (the GEMM stages) is modelled here; the
 peers' counts for normalisation, activations and pooling differ tool by tool (see
@@ -61,7 +61,7 @@ class Peer:
 
 
 def _transposed_excess(cost: Cost) -> sympy.Expr:
-    """MACs a transposed conv gains when counted per output pixel: each GEMM times (output pixels / input pixels - 1)."""
+    """MACs a transposed conv gains when counted per output pixel: its GEMM times (out pixels / in pixels - 1)."""
     producers = {st.out.name: st for st in cost.stages if isinstance(st, Gemm)}
     excess = []
     for col2im in (st for st in cost.stages if isinstance(st, Col2im)):
