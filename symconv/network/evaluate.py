@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import sympy
@@ -38,7 +39,10 @@ class IntegerPrinter(PythonCodePrinter):
         numerator, denominator = self._fraction(expr)
         return f"(-((-({numerator})) // {denominator}))"
 
+    def _print_Gcd(self, expr: sympy.Expr) -> str:
+        return f"math.gcd({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
 
 def integer_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[..., int]:
     """``expr`` as a Python function of ``symbols`` (ints in, exact int out when the expression is integral)."""
-    return sympy.lambdify(tuple(symbols), expr, modules=[{}], printer=IntegerPrinter, docstring_limit=0)
+    return sympy.lambdify(tuple(symbols), expr, modules=[{"math": math}], printer=IntegerPrinter, docstring_limit=0)

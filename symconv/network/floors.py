@@ -23,11 +23,14 @@ ceiling(56*rho)
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 
 ROUNDINGS = (sympy.floor, sympy.ceiling)
 
 
+@functools.lru_cache(maxsize=8192)
 def merge_divisions(expr: sympy.Expr, integers: frozenset[sympy.Expr] = frozenset()) -> sympy.Expr:
     """Rewrite every ``floor``/``ceiling`` of ``expr``, innermost first, into one division of the input.
 
@@ -59,13 +62,20 @@ def _split(rounding: sympy.Expr) -> tuple[sympy.Expr, sympy.Integer, sympy.Integ
     return rest, offset, denominator
 
 
+@functools.lru_cache(maxsize=8192)
 def _merge_one(rounding: sympy.Expr, integers: frozenset[sympy.Expr]) -> sympy.Expr:
+    return _merge_defined(rounding, integers, {})
+
+
+def _merge_defined(rounding: sympy.Expr, integers: frozenset[sympy.Expr], definitions: dict) -> sympy.Expr:
+    """Merge one rounding; a placeholder symbol in ``definitions`` stands for the size it names."""
     if rounding.args[0] in integers:
         return rounding.args[0]
     parts = _split(rounding)
     if parts is None:
         return rounding
     kind, (inner, offset, n) = type(rounding), parts
+    inner = definitions.get(inner, inner)
     if isinstance(inner, ROUNDINGS):
         if type(inner) is not kind:  # inner is an integer: switch the outer rounding to the inner's kind
             offset, kind = _switch(kind, offset, n)
@@ -92,3 +102,36 @@ def _canonical(rounding: sympy.Expr, integers: frozenset[sympy.Expr]) -> sympy.E
     if rest == n - 1 and n > 1:
         return whole + sympy.ceiling(u / n)
     return whole + sympy.floor((u + rest) / n)
+
+
+class Sizes:
+    """The sizes of one network: each non-trivial size stands in the operators as a plain placeholder symbol.
+
+    Operators then work on ``h`` rather than ``floor(floor(H/2)/2)`` (fast, and their checks stay
+    decidable where they were); :meth:`resolve` puts the sizes back, merging each new rounding of a
+    placeholder into one division of the input (built once, never as a nested expression).
+    """
+
+    def __init__(self, integers: frozenset[sympy.Expr]) -> None:
+        self.integers = integers
+        self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
+        self._placeholders: dict[sympy.Expr, sympy.Symbol] = {}
+
+    def placeholder(self, size: sympy.Expr) -> sympy.Expr:
+        """``size`` itself when it is a number or a symbol, else its placeholder (the same for equal sizes)."""
+        if size.is_Integer or size.is_Symbol:
+            return size
+        if size not in self._placeholders:
+            symbol = sympy.Dummy("size", integer=True, positive=True)
+            self._placeholders[size] = symbol
+            self.definitions[symbol] = size
+        return self._placeholders[size]
+
+    def resolve(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` with the placeholders replaced by their sizes, every rounding merged."""
+        if not expr.free_symbols & self.definitions.keys():
+            return merge_divisions(expr, self.integers)
+        merged = expr.replace(
+            lambda e: isinstance(e, ROUNDINGS), lambda e: _merge_defined(e, self.integers, self.definitions)
+        )
+        return merge_divisions(merged.xreplace(self.definitions), self.integers)

@@ -31,7 +31,7 @@ import sympy
 
 from symconv.cost import Cost, _map_expressions
 from symconv.errors import InvalidConfiguration, SymconvError
-from symconv.network.floors import merge_divisions
+from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
 from symconv.ops.base import Operator
 from symconv.sizes import as_size
@@ -49,17 +49,29 @@ class Value:
 
 @dataclass(frozen=True)
 class Layer:
-    """One application of an operator to values of the network."""
+    """One application of an operator to values of the network, with its cost (nested divisions merged)."""
 
     name: str
     operator: Layerlike
     inputs: tuple[Value, ...]
     output: Value
+    cost: Cost
 
-    def cost(self, integers: frozenset[sympy.Expr] = frozenset()) -> Cost:
-        """The operator's cost, its nested divisions merged as in the shapes (``integers``: the input sizes)."""
-        cost = self.operator.cost(*(v.shape for v in self.inputs))
-        return _map_expressions(cost, lambda e: merge_divisions(e, integers))
+
+def _named(message: str, sizes: Sizes) -> str:
+    """An error message with the placeholders replaced by the sizes they stand for."""
+    for symbol, size in sizes.definitions.items():
+        message = message.replace(str(symbol), str(size))
+    return message
+
+
+def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
+    """Output shape and cost, from one lowering when the operator's cost is its lowering's (most are)."""
+    if type(operator).cost in (Operator.cost, Merge.cost):
+        inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
+        lowering = operator.lower(inputs)
+        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering)
+    return operator.output_shape(*shapes), operator.cost(*shapes)
 
 
 class Network:
@@ -70,12 +82,14 @@ class Network:
         self.inputs: list[Value] = []
         self.layers: list[Layer] = []
         self._names: set[str] = set()
+        self._sizes = Sizes(frozenset())
 
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
-        """Declare an input of ``shape`` (ints or symbols)."""
+        """Declare an input of ``shape`` (ints or symbols); its sizes are integers by declaration."""
         self._claim(name)
         value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
         self.inputs.append(value)
+        self._sizes = Sizes(self.integers)
         return value
 
     def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
@@ -85,12 +99,15 @@ class Network:
         if not inputs or not all(isinstance(v, Value) for v in inputs):
             raise InvalidConfiguration(f"layer {name!r} needs input values of this network, got {inputs!r}")
         self._claim(name)
+        if isinstance(operator, Operator) and len(inputs) != 1:
+            raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
+        sizes = self._sizes
         try:
-            shape = operator.output_shape(*(v.shape for v in inputs))
+            shape, cost = _apply(operator, tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs))
         except SymconvError as error:
-            raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
-        output = Value(name, tuple(merge_divisions(v, self.integers) for v in shape))
-        self.layers.append(Layer(name, operator, inputs, output))
+            raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
+        output = Value(name, tuple(sizes.resolve(v) for v in shape))
+        self.layers.append(Layer(name, operator, inputs, output, _map_expressions(cost, sizes.resolve)))
         return output
 
     def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
@@ -103,7 +120,7 @@ class Network:
         """Every layer's cost and the totals."""
         if not self.layers:
             raise InvalidConfiguration(f"network {self.name!r} has no layers")
-        return NetworkCost.of(self.name, [(layer, layer.cost(self.integers)) for layer in self.layers])
+        return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers])
 
     @property
     def integers(self) -> frozenset[sympy.Expr]:

@@ -19,6 +19,7 @@ layer                  arithmetic per output element               parameters
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -236,14 +237,35 @@ class AvgPool3d(AvgPool):
     dims = 3
 
 
+class Gcd(sympy.Function):
+    """Greatest common divisor of two positive integers, exact on numbers, unevaluated on symbols.
+
+    (``sympy.gcd`` is the polynomial gcd: ``sympy.gcd(H, 7)`` is 1 for a symbol ``H``.)
+    """
+
+    is_integer = True
+    is_positive = True
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_Integer and b.is_Integer:
+            return sympy.Integer(math.gcd(int(a), int(b)))
+        if b == 1 or a == 1:
+            return sympy.Integer(1)
+        return None
+
+
 def adaptive_window_total(length: sympy.Expr, size: int) -> sympy.Expr:
     """Summed lengths of PyTorch's ``size`` adaptive windows ``[floor(i L/o), ceiling((i+1) L/o))`` over ``L``.
 
+    The sum telescopes to ``L + o - gcd(L, o)``: the ceilings exceed the floors of the same
+    points ``i L/o`` (i = 1..o) except where ``o`` divides ``i L``, which happens ``gcd(L, o)`` times.
+
     >>> from symconv.symbols import H
-    >>> adaptive_window_total(H, 1), adaptive_window_total(10, 4)  # windows 0-3, 2-5, 5-8, 7-10
-    (H, 12)
+    >>> adaptive_window_total(H, 1), adaptive_window_total(10, 4), adaptive_window_total(H, 7)  # 10: 0-3 2-5 5-8 7-10
+    (H, 12, H - Gcd(H, 7) + 7)
     """
-    return sympy.Add(*(sympy.ceiling((i + 1) * length / size) - sympy.floor(i * length / size) for i in range(size)))
+    return length + size - Gcd(length, sympy.Integer(size))
 
 
 class AdaptiveAvgPool(_Spatial):
