@@ -38,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import torch_models  # noqa: E402
 
 import symconv  # noqa: E402
+from symconv.network import floors  # noqa: E402
 from symconv.network.evaluate import integer_function  # noqa: E402
 from symconv.sizes import _decide_relational  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
@@ -52,8 +53,10 @@ MODELS = {
 
 
 def cold() -> None:
+    """Forget every cache symconv or sympy keeps, so each timing starts cold."""
     sympy.core.cache.clear_cache()
-    _decide_relational.cache_clear()
+    for cached in (_decide_relational, floors.merge_divisions, floors._merge_one):
+        cached.cache_clear()
 
 
 def symconv_total(model: torch.nn.Module) -> sympy.Expr:

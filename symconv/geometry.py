@@ -135,4 +135,4 @@ def transposed_axes(dims: int, kernel_size, stride, padding, output_padding, dil
     return axes
 
 
-__all__ = ["ConvAxis", "TransposedAxis", "conv_axes", "transposed_axes", "as_size"]
+__all__ = ["ConvAxis", "TransposedAxis", "as_size", "conv_axes", "transposed_axes"]

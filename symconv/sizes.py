@@ -89,9 +89,16 @@ def _decide_relational(relation: sympy.core.relational.Relational) -> bool | Non
     if check is None:
         return None
     difference = relation.lhs - relation.rhs
-    # the assumptions decide most relations as written; simplify (slow) only when they cannot
+    # the assumptions decide most relations as written; simplify (slow) only when they cannot and
+    # the difference is not already linear (simplify cannot rewrite a sum of symbol multiples)
     answer = getattr(difference, check)
-    return answer if answer is not None else getattr(sympy.simplify(difference), check)
+    if answer is not None or _is_linear(difference):
+        return answer
+    return getattr(sympy.simplify(difference), check)
+
+
+def _is_linear(expr: sympy.Expr) -> bool:
+    return all(t.is_Number or t.as_coeff_Mul()[1].is_Symbol for t in sympy.Add.make_args(expr))
 
 
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:

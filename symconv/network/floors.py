@@ -116,6 +116,7 @@ class Sizes:
         self.integers = integers
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
         self._placeholders: dict[sympy.Expr, sympy.Symbol] = {}
+        self._resolved: dict[sympy.Expr, sympy.Expr] = {}
 
     def placeholder(self, size: sympy.Expr) -> sympy.Expr:
         """``size`` itself when it is a number or a symbol, else its placeholder (the same for equal sizes)."""
@@ -129,8 +130,16 @@ class Sizes:
 
     def resolve(self, expr: sympy.Expr) -> sympy.Expr:
         """``expr`` with the placeholders replaced by their sizes, every rounding merged."""
+        if expr not in self._resolved:
+            self._resolved[expr] = self._resolve(expr)
+        return self._resolved[expr]
+
+    def _resolve(self, expr: sympy.Expr) -> sympy.Expr:
+        rounded = expr.has(*ROUNDINGS)
         if not expr.free_symbols & self.definitions.keys():
-            return merge_divisions(expr, self.integers)
+            return merge_divisions(expr, self.integers) if rounded else expr
+        if not rounded:  # the sizes are merged already; a product of them has nothing to merge
+            return expr.xreplace(self.definitions)
         merged = expr.replace(
             lambda e: isinstance(e, ROUNDINGS), lambda e: _merge_defined(e, self.integers, self.definitions)
         )

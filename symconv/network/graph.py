@@ -25,11 +25,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import sympy
 
-from symconv.cost import Cost, _map_expressions
+from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
@@ -56,6 +56,20 @@ class Layer:
     inputs: tuple[Value, ...]
     output: Value
     cost: Cost
+
+
+def _mapped(obj, fn, memo: dict):
+    """``fn`` applied to every expression in a tree of frozen dataclasses and tuples; shared nodes mapped once."""
+    if isinstance(obj, sympy.Basic):
+        return fn(obj)
+    if isinstance(obj, tuple):
+        return tuple(_mapped(item, fn, memo) for item in obj)
+    if not hasattr(obj, "__dataclass_fields__"):
+        return obj
+    if id(obj) not in memo:
+        changes = {f.name: _mapped(getattr(obj, f.name), fn, memo) for f in fields(obj) if f.init}
+        memo[id(obj)] = (obj, replace(obj, **changes))  # obj kept alive so its id is not reused
+    return memo[id(obj)][1]
 
 
 def _named(message: str, sizes: Sizes) -> str:
@@ -107,7 +121,7 @@ class Network:
         except SymconvError as error:
             raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
         output = Value(name, tuple(sizes.resolve(v) for v in shape))
-        self.layers.append(Layer(name, operator, inputs, output, _map_expressions(cost, sizes.resolve)))
+        self.layers.append(Layer(name, operator, inputs, output, _mapped(cost, sizes.resolve, {})))
         return output
 
     def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
