@@ -13,7 +13,9 @@ module's source into generated modules unchanged.
 from __future__ import annotations
 
 
-def axis_counts(length: int, kernel: int, stride: int, dilation: int, padding: int, output_padding: int) -> tuple[int, int]:
+def axis_counts(
+    length: int, kernel: int, stride: int, dilation: int, padding: int, output_padding: int
+) -> tuple[int, int]:
     """``(contributions, targets)`` of col2im along one axis, exact in O(kernel log kernel).
 
     >>> axis_counts(4, 3, 1, 1, 0, 0)  # 4 inputs x 3 taps onto 6 positions

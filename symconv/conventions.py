@@ -85,7 +85,7 @@ def convention(value: str | Convention) -> Convention:
     >>> convention("gflops")
     Traceback (most recent call last):
     ...
-    symconv.errors.UnknownName: unknown convention 'gflops'; expected one of: flops, flops+bias, macs, macs+bias, mults, mults+bias, ops, ops-bias
+    symconv.errors.UnknownName: unknown convention 'gflops'; expected one of: flops, flops+bias, macs, ...
     """
     if isinstance(value, Convention):
         return value
@@ -124,6 +124,6 @@ def memory_model(value: str | MemoryModel) -> MemoryModel:
     """Look up a memory model by name (``'ideal'`` or ``'im2col'``)."""
     if isinstance(value, MemoryModel):
         return value
-    if value not in MEMORY_MODELS:
+    if not isinstance(value, str) or value not in MEMORY_MODELS:
         raise UnknownName("memory model", value, list(MEMORY_MODELS))
     return MEMORY_MODELS[value]

@@ -10,6 +10,7 @@ import sympy
 from symconv.conventions import Convention, MemoryModel, convention, memory_model
 from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Role, Stage
+from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
 
@@ -127,11 +128,11 @@ class Cost:
 
     def reads(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) read under ``model``."""
-        return element_size * sympy.Add(*(t.reads for t in self.tensors(model)))
+        return as_element_size(element_size) * sympy.Add(*(t.reads for t in self.tensors(model)))
 
     def writes(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) written under ``model``."""
-        return element_size * sympy.Add(*(t.writes for t in self.tensors(model)))
+        return as_element_size(element_size) * sympy.Add(*(t.writes for t in self.tensors(model)))
 
     def memory(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
         """Memory traffic, reads + writes, under ``model``."""

@@ -17,7 +17,7 @@ import sympy
 
 from symconv.errors import InvalidConfiguration
 from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.sizes import as_size, decide, per_axis, show
+from symconv.sizes import decide, per_axis, show
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class ConvAxis:
         return self.dilation * (self.kernel - 1) + 1
 
     def output_length(self, length: sympy.Expr, axis: str) -> sympy.Expr:
-        """PyTorch's ``floor((L + pads - d*(K-1) - 1) / s) + 1``, written as the equal ``ceiling((L + pads - d*(K-1)) / s)``.
+        """PyTorch's ``floor((L + pads - d*(K-1) - 1) / s) + 1``, as the equal ``ceiling((L + pads - d*(K-1)) / s)``.
 
         The ceiling form is shorter and reads ``ceiling(H/2)`` for every usual stride-2 layer;
         the kernel must fit the padded input.
@@ -63,11 +63,7 @@ class TransposedAxis:
     def output_length(self, length: sympy.Expr, axis: str) -> sympy.Expr:
         """``(L - 1)*s - 2*p + d*(K-1) + output_padding + 1``, checked to be positive."""
         out = (
-            (length - 1) * self.stride
-            - 2 * self.padding
-            + self.dilation * (self.kernel - 1)
-            + self.output_padding
-            + 1
+            (length - 1) * self.stride - 2 * self.padding + self.dilation * (self.kernel - 1) + self.output_padding + 1
         )
         if decide(out >= 1) is False:
             raise InvalidConfiguration(
@@ -102,7 +98,7 @@ def _string_padding(padding: str, kernels, strides, dilations) -> tuple[tuple[sy
         raise InvalidConfiguration(
             f"padding={show(padding)} must be 'same', 'valid', an integer or a tuple of integers"
         )
-    if not all(decide(sympy.Eq(st, 1)) for st in strides):
+    if any(decide(sympy.Eq(st, 1)) is False for st in strides):
         raise InvalidConfiguration(
             f"padding='same' is not supported for strided convolutions (stride={tuple(strides)})"
         )
@@ -133,6 +129,3 @@ def transposed_axes(dims: int, kernel_size, stride, padding, output_padding, dil
                 f"or dilation={axis.dilation}"
             )
     return axes
-
-
-__all__ = ["ConvAxis", "TransposedAxis", "conv_axes", "transposed_axes", "as_size"]

@@ -7,7 +7,9 @@ counts are written here once; operators only choose the stages and their shapes.
 Examples
 --------
 >>> from symconv.symbols import C_in, C_out, K, H, W
->>> x, w, y = Tensor("x", "input", (C_in * K**2, H * W)), Tensor("w", "weight", (C_out, C_in * K**2)), Tensor("y", "output", (C_out, H * W))
+>>> x = Tensor("x", "input", (C_in * K**2, H * W))
+>>> w = Tensor("w", "weight", (C_out, C_in * K**2))
+>>> y = Tensor("y", "output", (C_out, H * W))
 >>> gemm = Gemm(m=C_out, k=C_in * K**2, n=H * W, count=1, a=w, b=x, out=y)
 >>> gemm.mults
 C_in*C_out*H*K**2*W
@@ -89,7 +91,10 @@ class Im2col(Stage):
 
 @dataclass(frozen=True)
 class Gemm(Stage):
-    """``count`` independent products ``(m x k) . (k x n)``: ``m*n*k`` multiplications and ``m*n*(k-1)`` additions each."""
+    """``count`` independent products ``(m x k) . (k x n)``.
+
+    Each does ``m*n*k`` multiplications and ``m*n*(k-1)`` additions (a sum of ``k`` terms takes ``k-1``).
+    """
 
     m: sympy.Expr
     k: sympy.Expr

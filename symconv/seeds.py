@@ -103,10 +103,19 @@ OUT = (H_out, W_out)
 
 ROWS: tuple[SeedRow, ...] = (
     SeedRow("A1", "standard conv", ("compute", "macs"), H * W * C_out * K**2 * C_in, _same(_std, C_in), SAME),
-    SeedRow("A2", "standard conv", ("memory", "ideal"), H * W * (C_in + C_out) + K**2 * C_in * C_out, _same(_std, C_in), SAME),
+    SeedRow(
+        "A2",
+        "standard conv",
+        ("memory", "ideal"),
+        H * W * (C_in + C_out) + K**2 * C_in * C_out,
+        _same(_std, C_in),
+        SAME,
+    ),
     SeedRow("A3", "depthwise conv", ("compute", "macs"), H * W * C_in * K**2, _same(_dw, C_in), SAME),
     SeedRow("A4", "pointwise conv", ("compute", "macs"), H * W * C_in * C_out, _same(_pw, C_in), SAME),
-    SeedRow("A5", "DWConv", ("compute", "macs"), H * W * C_in * K**2 + H * W * C_in * C_out, _same(_dwconv, C_in), SAME),
+    SeedRow(
+        "A5", "DWConv", ("compute", "macs"), H * W * C_in * K**2 + H * W * C_in * C_out, _same(_dwconv, C_in), SAME
+    ),
     SeedRow("A6", "depthwise conv", ("memory", "ideal"), H * W * 2 * C_in + C_in * K**2, _same(_dw, C_in), SAME),
     SeedRow("A7", "pointwise conv", ("memory", "ideal"), C_in * C_out + H * W * (C_in + C_out), _same(_pw, C_in), SAME),
     SeedRow(
@@ -126,7 +135,15 @@ ROWS: tuple[SeedRow, ...] = (
         _same(_pconv, C),
         SAME + "; in place, untouched channels not moved",
     ),
-    SeedRow("B1", "conv", ("compute", "mults"), C_out * C_in * K * K * H_out * W_out, _strided(_conv(1, False)), GENERAL, OUT),
+    SeedRow(
+        "B1",
+        "conv",
+        ("compute", "mults"),
+        C_out * C_in * K * K * H_out * W_out,
+        _strided(_conv(1, False)),
+        GENERAL,
+        OUT,
+    ),
     SeedRow(
         "B2",
         "conv + bias",
@@ -154,7 +171,15 @@ ROWS: tuple[SeedRow, ...] = (
         GENERAL + "; per input pixel, col2im additions not counted",
         OUT,
     ),
-    SeedRow("B5", "grouped conv", ("compute", "mults"), C_out * (C_in / g) * K * K * H_out * W_out, _strided(_conv(g, False)), GENERAL, OUT),
+    SeedRow(
+        "B5",
+        "grouped conv",
+        ("compute", "mults"),
+        C_out * (C_in / g) * K * K * H_out * W_out,
+        _strided(_conv(g, False)),
+        GENERAL,
+        OUT,
+    ),
     SeedRow(
         "B6",
         "grouped conv + bias",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import numbers
 from collections.abc import Sequence
+from fractions import Fraction
 
 import sympy
 
@@ -38,16 +39,55 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
     rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Number | sympy.Basic):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
+    if isinstance(value, sympy.Float):
+        value = float(value)
     if isinstance(value, numbers.Number) and not isinstance(value, sympy.Basic):
-        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-            raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
-        value = int(value)
+        value = _python_integer(value, name, rule)
     expr = sympy.sympify(value)
-    if not isinstance(expr, sympy.Expr) or expr.is_integer is False:
+    if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     if decide(expr >= minimum) is False:
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     return expr
+
+
+def _python_integer(value: numbers.Number, name: str, rule: str) -> int:
+    """A Python number that is an integer, as an int; a float only up to 2**53, where floats are exact."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Rational) and value.denominator == 1:
+        return int(value.numerator)
+    try:
+        approximation = float(value)
+    except (TypeError, ValueError):  # complex numbers
+        raise InvalidConfiguration(f"{name}={show(value)} must be {rule}") from None
+    if not approximation.is_integer():
+        raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
+    if abs(approximation) > 2**53:
+        raise InvalidConfiguration(f"{name}={show(value)} must be an int: a float is exact only up to 2**53")
+    return int(approximation)
+
+
+def as_element_size(value: object) -> sympy.Expr:
+    """Bytes per element: a positive integer, a positive fraction (``Fraction(1, 2)`` for 4-bit types) or a symbol.
+
+    >>> as_element_size(Fraction(1, 2))
+    1/2
+    >>> as_element_size(0.5)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.InvalidConfiguration: element_size=0.5 must be a positive integer or fraction, e.g. Fraction(1, 2)
+    """
+    if isinstance(value, Fraction):
+        value = sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, sympy.Rational) and value.is_positive:
+        return value
+    try:
+        return as_size(value, "element_size")
+    except InvalidConfiguration:
+        raise InvalidConfiguration(
+            f"element_size={show(value)} must be a positive integer or fraction, e.g. Fraction(1, 2)"
+        ) from None
 
 
 def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[sympy.Expr, ...]:
@@ -105,9 +145,7 @@ def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr
     """Raise if ``divisor`` decidably does not divide ``dividend``."""
     quotient = dividend / divisor
     if quotient.is_integer is False or (quotient.is_Number and not quotient.is_Integer):
-        raise InvalidConfiguration(
-            f"{divisor_name}={divisor} must divide {dividend_name}={dividend}"
-        )
+        raise InvalidConfiguration(f"{divisor_name}={divisor} must divide {dividend_name}={dividend}")
 
 
 def require_equal(actual: sympy.Expr, actual_name: str, expected: sympy.Expr, expected_name: str) -> None:

@@ -105,9 +105,7 @@ class _Tally:
         )
 
 
-def same_padding(
-    kernel: Sequence[int], dilation: Sequence[int]
-) -> tuple[tuple[int, int], ...]:
+def same_padding(kernel: Sequence[int], dilation: Sequence[int]) -> tuple[tuple[int, int], ...]:
     """PyTorch's ``padding='same'`` as (left, right) pairs (extra pad goes right)."""
     totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
     return tuple((total // 2, total - total // 2) for total in totals)
@@ -156,9 +154,7 @@ def _column_source(
     return lambda index: tally.read("columns", columns, index)
 
 
-def _readable_sizes(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, columns_size: int | None
-) -> dict[str, int]:
+def _readable_sizes(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, columns_size: int | None) -> dict[str, int]:
     """Sizes of the tensors an operation consumes."""
     sizes = {"input": x.size, "weight": w.size}
     if b is not None:
@@ -178,9 +174,7 @@ def _conv_out_size(
     """Per-dimension conv output length (L + l + r - d(K-1) - 1)//s + 1."""
     sizes = tuple(
         (length + left + right - d * (k - 1) - 1) // s + 1
-        for length, k, s, (left, right), d in zip(
-            in_size, kernel, stride, padding, dilation, strict=True
-        )
+        for length, k, s, (left, right), d in zip(in_size, kernel, stride, padding, dilation, strict=True)
     )
     if min(sizes) < 1:
         raise ValueError(f"conv output size {sizes} is empty")
@@ -198,9 +192,7 @@ def _conv_transpose_out_size(
     """Per-dimension transposed output length (L-1)s - 2p + d(K-1) + op + 1."""
     sizes = tuple(
         (length - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for length, k, s, p, op, d in zip(
-            in_size, kernel, stride, padding, output_padding, dilation, strict=True
-        )
+        for length, k, s, p, op, d in zip(in_size, kernel, stride, padding, output_padding, dilation, strict=True)
     )
     if min(sizes) < 1:
         raise ValueError(f"transposed conv output size {sizes} is empty")
@@ -229,9 +221,7 @@ def conv(
     n_batch, c_in, *in_size = x.shape
     c_out, cin_g, *kernel = w.shape
     ndim = len(in_size)
-    _check_spatial(
-        ndim, kernel=kernel, stride=stride, padding=padding, dilation=dilation
-    )
+    _check_spatial(ndim, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
     _check_groups(c_in, c_out, groups)
     if cin_g * groups != c_in:
         raise ValueError(f"weight has {cin_g} channels per group, input has {c_in}")
@@ -241,18 +231,13 @@ def conv(
     rows = list(itertools.product(range(cin_g), _positions(kernel)))
     cols = _positions(out_size)
     shape = (n_batch, groups, len(rows), len(cols))
-    tally = _Tally(
-        _readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None)
-    )
+    tally = _Tally(_readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None))
 
     def im2col_entry(index: Index) -> Any:
         """Input value under tap ``rows[r]`` at output ``cols[c]`` (0 if padding)."""
         n, g, r, c = index
         channel, k = rows[r]
-        pos = tuple(
-            o * s - left + kk * d
-            for o, kk, s, (left, _), d in zip(cols[c], k, stride, padding, dilation)
-        )
+        pos = tuple(o * s - left + kk * d for o, kk, s, (left, _), d in zip(cols[c], k, stride, padding, dilation))
         if not all(0 <= p < length for p, length in zip(pos, in_size)):
             return 0
         return tally.read("input", x, (n, g * cin_g + channel, *pos))
@@ -262,8 +247,7 @@ def conv(
     for n, co, c in itertools.product(range(n_batch), range(c_out), range(len(cols))):
         g = co // cout_g
         value = tally.dot(
-            (tally.read("weight", w, (co, channel, *k)), entry((n, g, r, c)))
-            for r, (channel, k) in enumerate(rows)
+            (tally.read("weight", w, (co, channel, *k)), entry((n, g, r, c))) for r, (channel, k) in enumerate(rows)
         )
         if b is not None:
             value = tally.add(value, tally.read("bias", b, (co,)))
@@ -308,16 +292,12 @@ def conv_transpose(
     c_out = cout_g * groups
     _check_groups(c_in, c_out, groups)
     cin_g = c_in // groups
-    out_size = _conv_transpose_out_size(
-        in_size, kernel, stride, padding, output_padding, dilation
-    )
+    out_size = _conv_transpose_out_size(in_size, kernel, stride, padding, output_padding, dilation)
 
     rows = list(itertools.product(range(cout_g), _positions(kernel)))
     cols = _positions(in_size)
     shape = (n_batch, groups, len(rows), len(cols))
-    tally = _Tally(
-        _readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None)
-    )
+    tally = _Tally(_readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None))
 
     def gemm_entry(index: Index) -> Any:
         """Entry of W_g^T @ x_g: dot product over the group's input channels."""
@@ -338,10 +318,7 @@ def conv_transpose(
         n, g, r, c = index
         value = entry(index)
         channel_out, k = rows[r]
-        pos = tuple(
-            i * s - p + kk * d
-            for i, kk, s, p, d in zip(cols[c], k, stride, padding, dilation)
-        )
+        pos = tuple(i * s - p + kk * d for i, kk, s, p, d in zip(cols[c], k, stride, padding, dilation))
         if not all(0 <= o < length for o, length in zip(pos, out_size)):
             continue
         target = (n, g * cout_g + channel_out, *pos)
@@ -367,8 +344,7 @@ def linear(x: Any, w: Any, b: Any | None) -> tuple[np.ndarray, Counts]:
     out = np.zeros((*leading, out_features), dtype=object)
     for lead, j in itertools.product(_positions(leading), range(out_features)):
         value = tally.dot(
-            (tally.read("input", x, (*lead, f)), tally.read("weight", w, (j, f)))
-            for f in range(in_features)
+            (tally.read("input", x, (*lead, f)), tally.read("weight", w, (j, f))) for f in range(in_features)
         )
         if b is not None:
             value = tally.add(value, tally.read("bias", b, (j,)))

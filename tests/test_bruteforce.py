@@ -206,15 +206,11 @@ def numpy_conv(case: ConvCase) -> np.ndarray:
     xp = np.pad(case.x, [(0, 0), (0, 0), *case.padding])
     c_out, cin_g, *kernel = case.w.shape
     cout_g = c_out // case.groups
-    out_size = [
-        (n - d * (k - 1) - 1) // s + 1
-        for n, k, s, d in zip(xp.shape[2:], kernel, case.stride, case.dilation)
-    ]
+    out_size = [(n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(xp.shape[2:], kernel, case.stride, case.dilation)]
     out = np.zeros((case.x.shape[0], c_out, *out_size), dtype=np.int64)
     for tap in np.ndindex(*kernel):
         window = tuple(
-            slice(t * d, t * d + s * (n - 1) + 1, s)
-            for t, d, s, n in zip(tap, case.dilation, case.stride, out_size)
+            slice(t * d, t * d + s * (n - 1) + 1, s) for t, d, s, n in zip(tap, case.dilation, case.stride, out_size)
         )
         patch = xp[(slice(None), slice(None), *window)]
         for g in range(case.groups):
@@ -222,21 +218,15 @@ def numpy_conv(case: ConvCase) -> np.ndarray:
                 slice(g * cout_g, (g + 1) * cout_g),
                 slice(g * cin_g, (g + 1) * cin_g),
             )
-            out[:, outs] += np.einsum(
-                "oc,nc...->no...", case.w[(outs, slice(None), *tap)], patch[:, ins]
-            )
+            out[:, outs] += np.einsum("oc,nc...->no...", case.w[(outs, slice(None), *tap)], patch[:, ins])
     if case.b is not None:
         out += case.b.reshape(1, -1, *[1] * len(kernel))
     return out
 
 
-def _reached(
-    length: int, kernel: int, stride: int, offset: int, dilation: int, limit: int
-) -> tuple[int, set[int]]:
+def _reached(length: int, kernel: int, stride: int, offset: int, dilation: int, limit: int) -> tuple[int, set[int]]:
     """(number of (i, k) pairs with 0 <= i*s - offset + k*d < limit, set of those targets)."""
-    targets = [
-        i * stride - offset + k * dilation for i in range(length) for k in range(kernel)
-    ]
+    targets = [i * stride - offset + k * dilation for i in range(length) for k in range(kernel)]
     inside = [t for t in targets if 0 <= t < limit]
     return len(inside), set(inside)
 
@@ -270,16 +260,12 @@ def test_linear_matches_torch(data: st.DataObject) -> None:
     w = data.draw(_tensor((fout, fin)))
     b = data.draw(_tensor((fout,))) if data.draw(st.booleans()) else None
     out, counts = bf.linear(x, w, b)
-    expected = torch.nn.functional.linear(
-        _torch_tensor(torch, x), _torch_tensor(torch, w), _torch_tensor(torch, b)
-    )
+    expected = torch.nn.functional.linear(_torch_tensor(torch, x), _torch_tensor(torch, w), _torch_tensor(torch, b))
     assert np.array_equal(_as_float(out), expected.numpy())
     outputs = math.prod(leading) * fout
     assert counts.mults == outputs * fin
     assert counts.adds == outputs * (fin - 1 + (b is not None))
-    assert counts.reads == {"input": x.size, "weight": w.size} | (
-        {"bias": fout} if b is not None else {}
-    )
+    assert counts.reads == {"input": x.size, "weight": w.size} | ({"bias": fout} if b is not None else {})
     assert counts.writes == {"output": outputs}
 
 
@@ -300,13 +286,9 @@ def test_adjoint_identity(case: ConvCase, data: st.DataObject) -> None:
     pad = tuple(left for left, _ in case.padding)
     output_padding = tuple(
         (n + 2 * p - d * (k - 1) - 1) % s
-        for n, p, d, k, s in zip(
-            case.x.shape[2:], pad, case.dilation, kernel, case.stride
-        )
+        for n, p, d, k, s in zip(case.x.shape[2:], pad, case.dilation, kernel, case.stride)
     )
-    back, _ = bf.conv_transpose(
-        y, case.w, None, case.stride, pad, output_padding, case.dilation, case.groups
-    )
+    back, _ = bf.conv_transpose(y, case.w, None, case.stride, pad, output_padding, case.dilation, case.groups)
     assert back.shape == case.x.shape
     assert np.sum(out * y) == np.sum(case.x * back)
 
@@ -373,9 +355,7 @@ def test_conv_transpose_counts_closed_form(case: TransposeCase) -> None:
     entries = n_batch * c_out * math.prod(kernel) * math.prod(size)
     reached = [
         _reached(n_in, k, s, p, d, n_out)
-        for n_in, k, s, p, d, n_out in zip(
-            size, kernel, case.stride, case.padding, case.dilation, out.shape[2:]
-        )
+        for n_in, k, s, p, d, n_out in zip(size, kernel, case.stride, case.padding, case.dilation, out.shape[2:])
     ]
     contributions = n_batch * c_out * math.prod(hits for hits, _ in reached)
     targets = n_batch * c_out * math.prod(len(t) for _, t in reached)
@@ -399,16 +379,12 @@ def test_materialized_columns_only_add_column_traffic(
     n_batch, groups = case.x.shape[0], case.groups
     # conv: (C_in/g * prod K) rows; transposed: (C_out/g * prod K) rows -- both w.shape[1]
     rows_per_group = case.w.shape[1] * math.prod(case.w.shape[2:])
-    n_cols = math.prod(
-        direct_out.shape[2:] if isinstance(case, ConvCase) else case.x.shape[2:]
-    )
+    n_cols = math.prod(direct_out.shape[2:] if isinstance(case, ConvCase) else case.x.shape[2:])
     size = n_batch * groups * rows_per_group * n_cols
     assert cols.reads == direct.reads | {"columns": size}
     assert cols.writes == direct.writes | {"columns": size}
     assert cols.unread == direct.unread | {"columns": 0}
-    assert replace(cols, reads={}, writes={}, unread={}) == replace(
-        direct, reads={}, writes={}, unread={}
-    )
+    assert replace(cols, reads={}, writes={}, unread={}) == replace(direct, reads={}, writes={}, unread={})
 
 
 # --------------------------------------------------------- hand-worked examples
@@ -461,9 +437,7 @@ def test_hand_conv1d_same_even_kernel() -> None:
 
 def test_hand_conv2d_grouped_materialized() -> None:
     x, w = _arange(1, 2, 3, 3), np.ones((2, 1, 2, 2), dtype=int)
-    out, counts = bf.conv(
-        x, w, None, (1, 1), ((1, 1), (1, 1)), (1, 1), 2, materialize_columns=True
-    )
+    out, counts = bf.conv(x, w, None, (1, 1), ((1, 1), (1, 1)), (1, 1), 2, materialize_columns=True)
     assert out.shape == (1, 2, 4, 4)  # (3 + 2 - 1 - 1)//1 + 1 = 4 per dim
     assert out[0, 1, 0, 0] == 9  # only tap (1, 1) hits the input: x[0, 1, 0, 0] = 9
     # columns per (n, g): (1*2*2 = 4 rows) x (4*4 = 16 cols); 1*2*4*16 = 128 entries
@@ -478,9 +452,7 @@ def test_hand_conv_transpose_overlap() -> None:
     out, counts = bf.conv_transpose(x, w, b, (1,), (0,), (0,), (1,), 1)
     # L_out = (4 - 1)*1 - 0 + 1*(3 - 1) + 0 + 1 = 6; full correlation of x with [1, 1, 1]
     assert out.tolist() == [[[11, 13, 16, 19, 17, 14]]]
-    assert (
-        counts.mults == 12
-    )  # 3 taps * 4 positions column entries, 1 input channel each
+    assert counts.mults == 12  # 3 taps * 4 positions column entries, 1 input channel each
     # GEMM adds 12*(1 - 1) = 0; col2im 12 contributions onto 6 outputs: 12 - 6 = 6;
     # bias on 6 outputs: 6; total 12
     assert counts.adds == 12
@@ -494,16 +466,12 @@ def test_hand_conv_transpose_overlap_cropped() -> None:
     # L_out = 3 - 2 + 2 + 1 = 4; o = i - 1 + k drops (i, k) = (0, 0) and (3, 2)
     assert out.tolist() == [[[3, 6, 9, 7]]]
     assert counts.mults == 12  # every column entry is still computed
-    assert (
-        counts.adds == 6
-    )  # 12 - 2 = 10 in-bounds contributions onto 4 outputs: 10 - 4
+    assert counts.adds == 6  # 12 - 2 = 10 in-bounds contributions onto 4 outputs: 10 - 4
 
 
 def test_hand_conv_transpose_gaps() -> None:
     x, w = np.array([[[1, 2, 3]]]), np.array([[[2]]])
-    out, counts = bf.conv_transpose(
-        x, w, None, (3,), (0,), (2,), (1,), 1, materialize_columns=True
-    )
+    out, counts = bf.conv_transpose(x, w, None, (3,), (0,), (2,), (1,), 1, materialize_columns=True)
     # L_out = (3 - 1)*3 - 0 + 0 + 2 + 1 = 9; entries land on 0, 3, 6, the rest stay 0
     assert out.tolist() == [[[2, 0, 0, 4, 0, 0, 6, 0, 0]]]
     assert (counts.mults, counts.adds) == (
@@ -537,27 +505,19 @@ def test_hand_linear() -> None:
     ("call", "message"),
     [
         (
-            lambda: bf.conv(
-                np.ones((1, 3, 4)), np.ones((2, 3, 2)), None, (1,), ((0, 0),), (1,), 2
-            ),
+            lambda: bf.conv(np.ones((1, 3, 4)), np.ones((2, 3, 2)), None, (1,), ((0, 0),), (1,), 2),
             "divisible",
         ),
         (
-            lambda: bf.conv(
-                np.ones((1, 1, 2)), np.ones((1, 1, 3)), None, (1,), ((0, 0),), (1,), 1
-            ),
+            lambda: bf.conv(np.ones((1, 1, 2)), np.ones((1, 1, 3)), None, (1,), ((0, 0),), (1,), 1),
             "empty",
         ),
         (
-            lambda: bf.conv(
-                np.ones((1, 1, 4)), np.ones((1, 1, 3)), None, (1, 1), ((0, 0),), (1,), 1
-            ),
+            lambda: bf.conv(np.ones((1, 1, 4)), np.ones((1, 1, 3)), None, (1, 1), ((0, 0),), (1,), 1),
             "entries",
         ),
         (
-            lambda: bf.conv_transpose(
-                np.ones((1, 1, 4)), np.ones((1, 1, 3)), None, (2,), (0,), (2,), (1,), 1
-            ),
+            lambda: bf.conv_transpose(np.ones((1, 1, 4)), np.ones((1, 1, 3)), None, (2,), (0,), (2,), (1,), 1),
             "output_padding",
         ),
     ],

@@ -25,12 +25,14 @@ class Operator(ABC):
         """Validate an input shape against the hyperparameters; return it in canonical (batched) form."""
 
     def cost(self, input_shape: Sequence[object]) -> Cost:
-        """The :class:`~symconv.cost.Cost` of running on an input of ``input_shape`` (PyTorch layout; ints or symbols)."""
+        """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols)."""
         return Cost.from_lowering(repr(self), self.lower(self.input_tensor(input_shape)))
 
     def output_shape(self, input_shape: Sequence[object]) -> tuple[sympy.Expr, ...]:
-        """Shape of the result, by PyTorch's formulas."""
-        return self.lower(self.input_tensor(input_shape)).output.shape
+        """Shape of the result, by PyTorch's formulas (unbatched in, unbatched out, as PyTorch does)."""
+        x = self.input_tensor(input_shape)
+        shape = self.lower(x).output.shape
+        return shape[1:] if len(x.shape) == len(input_shape) + 1 else shape
 
     def input_tensor(self, input_shape: Sequence[object]) -> Tensor:
         if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence):

@@ -55,7 +55,9 @@ class Sequential(Fused):
 
 
 class DepthwiseSeparableConv2d(Operator):
-    """Depthwise ``K x K`` convolution (``groups=in_channels``, ``depth_multiplier`` outputs per channel), then pointwise ``1 x 1``.
+    """Depthwise ``K x K`` convolution, then pointwise ``1 x 1`` (MobileNet's depthwise-separable block).
+
+    The depthwise part has ``groups=in_channels`` and ``depth_multiplier`` outputs per channel.
 
     ``fused=False`` runs them as two kernels (the intermediate is written and read
     back, seed 000's A8); ``fused=True`` keeps the intermediate on chip.
@@ -73,6 +75,7 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
+        in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(
             in_channels, in_channels * multiplier, kernel_size, stride, padding, dilation, groups=in_channels, bias=bias
@@ -117,17 +120,17 @@ class PartialConv2d(Operator):
     ) -> None:
         self.channels = as_size(channels, "channels")
         if n_div is not None and conv_channels is not None:
-            raise InvalidConfiguration(
-                f"give n_div={n_div} or conv_channels={conv_channels}, not both"
-            )
+            raise InvalidConfiguration(f"give n_div={n_div} or conv_channels={conv_channels}, not both")
         if conv_channels is None:
             divisor = as_size(4 if n_div is None else n_div, "n_div")
             conv_channels = sympy.floor(self.channels / divisor)
+            if decide(conv_channels >= 1) is False:
+                raise InvalidConfiguration(
+                    f"n_div={divisor} must not exceed channels={self.channels}: no channel would be convolved"
+                )
         self.conv_channels = as_size(conv_channels, "conv_channels")
         if decide(self.conv_channels <= self.channels) is False:
-            raise InvalidConfiguration(
-                f"conv_channels={self.conv_channels} must not exceed channels={self.channels}"
-            )
+            raise InvalidConfiguration(f"conv_channels={self.conv_channels} must not exceed channels={self.channels}")
         if forward not in self.FORWARDS:
             raise InvalidConfiguration(f"forward={show(forward)} must be one of {', '.join(self.FORWARDS)}")
         self.forward = forward
@@ -148,7 +151,10 @@ class PartialConv2d(Operator):
         if self.forward == "split_cat":
             untouched = (n, c - c_p, *spatial)
             stages.append(
-                Copy(Tensor(f"{x.name}[C_p:]", x.role, untouched), Tensor(f"{prefix}output[C_p:]", output_role, untouched))
+                Copy(
+                    Tensor(f"{x.name}[C_p:]", x.role, untouched),
+                    Tensor(f"{prefix}output[C_p:]", output_role, untouched),
+                )
             )
         return Lowering(tuple(stages), Tensor(f"{prefix}output", output_role, x.shape))
 

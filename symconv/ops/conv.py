@@ -37,15 +37,15 @@ class _Channels(Operator):
         self.bias = bias
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
-        if len(shape) == self.dims + 1:
-            shape = (sympy.Integer(1), *shape)  # unbatched input, as PyTorch accepts it
-        if len(shape) != self.dims + 2:
+        unbatched = len(shape) == self.dims + 1  # as PyTorch accepts it
+        if not unbatched and len(shape) != self.dims + 2:
+            axes = ", ".join(AXIS_NAMES[self.dims])
             raise InvalidConfiguration(
-                f"input_shape={tuple(shape)} must be (N, C, {', '.join(AXIS_NAMES[self.dims])}) "
-                f"for {type(self).__name__}"
+                f"input_shape={tuple(shape)} must be (N, C, {axes}) or (C, {axes}) for {type(self).__name__}"
             )
-        require_equal(shape[1], "input_shape[1]", self.in_channels, "in_channels")
-        return shape
+        channel = 0 if unbatched else 1
+        require_equal(shape[channel], f"input_shape[{channel}]", self.in_channels, "in_channels")
+        return (sympy.Integer(1), *shape) if unbatched else shape
 
     def _weight_and_bias(self, prefix: str, weight_shape) -> tuple[Tensor, Tensor | None]:
         weight = Tensor(f"{prefix}weight", "weight", weight_shape)
@@ -60,7 +60,10 @@ class _Channels(Operator):
 
 
 class ConvNd(_Channels):
-    """``torch.nn.ConvNd``: im2col, then ``N*groups`` GEMMs ``(C_out/g) x (C_in/g * prod K) . (C_in/g * prod K) x prod(out)``."""
+    """``torch.nn.ConvNd``: im2col, then ``N*groups`` GEMMs.
+
+    Each GEMM is ``(C_out/g) x (C_in/g * prod K)`` weights times the ``(C_in/g * prod K) x prod(out)`` columns.
+    """
 
     def __init__(
         self,
@@ -118,7 +121,10 @@ class ConvNd(_Channels):
 
 
 class ConvTransposeNd(_Channels):
-    """``torch.nn.ConvTransposeNd``: ``N*groups`` GEMMs ``W^T . x`` into a ``(C_out/g * prod K) x prod(in)`` buffer, then col2im."""
+    """``torch.nn.ConvTransposeNd``: ``N*groups`` GEMMs ``W^T . x``, then col2im.
+
+    The GEMMs fill a ``(C_out/g * prod K) x prod(in)`` column buffer, which col2im scatter-adds into the output.
+    """
 
     def __init__(
         self,
@@ -135,9 +141,7 @@ class ConvTransposeNd(_Channels):
     ) -> None:
         self._set_channels(in_channels, out_channels, groups, bias)
         if padding_mode != "zeros":
-            raise InvalidConfiguration(
-                f"padding_mode={show(padding_mode)} must be 'zeros' for transposed convolutions"
-            )
+            raise InvalidConfiguration(f"padding_mode={show(padding_mode)} must be 'zeros' for transposed convolutions")
         self.padding_mode = padding_mode
         self.axes = transposed_axes(self.dims, kernel_size, stride, padding, output_padding, dilation)
 

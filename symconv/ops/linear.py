@@ -11,7 +11,7 @@ from symconv.sizes import as_size, product, require_equal, show
 
 
 class Linear(Operator):
-    """``y = x W^T + b`` on an input ``(*, in_features)``: a GEMM ``prod(*) x in_features . in_features x out_features``.
+    """``y = x W^T + b`` on an input ``(*, in_features)``: one GEMM over all leading dimensions.
 
     >>> from symconv.symbols import N, F_in, F_out
     >>> Linear(F_in, F_out).cost((N, F_in)).adds  # N*F_out sums of F_in products, plus the bias
