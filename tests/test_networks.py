@@ -133,3 +133,20 @@ def test_peers_agree_on_a_conv_without_bias() -> None:
     assert counts["FlopCounterMode"] == counts["calflops"] - cost.total.bias_adds == 2 * cost.macs
     assert counts["fvcore"] == counts["thop"] == cost.macs
     assert counts["ptflops"] - counts["thop"] == 1000  # only the classifier has a bias
+
+
+def test_layer_table_lists_every_costed_layer_and_the_total() -> None:
+    cost = mobilenet_v1(1, 224).cost()
+    lines = cost.table(skip_views=True).splitlines()
+    assert lines[0].split() == ["layer", "operator", "output", "macs", "params", "memory"]
+    rows = [line.split()[0] for line in lines[2:-2]]
+    assert rows == [r.name for r in cost.layers if r.cost.stages]  # the flatten view is left out
+    assert lines[-1].split() == ["total", str(cost.macs), str(cost.params), str(cost.memory())]
+
+
+def test_import_symconv_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, symconv; symconv.network; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))

@@ -79,7 +79,8 @@ def _merge_defined(rounding: sympy.Expr, integers: frozenset[sympy.Expr], defini
     if isinstance(inner, ROUNDINGS):
         if type(inner) is not kind:  # inner is an integer: switch the outer rounding to the inner's kind
             offset, kind = _switch(kind, offset, n)
-        return _canonical(type(inner)((inner.args[0] + offset) / n), integers)
+        # built unevaluated: _canonical reads only its argument (sympy's evaluation of a nested one is slow)
+        return _canonical(type(inner)((inner.args[0] + offset) / n, evaluate=False), integers)
     return _canonical(rounding, integers)
 
 
@@ -94,14 +95,16 @@ def _canonical(rounding: sympy.Expr, integers: frozenset[sympy.Expr]) -> sympy.E
     """For an integer numerator, the form with the smaller offset: a whole quotient taken out, floor or ceiling."""
     parts = _split(rounding) if isinstance(rounding, ROUNDINGS) else None
     if parts is None or not (parts[0].is_integer or parts[0] in integers):
-        return rounding
+        return type(rounding)(*rounding.args) if isinstance(rounding, ROUNDINGS) else rounding
     u, offset, n = parts
     if type(rounding) is sympy.ceiling:
         offset, _ = _switch(sympy.ceiling, offset, n)
     whole, rest = divmod(int(offset), int(n))  # floor((u + offset)/n) = whole + floor((u + rest)/n)
+    # for a symbol u and 0 <= rest < n there is no whole part left for sympy to find: skip its evaluation
+    final = not (u.is_Symbol and n > 1)
     if rest == n - 1 and n > 1:
-        return whole + sympy.ceiling(u / n)
-    return whole + sympy.floor((u + rest) / n)
+        return whole + sympy.ceiling(u / n, evaluate=final)
+    return whole + sympy.floor((u + rest) / n, evaluate=final)
 
 
 class Sizes:
