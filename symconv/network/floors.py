@@ -126,7 +126,7 @@ class Sizes:
         if size.is_Integer or size.is_Symbol:
             return size
         if size not in self._placeholders:
-            symbol = sympy.Dummy("size", integer=True, positive=True)
+            symbol = sympy.Dummy(f"size{len(self.definitions)}", integer=True, positive=True)
             self._placeholders[size] = symbol
             self.definitions[symbol] = size
         return self._placeholders[size]

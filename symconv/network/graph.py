@@ -74,7 +74,7 @@ def _mapped(obj, fn, memo: dict):
 
 def _named(message: str, sizes: Sizes) -> str:
     """An error message with the placeholders replaced by the sizes they stand for."""
-    for symbol, size in sizes.definitions.items():
+    for symbol, size in sorted(sizes.definitions.items(), key=lambda item: -len(str(item[0]))):  # _size12 first
         message = message.replace(str(symbol), str(size))
     return message
 

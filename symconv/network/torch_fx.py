@@ -148,9 +148,6 @@ class _Replay:
     def flatten_method(self, name, x, start_dim=0, end_dim=-1):
         return self.flatten(name, x, start_dim, end_dim)
 
-    def activation(self, name, x, *args, **kwargs):
-        return self.layer(name, layers.Activation(name), x)
-
     def identity(self, name, x, *args, **kwargs):
         return x
 
@@ -211,6 +208,15 @@ class _Replay:
         return self.layer(name, layers.Slice(dim, start, stop), x)
 
 
+def _activation(kind: str) -> Callable:
+    """The handler of an activation function or method ``kind`` (no arithmetic counted, one read and write)."""
+
+    def handler(replay: _Replay, name: str, x: Any, *args: Any, **kwargs: Any) -> Value:
+        return replay.layer(name, layers.Activation(kind), x)
+
+    return handler
+
+
 FUNCTIONS: dict[Callable, Callable] = {
     operator.add: _Replay.add,
     operator.iadd: _Replay.add,
@@ -223,12 +229,12 @@ FUNCTIONS: dict[Callable, Callable] = {
     torch.matmul: _Replay.matmul,
     torch.bmm: _Replay.matmul,
     torch.flatten: _Replay.flatten,
-    torch.relu: _Replay.activation,
-    F.relu: _Replay.activation,
-    F.relu6: _Replay.activation,
-    F.silu: _Replay.activation,
-    F.gelu: _Replay.activation,
-    torch.sigmoid: _Replay.activation,
+    torch.relu: _activation("relu"),
+    F.relu: _activation("relu"),
+    F.relu6: _activation("relu6"),
+    F.silu: _activation("silu"),
+    F.gelu: _activation("gelu"),
+    torch.sigmoid: _activation("sigmoid"),
     F.dropout: _Replay.identity,
     F.adaptive_avg_pool2d: _Replay.adaptive_avg_pool,
     torch.mean: _Replay.mean,
@@ -247,9 +253,9 @@ METHODS: dict[str, Callable] = {
     "matmul": _Replay.matmul,
     "bmm": _Replay.matmul,
     "flatten": _Replay.flatten_method,
-    "relu": _Replay.activation,
-    "relu_": _Replay.activation,
-    "sigmoid": _Replay.activation,
+    "relu": _activation("relu"),
+    "relu_": _activation("relu"),
+    "sigmoid": _activation("sigmoid"),
     "mean": _Replay.mean,
     "view": _Replay.view,
     "reshape": _Replay.view,
