@@ -39,6 +39,7 @@ from symconv.ops import (
     PartialConv2d,
     Sequential,
 )
+from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
 
 __version__ = "0.1.0"
 
@@ -86,8 +87,16 @@ __all__ = [
     "SymconvError",
     "TensorTraffic",
     "UnknownName",
+    "asymptotic",
+    "at",
+    "compare",
     "convention",
+    "crossover",
     "from_torch",
+    "limit",
     "memory_model",
+    "quantity",
+    "ratio",
+    "roofline",
     "symbols",
 ]

@@ -45,7 +45,12 @@ class Convention:
 
     counts: Counted
     bias: bool
-    summary: str
+
+    @property
+    def summary(self) -> str:
+        """One line saying what is counted, bias included."""
+        bias = "one addition per output element for the bias" if self.bias else "bias not counted"
+        return f"{COUNTED[self.counts]}; {bias}"
 
     @property
     def name(self) -> str:
@@ -69,10 +74,17 @@ class Convention:
         return base + cost.bias_adds if self.bias else base
 
 
-MACS = Convention("macs", False, "multiply-accumulates of the GEMMs (padded taps included), bias not counted")
-FLOPS = Convention("flops", False, "2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted")
-MULTS = Convention("mults", False, "multiplications only, bias not counted")
-OPS = Convention("ops", True, "exact multiplications + additions, bias additions included")
+COUNTED: dict[str, str] = {
+    "macs": "multiply-accumulates of the GEMMs (padded taps included)",
+    "flops": "2 x multiply-accumulates, as PyTorch's FlopCounterMode",
+    "mults": "multiplications only",
+    "ops": "exact multiplications + additions",
+}
+
+MACS = Convention("macs", False)
+FLOPS = Convention("flops", False)
+MULTS = Convention("mults", False)
+OPS = Convention("ops", True)
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (MACS, FLOPS, MULTS, OPS)}
 

@@ -9,7 +9,7 @@ import sympy
 
 from symconv.conventions import Convention, MemoryModel, convention, memory_model
 from symconv.errors import SymconvError
-from symconv.lowering import Lowering, Role, Stage
+from symconv.lowering import Lowering, Role, Stage, Tensor
 from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -98,7 +98,7 @@ class Cost:
             bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
             params=sympy.Add(*(c.params for _, c in parts)),
             traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
-            stages=tuple(st for _, c in parts for st in c.stages),
+            stages=tuple(_map_tree(st, _prefixed(name), Tensor) for name, c in parts for st in c.stages),
         )
 
     @property
@@ -155,7 +155,7 @@ class Cost:
             mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
             return expr.subs(mapping) if mapping else expr
 
-        return _map_expressions(self, replace_symbols)
+        return _map_tree(self, replace_symbols, sympy.Basic)
 
     def at(self, **values: object) -> Cost:
         """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""
@@ -186,13 +186,17 @@ def _traffic(stages: tuple[Stage, ...]) -> tuple[TensorTraffic, ...]:
     )
 
 
-def _map_expressions(obj, fn):
-    """Apply ``fn`` to every sympy expression inside a tree of frozen dataclasses and tuples."""
-    if isinstance(obj, sympy.Basic):
+def _map_tree(obj, fn, leaf: type):
+    """Apply ``fn`` to every ``leaf`` instance inside a tree of frozen dataclasses and tuples."""
+    if isinstance(obj, leaf):
         return fn(obj)
     if isinstance(obj, tuple):
-        return tuple(_map_expressions(item, fn) for item in obj)
+        return tuple(_map_tree(item, fn, leaf) for item in obj)
     if hasattr(obj, "__dataclass_fields__"):
-        changes = {f.name: _map_expressions(getattr(obj, f.name), fn) for f in fields(obj) if f.init}
+        changes = {f.name: _map_tree(getattr(obj, f.name), fn, leaf) for f in fields(obj) if f.init}
         return replace(obj, **changes)
     return obj
+
+
+def _prefixed(prefix: str):
+    return lambda tensor: replace(tensor, name=f"{prefix}.{tensor.name}")

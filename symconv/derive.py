@@ -15,7 +15,7 @@ symconv.derive.InvalidStep: step 2 of 'wrong' ('oops') does not equal step 1: ..
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -45,29 +45,85 @@ def equal(a: sympy.Expr, b: sympy.Expr) -> bool:
 
 @dataclass(frozen=True)
 class Derivation:
-    """A titled chain of :class:`Step`; building one checks every step (unless it says ``new``)."""
+    """A titled chain of :class:`Step`; building one checks every step (unless it says ``new``).
+
+    Attributes
+    ----------
+    title : str
+        Plain text, e.g. ``"A1: standard conv, compute (macs)"``.
+    steps : tuple of Step
+    convention : str
+        The quantity derived, as :func:`symconv.query.quantity` names it (``'macs'``,
+        ``'mults+bias'``, ``'memory:ideal'``); empty for a toy derivation.
+    operator : str
+        What is costed (an operator's repr, or ``"A / B"`` for a ratio).
+    assumptions : str
+        Plain text, e.g. ``"stride 1, 'same' padding, batch 1, no bias"``.
+    definitions : tuple of (Symbol, Expr)
+        Symbols the steps use that stand for expressions (``H_out = ceiling(...)``,
+        a GEMM's ``M_2 = C_out``); every comparison substitutes them first.
+    result : Expr or None
+        What the conclusion must equal (under the definitions), e.g. the Cost's quantity.
+    """
 
     title: str
     steps: tuple[Step, ...]
     convention: str = ""
+    operator: str = ""
+    assumptions: str = ""
+    definitions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
+    result: sympy.Expr | None = None
 
-    def __init__(self, title: str, steps: Sequence[Step], convention: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        steps: Sequence[Step],
+        convention: str = "",
+        *,
+        operator: str = "",
+        assumptions: str = "",
+        definitions: Mapping[sympy.Symbol, sympy.Expr] | Iterable[tuple[sympy.Symbol, sympy.Expr]] = (),
+        result: sympy.Expr | None = None,
+    ) -> None:
+        pairs = definitions.items() if isinstance(definitions, Mapping) else definitions
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "steps", tuple(steps))
         object.__setattr__(self, "convention", convention)
+        object.__setattr__(self, "operator", operator)
+        object.__setattr__(self, "assumptions", assumptions)
+        object.__setattr__(self, "definitions", tuple((s, sympy.sympify(e)) for s, e in pairs))
+        object.__setattr__(self, "result", None if result is None else sympy.sympify(result))
         self.check()
 
+    def expand_definitions(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` with every defined symbol replaced by its definition (repeatedly, so definitions may nest)."""
+        mapping = dict(self.definitions)
+        for _ in range(len(mapping) + 1):
+            if not expr.free_symbols & mapping.keys():
+                return expr
+            expr = expr.xreplace(mapping)
+        raise InvalidStep(f"the definitions of {self.title!r} are circular")
+
+    def holds(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        """Whether ``a`` equals ``b`` once the definitions are substituted."""
+        return equal(self.expand_definitions(a), self.expand_definitions(b))
+
     def check(self) -> None:
-        """Raise :class:`InvalidStep` at the first step that does not equal the previous one."""
+        """Raise :class:`InvalidStep` at the first step that does not equal the previous one,
+        or if the conclusion differs from :attr:`result`."""
         if not self.steps:
             raise InvalidStep(f"derivation {self.title!r} has no steps")
         for index in range(1, len(self.steps)):
             before, step = self.steps[index - 1], self.steps[index]
-            if not step.new and not equal(step.expr, before.expr):
+            if not step.new and not self.holds(step.expr, before.expr):
                 raise InvalidStep(
                     f"step {index + 1} of {self.title!r} ({step.statement!r}) does not equal step {index}: "
                     f"{step.expr - before.expr} is not zero"
                 )
+        if self.result is not None and not self.holds(self.conclusion, self.result):
+            raise InvalidStep(
+                f"the conclusion of {self.title!r} ({self.conclusion}) does not equal its result {self.result}"
+            )
 
     @property
     def conclusion(self) -> sympy.Expr:
