@@ -226,3 +226,19 @@ def test_adaptive_windows_sum_to_torchs(length, size) -> None:
     # pooling the j-th unit vector is nonzero exactly in the windows that contain j
     pooled = nn.functional.adaptive_avg_pool1d(torch.eye(length, dtype=torch.float64).unsqueeze(1), size)
     assert adaptive_window_total(sympy.Integer(length), size) == int((pooled > 0).sum())
+
+
+def test_resnet_stage_in_channels_and_resolution_matches_torch() -> None:
+    from symconv.network.examples import resnet_stage
+    from symconv.symbols import C
+
+    cost = resnet_stage(2 * C, C, 3, stride=2, resolution=H).cost()  # one expression in C and H
+    for c, size in ((8, 56), (16, 57), (32, 29)):
+        model = meta(
+            lambda c=c: nn.Sequential(
+                *(tm.Bottleneck(2 * c if i == 0 else 4 * c, c, 2 if i == 0 else 1) for i in range(3))
+            )
+        )
+        at = {C: c, H: size}
+        assert cost.macs.subs(at) == torch_macs(model, (1, 2 * c, size, size))
+        assert cost.params.subs(at) == sum(p.numel() for p in model.parameters())

@@ -14,8 +14,11 @@ rounded counts yourself.
 
 from __future__ import annotations
 
-from symconv.network.graph import Network
+import sympy
+
+from symconv.network.graph import Network, Value
 from symconv.network.layers import AdaptiveAvgPool2d, BatchNorm2d, Flatten, ReLU
+from symconv.network.merge import Add
 from symconv.ops import Conv2d, Linear
 
 #: MobileNetV1 (Howard et al. 2017, Table 1): (output channels, stride) of each depthwise-separable layer.
@@ -44,4 +47,41 @@ def mobilenet_v1(alpha=1, resolution=224, num_classes=1000, batch=1) -> Network:
         )
         c = c_out
     net.chain(x, ("pool", AdaptiveAvgPool2d(1)), ("flatten", Flatten()), ("fc", Linear(c, num_classes)))
+    return net
+
+
+def bottleneck(net: Network, x: Value, name: str, width, stride=1) -> Value:
+    """ResNet's v1.5 bottleneck on ``x``: 1x1, 3x3 (``stride``), 1x1 to ``4*width``, BN after each, residual sum.
+
+    A 1x1 projection (with ``stride``) carries the shortcut when the shape changes, as in torchvision.
+    """
+    c_in = x.shape[1]
+    body = x
+    for i, (c_out, k, s) in enumerate(((width, 1, 1), (width, 3, stride), (4 * width, 1, 1)), start=1):
+        body = net.chain(
+            body, (f"{name}.conv{i}", Conv2d(body.shape[1], c_out, k, s, (k - 1) // 2, bias=False)),
+            (f"{name}.bn{i}", BatchNorm2d(c_out)),
+        )  # fmt: skip
+        if i < 3:
+            body = net(f"{name}.relu{i}", ReLU(), body)
+    shortcut = x
+    if stride != 1 or sympy.simplify(c_in - 4 * width) != 0:
+        shortcut = net.chain(
+            x, (f"{name}.downsample", Conv2d(c_in, 4 * width, 1, stride, bias=False)),
+            (f"{name}.downsample.bn", BatchNorm2d(4 * width)),
+        )  # fmt: skip
+    return net(f"{name}.relu", ReLU(), net(f"{name}.add", Add(), body, shortcut))
+
+
+def resnet_stage(c_in, width, blocks: int, stride=1, resolution=56, batch=1) -> Network:
+    """One ResNet-50 stage: ``blocks`` bottlenecks of ``width`` (output ``4*width`` channels), the first strided.
+
+    >>> from symconv.symbols import C, H
+    >>> resnet_stage(4 * C, C, 2, resolution=H).cost().macs  # two identity-shortcut blocks: 2 x (4+9+4) C^2 H W
+    34*C**2*H**2
+    """
+    net = Network("ResNet stage")
+    x = net.input((batch, c_in, resolution, resolution))
+    for i in range(blocks):
+        x = bottleneck(net, x, f"block{i}", width, stride if i == 0 else 1)
     return net
