@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 import sympy  # noqa: E402
 import torch_models as tm  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -242,3 +242,37 @@ def test_resnet_stage_in_channels_and_resolution_matches_torch() -> None:
         at = {C: c, H: size}
         assert cost.macs.subs(at) == torch_macs(model, (1, 2 * c, size, size))
         assert cost.params.subs(at) == sum(p.numel() for p in model.parameters())
+
+
+layer_specs = st.lists(
+    st.one_of(
+        st.tuples(st.just("conv"), st.sampled_from([1, 3, 5]), st.integers(1, 2), st.integers(0, 2)),
+        st.tuples(st.just("max"), st.sampled_from([2, 3]), st.integers(1, 2), st.integers(0, 1)),
+        st.tuples(st.just("avg"), st.sampled_from([2, 3]), st.integers(1, 2), st.integers(0, 1)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(layer_specs, st.lists(st.integers(24, 70), min_size=3, max_size=3))
+def test_random_conv_pool_stacks_one_expression_matches_torch(specs, sizes) -> None:
+    layers, c = [], 3
+    for kind, k, s, p in specs:
+        if kind == "conv":
+            layers.append(nn.Conv2d(c, c + 1, k, s, p))
+            c += 1
+        else:
+            layers.append((nn.MaxPool2d if kind == "max" else nn.AvgPool2d)(k, s, min(p, k // 2)))
+    model = meta(nn.Sequential, *layers, nn.Flatten())
+    cost = symconv.from_torch(model, (2, 3, H, W))  # traced once, symbolically
+    compared = 0
+    for h, w in zip(sizes, reversed(sizes), strict=True):
+        try:
+            expected = torch_macs(model, (2, 3, h, w))
+        except RuntimeError:  # too small for this stack: nothing to compare
+            continue
+        assert cost.macs.subs({H: h, W: w}) == expected
+        compared += 1
+    assume(compared > 0)
