@@ -97,6 +97,7 @@ class Network:
         self.layers: list[Layer] = []
         self._names: set[str] = set()
         self._sizes = Sizes(frozenset())
+        self._applied: dict[tuple, tuple[tuple[sympy.Expr, ...], Cost]] = {}
 
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
         """Declare an input of ``shape`` (ints or symbols); its sizes are integers by declaration."""
@@ -104,6 +105,7 @@ class Network:
         value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
         self.inputs.append(value)
         self._sizes = Sizes(self.integers)
+        self._applied.clear()
         return value
 
     def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
@@ -116,12 +118,18 @@ class Network:
         if isinstance(operator, Operator) and len(inputs) != 1:
             raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
         sizes = self._sizes
-        try:
-            shape, cost = _apply(operator, tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs))
-        except SymconvError as error:
-            raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
-        output = Value(name, tuple(sizes.resolve(v) for v in shape))
-        self.layers.append(Layer(name, operator, inputs, output, _mapped(cost, sizes.resolve, {})))
+        shapes = tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs)
+        # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
+        key = (type(operator), repr(sorted(vars(operator).items())), shapes)
+        if key not in self._applied:
+            try:
+                shape, cost = _apply(operator, shapes)
+            except SymconvError as error:
+                raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
+            self._applied[key] = (tuple(sizes.resolve(v) for v in shape), _mapped(cost, sizes.resolve, {}))
+        shape, cost = self._applied[key]
+        output = Value(name, shape)
+        self.layers.append(Layer(name, operator, inputs, output, cost))
         return output
 
     def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
