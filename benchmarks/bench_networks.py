@@ -93,7 +93,7 @@ def torch_flops(model: torch.nn.Module, h: int, w: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--torch-runs", type=int, default=20, help="FlopCounterMode runs, scaled to 1,000")
     args = parser.parse_args()
     rng = random.Random(0)
