@@ -577,8 +577,10 @@ def _tail(sets: tuple[sympy.Set, ...]) -> tuple[int | None, int]:
 
 
 def _merge_classes(classes: list[tuple[sympy.Set, ...]], period: int) -> tuple[sympy.Set, sympy.Set, sympy.Set] | None:
+    """Interleave the classes' sets; past the last change each class keeps its own sign, so when the
+    classes end differently the tails are arithmetic progressions (``Range(start, oo, period)``)."""
     tails = [_tail(sets) for sets in classes]
-    if len({tail for tail, _ in tails}) != 1 or tails[0][0] is None:
+    if any(tail is None for tail, _ in tails):
         return None
     last = period * max(horizon for _, horizon in tails)
     if last > MAX_LISTED:
@@ -588,8 +590,13 @@ def _merge_classes(classes: list[tuple[sympy.Set, ...]], period: int) -> tuple[s
         r = (value - 1) % period + 1
         t = (value - r) // period + 1
         runs.append((value, value + 1, next(i for i, found in enumerate(classes[r - 1]) if found.contains(t))))
-    runs.append((last + 1, sympy.oo, tails[0][0]))
-    return _sets_from_runs(runs)
+    if len({tail for tail, _ in tails}) == 1:
+        return _sets_from_runs([*runs, (last + 1, sympy.oo, tails[0][0])])
+    prefix = _sets_from_runs(runs)
+    progressions: list[list[sympy.Set]] = [[], [], []]
+    for r, (tail, _) in enumerate(tails, start=1):
+        progressions[tail].append(sympy.Range(last + r, sympy.oo, period))
+    return tuple(sympy.Union(found, *extra) for found, extra in zip(prefix, progressions, strict=True))
 
 
 def _positive_integers(reals: sympy.Set) -> sympy.Set:

@@ -101,6 +101,7 @@ def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[
     return (as_size(value, name, minimum=minimum),) * dims
 
 
+@functools.lru_cache(maxsize=4096)  # symbolic checks repeat across builds; simplify is slow
 def decide(relation: object) -> bool | None:
     """Truth of a sympy relation under the symbols' assumptions: True, False, or None if undecidable."""
     if isinstance(relation, bool):

@@ -1,0 +1,100 @@
+"""Expression nodes of generated code: exact integer division, and the col2im counts as one call.
+
+Integer division is a node so that ``cse`` cannot split a quotient into ``1/q``.
+
+``floor(p/q)`` and ``ceiling(p/q)`` become :class:`FloorDiv` / :class:`CeilDiv` of
+integer polynomials, and a whole quantity ``P/Q`` becomes ``FloorDiv(P, Q)`` (an
+integer count: exact for every valid configuration) or :class:`Ratio` (a
+quotient such as an arithmetic intensity, printed as an exact fraction).
+
+Examples
+--------
+>>> from symconv.symbols import H, K, s
+>>> integer_form(sympy.ceiling((H - K + 1) / s), integer=True)
+CeilDiv(H - K + 1, s)
+>>> integer_form(H / s, integer=False)
+Ratio(H, s)
+
+The col2im counts of an axis come from one ``axis_counts`` call, which ``cse`` can share:
+
+>>> from symconv.functions import Col2imContributions
+>>> integer_form(Col2imContributions(H, K, s, 1, 1, 0), integer=True)
+Item(Col2imCounts(H, K, s, 1, 1, 0), 0)
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from symconv.functions import Col2imContributions, Col2imTargets
+
+
+class FloorDiv(sympy.Function):
+    """``p // q`` for integers ``p`` and ``q >= 1``."""
+
+    nargs = 2
+    is_integer = True
+
+    @classmethod
+    def eval(cls, p, q):
+        if p.is_Integer and q.is_Integer:
+            return sympy.Integer(int(p) // int(q))
+        if q == 1:
+            return p
+        return None
+
+
+class CeilDiv(sympy.Function):
+    """The ceiling of ``p/q``, ``(p - 1) // q + 1``, for integers ``p`` and ``q >= 1``."""
+
+    nargs = 2
+    is_integer = True
+
+    @classmethod
+    def eval(cls, p, q):
+        if p.is_Integer and q.is_Integer:
+            return sympy.Integer(-(-int(p) // int(q)))
+        if q == 1:
+            return p
+        return None
+
+
+class Ratio(sympy.Function):
+    """The exact quotient ``p/q`` of two integers, kept apart so that it is printed exactly."""
+
+    nargs = 2
+
+
+class Col2imCounts(sympy.Function):
+    """``(contributions, targets)`` of col2im along one axis: a pair, read through :class:`Item`."""
+
+    nargs = 6
+
+
+class Item(sympy.Function):
+    """Entry ``index`` of a pair such as :class:`Col2imCounts`."""
+
+    nargs = 2
+    is_integer = True
+
+
+def quotient(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(p, q)`` with ``expr == p/q``, ``p`` and ``q`` free of division (``fraction(together(expr))``, faster)."""
+    return expr.as_numer_denom()
+
+
+def integer_form(expr: sympy.Expr, *, integer: bool) -> sympy.Expr:
+    """``expr`` with every ``floor``/``ceiling`` and the outer quotient as integer-division nodes.
+
+    ``integer=True`` says the value is an integer count (its outer quotient becomes a
+    :class:`FloorDiv`, exact whenever the configuration is valid); ``False`` keeps an
+    exact :class:`Ratio`.
+    """
+    expr = expr.replace(Col2imContributions, lambda *args: Item(Col2imCounts(*args), 0))
+    expr = expr.replace(Col2imTargets, lambda *args: Item(Col2imCounts(*args), 1))
+    expr = expr.replace(sympy.floor, lambda arg: FloorDiv(*quotient(arg)))
+    expr = expr.replace(sympy.ceiling, lambda arg: CeilDiv(*quotient(arg)))
+    p, q = quotient(expr)
+    if integer:
+        return FloorDiv(p, q)
+    return Ratio(p, q)

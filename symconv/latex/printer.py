@@ -1,0 +1,116 @@
+r"""The LaTeX printer: sympy's, with the symbol table's names and symconv's own functions.
+
+Examples
+--------
+>>> import sympy
+>>> from symconv.symbols import C_in, K, H, p, s
+>>> latex(C_in * K**2)
+'C_{\\mathrm{in}} \\cdot K^{2}'
+>>> latex(sympy.ceiling(H / s))
+'\\left\\lceil \\frac{H}{s} \\right\\rceil'
+>>> print(latex(sympy.Symbol("count_2") * K))
+K \cdot \mathrm{count}_{2}
+>>> with sympy.evaluate(False):
+...     shown = (C_in + K) * sympy.Pow(C_in * K, -1)
+>>> print(latex(shown))
+\frac{C_{\mathrm{in}} + K}{C_{\mathrm{in}} \cdot K}
+>>> from symconv.functions import Col2imTargets
+>>> print(latex(Col2imTargets(H, K, s, 1, p, 0)))
+\operatorname{targets}_{K, s, 1, p, 0}\left(H\right)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sympy
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, translate
+
+from symconv.symbols import LATEX_NAMES
+
+
+class SymconvLatexPrinter(LatexPrinter):
+    """``LatexPrinter`` with symconv's defaults: the symbol table's LaTeX names and ``\\cdot`` products.
+
+    Integer rounding prints as ``\\left\\lfloor … \\right\\rfloor`` (one method per
+    function); col2im's per-axis counts print as named operators, the axis length as
+    argument and the hyperparameters as subscript.
+    """
+
+    _default_settings: ClassVar[dict] = {
+        **LatexPrinter._default_settings,
+        "symbol_names": LATEX_NAMES,
+        "mul_symbol": "dot",
+    }
+
+    def __init__(self, settings: dict | None = None) -> None:
+        settings = dict(settings or {})
+        settings["symbol_names"] = {**LATEX_NAMES, **settings.get("symbol_names", {})}
+        super().__init__(settings)
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        """A symbol outside the table whose name is a word (``count_2``) prints upright: ``\\mathrm{count}_{2}``."""
+        if expr in self._settings["symbol_names"]:
+            return self._settings["symbol_names"][expr]
+        base, supers, subs = split_super_sub(expr.name)
+        if len(base) < 2 or translate(base) != base:
+            return super()._print_Symbol(expr, style)
+        tex = rf"\mathrm{{{base}}}"
+        if subs:
+            tex = rf"{tex}_{{{' '.join(translate(x) for x in subs)}}}"
+        if supers:
+            tex = rf"{tex}^{{{' '.join(translate(x) for x in supers)}}}"
+        return tex
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """An unevaluated product with reciprocal factors (a quotient before it is cancelled) prints as a fraction."""
+        factors = _flat_factors(expr)
+        if len(factors) == len(expr.args):
+            return super()._print_Mul(expr)
+        numerator = [f for f in factors if not _reciprocal(f)]
+        denominator = [1 / f for f in factors if _reciprocal(f)]
+        if not denominator:
+            return super()._print_Mul(expr)
+        with sympy.evaluate(False):
+            top, bottom = sympy.Mul(*numerator), sympy.Mul(*denominator)
+        return rf"\frac{{{self._print(top)}}}{{{self._print(bottom)}}}"
+
+    def _rounded(self, expr: sympy.Expr, left: str, right: str, exp: str | None) -> str:
+        tex = rf"\left\{left} {self._print(expr.args[0])} \right\{right}"
+        return rf"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _print_floor(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._rounded(expr, "lfloor", "rfloor", exp)
+
+    def _print_ceiling(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._rounded(expr, "lceil", "rceil", exp)
+
+    def _axis_count(self, name: str, expr: sympy.Expr, exp: str | None) -> str:
+        """``name_{K, s, d, p, p_o}(L)``: the length as argument, the axis' hyperparameters as subscript."""
+        length, *hyper = expr.args
+        head = rf"\operatorname{{{name}}}_{{{', '.join(self._print(a) for a in hyper)}}}"
+        if exp is not None:
+            head = rf"{head}^{{{exp}}}"
+        return rf"{head}\left({self._print(length)}\right)"
+
+    def _print_Col2imContributions(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._axis_count("contrib", expr, exp)
+
+    def _print_Col2imTargets(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._axis_count("targets", expr, exp)
+
+
+def _flat_factors(expr: sympy.Expr) -> list[sympy.Expr]:
+    if not expr.is_Mul:
+        return [expr]
+    return [factor for arg in expr.args for factor in _flat_factors(arg)]
+
+
+def _reciprocal(factor: sympy.Expr) -> bool:
+    return factor.is_Pow and factor.exp.is_negative is True
+
+
+def latex(expr: sympy.Basic, **settings: object) -> str:
+    """Print ``expr`` as LaTeX math (without ``$``), with symconv's printer."""
+    return SymconvLatexPrinter(settings).doprint(expr)

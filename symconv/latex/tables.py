@@ -1,0 +1,197 @@
+r"""Operators x quantities tables for papers: ``booktabs`` rules, ``siunitx`` numbers, symbolic or at given values.
+
+Examples
+--------
+>>> import symconv
+>>> from symconv.symbols import C_in, C_out, K, H, W
+>>> shape = (1, C_in, H, W)
+>>> rows = {"standard": symconv.Conv2d(C_in, C_out, K, padding="same", bias=False).cost(shape),
+...         "DWConv": symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False).cost(shape)}
+>>> tex = table(rows, ["ratio:macs"], baseline="standard", label="tab:cost")
+>>> print(next(line for line in tex.splitlines() if line.startswith("DWConv")))
+DWConv & $\frac{1}{K^{2}} + \frac{1}{C_{\mathrm{out}}}$ \\
+>>> tex = table(rows, ["params"], values={"C_in": 64, "C_out": 128, "K": 3})
+>>> print(next(line for line in tex.splitlines() if line.startswith("standard")))
+standard & \num[group-digits=integer]{73728} \\
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Context, Decimal
+
+import sympy
+from markupsafe import Markup
+
+from symconv.cost import Cost
+from symconv.errors import SymconvError
+from symconv.latex.environment import render
+from symconv.latex.printer import latex
+from symconv.latex.quantities import Quantity, quantity
+from symconv.symbols import symbol
+
+_LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A printed cell: ``kind`` names the template macro that places ``text`` (``num``, ``math`` or ``text``)."""
+
+    kind: str
+    text: Markup | str
+
+
+@dataclass(frozen=True)
+class Column:
+    header: tuple[str, str]
+    align: str
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """What ``table.tex`` places: everything already printed."""
+
+    corner: str
+    columns: tuple[Column, ...]
+    details: bool
+    rows: tuple[Row, ...]
+    caption: str
+    label: str
+    values: tuple[tuple[sympy.Symbol, sympy.Integer], ...]
+    notes: tuple[str, ...]
+
+
+def number(value: sympy.Rational, digits: int) -> str:
+    """An exact integer in full, any other rational rounded to ``digits`` significant digits (exactly).
+
+    >>> number(sympy.Integer(10**30), 3), number(sympy.Rational(1, 16), 3), number(sympy.Rational(2, 3), 2)
+    ('1000000000000000000000000000000', '0.0625', '0.67')
+    """
+    if value.is_Integer:
+        return str(value)
+    quotient = Context(prec=digits).divide(Decimal(int(value.p)), Decimal(int(value.q)))
+    return format(quotient, "f")
+
+
+def cell(value: sympy.Expr, digits: int, *, exact: bool = False) -> Cell:
+    """Print one value: an integer (or, unless ``exact``, a rounded rational) for ``\\num{}``, else LaTeX math."""
+    if value.is_Integer or (value.is_Rational and not exact):
+        return Cell("num", Markup(number(value, digits)))
+    return Cell("math", Markup(latex(value, fold_short_frac=True)))
+
+
+def _values(values: Mapping[str | sympy.Symbol, object] | None) -> dict[sympy.Symbol, sympy.Expr]:
+    if values is None:
+        return {}
+    resolved = {}
+    for key, value in values.items():
+        sym = key if isinstance(key, sympy.Symbol) else symbol(str(key))
+        if isinstance(value, bool) or not isinstance(value, int | sympy.Integer):
+            raise SymconvError(f"values[{str(key)!r}]={value!r} must be an integer")
+        resolved[sym] = sympy.Integer(value)
+    return resolved
+
+
+def check_label(label: str) -> str:
+    if label and not _LABEL.fullmatch(label):
+        raise SymconvError(f"label={label!r} must use only letters, digits and ':._-'")
+    return label
+
+
+def build(
+    rows: Mapping[str, Cost],
+    quantities: Sequence[str | Quantity],
+    *,
+    baseline: str | None = None,
+    values: Mapping[str | sympy.Symbol, object] | None = None,
+    caption: str = "",
+    label: str = "",
+    corner: str = "Operator",
+    digits: int = 3,
+) -> Table:
+    """The :class:`Table` of ``rows`` x ``quantities``, every cell printed (see :func:`table`)."""
+    if not rows:
+        raise SymconvError("rows must name at least one operator")
+    columns = [quantity(q) for q in quantities]
+    if not columns:
+        raise SymconvError("quantities must name at least one quantity")
+    if baseline is not None and baseline not in rows:
+        raise SymconvError(f"baseline={baseline!r} must be one of the rows: {', '.join(map(repr, rows))}")
+    if baseline is None and any(q.relative for q in columns):
+        raise SymconvError("a ratio quantity needs baseline= one of the rows")
+    fixed = _values(values)
+    costs = {name: cost.subs(fixed) for name, cost in rows.items()}
+    base = costs[baseline] if baseline is not None else None
+    printed = {
+        name: tuple(cell(_value(q, cost, base), digits, exact=not fixed) for q in columns)
+        for name, cost in costs.items()
+    }
+    return Table(
+        corner=corner,
+        columns=tuple(
+            Column(q.header, "r" if all(printed[n][i].kind == "num" for n in printed) else "l")
+            for i, q in enumerate(columns)
+        ),
+        details=any(q.header[1] for q in columns),
+        rows=tuple(Row(name, cells) for name, cells in printed.items()),
+        caption=caption,
+        label=check_label(label),
+        values=tuple(fixed.items()),
+        notes=_notes(columns, baseline, digits, rounded=bool(fixed)),
+    )
+
+
+def _value(q: Quantity, cost: Cost, baseline: Cost | None) -> sympy.Expr:
+    return q.relative_to(cost, baseline) if q.relative else q.of(cost)
+
+
+def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int, rounded: bool) -> tuple[str, ...]:
+    notes = [q.summary for q in columns]
+    if baseline is not None:
+        notes.append(f"Baseline: {baseline}")
+    if rounded:
+        notes.append(f"Non-integer values rounded to {digits} significant digits")
+    return tuple(notes)
+
+
+def table(
+    rows: Mapping[str, Cost],
+    quantities: Sequence[str | Quantity] = ("macs", "params", "memory:ideal"),
+    *,
+    baseline: str | None = None,
+    values: Mapping[str | sympy.Symbol, object] | None = None,
+    caption: str = "",
+    label: str = "",
+    document: bool = False,
+    digits: int = 3,
+) -> str:
+    """A LaTeX table of ``rows`` (label -> cost) x ``quantities``, as a fragment for ``\\input`` or a ``document``.
+
+    Parameters
+    ----------
+    rows : mapping of str to Cost
+        Row labels (user text, printed literally) and the costs to show.
+    quantities : sequence of str
+        Column names, see :func:`symconv.latex.quantities.quantity`: ``'macs'``, ``'flops'``,
+        ``'mults+bias'``, ``'params'``, ``'memory:ideal'``, ``'intensity:flops:im2col'``, ``'ratio:macs'`` ...
+    baseline : str, optional
+        The row that ``ratio:`` columns divide by.
+    values : mapping, optional
+        Symbol (or symbol name) -> integer, substituted before printing; fully fixed cells print as ``\\num{}``.
+    caption, label : str
+        Caption (user text, escaped) and ``\\label`` key (letters, digits, ``:._-``).
+    document : bool
+        A standalone document instead of a fragment.
+    digits : int
+        Significant digits of non-integer numbers.
+    """
+    t = build(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, digits=digits)
+    return render("document.tex", title="", body="table.tex", t=t) if document else render("table.tex", t=t)

@@ -1,0 +1,301 @@
+"""LaTeX rendering: escaping, the printer, the environment, tables, derivation documents."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import jinja2
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+import symconv
+from symconv.derive import Derivation, Step
+from symconv.errors import SymconvError, UnknownName
+from symconv.functions import Col2imContributions, Col2imTargets
+from symconv.latex import derivation, environment, escape, latex, table
+from symconv.latex.layout import lines
+from symconv.latex.tables import number
+from symconv.lowering import Stage
+from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, p, s
+
+HOSTILE = [r"\input{/etc/passwd}", "50% & $x$", "#_^~{}\\", "a\nb\\\\c", "<|>"]
+
+# The escapes, decoded independently of symconv.latex.text: what each sequence prints.
+DECODE = {
+    r"\textbackslash{}": "\\",
+    r"\textasciicircum{}": "^",
+    r"\textasciitilde{}": "~",
+    r"\textless{}": "<",
+    r"\textgreater{}": ">",
+    r"\textbar{}": "|",
+    r"\{": "{",
+    r"\}": "}",
+    r"\$": "$",
+    r"\&": "&",
+    r"\%": "%",
+    r"\#": "#",
+    r"\_": "_",
+}
+_DECODER = re.compile("|".join(re.escape(k) for k in sorted(DECODE, key=len, reverse=True)))
+
+
+def decode(tex: str) -> str:
+    return _DECODER.sub(lambda m: DECODE[m.group()], tex)
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escape_leaves_no_active_character(text):
+    escaped = str(escape(text))
+    bare = _DECODER.sub("", escaped)
+    assert not set(bare) & set("\\{}$&%#_^~<>|\n"), bare
+
+
+@given(st.text(alphabet=st.characters(codec="ascii", exclude_characters="\n\r\t\f\v")))
+def test_escape_round_trips(text):
+    escaped = str(escape(text))
+    assert not set(_DECODER.sub("", escaped)) & set("\\{}$&%#_^~")
+    assert decode(escaped) == text
+
+
+def test_escape_turns_line_breaks_into_spaces():
+    assert str(escape("a\nb\r\nc")) == "a b  c"
+
+
+def test_user_text_in_a_table_is_literal():
+    cost = symconv.Conv2d(C, C, K, padding="same", bias=False).cost((1, C, H, W))
+    tex = table({r"\input{/etc/passwd}": cost}, ["params"], caption="50% & $x$ #_^~{}\\")
+    assert r"\input{/etc" not in tex
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex
+    assert r"\caption{50\% \& \$x\$ \#\_\textasciicircum{}\textasciitilde{}\{\}\textbackslash{}}" in tex
+
+
+# --------------------------------------------------------------------------- printer
+
+
+@pytest.mark.parametrize(
+    ("expr", "tex"),
+    [
+        (C_in * K**2, r"C_{\mathrm{in}} \cdot K^{2}"),
+        (sympy.floor(H / 2), r"\left\lfloor \frac{H}{2} \right\rfloor"),
+        (
+            sympy.ceiling((H_in - K + 2 * p + 1) / s),
+            r"\left\lceil \frac{H_{\mathrm{in}} - K + 2 \cdot p + 1}{s} \right\rceil",
+        ),
+        (sympy.floor(H / 2) ** 2, r"\left\lfloor \frac{H}{2} \right\rfloor^{2}"),
+        (
+            Col2imContributions(H_in, K, s, 1, p, 0),
+            r"\operatorname{contrib}_{K, s, 1, p, 0}\left(H_{\mathrm{in}}\right)",
+        ),
+        (Col2imTargets(W_in, K, 2, 1, p, 0), r"\operatorname{targets}_{K, 2, 1, p, 0}\left(W_{\mathrm{in}}\right)"),
+        (sympy.Symbol("count_2") * sympy.Symbol("M_2"), r"M_{2} \cdot \mathrm{count}_{2}"),
+        (1 / K**2 + 1 / C_out, r"\frac{1}{K^{2}} + \frac{1}{C_{\mathrm{out}}}"),
+    ],
+)
+def test_printer(expr, tex):
+    assert latex(expr) == tex
+
+
+def test_printer_shows_an_unevaluated_quotient_as_one_fraction():
+    with sympy.evaluate(False):
+        shown = sympy.Mul(C_in * H + C_in * K, sympy.Mul(C_in, H, evaluate=False) ** -1)
+    assert latex(shown) == r"\frac{C_{\mathrm{in}} \cdot H + C_{\mathrm{in}} \cdot K}{C_{\mathrm{in}} \cdot H}"
+
+
+def test_printer_settings_are_checked():
+    with pytest.raises(TypeError):
+        latex(K, no_such_setting=True)
+
+
+def test_lines_break_between_terms_only():
+    expr = sympy.expand((C_in + C_out + H + W + K) ** 3)
+    laid_out = lines(expr, width=30)
+    assert len(laid_out) > 1
+    signs = [t.sign for line in laid_out for t in line]
+    assert signs[0] == "" and all(sign in "+-" and sign for sign in signs[1:])
+    assert sum(len(line) for line in laid_out) == len(expr.args)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def test_environment_is_strict():
+    with pytest.raises(jinja2.UndefinedError):
+        environment().from_string(r"\VAR{missing}").render()
+
+
+def test_sympy_expressions_need_the_math_filter():
+    with pytest.raises(TypeError, match="math filter"):
+        environment().from_string(r"\VAR{x}").render(x=K)
+    assert environment().from_string(r"$\VAR{x|math}$").render(x=K**2) == "$K^{2}$"
+
+
+def test_latex_syntax_passes_through_templates():
+    text = "% a comment\n# not a line statement\n{x} {{y}} {% z %}\n"
+    assert environment().from_string(text).render() == text
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _std_and_dw():
+    shape = (1, C, H, W)
+    return {
+        "standard": symconv.Conv2d(C, C, K, padding="same", bias=False).cost(shape),
+        "DWConv": symconv.DepthwiseSeparableConv2d(C, C, K, padding="same", bias=False).cost(shape),
+    }
+
+
+def _row(tex: str, label: str) -> list[str]:
+    line = next(line for line in tex.splitlines() if line.startswith(label + " &"))
+    return [cell.strip() for cell in line.removesuffix(r"\\").split("&")[1:]]
+
+
+def test_table_at_values_matches_independent_counts():
+    c, k, h, w = 64, 3, 56, 56
+    tex = table(
+        _std_and_dw(),
+        ["macs", "params", "memory", "ratio:macs", "intensity"],
+        baseline="standard",
+        values={"C": c, "K": k, "H": h, "W": w},
+    )
+    std = _row(tex, "standard")
+    dw = _row(tex, "DWConv")
+    num = r"\num[group-digits=integer]{{{}}}".format
+    assert std[:3] == [num(c * c * k * k * h * w), num(c * c * k * k), num(2 * c * h * w + c * c * k * k)]
+    # depthwise K x K per channel, then pointwise C x C; unfused: the intermediate is written and read back
+    assert dw[0] == num(c * k * k * h * w + c * c * h * w)
+    assert dw[2] == num(c * h * w + c * k * k + c * h * w + c * h * w + c * c + c * h * w)
+    assert dw[3] == num(f"{Decimal(1 / k**2 + 1 / c):.3g}")
+    # FLOPs per element moved: 2 * MACs / memory, to 3 significant digits
+    assert std[4] == num(f"{2 * c * c * k * k * h * w / (2 * c * h * w + c * c * k * k):.3g}")
+
+
+def test_symbolic_table_prints_exact_ratios():
+    tex = table(_std_and_dw(), ["ratio:macs"], baseline="standard")
+    assert _row(tex, "DWConv") == [r"$\frac{1}{K^{2}} + \frac{1}{C}$"]
+    assert _row(tex, "standard") == [r"\num[group-digits=integer]{1}"]
+
+
+@given(st.integers(-(10**40), 10**40), st.integers(1, 10**12), st.integers(1, 12))
+def test_number_rounds_to_significant_digits(numerator, denominator, digits):
+    value = Fraction(numerator, denominator)
+    text = number(sympy.Rational(numerator, denominator), digits)
+    if value.denominator == 1:
+        assert text == str(value.numerator)
+        return
+    printed = Fraction(Decimal(text))
+    assert abs(printed - value) <= abs(value) * Fraction(1, 2 * 10 ** (digits - 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"quantities": ["gflops"]}, UnknownName, "unknown quantity 'gflops'"),
+        ({"quantities": ["memory:disk"]}, UnknownName, "unknown memory model 'disk'"),
+        ({"quantities": ["ratio:macs"]}, SymconvError, "needs baseline"),
+        ({"quantities": ["macs"], "baseline": "nope"}, SymconvError, "baseline='nope' must be one of the rows"),
+        ({"quantities": ["macs"], "label": "tab:a b"}, SymconvError, "label='tab:a b'"),
+        ({"quantities": ["macs"], "values": {"C": 1.5}}, SymconvError, r"values\['C'\]=1.5 must be an integer"),
+        ({"quantities": []}, SymconvError, "at least one quantity"),
+    ],
+)
+def test_table_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        table(_std_and_dw(), **kwargs)
+
+
+def test_table_document_is_standalone_and_fragment_is_not():
+    rows = _std_and_dw()
+    document, fragment = table(rows, document=True), table(rows)
+    assert document.startswith("%") and r"\documentclass" in document and r"\end{document}" in document
+    assert r"\documentclass" not in fragment and fragment.startswith(r"\begin{table}")
+    assert fragment in document
+
+
+# --------------------------------------------------------------------------- derivation documents
+
+
+def _derivation_of(cost, convention, stated):
+    """A derivation built here from a real Cost: the stages' sum, expanded, then the stated form."""
+    total = sympy.Add(*(convention.of(symconv.Cost.from_lowering("", _one(stage))) for stage in cost.stages))
+    return Derivation(
+        "50% of a $test$",
+        [
+            Step("sum the stages' counts", total, "each stage's count_2 (symconv.lowering)", new=True),
+            Step("expand", sympy.expand(total), "distributivity"),
+            Step("as stated", stated, "regroup & factor"),
+        ],
+        convention.name,
+        operator=cost.operator,
+        assumptions="batch 1; no #dilation",
+        result=convention.of(cost),
+    )
+
+
+def _one(stage):
+    from symconv.lowering import Lowering
+
+    return Lowering((stage,), stage.writes[0])
+
+
+def test_derivation_document_walks_from_the_lowering_to_the_closed_form():
+    cost = symconv.ConvTranspose2d(C_in, C_out, K, stride=s, padding=p, bias=True).cost((1, C_in, H_in, W_in))
+    stated = C_out * K**2 * C_in * H_in * W_in
+    d = _derivation_of(cost, symconv.MULTS, stated)
+    tex = derivation(d, lowering={"transposed conv": cost}, label="eq:b3")
+    assert r"\paragraph{Convention.} Mults: multiplications only; bias not counted." in tex
+    assert r"\paragraph{Assumptions.} batch 1; no \#dilation." in tex
+    for stage in (
+        "GEMM $(C_{\\mathrm{out}} \\cdot K^{2} \\times C_{\\mathrm{in}})",
+        "col2im: scatter-add",
+        "bias: add",
+    ):
+        assert stage in tex
+    assert r"\operatorname{contrib}_{K, s, 1, p, 0}\left(H_{\mathrm{in}}\right)" in tex  # exact additions of col2im
+    assert "(2)~expand: \\emph{distributivity}." in tex and "regroup \\& factor" in tex
+    assert r"\begin{align*}" in tex and r"\label{eq:b3}" in tex
+    closed = tex[tex.index(r"\paragraph{Closed form.}") :]
+    assert latex(stated) in closed and "Checked by sympy to equal the quantity symconv derives" in closed
+    assert r"\texttt{\small ConvTranspose2d(C\_in, C\_out" in tex
+    assert r"\documentclass" not in tex
+
+
+def test_derivation_document_has_a_title_and_escapes_it():
+    cost = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False).cost((1, C_in, H, W))
+    d = _derivation_of(cost, symconv.MACS, H * W * C_out * K**2 * C_in)
+    tex = derivation(d, lowering={"": cost}, document=True)
+    assert r"\section*{50\% of a \$test\$}" in tex and tex.rstrip().endswith(r"\end{document}")
+
+
+def test_every_stage_class_has_a_description():
+    pconv = symconv.PartialConv2d(C, K, conv_channels=C / 4, forward="split_cat").cost((1, C, H, W))
+    d = Derivation("copy", [Step("params", pconv.params, "weights")], "params", result=pconv.params)
+    tex = derivation(d, lowering={"PConv": pconv})
+    assert r"copy \texttt{input[C\_p:]} to \texttt{output[C\_p:]}" in tex
+
+
+def test_an_unknown_stage_class_falls_back_to_its_base_class():
+    from symconv.latex.documents import stage_template
+
+    class Shuffle(Stage):
+        pass
+
+    assert stage_template(Shuffle) == "stage/Stage.tex"
+
+
+def test_builtin_derivations_render_every_step_and_definition():
+    from symconv.derivations import builtin
+
+    for slug, d in builtin().items():
+        tex = derivation(d, label=f"eq:{slug}")
+        assert tex.count(r"\intertext{") == len(d.steps), slug
+        for symbol, value in d.definitions:
+            assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
+        assert rf"\label{{eq:{slug}}}" in tex
