@@ -150,3 +150,30 @@ def test_import_symconv_does_not_import_torch() -> None:
 
     code = "import sys, symconv; symconv.network; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+
+
+def test_latex_layer_table_rows_are_the_layers_with_their_costs() -> None:
+    from symconv.latex import latex
+
+    cost = mobilenet_v1(1, H).cost()
+    tex = cost.latex(["macs"])
+    rows = [line for line in tex.splitlines() if line.endswith(r"\\") and " & " in line][1:]  # after the header
+    costed = [r for r in cost.layers if r.cost.stages]
+    assert [line.split(" & ")[0] for line in rows] == [r.name for r in costed] + ["Total"]
+    assert rows[-1] == "Total & $" + latex(cost.macs, fold_short_frac=True) + r"$ \\"
+    at_224 = cost.latex(["macs"], values={"H": 224})
+    assert rf"Total & \num[group-digits=integer]{{{cost.macs.subs(H, 224)}}} \\" in at_224
+
+
+def test_latex_layer_table_compiles(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("latexmk") is None:
+        pytest.skip("latexmk missing")
+    (tmp_path / "net.tex").write_text(mobilenet_v1(1, H).cost().latex(["macs", "params"], document=True))
+    run = subprocess.run(
+        ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "net.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:]

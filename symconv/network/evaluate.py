@@ -1,8 +1,8 @@
-"""Compile a cost expression into a plain Python function, exact on integers (``//`` for every rounding).
+"""Compile a network's cost expression into a plain Python function, exact on integers.
 
-sympy's ``lambdify`` prints ``ceiling(H/32)`` as ``math.ceil((1/32)*H)``: a float division.
-Here a rounding of ``p/q`` prints as integer floor division of the integer numerator by
-the positive integer denominator, so the function is exact at any size.
+The printing is :class:`symconv.codegen.printers.ScalarPrinter`'s (every rounding as integer
+``//``, never through floats; sympy's ``lambdify`` would print ``math.ceil((1/32)*H)``), plus
+the one function only networks produce: the ``Gcd`` of adaptive pooling windows.
 
 >>> from symconv.symbols import H, W
 >>> import sympy
@@ -15,34 +15,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import sympy
-from sympy.printing.pycode import PythonCodePrinter
 
-from symconv.errors import InvalidConfiguration
+from symconv.codegen.printers import ScalarPrinter
 
 
-class IntegerPrinter(PythonCodePrinter):
-    """Python printer with integer floor and ceiling division (never through floats)."""
-
-    def _fraction(self, expr: sympy.Expr) -> tuple[str, str]:
-        numerator, denominator = sympy.together(expr.args[0]).as_numer_denom()
-        if not (denominator.is_Integer and denominator > 0 and numerator.is_integer):
-            raise InvalidConfiguration(f"{expr} is not a rounding of an integer ratio; cannot print it exactly")
-        return self._print(numerator), self._print(denominator)
-
-    def _print_floor(self, expr: sympy.Expr) -> str:
-        numerator, denominator = self._fraction(expr)
-        return f"(({numerator}) // {denominator})"
-
-    def _print_ceiling(self, expr: sympy.Expr) -> str:
-        numerator, denominator = self._fraction(expr)
-        return f"(-((-({numerator})) // {denominator}))"
+class NetworkPrinter(ScalarPrinter):
+    """:class:`ScalarPrinter` that also prints the adaptive pools' ``Gcd`` as ``math.gcd``."""
 
     def _print_Gcd(self, expr: sympy.Expr) -> str:
         return f"math.gcd({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
 
 def integer_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[..., int]:
-    """``expr`` as a Python function of ``symbols`` (ints in, exact int out when the expression is integral)."""
-    return sympy.lambdify(tuple(symbols), expr, modules=[{"math": math}], printer=IntegerPrinter, docstring_limit=0)
+    """``expr`` as a Python function of ``symbols`` (ints in, an exact int or Fraction out)."""
+    namespace = [{"math": math, "Fraction": Fraction}]
+    return sympy.lambdify(tuple(symbols), expr, modules=namespace, printer=NetworkPrinter, docstring_limit=0)

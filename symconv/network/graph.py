@@ -213,6 +213,12 @@ class NetworkCost:
 
         return layer_table(self, columns, skip_views)
 
+    def latex(self, quantities: Sequence[str] = ("macs", "params", "memory:ideal"), **options) -> str:
+        """The layer table in LaTeX (:func:`symconv.network.table.latex_layer_table`: ``values=``, ``document=``)."""
+        from symconv.network.table import latex_layer_table
+
+        return latex_layer_table(self, quantities, **options)
+
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
         """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
         layers = tuple(

@@ -7,10 +7,11 @@ conv1 Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=1, bias=False) (1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sympy
 
+from symconv.errors import InvalidConfiguration
 from symconv.network.graph import LayerCost, NetworkCost
 
 COLUMNS = ("macs", "params", "memory")
@@ -31,3 +32,26 @@ def layer_table(cost: NetworkCost, columns: Sequence[str] = COLUMNS, skip_views:
     rule = ["-" * w for w in widths]
     lines = [header, rule, *body[:-1], rule, body[-1]]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def latex_layer_table(
+    cost: NetworkCost,
+    quantities: Sequence[str] = ("macs", "params", "memory:ideal"),
+    *,
+    values: Mapping[str | sympy.Symbol, object] | None = None,
+    skip_views: bool = True,
+    caption: str = "",
+    label: str = "",
+    document: bool = False,
+) -> str:
+    """The layer table in LaTeX via :func:`symconv.latex.table` (``booktabs``, ``siunitx``): the layers, then Total.
+
+    ``quantities`` and ``values`` are those of :func:`symconv.latex.table`, e.g. ``values={"H": 224, "W": 224}``.
+    """
+    from symconv.latex import table  # the LaTeX machinery (Jinja environment) loads on use
+
+    rows = {r.name: r.cost for r in cost.layers if not (skip_views and not r.cost.stages)}
+    if "Total" in rows:
+        raise InvalidConfiguration("a layer named 'Total' would collide with the table's total row")
+    rows["Total"] = cost.total
+    return table(rows, quantities, values=values, caption=caption, label=label, document=document)
