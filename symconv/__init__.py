@@ -24,6 +24,7 @@ from symconv.conventions import (
 )
 from symconv.cost import Cost, TensorTraffic
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName
+from symconv.network import Network, NetworkCost
 from symconv.ops import (
     Conv1d,
     Conv2d,
@@ -41,6 +42,21 @@ from symconv.ops import (
 from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
 
 __version__ = "0.1.0"
+
+
+def from_torch(model, input_shape) -> NetworkCost:
+    """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
+
+    torch is imported here, on first use, never at ``import symconv``.
+    """
+    try:
+        from symconv.network.torch_fx import from_torch as convert
+    except ModuleNotFoundError as error:
+        if error.name != "torch":
+            raise
+        raise NotLowerable("symconv.from_torch needs PyTorch: pip install 'symconv[torch]'") from None
+    return convert(model, input_shape)
+
 
 __all__ = [
     "FLOPS",
@@ -62,6 +78,8 @@ __all__ = [
     "InvalidConfiguration",
     "Linear",
     "MemoryModel",
+    "Network",
+    "NetworkCost",
     "NotLowerable",
     "Operator",
     "PartialConv2d",
@@ -74,6 +92,7 @@ __all__ = [
     "compare",
     "convention",
     "crossover",
+    "from_torch",
     "limit",
     "memory_model",
     "quantity",

@@ -177,6 +177,28 @@ class Copy(Stage):
 
 
 @dataclass(frozen=True)
+class Elementwise(Stage):
+    """A map or reduction without a GEMM: each of ``outputs`` results costs ``mults_each`` and ``adds_each``.
+
+    Activations, normalisation, residual sums and pooling lower to this stage; the
+    operator names what it reads and writes. Comparisons (ReLU, max) are not
+    arithmetic in any convention, so a max contributes neither.
+    """
+
+    outputs: sympy.Expr
+    mults_each: sympy.Expr = ZERO
+    adds_each: sympy.Expr = ZERO
+
+    @property
+    def mults(self) -> sympy.Expr:
+        return self.outputs * self.mults_each
+
+    @property
+    def adds(self) -> sympy.Expr:
+        return self.outputs * self.adds_each
+
+
+@dataclass(frozen=True)
 class Lowering:
     """An operator's stages and the tensor holding its result."""
 

@@ -111,16 +111,35 @@ def decide(relation: object) -> bool | None:
     if relation is sympy.false:
         return False
     if isinstance(relation, sympy.core.relational.Relational):
-        difference = sympy.simplify(relation.lhs - relation.rhs)
-        checks = {
-            sympy.GreaterThan: difference.is_nonnegative,
-            sympy.StrictGreaterThan: difference.is_positive,
-            sympy.LessThan: difference.is_nonpositive,
-            sympy.StrictLessThan: difference.is_negative,
-            sympy.Equality: difference.is_zero,
-        }
-        return checks.get(type(relation))
+        return _decide_relational(relation)
     return None
+
+
+_SIGN_CHECKS = {
+    sympy.GreaterThan: "is_nonnegative",
+    sympy.StrictGreaterThan: "is_positive",
+    sympy.LessThan: "is_nonpositive",
+    sympy.StrictLessThan: "is_negative",
+    sympy.Equality: "is_zero",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _decide_relational(relation: sympy.core.relational.Relational) -> bool | None:
+    check = _SIGN_CHECKS.get(type(relation))
+    if check is None:
+        return None
+    difference = relation.lhs - relation.rhs
+    # the assumptions decide most relations as written; simplify (slow) only when they cannot and
+    # the difference is not already linear (simplify cannot rewrite a sum of symbol multiples)
+    answer = getattr(difference, check)
+    if answer is not None or _is_linear(difference):
+        return answer
+    return getattr(sympy.simplify(difference), check)
+
+
+def _is_linear(expr: sympy.Expr) -> bool:
+    return all(t.is_Number or t.as_coeff_Mul()[1].is_Symbol for t in sympy.Add.make_args(expr))
 
 
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:

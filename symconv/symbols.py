@@ -26,8 +26,11 @@ class SymbolEntry:
     latex: str
     meaning: str
     nonnegative: bool = False
+    rational: bool = False  # a multiplier such as 0.75, not a size
 
     def make(self) -> sympy.Symbol:
+        if self.rational:
+            return sympy.Symbol(self.name, rational=True, positive=True)
         if self.nonnegative:
             return sympy.Symbol(self.name, integer=True, nonnegative=True)
         return sympy.Symbol(self.name, integer=True, positive=True)
@@ -55,8 +58,8 @@ TABLE: tuple[SymbolEntry, ...] = (
     SymbolEntry("m", "m", "depth multiplier"),
     SymbolEntry("F_in", r"F_{\mathrm{in}}", "input features of a linear layer"),
     SymbolEntry("F_out", r"F_{\mathrm{out}}", "output features of a linear layer"),
-    SymbolEntry("alpha", r"\alpha", "width multiplier"),
-    SymbolEntry("rho", r"\rho", "resolution multiplier"),
+    SymbolEntry("alpha", r"\alpha", "width multiplier (a positive rational)", rational=True),
+    SymbolEntry("rho", r"\rho", "resolution multiplier (a positive rational)", rational=True),
 )
 
 _BY_NAME: dict[str, sympy.Symbol] = {entry.name: entry.make() for entry in TABLE}

@@ -1,0 +1,243 @@
+"""A network: named layers wired by their inputs, with symbolic shapes propagated as the layers are added.
+
+Every layer is a symconv operator (one input) or a :class:`~symconv.network.merge.Merge`
+(several). Output shapes come from the operators' own lowering (PyTorch's floor
+formulas in :mod:`symconv.geometry`), nested divisions merged by
+:func:`~symconv.network.floors.merge_divisions`; costs are the operators' costs, summed
+as separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
+
+Examples
+--------
+>>> import symconv
+>>> from symconv.network import Network, ReLU, Add
+>>> from symconv.symbols import C, H, W
+>>> net = Network("block")
+>>> x = net.input((1, C, H, W))
+>>> y = net.chain(x, ("conv1", symconv.Conv2d(C, C, 3, padding=1, bias=False)), ("relu", ReLU()),
+...               ("conv2", symconv.Conv2d(C, C, 3, padding=1, bias=False)))
+>>> out = net("add", Add(), y, x)
+>>> out.shape
+(1, C, H, W)
+>>> net.cost().macs
+18*C**2*H*W
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+
+import sympy
+
+from symconv.cost import Cost
+from symconv.errors import InvalidConfiguration, SymconvError
+from symconv.network.floors import Sizes
+from symconv.network.merge import Merge
+from symconv.ops.base import Operator
+from symconv.sizes import as_size
+
+Layerlike = Operator | Merge
+
+
+@dataclass(frozen=True)
+class Value:
+    """A tensor flowing through the network: the layer that made it and its shape."""
+
+    name: str
+    shape: tuple[sympy.Expr, ...]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One application of an operator to values of the network, with its cost (nested divisions merged)."""
+
+    name: str
+    operator: Layerlike
+    inputs: tuple[Value, ...]
+    output: Value
+    cost: Cost
+
+
+def _mapped(obj, fn, memo: dict):
+    """``fn`` applied to every expression in a tree of frozen dataclasses and tuples; shared nodes mapped once."""
+    if isinstance(obj, sympy.Basic):
+        return fn(obj)
+    if isinstance(obj, tuple):
+        return tuple(_mapped(item, fn, memo) for item in obj)
+    if not hasattr(obj, "__dataclass_fields__"):
+        return obj
+    if id(obj) not in memo:
+        changes = {f.name: _mapped(getattr(obj, f.name), fn, memo) for f in fields(obj) if f.init}
+        memo[id(obj)] = (obj, replace(obj, **changes))  # obj kept alive so its id is not reused
+    return memo[id(obj)][1]
+
+
+def _named(message: str, sizes: Sizes) -> str:
+    """An error message with the placeholders replaced by the sizes they stand for."""
+    for symbol, size in sorted(sizes.definitions.items(), key=lambda item: -len(str(item[0]))):  # _size12 first
+        message = message.replace(str(symbol), str(size))
+    return message
+
+
+def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
+    """Output shape and cost, from one lowering when the operator's cost is its lowering's (most are)."""
+    if type(operator).cost in (Operator.cost, Merge.cost):
+        inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
+        lowering = operator.lower(inputs)
+        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering)
+    return operator.output_shape(*shapes), operator.cost(*shapes)
+
+
+class Network:
+    """A network under construction: add inputs, then layers, each by a unique name."""
+
+    def __init__(self, name: str = "network") -> None:
+        self.name = name
+        self.inputs: list[Value] = []
+        self.layers: list[Layer] = []
+        self._names: set[str] = set()
+        self._sizes = Sizes(frozenset())
+        self._applied: dict[tuple, tuple[tuple[sympy.Expr, ...], Cost]] = {}
+
+    def input(self, shape: Sequence[object], name: str = "input") -> Value:
+        """Declare an input of ``shape`` (ints or symbols); its sizes are integers by declaration."""
+        self._claim(name)
+        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
+        self.inputs.append(value)
+        self._sizes = Sizes(self.integers)
+        self._applied.clear()
+        return value
+
+    def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
+        """Apply ``operator`` to ``inputs`` as the layer ``name``; return its output, shape propagated."""
+        if not isinstance(operator, Operator | Merge):
+            raise InvalidConfiguration(f"layer {name!r}: {operator!r} is not a symconv operator")
+        if not inputs or not all(isinstance(v, Value) for v in inputs):
+            raise InvalidConfiguration(f"layer {name!r} needs input values of this network, got {inputs!r}")
+        self._claim(name)
+        if isinstance(operator, Operator) and len(inputs) != 1:
+            raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
+        sizes = self._sizes
+        shapes = tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs)
+        # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
+        key = (type(operator), repr(sorted(vars(operator).items())), shapes)
+        if key not in self._applied:
+            try:
+                shape, cost = _apply(operator, shapes)
+            except SymconvError as error:
+                raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
+            self._applied[key] = (tuple(sizes.resolve(v) for v in shape), _mapped(cost, sizes.resolve, {}))
+        shape, cost = self._applied[key]
+        output = Value(name, shape)
+        self.layers.append(Layer(name, operator, inputs, output, cost))
+        return output
+
+    def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
+        """Apply ``(name, operator)`` pairs one after another, starting from ``x``."""
+        for name, operator in layers:
+            x = self(name, operator, x)
+        return x
+
+    def cost(self) -> NetworkCost:
+        """Every layer's cost and the totals."""
+        if not self.layers:
+            raise InvalidConfiguration(f"network {self.name!r} has no layers")
+        return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers])
+
+    @property
+    def integers(self) -> frozenset[sympy.Expr]:
+        """The inputs' sizes: integers by declaration, even those sympy cannot tell are (``224*rho``)."""
+        return frozenset(v for value in self.inputs for v in value.shape if not v.is_Integer)
+
+    def _claim(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidConfiguration(f"layer name {name!r} must be a non-empty string")
+        if name in self._names:
+            raise InvalidConfiguration(f"layer name {name!r} is used twice")
+        self._names.add(name)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One row of a network's breakdown."""
+
+    name: str
+    operator: str
+    input_shapes: tuple[tuple[sympy.Expr, ...], ...]
+    output_shape: tuple[sympy.Expr, ...]
+    cost: Cost
+
+
+@dataclass(frozen=True)
+class NetworkCost:
+    """A network's per-layer costs and their sum (``total``, run as separate kernels).
+
+    ``macs``, ``flops``, ``params``, ``memory(...)``, ``compute(...)`` are the total's.
+    """
+
+    name: str
+    layers: tuple[LayerCost, ...]
+    total: Cost
+
+    @classmethod
+    def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]]) -> NetworkCost:
+        rows = tuple(
+            LayerCost(layer.name, repr(layer.operator), tuple(v.shape for v in layer.inputs), layer.output.shape, cost)
+            for layer, cost in costs
+        )
+        return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows]))
+
+    @property
+    def macs(self) -> sympy.Expr:
+        return self.total.macs
+
+    @property
+    def flops(self) -> sympy.Expr:
+        return self.total.flops
+
+    @property
+    def params(self) -> sympy.Expr:
+        return self.total.params
+
+    def compute(self, convention: str = "macs") -> sympy.Expr:
+        """The total under a named convention (:mod:`symconv.conventions`)."""
+        return self.total.compute(convention)
+
+    def memory(self, model: str = "ideal", element_size: int = 1) -> sympy.Expr:
+        """Total memory traffic: every layer's boundary tensors (layers are separate kernels)."""
+        return self.total.memory(model, element_size)
+
+    def table(self, columns: Sequence[str] = ("macs", "params", "memory"), skip_views: bool = False) -> str:
+        """The layer table as text (:func:`symconv.network.table.layer_table`)."""
+        from symconv.network.table import layer_table  # the table renders this class: imported on use
+
+        return layer_table(self, columns, skip_views)
+
+    def latex(self, quantities: Sequence[str] = ("macs", "params", "memory:ideal"), **options) -> str:
+        """The layer table in LaTeX (:func:`symconv.network.table.latex_layer_table`: ``values=``, ``document=``)."""
+        from symconv.network.table import latex_layer_table
+
+        return latex_layer_table(self, quantities, **options)
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
+        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
+        layers = tuple(
+            LayerCost(
+                row.name,
+                row.operator,
+                tuple(_subs_shape(s, values) for s in row.input_shapes),
+                _subs_shape(row.output_shape, values),
+                row.cost.subs(values),
+            )
+            for row in self.layers
+        )
+        return NetworkCost(self.name, layers, self.total.subs(values))
+
+    def at(self, **values: object) -> NetworkCost:
+        """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
+        return self.subs(values)
+
+
+def _subs_shape(shape: tuple[sympy.Expr, ...], values: Mapping[sympy.Symbol | str, object]) -> tuple[sympy.Expr, ...]:
+    by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+    return tuple(v.subs({s: by_name[s.name] for s in v.free_symbols if s.name in by_name}) for v in shape)

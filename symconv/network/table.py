@@ -1,0 +1,57 @@
+"""A network's layer table as text: one row per layer (name, operator, output shape, costs), then the total.
+
+>>> from symconv.network.examples import mobilenet_v1
+>>> print(layer_table(mobilenet_v1(1, 224).cost(), skip_views=True).splitlines()[2])
+conv1 Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=1, bias=False) (1, 32, 112, 112) 10838016 864 552800
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sympy
+
+from symconv.errors import InvalidConfiguration
+from symconv.network.graph import LayerCost, NetworkCost
+
+COLUMNS = ("macs", "params", "memory")
+
+
+def _cell(row: LayerCost | None, total: NetworkCost, column: str) -> sympy.Expr:
+    cost = total.total if row is None else row.cost
+    return cost.memory() if column == "memory" else getattr(cost, column)
+
+
+def layer_table(cost: NetworkCost, columns: Sequence[str] = COLUMNS, skip_views: bool = False) -> str:
+    """Render ``cost`` as an aligned text table; ``skip_views`` leaves out layers that cost nothing (views)."""
+    rows = [r for r in cost.layers if not (skip_views and not r.cost.stages)]
+    header = ["layer", "operator", "output", *columns]
+    body = [[r.name, r.operator, str(r.output_shape), *(str(_cell(r, cost, c)) for c in columns)] for r in rows]
+    body.append(["total", "", "", *(str(_cell(None, cost, c)) for c in columns)])
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    rule = ["-" * w for w in widths]
+    lines = [header, rule, *body[:-1], rule, body[-1]]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def latex_layer_table(
+    cost: NetworkCost,
+    quantities: Sequence[str] = ("macs", "params", "memory:ideal"),
+    *,
+    values: Mapping[str | sympy.Symbol, object] | None = None,
+    skip_views: bool = True,
+    caption: str = "",
+    label: str = "",
+    document: bool = False,
+) -> str:
+    """The layer table in LaTeX via :func:`symconv.latex.table` (``booktabs``, ``siunitx``): the layers, then Total.
+
+    ``quantities`` and ``values`` are those of :func:`symconv.latex.table`, e.g. ``values={"H": 224, "W": 224}``.
+    """
+    from symconv.latex import table  # the LaTeX machinery (Jinja environment) loads on use
+
+    rows = {r.name: r.cost for r in cost.layers if not (skip_views and not r.cost.stages)}
+    if "Total" in rows:
+        raise InvalidConfiguration("a layer named 'Total' would collide with the table's total row")
+    rows["Total"] = cost.total
+    return table(rows, quantities, values=values, caption=caption, label=label, document=document)

@@ -1,0 +1,278 @@
+"""symconv.from_torch against PyTorch itself: FlopCounterMode / 2 and sum(p.numel()), exactly.
+
+Each network is traced ONCE with a symbolic input (1, 3, H, W); the one expression is
+then evaluated at every size and compared with FlopCounterMode run at that size (meta
+device: shapes only, no weights, fast).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import sympy  # noqa: E402
+import torch_models as tm  # noqa: E402
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+import symconv  # noqa: E402
+from symconv.errors import NotLowerable  # noqa: E402
+from symconv.symbols import H, W  # noqa: E402
+
+SIZES = (128, 160, 192, 224, 256, 320, 225, 199)
+MODELS = {
+    "resnet50": tm.resnet50,
+    "mobilenet_v2": tm.MobileNetV2,
+    "vgg16": tm.vgg16,
+    "fasternet_block": tm.fasternet_block_net,
+    "mobilenet_v1": tm.mobilenet_v1,
+}
+
+
+def meta(factory, *args) -> nn.Module:
+    with torch.device("meta"):
+        return factory(*args).eval()
+
+
+def torch_macs(model: nn.Module, *shapes: tuple[int, ...]) -> int:
+    with FlopCounterMode(display=False) as counter:
+        model(*(torch.empty(s, device="meta") for s in shapes))
+    flops = counter.get_total_flops()
+    assert flops % 2 == 0
+    return flops // 2
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def traced(request):
+    model = meta(MODELS[request.param])
+    return model, symconv.from_torch(model, (1, 3, H, W))
+
+
+def test_macs_equal_flop_counter_at_every_size_from_one_expression(traced) -> None:
+    model, cost = traced
+    total = sympy.lambdify((H, W), cost.macs, modules="math")  # one expression, evaluated per size
+    for size in SIZES:
+        assert total(size, size) == torch_macs(model, (1, 3, size, size)), size
+    assert cost.macs.subs({H: 224, W: 199}) == torch_macs(model, (1, 3, 224, 199))
+
+
+def test_params_equal_module_parameters(traced) -> None:
+    model, cost = traced
+    assert cost.params == sum(p.numel() for p in model.parameters())
+
+
+def test_total_is_a_readable_closed_form(traced) -> None:
+    _, cost = traced
+    # one term per distinct feature-map size: every rounding is a single division of H or W
+    for rounding in cost.macs.atoms(sympy.floor, sympy.ceiling):
+        assert rounding.args[0].free_symbols <= {H, W}
+        assert not rounding.args[0].has(sympy.floor, sympy.ceiling)
+
+
+def test_batch_symbol_scales_the_total() -> None:
+    model = meta(tm.mobilenet_v1)
+    n = symconv.symbols.N
+    cost = symconv.from_torch(model, (n, 3, 160, 160))
+    assert sympy.expand(cost.macs - n * cost.macs.subs(n, 1)) == 0
+    assert cost.macs.subs(n, 3) == torch_macs(model, (3, 3, 160, 160))
+
+
+conv_configs = st.fixed_dictionaries(
+    {
+        "dims": st.integers(1, 3),
+        "groups": st.sampled_from([1, 2]),
+        "c": st.integers(1, 3),
+        "kernel": st.integers(1, 4),
+        "stride": st.integers(1, 3),
+        "padding": st.integers(0, 2),
+        "dilation": st.integers(1, 2),
+        "output_padding": st.integers(0, 2),
+        "bias": st.booleans(),
+        "size": st.integers(8, 12),
+        "transposed": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_configs)
+def test_every_conv_family_matches_flop_counter(cfg) -> None:
+    dims, g = cfg["dims"], cfg["groups"]
+    c_in, c_out = g * cfg["c"], g * (cfg["c"] + 1)
+    common = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"], groups=g, bias=cfg["bias"])
+    if cfg["transposed"]:
+        cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
+        op = min(cfg["output_padding"], max(cfg["stride"], cfg["dilation"]) - 1)
+        layer = cls(c_in, c_out, cfg["kernel"], output_padding=op, **common)
+    else:
+        layer = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1](c_in, c_out, cfg["kernel"], **common)
+    shape = (2, c_in, *(cfg["size"],) * dims)
+    model = meta(nn.Sequential, layer)
+    try:
+        expected = torch_macs(model, shape)
+    except RuntimeError:  # PyTorch rejects it (output too small): so must symconv
+        with pytest.raises(symconv.SymconvError):
+            symconv.from_torch(model, shape)
+        return
+    cost = symconv.from_torch(model, shape)
+    assert cost.macs == expected
+    assert cost.params == sum(p.numel() for p in model.parameters())
+
+
+class Attention(nn.Module):
+    """Single-head self-attention scores and mixing: two linear maps and two batched matmuls."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        scores = torch.matmul(q, k.transpose(-2, -1))
+        return self.proj(torch.bmm(scores.softmax(-1), v))
+
+
+def test_unsupported_method_names_the_node() -> None:
+    with pytest.raises(NotLowerable, match="softmax"):
+        symconv.from_torch(meta(Attention, 8), (2, 5, 8))
+
+
+class Matmuls(nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.qk = nn.Linear(dim, 2 * dim, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k = torch.split(self.qk(x), [x.shape[-1], x.shape[-1]], dim=-1)
+        return torch.bmm(q, k.reshape(x.size(0), x.size(2), -1)) @ q
+
+
+def test_matmul_and_bmm_match_flop_counter() -> None:
+    model = meta(Matmuls, 6)
+    n, length = sympy.symbols("n l", integer=True, positive=True)
+    cost = symconv.from_torch(model, (n, length, 6))
+    for values in ((1, 7), (3, 4)):
+        assert cost.macs.subs(dict(zip((n, length), values, strict=True))) == torch_macs(model, (*values, 6))
+
+
+def test_unknown_module_is_named() -> None:
+    model = meta(nn.Sequential, nn.Conv2d(3, 4, 3), nn.Upsample(scale_factor=2))
+    with pytest.raises(NotLowerable, match=r"module '1' \(Upsample\)"):
+        symconv.from_torch(model, (1, 3, H, W))
+
+
+class DataDependent(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x if x.sum() > 0 else -x
+
+
+def test_untraceable_model_says_why() -> None:
+    with pytest.raises(NotLowerable, match=r"torch\.fx cannot trace DataDependent"):
+        symconv.from_torch(DataDependent(), (1, 3, H, W))
+
+
+def test_wrong_channel_count_names_the_layer() -> None:
+    model = meta(lambda: nn.Sequential(nn.Sequential(nn.Conv2d(4, 8, 3))))
+    with pytest.raises(symconv.InvalidConfiguration, match=r"layer '0\.0'.*in_channels=4"):
+        symconv.from_torch(model, (1, 3, H, W))
+
+
+def test_mobilenet_v1_one_expression_in_alpha_and_rho_matches_torch() -> None:
+    from symconv.network.examples import mobilenet_v1
+    from symconv.symbols import alpha, rho
+
+    cost = mobilenet_v1(alpha, 224 * rho).cost()  # built once, symbolic in both multipliers
+    for a in (1, 0.75, 0.25):
+        model = meta(tm.mobilenet_v1, a)
+        a_exact = sympy.Rational(str(a))
+        assert cost.params.subs(alpha, a_exact) == sum(p.numel() for p in model.parameters())
+        for size in (224, 160, 225, 199):
+            at = {alpha: a_exact, rho: sympy.Rational(size, 224)}
+            assert cost.macs.subs(at) == torch_macs(model, (1, 3, size, size)), (a, size)
+
+
+pool_configs = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["max", "avg"]),
+        "dims": st.integers(1, 3),
+        "kernel": st.integers(1, 4),
+        "stride": st.integers(1, 3),
+        "padding": st.integers(0, 2),
+        "size": st.integers(4, 11),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pool_configs)
+def test_pool_output_shapes_match_torch(cfg) -> None:
+    from symconv.network import layers
+
+    dims, k, pad = cfg["dims"], cfg["kernel"], min(cfg["padding"], cfg["kernel"] // 2)
+    name = f"{'Max' if cfg['kind'] == 'max' else 'Avg'}Pool{dims}d"
+    shape = (2, 3, *(cfg["size"],) * dims)
+    expected = getattr(nn, name)(k, cfg["stride"], pad)(torch.empty(shape, device="meta")).shape
+    assert getattr(layers, name)(k, cfg["stride"], pad).output_shape(shape) == tuple(expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 8))
+def test_adaptive_windows_sum_to_torchs(length, size) -> None:
+    from symconv.network.layers import adaptive_window_total
+
+    # pooling the j-th unit vector is nonzero exactly in the windows that contain j
+    pooled = nn.functional.adaptive_avg_pool1d(torch.eye(length, dtype=torch.float64).unsqueeze(1), size)
+    assert adaptive_window_total(sympy.Integer(length), size) == int((pooled > 0).sum())
+
+
+def test_resnet_stage_in_channels_and_resolution_matches_torch() -> None:
+    from symconv.network.examples import resnet_stage
+    from symconv.symbols import C
+
+    cost = resnet_stage(2 * C, C, 3, stride=2, resolution=H).cost()  # one expression in C and H
+    for c, size in ((8, 56), (16, 57), (32, 29)):
+        model = meta(
+            lambda c=c: nn.Sequential(
+                *(tm.Bottleneck(2 * c if i == 0 else 4 * c, c, 2 if i == 0 else 1) for i in range(3))
+            )
+        )
+        at = {C: c, H: size}
+        assert cost.macs.subs(at) == torch_macs(model, (1, 2 * c, size, size))
+        assert cost.params.subs(at) == sum(p.numel() for p in model.parameters())
+
+
+layer_specs = st.lists(
+    st.one_of(
+        st.tuples(st.just("conv"), st.sampled_from([1, 3, 5]), st.integers(1, 2), st.integers(0, 2)),
+        st.tuples(st.just("max"), st.sampled_from([2, 3]), st.integers(1, 2), st.integers(0, 1)),
+        st.tuples(st.just("avg"), st.sampled_from([2, 3]), st.integers(1, 2), st.integers(0, 1)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(layer_specs, st.lists(st.integers(24, 70), min_size=3, max_size=3))
+def test_random_conv_pool_stacks_one_expression_matches_torch(specs, sizes) -> None:
+    layers, c = [], 3
+    for kind, k, s, p in specs:
+        if kind == "conv":
+            layers.append(nn.Conv2d(c, c + 1, k, s, p))
+            c += 1
+        else:
+            layers.append((nn.MaxPool2d if kind == "max" else nn.AvgPool2d)(k, s, min(p, k // 2)))
+    model = meta(nn.Sequential, *layers, nn.Flatten())
+    cost = symconv.from_torch(model, (2, 3, H, W))  # traced once, symbolically
+    compared = 0
+    for h, w in zip(sizes, reversed(sizes), strict=True):
+        try:
+            expected = torch_macs(model, (2, 3, h, w))
+        except RuntimeError:  # too small for this stack: nothing to compare
+            continue
+        assert cost.macs.subs({H: h, W: w}) == expected
+        compared += 1
+    assume(compared > 0)
