@@ -11,7 +11,7 @@ import os
 import sys
 from typing import NoReturn
 
-from symconv.cli import compare, cost, generate, plot, render
+from symconv.cli import compare, cost, generate, model, plot, render
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.register(commands, Formatter)
     render.register(commands, Formatter)
     generate.register(commands, Formatter)
+    model.register(commands, Formatter)
     return parser
 
 

@@ -1,0 +1,89 @@
+"""``symconv model``: a real PyTorch model's per-layer and total cost, through :func:`symconv.from_torch`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+import symconv
+from symconv.cli import operators
+from symconv.cli.compare import given_values
+from symconv.cli.report import FORMATS, Report, Row
+from symconv.cli.values import BadValue, parse_shape
+
+EXAMPLE = """\
+examples:
+  symconv model mynet.py:build --input 1,3,H,W
+  symconv model mynet.py:build --input 1,3,H,W --given H=224 --given W=224 --layers
+
+mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
+"""
+
+
+def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
+    parser = commands.add_parser(
+        "model",
+        help="the cost of a PyTorch model built by a factory function in a Python file",
+        description="Trace a torch.nn.Module and cost every layer; symbols in --input give closed forms.",
+        epilog=EXAMPLE,
+        formatter_class=formatter,
+    )
+    parser.add_argument("factory", metavar="FILE.py:FUNCTION", help="a Python file and the function building the model")
+    parser.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. 1,3,H,W")
+    parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
+    parser.add_argument("--convention", default="macs", help="compute convention of the total")
+    parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
+    parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
+    parser.add_argument("--format", choices=list(FORMATS), default="text")
+    parser.set_defaults(run=run)
+
+
+def load_factory(spec: str):
+    """The function ``FUNCTION`` of the file ``FILE.py`` in ``FILE.py:FUNCTION``."""
+    path_text, sep, name = spec.rpartition(":")
+    if not sep or not path_text.endswith(".py") or not name.isidentifier():
+        raise BadValue(f"{spec!r} must be FILE.py:FUNCTION, e.g. mynet.py:build")
+    path = Path(path_text)
+    if not path.is_file():
+        raise BadValue(f"{spec!r}: no file {path_text!r}")
+    module_spec = importlib.util.spec_from_file_location(f"_symconv_model_{path.stem}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.path.insert(0, str(path.parent.resolve()))  # the file may import its neighbours
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as error:  # the user's file failed: say where, in one line
+        raise BadValue(f"{spec!r}: running {path_text} raised {type(error).__name__}: {error}") from error
+    finally:
+        sys.path.pop(0)
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise BadValue(f"{spec!r}: {path_text} has no function {name!r}")
+    return factory
+
+
+def run(args: argparse.Namespace) -> int:
+    factory = load_factory(args.factory)
+    shape = operators.read_option(parse_shape, "input", args.input)
+    try:
+        model = factory()
+    except Exception as error:
+        raise BadValue(f"{args.factory!r}: the factory raised {type(error).__name__}: {error}") from error
+    network = symconv.from_torch(model, shape)
+    given = given_values(args.given)
+    if given:
+        network = network.subs(given)
+    if args.layers:
+        if args.format == "json":
+            raise BadValue("--layers prints a text or LaTeX table: use --format text or latex")
+        print(network.table(skip_views=True) if args.format == "text" else network.latex())
+    total = network.total
+    rows = (
+        Row("layers", len(network.layers)),
+        Row("compute", total.compute(args.convention), args.convention),
+        Row("params", total.params),
+        Row("memory", total.memory(args.memory_model), f"elements, {args.memory_model}; layers as separate kernels"),
+    )
+    print(FORMATS[args.format](Report(f"{args.factory} on input {shape}", rows)))
+    return 0
