@@ -5,16 +5,16 @@ so their arithmetic is counted once, in the stage. None of them has a GEMM, so n
 adds MACs: the MAC total of a network is its convolutions' and linear layers', as
 PyTorch's ``FlopCounterMode`` counts it.
 
-=====================  ==========================================  ===================
-layer                  arithmetic per output element               parameters
-=====================  ==========================================  ===================
-``BatchNorm{1,2,3}d``  1 mult + 1 add (inference: scale and shift)  ``2 C`` (affine)
-``ReLU``, activations  none (a comparison is not arithmetic)       none
-``MaxPool{1,2,3}d``    none (comparisons)                          none
-``AvgPool{1,2,3}d``    ``window - 1`` adds + 1 mult (the 1/window)  none
-``AdaptiveAvgPool``    as AvgPool, with PyTorch's adaptive windows  none
-``Flatten``, views     none, and no memory traffic                 none
-=====================  ==========================================  ===================
+=====================  =============================================  ===================
+layer                  arithmetic per output element                  parameters
+=====================  =============================================  ===================
+``BatchNorm{1,2,3}d``  1 mult + 1 add (inference: scale and shift)    ``2 C`` (affine)
+``ReLU``, activations  none (a comparison is not arithmetic)          none
+``MaxPool{1,2,3}d``    none (comparisons)                             none
+``AvgPool{1,2,3}d``    ``window - 1`` adds + 1 mult (the 1/window)    none
+``AdaptiveAvgPool``    as AvgPool, with PyTorch's adaptive windows    none
+``Flatten``, views     none, and no memory traffic                    none
+=====================  =============================================  ===================
 """
 
 from __future__ import annotations
