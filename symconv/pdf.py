@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from symconv.errors import SymconvError
+from symconv.files import write_bytes_atomic
 
 #: Fixed dates for reproducible PDFs (pdfTeX honours these).
 REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
@@ -95,17 +96,9 @@ def _trim(png: Path, margin: int = 12, footer: float = 0.07) -> None:
 
 
 def _move(source: Path, target: Path) -> None:
-    """Copy next to ``target`` then ``os.replace``: atomic even across file systems."""
     if not target.parent.is_dir():
         raise SymconvError(f"cannot write {str(target)!r}: directory {str(target.parent)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(target, source.read_bytes())
 
 
 def _first_error(log: Path) -> str:

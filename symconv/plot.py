@@ -21,8 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ import sympy
 from symconv import query
 from symconv.cost import Cost
 from symconv.errors import SymconvError
+from symconv.files import write_bytes_atomic
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf")
@@ -136,14 +137,9 @@ def save(fig, path: str | os.PathLike) -> Path:
     if not target.parent.is_dir():
         raise SymconvError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
     metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".{suffix}")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format=suffix, metadata=metadata[suffix])
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix, metadata=metadata[suffix])
+    write_bytes_atomic(target, buffer.getvalue())
     return target
 
 
