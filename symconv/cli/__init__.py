@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except SymconvError as error:
-        print(f"symconv {args.command}: error: {error}", file=sys.stderr)
+        print(f"symconv {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)  # one line
         return INPUT_ERROR
     except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
