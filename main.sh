@@ -6,4 +6,4 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
 .venv/bin/symconv seeds
-.venv/bin/python -m symconv.artifacts   # regenerate derivations/: LaTeX documents, tables, generated code
+.venv/bin/symconv derivations   # regenerate derivations/: LaTeX documents, tables, generated code
