@@ -366,3 +366,21 @@ def test_col2im_counts_with_a_huge_stride_take_the_exact_path():
 
     args = (3, 2, 2**30, 2**29, 1, 5)
     assert tuple(c.tolist() for c in _col2im_counts(*args)) == axis_counts(*args)
+
+
+def test_generating_needs_no_numpy():
+    """``main.sh`` installs symconv without extras, then regenerates derivations/: that must not import NumPy."""
+    script = """
+import builtins
+real = builtins.__import__
+def guard(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and name.split(".")[0] == "numpy":
+        raise ModuleNotFoundError("No module named 'numpy'")
+    return real(name, globals, locals, fromlist, level)
+builtins.__import__ = guard
+import symconv.codegen
+print(sorted(symconv.codegen.artifacts()))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "codegen/costs_numpy.py" in result.stdout

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 import jinja2
 import sympy
 
-import symconv.col2im_counts
-from symconv.codegen import numpy_runtime
 from symconv.codegen.bounds import bound
 from symconv.codegen.identifiers import check_identifier
 from symconv.codegen.nodes import integer_form
@@ -78,8 +76,8 @@ def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} of operator {key!r} is not one of its arguments")
 
 
-RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(symconv.col2im_counts)
-RESERVED |= defined_names(numpy_runtime)
+COL2IM, RUNTIME = "symconv.col2im_counts", "symconv.codegen.numpy_runtime"
+RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME)
 
 
 # Printing ----------------------------------------------------------------------------------------
@@ -177,8 +175,8 @@ def _print_numpy(d: Derived) -> Printed:
 def _render(template: str, printed: list[Printed]) -> str:
     return _ENVIRONMENT.get_template(template).render(
         functions=printed,
-        col2im=function_definitions(symconv.col2im_counts),
-        runtime=function_definitions(numpy_runtime),
+        col2im=function_definitions(COL2IM),
+        runtime=function_definitions(RUNTIME),
     )
 
 

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import ast
-import inspect
-from types import ModuleType
+import importlib.util
+from pathlib import Path
 
 
-def function_definitions(module: ModuleType) -> str:
+def module_source(name: str) -> str:
+    """The source of module ``name``, read without importing it (the NumPy helpers import NumPy,
+    which generating a module's text must not need)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(name)
+    return Path(spec.origin).read_text(encoding="utf-8")
+
+
+def function_definitions(module: str) -> str:
     """The source of every top-level function and constant assignment of ``module``, in order.
 
     Imports, the module docstring and ``from __future__`` lines are left out: the
     generated module provides the names the helpers use.
 
-    >>> import symconv.col2im_counts
-    >>> function_definitions(symconv.col2im_counts).startswith("def axis_counts(")
+    >>> function_definitions("symconv.col2im_counts").startswith("def axis_counts(")
     True
     """
-    source = inspect.getsource(module)
+    source = module_source(module)
     kept = (ast.FunctionDef, ast.Assign, ast.AnnAssign)
     blocks = [ast.get_source_segment(source, node) for node in ast.parse(source).body if isinstance(node, kept)]
     return "\n\n\n".join(blocks) + "\n"
 
 
-def defined_names(module: ModuleType) -> frozenset[str]:
+def defined_names(module: str) -> frozenset[str]:
     """Names that :func:`function_definitions` of ``module`` defines."""
-    tree = ast.parse(inspect.getsource(module))
+    tree = ast.parse(module_source(module))
     names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     names |= {
         t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
