@@ -43,7 +43,12 @@ class Fused(Operator):
 
 
 class Sequential(Fused):
-    """Operators run one after another as separate kernels: each intermediate is written, then read back."""
+    """Operators run one after another as separate kernels: each intermediate is written, then read back.
+
+    :meth:`cost` sums the parts' costs, kernel by kernel. The inherited :meth:`lower` describes the
+    dataflow only (for output shapes, and for a ``Sequential`` nested inside :class:`Fused`, where the
+    whole chain is one kernel and its intermediates stay on chip).
+    """
 
     def cost(self, input_shape: Sequence[object]) -> Cost:
         shape = self.input_tensor(input_shape).shape
