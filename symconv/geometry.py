@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symconv.col2im_counts import transposed_length
 from symconv.errors import InvalidConfiguration
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.sizes import decide, per_axis, show
@@ -62,9 +63,7 @@ class TransposedAxis:
 
     def output_length(self, length: sympy.Expr, axis: str) -> sympy.Expr:
         """``(L - 1)*s - 2*p + d*(K-1) + output_padding + 1``, checked to be positive."""
-        out = (
-            (length - 1) * self.stride - 2 * self.padding + self.dilation * (self.kernel - 1) + self.output_padding + 1
-        )
+        out = transposed_length(length, self.kernel, self.stride, self.dilation, self.padding, self.output_padding)
         if decide(out >= 1) is False:
             raise InvalidConfiguration(
                 f"padding={self.padding} crops the whole output: input {axis}={length} gives output size {out}"

@@ -111,6 +111,17 @@ __all__ = [
 ]
 
 
+def transposed_length(length, kernel, stride, dilation, padding, output_padding):
+    """PyTorch's transposed-convolution output length ``(L - 1)*s - 2*p + d*(K - 1) + output_padding + 1``.
+
+    Plain arithmetic, so the same function serves ints, sympy expressions and NumPy arrays.
+
+    >>> transposed_length(4, 3, 2, 1, 1, 1)  # 3*2 - 2*1 + 1*2 + 1 + 1
+    8
+    """
+    return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
 def axis_counts(
     length: int, kernel: int, stride: int, dilation: int, padding: int, output_padding: int
 ) -> tuple[int, int]:
@@ -121,7 +132,7 @@ def axis_counts(
     >>> axis_counts(4, 1, 3, 1, 0, 0)  # stride 3 leaves gaps: 4 positions hit once
     (4, 4)
     """
-    out_length = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    out_length = transposed_length(length, kernel, stride, dilation, padding, output_padding)
     runs: dict[int, list[tuple[int, int]]] = {}
     contributions = 0
     for k in range(kernel):

@@ -112,6 +112,17 @@ __all__ = [
 ]
 
 
+def transposed_length(length, kernel, stride, dilation, padding, output_padding):
+    """PyTorch's transposed-convolution output length ``(L - 1)*s - 2*p + d*(K - 1) + output_padding + 1``.
+
+    Plain arithmetic, so the same function serves ints, sympy expressions and NumPy arrays.
+
+    >>> transposed_length(4, 3, 2, 1, 1, 1)  # 3*2 - 2*1 + 1*2 + 1 + 1
+    8
+    """
+    return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
 def axis_counts(
     length: int, kernel: int, stride: int, dilation: int, padding: int, output_padding: int
 ) -> tuple[int, int]:
@@ -122,7 +133,7 @@ def axis_counts(
     >>> axis_counts(4, 1, 3, 1, 0, 0)  # stride 3 leaves gaps: 4 positions hit once
     (4, 4)
     """
-    out_length = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    out_length = transposed_length(length, kernel, stride, dilation, padding, output_padding)
     runs: dict[int, list[tuple[int, int]]] = {}
     contributions = 0
     for k in range(kernel):
@@ -216,7 +227,7 @@ def _col2im_counts_int64(length, kernel, stride, dilation, padding, output_paddi
     ``o mod stride`` the taps' runs of ``o // stride`` start and end later as ``k`` grows,
     so the union is a single sweep keeping the furthest position reached per residue.
     """
-    out_length = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    out_length = transposed_length(length, kernel, stride, dilation, padding, output_padding)
     columns = np.arange(length.size)
     reach = np.full((int(stride.max(initial=1)), length.size), -1, dtype=np.int64)
     contributions = np.zeros(length.size, dtype=np.int64)

@@ -1,7 +1,7 @@
 """Helpers of the generated NumPy modules; their function definitions are copied into each module.
 
-They use only ``np`` (NumPy) and ``axis_counts`` (copied from
-:mod:`symconv.col2im_counts`), the two names a generated NumPy module defines.
+They use only ``np`` (NumPy), ``axis_counts`` and ``transposed_length`` (copied from
+:mod:`symconv.col2im_counts`), names a generated NumPy module defines.
 
 A generated function is evaluated in int64 when a magnitude bound proves every
 value that matters fits (see :mod:`symconv.codegen.bounds`): first on the
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symconv.col2im_counts import axis_counts
+from symconv.col2im_counts import axis_counts, transposed_length
 
 _LIMIT = 2.0**62
 _MAX_RUNS = 2**26
@@ -78,7 +78,7 @@ def _col2im_counts_int64(length, kernel, stride, dilation, padding, output_paddi
     ``o mod stride`` the taps' runs of ``o // stride`` start and end later as ``k`` grows,
     so the union is a single sweep keeping the furthest position reached per residue.
     """
-    out_length = (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    out_length = transposed_length(length, kernel, stride, dilation, padding, output_padding)
     columns = np.arange(length.size)
     reach = np.full((int(stride.max(initial=1)), length.size), -1, dtype=np.int64)
     contributions = np.zeros(length.size, dtype=np.int64)

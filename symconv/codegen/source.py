@@ -22,7 +22,7 @@ def function_definitions(module: str) -> str:
     Imports, the module docstring and ``from __future__`` lines are left out: the
     generated module provides the names the helpers use.
 
-    >>> function_definitions("symconv.col2im_counts").startswith("def axis_counts(")
+    >>> function_definitions("symconv.col2im_counts").startswith("def transposed_length(")
     True
     """
     source = module_source(module)
