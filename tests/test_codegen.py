@@ -280,6 +280,7 @@ def test_no_float_division_or_math_in_scalar_module(sources):
     assert "math" not in _imports(sources[SCALAR_PATH])
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic_across_hash_seeds():
     script = "import symconv.codegen as c, hashlib; print(hashlib.sha256(repr(c.artifacts()).encode()).hexdigest())"
     digests = set()
