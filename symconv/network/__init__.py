@@ -13,7 +13,7 @@
 
 from symconv.network.floors import merge_divisions
 from symconv.network.graph import LayerCost, Network, NetworkCost, Value
-from symconv.network.layers import (
+from symconv.network.layers import (  # the layers live in symconv.ops
     Activation,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,

@@ -14,11 +14,11 @@ import sympy
 from symconv.errors import InvalidConfiguration
 from symconv.geometry import conv_axes, transposed_axes
 from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
-from symconv.ops.base import Operator
+from symconv.ops.base import AXIS_NAMES, Operator
+from symconv.ops.registry import register
 from symconv.sizes import as_size, product, require_divides, require_equal, show
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 class _Channels(Operator):
@@ -188,12 +188,22 @@ class ConvTransposeNd(_Channels):
         return args
 
 
+@register(
+    "conv1d",
+    torch=("torch.nn.Conv1d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6),)),
+)
 class Conv1d(ConvNd):
     """``torch.nn.Conv1d``."""
 
     dims = 1
 
 
+@register(
+    "conv2d",
+    torch=("torch.nn.Conv2d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6, 6),)),
+)
 class Conv2d(ConvNd):
     """``torch.nn.Conv2d``.
 
@@ -205,18 +215,33 @@ class Conv2d(ConvNd):
     dims = 2
 
 
+@register(
+    "conv3d",
+    torch=("torch.nn.Conv3d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 5, 5, 5),)),
+)
 class Conv3d(ConvNd):
     """``torch.nn.Conv3d``."""
 
     dims = 3
 
 
+@register(
+    "conv_transpose1d",
+    torch=("torch.nn.ConvTranspose1d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 6),)),
+)
 class ConvTranspose1d(ConvTransposeNd):
     """``torch.nn.ConvTranspose1d``."""
 
     dims = 1
 
 
+@register(
+    "conv_transpose2d",
+    torch=("torch.nn.ConvTranspose2d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 6, 6),)),
+)
 class ConvTranspose2d(ConvTransposeNd):
     """``torch.nn.ConvTranspose2d``.
 
@@ -228,6 +253,11 @@ class ConvTranspose2d(ConvTransposeNd):
     dims = 2
 
 
+@register(
+    "conv_transpose3d",
+    torch=("torch.nn.ConvTranspose3d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 5, 5, 5),)),
+)
 class ConvTranspose3d(ConvTransposeNd):
     """``torch.nn.ConvTranspose3d``."""
 
