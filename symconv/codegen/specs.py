@@ -27,6 +27,7 @@ from symconv.ops import (
     Operator,
     PartialConv2d,
 )
+from symconv.ops.base import shapes_for
 
 Build = Callable[[bool], tuple[Operator, Sequence[object]]]
 
@@ -63,7 +64,7 @@ class Spec:
     def costs(self) -> tuple[Cost, ...]:
         """One cost per value of the switch (``False`` first), or a single cost."""
         values = (False, True) if self.switch else (False,)
-        return tuple(op.cost(shape) for op, shape in (self.build(v) for v in values))
+        return tuple(op.total_cost(*shapes_for(op, shape)) for op, shape in (self.build(v) for v in values))
 
     def expression(self, of: Callable[[Cost], sympy.Expr], costs: tuple[Cost, ...]) -> sympy.Expr:
         """The quantity ``of`` as one expression in the arguments' symbols."""
@@ -76,9 +77,12 @@ class Spec:
         return next(a for a in self.arguments if a.name == name)
 
     @classmethod
-    def of(cls, operator: Operator, input_shape: Sequence[object]) -> Spec:
-        """A spec for a user's operator: one argument per free symbol, in name order, none defaulted."""
-        cost = operator.cost(input_shape)
+    def of(cls, operator: Operator, input_shape: Sequence[object] | None) -> Spec:
+        """A spec for a user's operator: one argument per free symbol, in name order, none defaulted.
+
+        ``input_shape``: one shape, one per input for an operator of several, ``None`` for a network.
+        """
+        cost = operator.total_cost(*shapes_for(operator, input_shape))
         symbols = set().union(*(e.free_symbols for e in (cost.macs, cost.adds, cost.params, cost.memory("im2col"))))
         for sym in symbols:
             if not sym.is_integer:

@@ -58,8 +58,8 @@ class Chain(Operator):
         between: Role = "intermediate" if self.fused else "output"
         for index, (name, op) in enumerate(self.parts):
             last = index == len(self.parts) - 1
-            if index and not self.fused:  # a separate kernel reads its input from memory
-                x = Tensor(f"{prefix}{name}.input", "input", x.shape)
+            if not self.fused:  # a separate kernel reads its own input (from memory, after the first)
+                x = Tensor(f"{prefix}{name}.input", "input" if index else x.role, x.shape)
             lowering = op.lower(x, prefix=f"{prefix}{name}.", output_role=output_role if last else between)
             stages += lowering.stages
             x = lowering.output

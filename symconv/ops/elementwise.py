@@ -54,7 +54,7 @@ ACTIVATION_MODULES = (
     ),
     build=lambda module: Activation(type(module).__name__),
     call=lambda name, *args, **kwargs: Activation(name),
-    example=({"kind": "GELU"}, ((2, 3),)),
+    example=({"function": "GELU"}, ((2, 3),)),
 )
 class Activation(Map):
     """An activation (``ReLU``, ``ReLU6``, ``SiLU``, ``GELU`` ...): read and write every element, no arithmetic counted.
@@ -63,13 +63,13 @@ class Activation(Map):
     401408
     """
 
-    def __init__(self, kind: str = "ReLU") -> None:
-        if not isinstance(kind, str) or not kind.isidentifier():
-            raise InvalidConfiguration(f"kind={kind!r} must be an activation's name, e.g. 'GELU'")
-        self.kind = kind
+    def __init__(self, function: str = "ReLU") -> None:
+        if not isinstance(function, str) or not function.isidentifier():
+            raise InvalidConfiguration(f"function={function!r} must be an activation's name, e.g. 'GELU'")
+        self.function = function
 
     def __repr__(self) -> str:
-        return self.kind + "()"
+        return self.function + "()"
 
 
 @register(
