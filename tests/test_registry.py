@@ -86,7 +86,7 @@ def test_registry_refuses_duplicates() -> None:
         register("conv2d", example=({}, ((1,),)))(Twice)
     with pytest.raises(DuplicateRegistration, match="'dwconv' is registered twice"):
         register("twice", aliases=("dwconv",), example=({}, ((1,),)))(Twice)
-    with pytest.raises(DuplicateRegistration, match="'torch.nn.Conv2d' is registered twice"):
+    with pytest.raises(DuplicateRegistration, match=r"'torch\.nn\.Conv2d' is registered twice"):
         register("twice", torch=("torch.nn.Conv2d",), example=({}, ((1,),)))(Twice)
     with pytest.raises(DuplicateRegistration, match="class Conv2d is registered twice"):
         register("conv2d_again", example=({}, ((1,),)))(symconv.Conv2d)
