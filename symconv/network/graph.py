@@ -35,7 +35,7 @@ from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.lowering import Lowering, Role, Tensor
 from symconv.network.floors import Sizes
 from symconv.ops.base import Operator, Shape
-from symconv.sizes import as_size, require_equal
+from symconv.sizes import as_size
 
 Layerlike = Operator
 
@@ -177,8 +177,11 @@ class Network(Operator):
         for value, shape in zip(self.inputs, shapes, strict=True):
             if len(shape) != len(value.shape):
                 raise InvalidConfiguration(f"input {value.name!r} has shape {value.shape}, got {shape}")
-            for i, (declared, given) in enumerate(zip(value.shape, shape, strict=True)):
-                require_equal(given, f"{value.name}[{i}]", declared, "the declared size")
+            if tuple(shape) != value.shape:
+                raise InvalidConfiguration(
+                    f"input {value.name!r} is declared {value.shape}, got {tuple(shape)}: "
+                    "cost the network on its declared inputs, then substitute (NetworkCost.subs)"
+                )
         return tuple(value.shape for value in self.inputs)
 
     def lower(self, *inputs: Tensor, prefix: str = "", output_role: Role = "output") -> Lowering:
