@@ -119,5 +119,5 @@ def test_tied_parameters_are_counted_once_but_read_by_each_kernel() -> None:
     assert tied.memory() == untied.memory()  # each kernel still reads the weight
     _same(tied.total, _lowered(net, (1, 4)))
     assert y.shape == (1, 4)
-    with pytest.raises(InvalidConfiguration, match="must be LAYER.TENSOR"):
+    with pytest.raises(InvalidConfiguration, match=r"must be LAYER\.TENSOR"):
         net.tie("c.weight", "a.weight")
