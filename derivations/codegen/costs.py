@@ -63,15 +63,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -108,6 +99,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity",
 ]
 
 
@@ -1453,7 +1453,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1474,12 +1474,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1491,7 +1491,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1512,12 +1512,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1529,7 +1529,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     return (2*batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1550,12 +1550,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1567,7 +1567,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1588,12 +1588,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1607,7 +1607,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1628,12 +1628,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1648,7 +1648,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1669,12 +1669,12 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1686,7 +1686,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1707,12 +1707,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1724,7 +1724,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1745,12 +1745,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1764,7 +1764,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1785,12 +1785,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1812,7 +1812,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1843,14 +1843,14 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -1862,7 +1862,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1893,14 +1893,14 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -1912,7 +1912,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1943,14 +1943,14 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -1962,7 +1962,7 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1993,14 +1993,14 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2015,7 +2015,7 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2046,14 +2046,14 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2069,7 +2069,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2100,14 +2100,14 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2119,7 +2119,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2150,14 +2150,14 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2169,7 +2169,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2200,14 +2200,14 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2221,7 +2221,7 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2252,14 +2252,14 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
     batch : int, default 1
         batch size
 
@@ -2281,7 +2281,7 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2322,16 +2322,16 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2343,7 +2343,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2384,16 +2384,16 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2405,7 +2405,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2446,16 +2446,16 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2467,7 +2467,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2508,16 +2508,16 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2533,7 +2533,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2574,16 +2574,16 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2600,7 +2600,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2641,16 +2641,16 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2662,7 +2662,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2703,16 +2703,16 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2724,7 +2724,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2765,16 +2765,16 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2788,7 +2788,7 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2829,16 +2829,16 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         extra size added to one side of the output along the height
     output_padding_w : int, default 0
         extra size added to one side of the output along the width
+    groups : int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int, default 1
         spacing between kernel taps along the depth
     dilation_h : int, default 1
         spacing between kernel taps along the height
     dilation_w : int, default 1
         spacing between kernel taps along the width
-    groups : int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
 
@@ -2858,6 +2858,1472 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = 2*_t3
+    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t6 = _t0 + _t5 + out_channels
+    _t7 = _t1*_t4 + _t2*_t4
+    _t8 = _t5*_t7
+    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size_h : int
+        kernel size along the height
+    kernel_size_w : int
+        kernel size along the width
+    height : int
+        input height
+    width : int
+        input width
+    stride_h : int, default 1
+        stride along the height
+    stride_w : int, default 1
+        stride along the width
+    padding_h : int, default 0
+        zero padding on each side along the height
+    padding_w : int, default 0
+        zero padding on each side along the width
+    dilation_h : int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t5 = _t0 + _t4 + out_channels
+    _t6 = 2*_t3
+    _t7 = _t1*_t6 + _t2*_t6
+    _t8 = _t4*_t7
+    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 2*_t0*_t1 + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = 2*_t1
+    _t3 = _t0**2*kernel_size**2
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4
+    _t7 = _t1*_t3
+    _t8 = _t6*_t7
+    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3081,1469 +4547,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     _t3 = _t0*out_features
     _t4 = _t1*_t3
     return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)

@@ -64,15 +64,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -109,6 +100,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity",
 ]
 
 
@@ -1805,7 +1805,7 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1826,12 +1826,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1851,7 +1851,7 @@ def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length
     return (2*batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1872,12 +1872,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1897,7 +1897,7 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1918,12 +1918,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1935,19 +1935,19 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return _evaluate(_conv_transpose1d_mults, _conv_transpose1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
-def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1968,12 +1968,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1982,24 +1982,24 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
     _t2 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = _b0*kernel_size*length
     _b2 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2020,12 +2020,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2034,7 +2034,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
@@ -2045,7 +2045,7 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2066,12 +2066,12 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2083,15 +2083,15 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return _evaluate(_conv_transpose1d_params, _conv_transpose1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,))
 
 
-def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return (groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2112,12 +2112,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2126,22 +2126,22 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = batch*length
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = batch*length
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2162,12 +2162,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2176,10 +2176,10 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*in_channels*length
@@ -2193,7 +2193,7 @@ def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, 
     return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
-def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*in_channels*length
@@ -2207,7 +2207,7 @@ def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, le
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2228,12 +2228,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2242,7 +2242,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
@@ -2253,7 +2253,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2284,14 +2284,14 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2311,7 +2311,7 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2342,14 +2342,14 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2369,7 +2369,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2400,14 +2400,14 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2419,21 +2419,21 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
-def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2464,14 +2464,14 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2480,10 +2480,10 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2491,7 +2491,7 @@ def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*height*kernel_size_h*kernel_size_w*width
     _b2 = height*kernel_size_h
@@ -2499,7 +2499,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2530,14 +2530,14 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2546,7 +2546,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
@@ -2557,7 +2557,7 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2588,14 +2588,14 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2607,15 +2607,15 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
     return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return (groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2646,14 +2646,14 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2662,22 +2662,22 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2708,14 +2708,14 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2724,10 +2724,10 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*height*in_channels*width
@@ -2741,7 +2741,7 @@ def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel
     return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
-def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*height*in_channels*width
@@ -2755,7 +2755,7 @@ def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2786,14 +2786,14 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
     batch : int or array_like of int, default 1
         batch size
 
@@ -2802,7 +2802,7 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
@@ -2813,7 +2813,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2854,16 +2854,16 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2883,7 +2883,7 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2924,16 +2924,16 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2953,7 +2953,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2994,16 +2994,16 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3015,7 +3015,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
-def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -3023,7 +3023,7 @@ def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = depth*kernel_size_d
     _b2 = height*kernel_size_h
@@ -3031,7 +3031,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3072,16 +3072,16 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3090,10 +3090,10 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
@@ -3102,7 +3102,7 @@ def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _b2 = depth*kernel_size_d
@@ -3111,7 +3111,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3152,16 +3152,16 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3170,7 +3170,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
@@ -3181,7 +3181,7 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3222,16 +3222,16 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3243,15 +3243,15 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
     return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return (groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3292,16 +3292,16 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3310,22 +3310,22 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*depth*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3366,16 +3366,16 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3384,10 +3384,10 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*depth*height*in_channels*width
@@ -3401,7 +3401,7 @@ def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel
     return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
 
 
-def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*depth*height*in_channels*width
@@ -3415,7 +3415,7 @@ def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3456,14 +3456,558 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         extra size added to one side of the output along the height
     output_padding_w : int or array_like of int, default 0
         extra size added to one side of the output along the width
+    groups : int or array_like of int, default 1
+        blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
     dilation_d : int or array_like of int, default 1
         spacing between kernel taps along the depth
     dilation_h : int or array_like of int, default 1
         spacing between kernel taps along the height
     dilation_w : int or array_like of int, default 1
         spacing between kernel taps along the width
-    groups : int or array_like of int, default 1
-        blocked connections from input to output channels; divides both channel counts
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
+
+
+def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = 2*_t3
+    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t6 = _t0 + _t5 + out_channels
+    _t7 = _t1*_t4 + _t2*_t4
+    _t8 = _t5*_t7
+    return ((_t5*bias*(_t8 - _t6*_t7) + _t6*_t8) / (_t5**2*_t6))
+
+
+def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = _b0*out_channels
+    _b2 = _b0*kernel_size_h*kernel_size_w
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = 2*_b3
+    _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
+    _b6 = _b0 + _b5 + out_channels
+    _b7 = _b1*_b4 + _b2*_b4
+    _b8 = _b5*_b7
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
@@ -3474,7 +4018,1315 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t5 = _t0 + _t4 + out_channels
+    _t6 = 2*_t3
+    _t7 = _t1*_t6 + _t2*_t6
+    _t8 = _t4*_t7
+    return ((_t4*bias*(_t8 - _t5*_t7) + _t5*_t8) / (_t4**2*_t5))
+
+
+def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = _b0*out_channels
+    _b2 = _b0*kernel_size_h*kernel_size_w
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
+    _b5 = _b0 + _b4 + out_channels
+    _b6 = 2*_b3
+    _b7 = _b1*_b6 + _b2*_b6
+    _b8 = _b4*_b7
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size_h : int or array_like of int
+        kernel size along the height
+    kernel_size_w : int or array_like of int
+        kernel size along the width
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride_h : int or array_like of int, default 1
+        stride along the height
+    stride_w : int or array_like of int, default 1
+        stride along the width
+    padding_h : int or array_like of int, default 0
+        zero padding on each side along the height
+    padding_w : int or array_like of int, default 0
+        zero padding on each side along the width
+    dilation_h : int or array_like of int, default 1
+        spacing between kernel taps along the height
+    dilation_w : int or array_like of int, default 1
+        spacing between kernel taps along the width
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*_b0*batch*height*width
+    _b2 = kernel_size**2
+    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 2*_t0*_t1 + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
+
+
+def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0**2*kernel_size**2
+    _b3 = 2*_b0*_b1 + _b2
+    _b4 = 2*_b3
+    _b5 = _b0 + _b3
+    _b6 = _b1*_b2
+    _b7 = _b5*_b6
+    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = 2*_t1
+    _t3 = _t0**2*kernel_size**2
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4
+    _t7 = _t1*_t3
+    _t8 = _t6*_t7
+    return ((_t5*_t8 + _t5*bias*(_t4*_t7 - _t8)) / (_t4**2*_t6))
+
+
+def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = 2*_b1
+    _b3 = _b0**2*kernel_size**2
+    _b4 = _b0*_b2 + _b2*(_b0 + channels) + _b3
+    _b5 = 2*_b4
+    _b6 = _b0 + _b4
+    _b7 = _b1*_b3
+    _b8 = _b6*_b7
+    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_split_cat_intensity, _partial_conv2d_split_cat_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
 def _linear_macs(in_features, out_features, batch):
@@ -3777,1855 +5629,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
         float64: the exact quotient of two integers, rounded once
     """
     return _evaluate(_linear_intensity, _linear_intensity_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
-
-
-def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return ((_t5*bias*(_t8 - _t6*_t7) + _t6*_t8) / (_t5**2*_t6))
-
-
-def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = 2*_b3
-    _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b6 = _b0 + _b5 + out_channels
-    _b7 = _b1*_b4 + _b2*_b4
-    _b8 = _b5*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return ((_t4*bias*(_t8 - _t5*_t7) + _t5*_t8) / (_t4**2*_t5))
-
-
-def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b5 = _b0 + _b4 + out_channels
-    _b6 = 2*_b3
-    _b7 = _b1*_b6 + _b2*_b6
-    _b8 = _b4*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*_b0*batch*height*width
-    _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
-
-
-def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0**2*kernel_size**2
-    _b3 = 2*_b0*_b1 + _b2
-    _b4 = 2*_b3
-    _b5 = _b0 + _b3
-    _b6 = _b1*_b2
-    _b7 = _b5*_b6
-    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return ((_t5*_t8 + _t5*bias*(_t4*_t7 - _t8)) / (_t4**2*_t6))
-
-
-def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = 2*_b1
-    _b3 = _b0**2*kernel_size**2
-    _b4 = _b0*_b2 + _b2*(_b0 + channels) + _b3
-    _b5 = 2*_b4
-    _b6 = _b0 + _b4
-    _b7 = _b1*_b3
-    _b8 = _b6*_b7
-    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_split_cat_intensity, _partial_conv2d_split_cat_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))

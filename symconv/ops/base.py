@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NewType
 
 import sympy
 
@@ -23,6 +23,9 @@ from symconv.lowering import Lowering, Role, Tensor
 from symconv.sizes import as_size, show
 
 Shape = tuple[sympy.Expr, ...]
+
+#: annotation of a hyperparameter given per spatial axis (an int, a symbol, or a tuple of them)
+PerAxis = NewType("PerAxis", object)
 
 
 class Operator(ABC):

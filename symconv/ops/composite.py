@@ -8,9 +8,9 @@ import sympy
 
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
-from symconv.ops.base import Operator
+from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
-from symconv.ops.registry import register
+from symconv.ops.registry import Free, Generated, register
 from symconv.sizes import as_size, decide, require_equal, show
 
 
@@ -91,7 +91,10 @@ class Sequential(Chain):
     "depthwise_separable_conv2d",
     aliases=("dwconv",),
     example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6, 6),)),
-    codegen={"depthwise_separable_conv2d": {}, "depthwise_separable_conv2d_fused": {"fused": True}},
+    codegen=Generated(
+        ("batch", "in_channels", "height", "width"),
+        {"depthwise_separable_conv2d": {}, "depthwise_separable_conv2d_fused": {"fused": True}},
+    ),
 )
 class DepthwiseSeparableConv2d(Operator):
     """Depthwise ``K x K`` convolution, then pointwise ``1 x 1`` (MobileNet's depthwise-separable block).
@@ -102,14 +105,16 @@ class DepthwiseSeparableConv2d(Operator):
     back, seed 000's A8); ``fused=True`` keeps the intermediate on chip.
     """
 
+    dims = 2
+
     def __init__(
         self,
         in_channels,
         out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
+        kernel_size: PerAxis,
+        stride: PerAxis = 1,
+        padding: PerAxis = 0,
+        dilation: PerAxis = 1,
         depth_multiplier=1,
         bias: bool = True,
         fused: bool = False,
@@ -138,7 +143,10 @@ class DepthwiseSeparableConv2d(Operator):
     "partial_conv2d",
     aliases=("pconv",),
     example=({"channels": 8, "kernel_size": 3}, ((1, 8, 5, 5),)),
-    codegen={"partial_conv2d": {}, "partial_conv2d_split_cat": {"forward": "split_cat"}},
+    codegen=Generated(
+        ("batch", "channels", "height", "width"),
+        {"partial_conv2d": {"n_div": Free(4)}, "partial_conv2d_split_cat": {"n_div": Free(4), "forward": "split_cat"}},
+    ),
 )
 class PartialConv2d(Operator):
     """FasterNet's PConv: a ``C_p -> C_p`` ``K x K`` convolution ('same' padding) on the first ``C_p`` channels.

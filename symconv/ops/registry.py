@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from symconv.errors import SymconvError, UnknownName
@@ -37,6 +37,34 @@ class Example:
 
     kwargs: Mapping[str, object]
     input_shapes: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Free:
+    """A constructor argument the built-in generated functions keep as an argument, with this default."""
+
+    default: object
+
+
+@dataclass(frozen=True)
+class Generated:
+    """How the built-in generated cost functions build an operator (:func:`symconv.codegen.builtin_specs`).
+
+    Every constructor parameter of a size becomes an argument of the same name (one per
+    axis for a :data:`~symconv.ops.base.PerAxis` parameter); ``bias`` selects with/without.
+
+    Attributes
+    ----------
+    layout : tuple of str
+        The input's dimensions, each a constructor parameter's name (``in_channels``) or
+        an argument of its own (``batch``, ``height``).
+    variants : mapping
+        Function-name prefix -> fixed constructor arguments (:class:`Free` keeps one an
+        argument with a default).
+    """
+
+    layout: tuple[str, ...]
+    variants: Mapping[str, Mapping[str, object]]
 
 
 @dataclass(frozen=True)
@@ -65,9 +93,8 @@ class Registration:
         non-tensor arguments.
     example : Example
         Arguments and input shapes of a small valid instance.
-    codegen : mapping
-        Generated-function prefix -> fixed constructor arguments, one entry per built-in
-        codegen spec (empty: none).
+    codegen : Generated or None
+        The built-in generated cost functions of this operator, if any.
     """
 
     name: str
@@ -77,7 +104,7 @@ class Registration:
     torch: tuple[str, ...] = ()
     build: ModuleBuild | None = None
     call: CallBuild | None = None
-    codegen: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    codegen: Generated | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -128,7 +155,7 @@ def register(
     torch: tuple[str, ...] = (),
     build: ModuleBuild | None = None,
     call: CallBuild | None = None,
-    codegen: Mapping[str, Mapping[str, object]] | None = None,
+    codegen: Generated | None = None,
 ) -> Callable[[T], T]:
     """Class decorator: register an operator class under ``name`` (see :class:`Registration`).
 
@@ -141,7 +168,7 @@ def register(
 
     def decorate(cls: T) -> T:
         kept = example if isinstance(example, Example) else Example(*example)
-        entry = Registration(name, cls, kept, aliases, torch, build, call, dict(codegen or {}))
+        entry = Registration(name, cls, kept, aliases, torch, build, call, codegen)
         _add(entry)
         return cls
 
