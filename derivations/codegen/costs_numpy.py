@@ -166,6 +166,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
+
+
+
 _LIMIT = 2.0**62
 
 
@@ -207,6 +217,16 @@ def _evaluate(compute, bound, names, values):
         if _fits(bound(*[np.abs(a.astype(np.float64)) for a in arrays])):
             return compute(*arrays)
     return compute(*[a.astype(object) for a in arrays])
+
+
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    NumPy's int64 division rounds each operand to float64 first (twice wrong beyond 2**53);
+    Python's ``int / int`` rounds the exact quotient.
+    """
+    exact = np.asarray(numerator).astype(object) / np.asarray(denominator).astype(object)
+    return np.asarray(exact, dtype=np.float64)
 
 
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
@@ -479,7 +499,7 @@ def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv1d.
@@ -492,8 +512,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
@@ -506,6 +524,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -618,7 +638,7 @@ def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, pa
     _t7 = 2*_t6
     _t8 = _t1*_t2*kernel_size
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -679,7 +699,7 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -690,26 +710,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -722,6 +734,10 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_macs, _conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -733,7 +749,7 @@ def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -744,26 +760,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -776,6 +784,10 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_flops, _conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -787,7 +799,7 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -798,26 +810,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -830,6 +834,10 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_mults, _conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -843,7 +851,7 @@ def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -854,26 +862,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -886,6 +886,10 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_adds, _conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -899,7 +903,7 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -910,26 +914,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -942,6 +938,10 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_ops, _conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -953,7 +953,7 @@ def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv2d.
@@ -964,38 +964,31 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv2d_params, _conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1007,7 +1000,7 @@ def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -1018,26 +1011,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1050,6 +1035,10 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_ideal, _conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1067,7 +1056,7 @@ def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -1078,26 +1067,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1110,6 +1091,10 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_im2col, _conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1125,7 +1110,7 @@ def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
+    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -1143,7 +1128,7 @@ def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_siz
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv2d.
@@ -1154,26 +1139,18 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1186,6 +1163,10 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_intensity, _conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1197,7 +1178,7 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1208,36 +1189,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1250,6 +1215,10 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_macs, _conv3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1261,7 +1230,7 @@ def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1272,36 +1241,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1314,6 +1267,10 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_flops, _conv3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1325,7 +1282,7 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1336,36 +1293,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1378,6 +1319,10 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_mults, _conv3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1391,7 +1336,7 @@ def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1402,36 +1347,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1444,6 +1373,10 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_adds, _conv3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1457,7 +1390,7 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1468,36 +1401,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1510,6 +1427,10 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_ops, _conv3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1521,7 +1442,7 @@ def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1532,48 +1453,33 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv3d_params, _conv3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1585,7 +1491,7 @@ def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1596,36 +1502,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1638,6 +1528,10 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_ideal, _conv3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1655,7 +1549,7 @@ def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1666,36 +1560,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1708,6 +1586,10 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_im2col, _conv3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1723,7 +1605,7 @@ def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
+    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1741,7 +1623,7 @@ def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_siz
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv3d.
@@ -1752,36 +1634,20 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1794,6 +1660,10 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_intensity, _conv3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -2045,7 +1915,7 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2058,8 +1928,6 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
@@ -2074,6 +1942,8 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -2190,7 +2060,7 @@ def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, 
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
@@ -2253,7 +2123,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2264,34 +2134,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2300,6 +2160,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_macs, _conv_transpose2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2311,7 +2172,7 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2322,34 +2183,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2358,6 +2209,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_flops, _conv_transpose2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2369,7 +2221,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2380,34 +2232,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2416,6 +2258,7 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2433,7 +2276,7 @@ def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kerne
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2444,34 +2287,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2480,6 +2313,11 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
@@ -2499,7 +2337,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2510,34 +2348,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2546,6 +2374,11 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
@@ -2557,7 +2390,7 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2568,42 +2401,33 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -2615,7 +2439,7 @@ def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_
     return (groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2626,34 +2450,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2662,6 +2476,11 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
@@ -2677,7 +2496,7 @@ def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2688,34 +2507,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2724,6 +2533,11 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
@@ -2738,7 +2552,7 @@ def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
@@ -2755,7 +2569,7 @@ def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2766,34 +2580,24 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2802,6 +2606,11 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
@@ -2813,7 +2622,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2824,46 +2633,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2872,6 +2661,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_macs, _conv_transpose3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2883,7 +2673,7 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2894,46 +2684,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2942,6 +2712,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_flops, _conv_transpose3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2953,7 +2724,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2964,46 +2735,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3012,6 +2763,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -3031,7 +2783,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3042,46 +2794,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3090,6 +2822,11 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
@@ -3111,7 +2848,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3122,46 +2859,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3170,6 +2887,11 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
@@ -3181,7 +2903,7 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3192,54 +2914,35 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -3251,7 +2954,7 @@ def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_
     return (groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3262,46 +2965,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3310,6 +2993,11 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
@@ -3325,7 +3013,7 @@ def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3336,46 +3024,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3384,6 +3052,11 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
@@ -3398,7 +3071,7 @@ def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
@@ -3415,7 +3088,7 @@ def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, groups=1, bias=True, dilation_d=1, dilation_h=1, dilation_w=1, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3426,46 +3099,26 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3474,6 +3127,11 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
@@ -3487,7 +3145,7 @@ def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_siz
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3498,26 +3156,18 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3530,6 +3180,10 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -3543,7 +3197,7 @@ def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_si
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3554,26 +3208,18 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3586,6 +3232,10 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -3599,7 +3249,7 @@ def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_si
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3610,26 +3260,18 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3642,6 +3284,10 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -3661,7 +3307,7 @@ def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_siz
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
 
 
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3672,26 +3318,18 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3704,6 +3342,10 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -3725,7 +3367,7 @@ def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
 
 
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3736,26 +3378,18 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3768,6 +3402,10 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -3781,7 +3419,7 @@ def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_s
     return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3792,38 +3430,31 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
 
 
@@ -3839,7 +3470,7 @@ def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, ke
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d.
@@ -3850,26 +3481,18 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3882,6 +3505,10 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -3903,7 +3530,7 @@ def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, k
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d.
@@ -3914,26 +3541,18 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -3946,6 +3565,10 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -3959,7 +3582,7 @@ def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size
     _t6 = _t0 + _t5 + out_channels
     _t7 = _t1*_t4 + _t2*_t4
     _t8 = _t5*_t7
-    return ((_t5*bias*(_t8 - _t6*_t7) + _t6*_t8) / (_t5**2*_t6))
+    return _quotient(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
 
 
 def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -3975,7 +3598,7 @@ def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kerne
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
 
 
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: DepthwiseSeparableConv2d.
@@ -3986,26 +3609,18 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4018,6 +3633,10 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4031,7 +3650,7 @@ def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kern
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4042,26 +3661,18 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4074,6 +3685,10 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -4087,7 +3702,7 @@ def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, ker
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4098,26 +3713,18 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4130,6 +3737,10 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -4143,7 +3754,7 @@ def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, ker
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
 
 
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4154,26 +3765,18 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4186,6 +3789,10 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
 
 
@@ -4205,7 +3812,7 @@ def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kern
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
 
 
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4216,26 +3823,18 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4248,6 +3847,10 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4269,7 +3872,7 @@ def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kerne
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
 
 
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4280,26 +3883,18 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4312,6 +3907,10 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4325,7 +3924,7 @@ def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, ke
     return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4336,38 +3935,31 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
 
 
@@ -4381,7 +3973,7 @@ def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channe
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4392,26 +3984,18 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4424,6 +4008,10 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4445,7 +4033,7 @@ def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_chann
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
 
 
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4456,26 +4044,18 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4488,6 +4068,10 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4501,7 +4085,7 @@ def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kerne
     _t6 = 2*_t3
     _t7 = _t1*_t6 + _t2*_t6
     _t8 = _t4*_t7
-    return ((_t4*bias*(_t8 - _t5*_t7) + _t5*_t8) / (_t4**2*_t5))
+    return _quotient(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
 
 
 def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
@@ -4517,7 +4101,7 @@ def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
 
 
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: DepthwiseSeparableConv2d (fused=True).
@@ -4528,26 +4112,18 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     depth_multiplier : int or array_like of int, default 1
         depthwise outputs per input channel
     bias : bool or array_like of bool, default True
@@ -4560,6 +4136,10 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
@@ -4775,7 +4355,7 @@ def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
     return (_b0**2*kernel_size**2 + _b0*bias, )
 
 
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: PartialConv2d.
@@ -4784,10 +4364,6 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
     ----------
     channels : int or array_like of int
         channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
     kernel_size : int or array_like of int, default 3
         kernel size
     n_div : int or array_like of int, default 4
@@ -4796,6 +4372,10 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
@@ -4898,7 +4478,7 @@ def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias,
     _t5 = _t0 + _t3
     _t6 = _t1*_t2
     _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5155,7 +4735,7 @@ def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
     return (_b0**2*kernel_size**2 + _b0*bias, )
 
 
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: PartialConv2d (forward='split_cat').
@@ -5164,10 +4744,6 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
     ----------
     channels : int or array_like of int
         channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
     kernel_size : int or array_like of int, default 3
         kernel size
     n_div : int or array_like of int, default 4
@@ -5176,6 +4752,10 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
@@ -5283,7 +4863,7 @@ def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_
     _t6 = _t0 + _t4
     _t7 = _t1*_t3
     _t8 = _t6*_t7
-    return ((_t5*_t8 + _t5*bias*(_t4*_t7 - _t8)) / (_t4**2*_t6))
+    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
 def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
@@ -5595,7 +5175,7 @@ def _linear_intensity(in_features, out_features, bias, batch):
     _t2 = _t1 + out_features
     _t3 = _t0*out_features
     _t4 = _t1*_t3
-    return ((2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4) / (_t1**2*_t2))
+    return _quotient(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
 
 
 def _linear_intensity_bound(in_features, out_features, bias, batch):

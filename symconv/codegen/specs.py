@@ -25,18 +25,31 @@ Build = Callable[[bool], tuple[Operator, Sequence[object]]]
 
 @dataclass(frozen=True)
 class Argument:
-    """An argument of the generated functions: a symbol's name, what it means, its default."""
+    """An argument of the generated functions: a symbol's name, what it means, its default.
+
+    With ``axes`` (one symbol name per spatial axis) the argument is given as PyTorch
+    gives it: one value for every axis, or a tuple with one per axis.
+    """
 
     name: str
     doc: str
     default: int | bool | None = None
     minimum: int = 1
+    axes: tuple[str, ...] = ()
 
     @property
     def symbol(self) -> sympy.Symbol:
+        return self._symbol(self.name)
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        """The argument's symbols: one per axis, or its own."""
+        return tuple(self._symbol(name) for name in self.axes or (self.name,))
+
+    def _symbol(self, name: str) -> sympy.Symbol:
         if self.minimum == 0:
-            return sympy.Symbol(self.name, integer=True, nonnegative=True)
-        return sympy.Symbol(self.name, integer=True, positive=True)
+            return sympy.Symbol(name, integer=True, nonnegative=True)
+        return sympy.Symbol(name, integer=True, positive=True)
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,6 @@ class Spec:
 # Built-in operators: read from the registry ------------------------------------------------------
 
 AXES = {1: ("",), 2: ("_h", "_w"), 3: ("_d", "_h", "_w")}
-AXIS_WORDS = {"": "", "_d": " along the depth", "_h": " along the height", "_w": " along the width"}
 SPATIAL = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 DOCS = {
     "in_channels": "channels of the input",
@@ -146,10 +158,10 @@ def _arguments(cls: type, fixed: Mapping[str, object]) -> tuple[list[Argument], 
         minimum = 0 if default == 0 else 1
         axes = AXES[dims] if param.annotation is PerAxis else ("",)
         names[param.name] = tuple(f"{param.name}{a}" for a in axes)
-        words = (AXIS_WORDS[a] for a in axes) if len(axes) > 1 or dims == 1 else ("",)
-        arguments += [
-            Argument(n, _doc(cls, param.name) + w, default, minimum) for n, w in zip(names[param.name], words)
-        ]
+        doc = _doc(cls, param.name)
+        if len(axes) > 1:
+            doc += f" (one value, or a tuple of {len(axes)}: {', '.join(SPATIAL[dims])})"
+        arguments.append(Argument(param.name, doc, default, minimum, names[param.name] if len(axes) > 1 else ()))
     return arguments, names
 
 
@@ -161,7 +173,7 @@ def registered_spec(entry: Registration, fixed: Mapping[str, object]) -> Spec:
     arguments += [
         Argument(n, _doc(cls, n), 1 if n == "batch" else None) for n in entry.codegen.layout if n not in known
     ]
-    sym = {a.name: a.symbol for a in arguments}
+    sym = {s.name: s for a in arguments for s in a.symbols}
     constants = {k: v for k, v in fixed.items() if not isinstance(v, Free)}
     per_axis = {name for name, axes in names.items() if axes != (name,)}
 
