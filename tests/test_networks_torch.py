@@ -122,19 +122,6 @@ def test_every_conv_family_matches_flop_counter(cfg) -> None:
     assert cost.params == sum(p.numel() for p in model.parameters())
 
 
-class Attention(nn.Module):
-    """Single-head self-attention scores and mixing: two linear maps and two batched matmuls."""
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self.qkv(x).chunk(3, dim=-1)
-        scores = torch.matmul(q, k.transpose(-2, -1))
-        return self.proj(torch.bmm(scores.softmax(-1), v))
-
-
 class CumulativeSum(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.cumsum(-1)

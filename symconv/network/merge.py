@@ -1,4 +1,4 @@
-"""Layers with several inputs, now ordinary operators in :mod:`symconv.ops`; re-exported here.
+"""Layers with several inputs are ordinary operators now (:mod:`symconv.ops`); re-exported here.
 
 ``Merge`` is kept as a name for :class:`~symconv.ops.base.Operator`: there is one operator protocol.
 """
