@@ -37,8 +37,6 @@ from symconv.network.floors import Sizes
 from symconv.ops.base import Operator, Shape
 from symconv.sizes import as_size
 
-Layerlike = Operator
-
 
 @dataclass(frozen=True)
 class Value:
@@ -53,7 +51,7 @@ class Layer:
     """One application of an operator to values of the network, with its cost (nested divisions merged)."""
 
     name: str
-    operator: Layerlike
+    operator: Operator
     inputs: tuple[Value, ...]
     output: Value
     cost: Cost
@@ -80,7 +78,7 @@ def _named(message: str, sizes: Sizes) -> str:
     return message
 
 
-def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
+def _apply(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
     """Output shape and cost, from one lowering when the operator's cost is its lowering's (all but networks)."""
     if type(operator).cost is Operator.cost:
         lowering = operator.lower(*operator.input_tensors(shapes))
@@ -116,7 +114,7 @@ class Network(Operator):
         self._applied.clear()
         return value
 
-    def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
+    def __call__(self, name: str, operator: Operator, *inputs: Value) -> Value:
         """Apply ``operator`` to ``inputs`` as the layer ``name``; return its output, shape propagated."""
         if not isinstance(operator, Operator):
             raise InvalidConfiguration(f"layer {name!r}: {operator!r} is not a symconv operator")
@@ -144,7 +142,7 @@ class Network(Operator):
         self.layers.append(Layer(name, operator, inputs, output, cost))
         return output
 
-    def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
+    def chain(self, x: Value, *layers: tuple[str, Operator]) -> Value:
         """Apply ``(name, operator)`` pairs one after another, starting from ``x``."""
         for name, operator in layers:
             x = self(name, operator, x)

@@ -10,8 +10,10 @@ seconds. A module fx cannot trace (data-dependent control flow) raises
 :class:`~symconv.errors.NotLowerable` with fx's reason.
 
 Modules are mapped by class (the most specific registered base class wins),
-functions by identity, tensor methods by name; anything else raises
-``NotLowerable`` naming the node, the module and its class.
+functions by identity, tensor methods by name, all as the operator registry
+(:mod:`symconv.ops.registry`) lists them; anything else raises ``NotLowerable``
+naming the node, the module and its class. A module called several times is one
+layer per call; a parameter shared by several layers is counted once.
 """
 
 from __future__ import annotations
