@@ -108,6 +108,14 @@ def test_a_network_is_a_layer_of_another() -> None:
     _same(outer.cost().total, _lowered(outer, (1, C, H, W)))
 
 
+def test_a_network_is_a_part_of_a_chain() -> None:
+    block = _block(4)
+    chain = symconv.Sequential(("block", block), ("head", symconv.Conv2d(4, 2, 1)))
+    assert chain.cost((1, 4, H, W)).macs == block.cost().macs + 8 * H * W
+    with pytest.raises(InvalidConfiguration, match="is declared"):
+        symconv.Sequential(symconv.Conv2d(4, 4, 3), block).cost((1, 4, H, W))  # the block is built for H x W
+
+
 def test_tied_parameters_are_counted_once_but_read_by_each_kernel() -> None:
     net = Network("tied")
     x = net.input((1, 4))

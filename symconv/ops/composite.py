@@ -43,11 +43,12 @@ class Chain(Operator):
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         """Every part checked on the shape the previous one produces."""
-        first = shape = self.parts[0][1].check_input(shape)
+        (first,) = self.parts[0][1].check_inputs(shape)
+        shape = first
         for index, (name, op) in enumerate(self.parts):
             if index:
                 try:
-                    shape = op.check_input(shape)
+                    (shape,) = op.check_inputs(shape)
                 except InvalidConfiguration as error:
                     raise InvalidConfiguration(f"part {name!r} ({op!r}): {error}") from None
             shape = op.lower(Tensor("input", "input", shape)).output.shape
