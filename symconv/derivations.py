@@ -47,6 +47,7 @@ import sympy
 from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
 from symconv.derive import Derivation, Step
+from symconv.intfuncs import as_roundings
 from symconv.lowering import Lowering, Stage
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.query import canonical, quantity, ratio, simplify_rounding
@@ -242,7 +243,7 @@ def ratio_derivation(
 ) -> Derivation:
     """``a``'s quantity over ``b``'s: the stage sums divided, cancelled, canonical, then with the definitions."""
     definitions = definitions or {}
-    top, bottom = _terms(a, name), _terms(b, name)
+    top, bottom = ([as_roundings(t) for t in _terms(c, name)] for c in (a, b))  # sympy's roundings: simplify them
     quotient = sympy.Add(*top) / sympy.Add(*bottom)
     shown = sympy.Mul(
         sympy.Add(*top, evaluate=False), sympy.Pow(sympy.Add(*bottom, evaluate=False), -1), evaluate=False

@@ -129,13 +129,29 @@ def _decide_relational(relation: sympy.core.relational.Relational) -> bool | Non
     check = _SIGN_CHECKS.get(type(relation))
     if check is None:
         return None
-    difference = relation.lhs - relation.rhs
+    difference = _stand_ins(relation.lhs - relation.rhs)
     # the assumptions decide most relations as written; simplify (slow) only when they cannot and
     # the difference is not already linear (simplify cannot rewrite a sum of symbol multiples)
     answer = getattr(difference, check)
     if answer is not None or _is_linear(difference):
         return answer
     return getattr(sympy.simplify(difference), check)
+
+
+def _stand_ins(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each integer function (an output size ``ceiling(H/2)``, a gcd) as an integer symbol of its sign.
+
+    sympy's assumptions decide ``n - 1 >= 0`` for a positive integer symbol ``n``, not for a function.
+    """
+    atoms = [a for a in expr.atoms(sympy.Function) if a.is_integer]
+    if not atoms:
+        return expr
+    return expr.xreplace({a: _integer_symbol(a) for a in atoms})
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_symbol(atom: sympy.Expr) -> sympy.Symbol:
+    return sympy.Dummy(integer=True, positive=atom.is_positive, nonnegative=atom.is_nonnegative)
 
 
 def _is_linear(expr: sympy.Expr) -> bool:

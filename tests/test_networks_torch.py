@@ -20,6 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import symconv  # noqa: E402
 from symconv.errors import NotLowerable  # noqa: E402
+from symconv.intfuncs import CeilDiv, FloorDiv  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 SIZES = (128, 160, 192, 224, 256, 320, 225, 199)
@@ -67,9 +68,10 @@ def test_params_equal_module_parameters(traced) -> None:
 def test_total_is_a_readable_closed_form(traced) -> None:
     _, cost = traced
     # one term per distinct feature-map size: every rounding is a single division of H or W
-    for rounding in cost.macs.atoms(sympy.floor, sympy.ceiling):
-        assert rounding.args[0].free_symbols <= {H, W}
-        assert not rounding.args[0].has(sympy.floor, sympy.ceiling)
+    assert not cost.macs.has(sympy.floor, sympy.ceiling)
+    for division in cost.macs.atoms(FloorDiv, CeilDiv):
+        assert division.args[0].free_symbols <= {H, W} and division.args[1].is_Integer
+        assert not division.args[0].has(FloorDiv, CeilDiv)
 
 
 def test_batch_symbol_scales_the_total() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -16,6 +16,7 @@ from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
 from symconv.errors import InvalidConfiguration
+from symconv.intfuncs import Gcd
 from symconv.ops import Operator
 
 Operators = Mapping[str, Spec | tuple[Operator, Sequence[object]]]
@@ -172,9 +173,11 @@ def _print_numpy(d: Derived) -> Printed:
     )
 
 
-def _render(template: str, printed: list[Printed]) -> str:
+def _render(template: str, printed: list[Printed], derived: list[Derived]) -> str:
+    expressions = [e for d in derived for e in (d.result, *(value for _, value in d.assignments))]
     return _ENVIRONMENT.get_template(template).render(
         functions=printed,
+        uses_math=any(e.has(Gcd) for e in expressions),
         col2im=function_definitions(COL2IM),
         runtime=function_definitions(RUNTIME),
     )
@@ -214,11 +217,43 @@ def numpy_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANT
     return render_numpy(derive(operators, quantities))
 
 
+def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, integer: bool = True) -> Callable:
+    """``expr`` compiled to an exact Python function of ``arguments`` (keywords), as :func:`python_module` prints it.
+
+    For an expression that is not an operator's quantity, such as a network's total: ``integer=True``
+    for a count (an int comes out), ``False`` for a quotient (a ``Fraction``).
+
+    >>> from symconv.intfuncs import CeilDiv, FloorDiv
+    >>> from symconv.symbols import H, W
+    >>> f = scalar_function(3 * CeilDiv(H, 32) * FloorDiv(W + 1, 2), (H, W))
+    >>> f(H=225, W=10**30 + 1) == 3 * 8 * (10**30 + 2) // 2
+    True
+    """
+    names = [check_identifier(symbol.name, "symbol", RESERVED) for symbol in arguments]
+    body = integer_form(expr, integer=integer)
+    assignments, (result,) = sympy.cse(body, symbols=sympy.numbered_symbols("_t"), order="canonical")
+    printer = ScalarPrinter()
+    printed = Printed(
+        name="function",
+        signature=", ".join(names),
+        parameters="",
+        names="",
+        values="",
+        docstring=f'    """{"An exact count" if integer else "An exact quotient"} in {", ".join(names)}."""',
+        assignments=_assign(printer, assignments),
+        result=printer.doprint(result),
+    )
+    derived = Derived("function", None, None, tuple(assignments), result)  # type: ignore[arg-type]
+    namespace: dict = {}
+    exec(_render("scalar.py.j2", [printed], [derived]), namespace)  # printed by symconv's printer, never user text
+    return namespace["function"]
+
+
 def render_scalar(derived: list[Derived]) -> str:
     """The scalar module of already derived functions."""
-    return _render("scalar.py.j2", [_print_scalar(d) for d in derived])
+    return _render("scalar.py.j2", [_print_scalar(d) for d in derived], derived)
 
 
 def render_numpy(derived: list[Derived]) -> str:
     """The NumPy module of already derived functions."""
-    return _render("numpy.py.j2", [_print_numpy(d) for d in derived])
+    return _render("numpy.py.j2", [_print_numpy(d) for d in derived], derived)

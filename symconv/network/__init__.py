@@ -11,7 +11,6 @@
 (1, 64, ceiling(H/4), ceiling(W/4))
 """
 
-from symconv.network.floors import merge_divisions
 from symconv.network.graph import LayerCost, Network, NetworkCost, Value
 from symconv.network.layers import (
     Activation,
@@ -67,5 +66,4 @@ __all__ = [
     "Slice",
     "Transpose",
     "Value",
-    "merge_divisions",
 ]

@@ -2,9 +2,9 @@
 
 Every layer is a symconv operator (one input) or a :class:`~symconv.network.merge.Merge`
 (several). Output shapes come from the operators' own lowering (PyTorch's floor
-formulas in :mod:`symconv.geometry`), nested divisions merged by
-:func:`~symconv.network.floors.merge_divisions`; costs are the operators' costs, summed
-as separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
+formulas in :mod:`symconv.geometry`, whose integer divisions fold as they nest, see
+:mod:`symconv.intfuncs`); costs are the operators' costs, summed as separate kernels by
+:meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
 
 Examples
 --------
@@ -25,13 +25,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import sympy
 
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration, SymconvError
-from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
 from symconv.ops.base import Operator
 from symconv.sizes import as_size
@@ -49,34 +48,13 @@ class Value:
 
 @dataclass(frozen=True)
 class Layer:
-    """One application of an operator to values of the network, with its cost (nested divisions merged)."""
+    """One application of an operator to values of the network, with its cost."""
 
     name: str
     operator: Layerlike
     inputs: tuple[Value, ...]
     output: Value
     cost: Cost
-
-
-def _mapped(obj, fn, memo: dict):
-    """``fn`` applied to every expression in a tree of frozen dataclasses and tuples; shared nodes mapped once."""
-    if isinstance(obj, sympy.Basic):
-        return fn(obj)
-    if isinstance(obj, tuple):
-        return tuple(_mapped(item, fn, memo) for item in obj)
-    if not hasattr(obj, "__dataclass_fields__"):
-        return obj
-    if id(obj) not in memo:
-        changes = {f.name: _mapped(getattr(obj, f.name), fn, memo) for f in fields(obj) if f.init}
-        memo[id(obj)] = (obj, replace(obj, **changes))  # obj kept alive so its id is not reused
-    return memo[id(obj)][1]
-
-
-def _named(message: str, sizes: Sizes) -> str:
-    """An error message with the placeholders replaced by the sizes they stand for."""
-    for symbol, size in sorted(sizes.definitions.items(), key=lambda item: -len(str(item[0]))):  # _size12 first
-        message = message.replace(str(symbol), str(size))
-    return message
 
 
 def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
@@ -96,7 +74,6 @@ class Network:
         self.inputs: list[Value] = []
         self.layers: list[Layer] = []
         self._names: set[str] = set()
-        self._sizes = Sizes(frozenset())
         self._applied: dict[tuple, tuple[tuple[sympy.Expr, ...], Cost]] = {}
 
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
@@ -104,8 +81,6 @@ class Network:
         self._claim(name)
         value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
         self.inputs.append(value)
-        self._sizes = Sizes(self.integers)
-        self._applied.clear()
         return value
 
     def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
@@ -117,16 +92,14 @@ class Network:
         self._claim(name)
         if isinstance(operator, Operator) and len(inputs) != 1:
             raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
-        sizes = self._sizes
-        shapes = tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs)
+        shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
         key = (type(operator), repr(sorted(vars(operator).items())), shapes)
         if key not in self._applied:
             try:
-                shape, cost = _apply(operator, shapes)
+                self._applied[key] = _apply(operator, shapes)
             except SymconvError as error:
-                raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
-            self._applied[key] = (tuple(sizes.resolve(v) for v in shape), _mapped(cost, sizes.resolve, {}))
+                raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
         shape, cost = self._applied[key]
         output = Value(name, shape)
         self.layers.append(Layer(name, operator, inputs, output, cost))
