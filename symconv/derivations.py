@@ -68,7 +68,7 @@ class StageText:
         raise TypeError(f"no description for stage {type(stage).__name__}")
 
     def describe_Stage(self, stage, names) -> str:
-        return f"{type(stage).__name__} (no arithmetic)"
+        return f"{type(stage).__name__} reads {_listed(stage.reads)} and writes {_listed(stage.writes)}"
 
     def describe_Im2col(self, stage, names) -> str:
         return f"im2col gathers {stage.source.name} into the column buffer {stage.columns.name} (no arithmetic)"
@@ -90,6 +90,16 @@ class StageText:
 
     def describe_Copy(self, stage, names) -> str:
         return f"{stage.source.name} is copied into {stage.target.name} (no arithmetic)"
+
+    def describe_Elementwise(self, stage, names) -> str:
+        return (
+            f"{names['outputs']} results from {_listed(stage.reads)} into {_listed(stage.writes)}, each costing "
+            f"{names['mults_each']} multiplications and {names['adds_each']} additions"
+        )
+
+
+def _listed(tensors) -> str:
+    return ", ".join(t.name for t in tensors) or "nothing"
 
 
 describe = StageText()
