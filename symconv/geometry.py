@@ -45,7 +45,7 @@ class ConvAxis:
         must fit the padded input.
         """
         padded = length + self.pad_left + self.pad_right
-        if decide(padded >= self.span) is False:
+        if decide(sympy.Ge(padded, self.span, evaluate=False)) is False:
             raise InvalidConfiguration(
                 f"kernel_size={self.kernel} with dilation={self.dilation} needs a padded input of at "
                 f"least {self.span}, got {padded} (input {axis}={length})"

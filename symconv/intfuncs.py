@@ -114,8 +114,9 @@ class FloorDiv(_Division):
 
     def _eval_is_positive(self) -> bool | None:
         p, q = self.args
-        if q.is_positive:
-            return (p - q).is_nonnegative
+        excess = p - q
+        if q.is_positive and excess.is_Number:  # p >= q; anything else would cost an assumption query on a sum
+            return bool(excess >= 0)
         return None
 
 

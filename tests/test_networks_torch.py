@@ -278,3 +278,11 @@ def test_random_conv_pool_stacks_one_expression_matches_torch(specs, sizes) -> N
         assert cost.macs.subs({H: h, W: w}) == expected
         compared += 1
     assume(compared > 0)
+
+
+def test_deep_conv_stack_folds_its_divisions_and_equals_flop_counter() -> None:
+    model = meta(tm.conv_stack)  # 200 convolutions, stride 2 every 40: five nested divisions
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    assert {d.args for d in cost.macs.atoms(CeilDiv)} == {(v, 2**k) for v in (H, W) for k in range(1, 5)}
+    for h, w in ((224, 224), (225, 199), (97, 128)):
+        assert cost.macs.subs({H: h, W: w}) == torch_macs(model, (1, 3, h, w)), (h, w)

@@ -57,6 +57,16 @@ class Layer:
     cost: Cost
 
 
+def _state(operator: Layerlike) -> object:
+    """The operator's attributes as a dictionary key: hashed as they are (fast), or by their repr."""
+    state = tuple(sorted(vars(operator).items()))
+    try:
+        hash(state)
+    except TypeError:
+        return repr(state)
+    return state
+
+
 def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
     """Output shape and cost, from one lowering when the operator's cost is its lowering's (most are)."""
     if type(operator).cost in (Operator.cost, Merge.cost):
@@ -94,7 +104,7 @@ class Network:
             raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
         shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
-        key = (type(operator), repr(sorted(vars(operator).items())), shapes)
+        key = (type(operator), _state(operator), shapes)
         if key not in self._applied:
             try:
                 self._applied[key] = _apply(operator, shapes)
