@@ -27,6 +27,7 @@ from torch import fx, nn
 
 import symconv.ops as ops
 from symconv.errors import InvalidConfiguration, NotLowerable
+from symconv.intfuncs import CeilDiv
 from symconv.network import layers, merge
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.sizes import as_size
@@ -184,7 +185,7 @@ class _Replay:
     def split(self, name, x, sizes, dim=0):
         length = x.shape[dim]
         if isinstance(sizes, int | sympy.Expr):
-            sizes = [sizes] * int(sympy.ceiling(length / sizes))
+            sizes = [sizes] * int(CeilDiv(length, sizes))
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         return tuple(
             self.layer(f"{name}.{i}", layers.Slice(dim, start, start + size), x)

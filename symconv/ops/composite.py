@@ -8,6 +8,7 @@ import sympy
 
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
+from symconv.intfuncs import FloorDiv
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.conv import Conv2d
@@ -128,7 +129,7 @@ class PartialConv2d(Operator):
             raise InvalidConfiguration(f"give n_div={n_div} or conv_channels={conv_channels}, not both")
         if conv_channels is None:
             divisor = as_size(4 if n_div is None else n_div, "n_div")
-            conv_channels = sympy.floor(self.channels / divisor)
+            conv_channels = FloorDiv(self.channels, divisor)
             if decide(conv_channels >= 1) is False:
                 raise InvalidConfiguration(
                     f"n_div={divisor} must not exceed channels={self.channels}: no channel would be convolved"
