@@ -7,7 +7,8 @@ Both sides do the same work: a symbolic FLOP total of the same module (VGG-16, a
 200-layer stack of 3x3 convolutions with a stride-2 layer every 40).
 
 Each run starts cold: symconv in a worker process whose sympy and symconv caches are
-cleared before every run, on fresh input symbols; PyTorch with a new ShapeEnv. The two
+cleared before every run, on fresh input symbols; PyTorch with a new ShapeEnv. The garbage
+collector is paused during each timed run, after a full collection, as ``timeit`` does. The two
 sides alternate run by run; medians are reported, and the ratio of the medians
 (PyTorch's time / symconv's). ``--baseline PATH`` runs a second worker on another
 checkout of symconv (e.g. a ``git worktree`` of an older commit), interleaved with the
@@ -22,6 +23,8 @@ Run: ``python benchmarks/bench_from_torch.py [--repeats 7] [--baseline ../symcon
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import statistics
@@ -42,6 +45,18 @@ def models() -> dict:
 
     with torch.device("meta"):
         return {"VGG-16": torch_models.vgg16().eval(), "conv stack x200": torch_models.conv_stack().eval()}
+
+
+@contextlib.contextmanager
+def no_gc():
+    """The garbage collector paused during a timed run, after a full collection (as ``timeit`` does): a collection
+    of torch's and sympy's many objects would otherwise land at random in either side's time."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # ---- the symconv side, in a worker process (its own checkout on sys.path) -------------------------------------
@@ -73,9 +88,10 @@ def worker() -> None:
         name = line.strip()
         cold(symconv_modules)
         h, w = (sympy.Dummy(n, integer=True, positive=True) for n in "HW")
-        start = time.perf_counter()
-        total = symconv.from_torch(nets[name], (1, 3, h, w)).flops
-        seconds = time.perf_counter() - start
+        with no_gc():
+            start = time.perf_counter()
+            total = symconv.from_torch(nets[name], (1, 3, h, w)).flops
+            seconds = time.perf_counter() - start
         values = [int(total.subs({h: a, w: b})) for a, b in RESOLUTIONS]
         print(json.dumps({"seconds": seconds, "values": values}), flush=True)
 
@@ -106,15 +122,17 @@ def torch_symbolic(model) -> tuple[float, object, tuple]:
     from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
     from torch.utils.flop_counter import FlopCounterMode
 
-    start = time.perf_counter()
-    mode = FakeTensorMode(shape_env=ShapeEnv(), allow_non_fake_inputs=True)
-    dynamic = [DimDynamic.STATIC, DimDynamic.STATIC, DimDynamic.DYNAMIC, DimDynamic.DYNAMIC]
-    x = mode.from_tensor(torch.empty(1, 3, 224, 224, device="meta"), symbolic_context=StatelessSymbolicContext(dynamic))
-    with mode, FlopCounterMode(display=False) as counter:
-        model(x)
-    total = counter.get_total_flops()
-    expr = total.node.expr if isinstance(total, torch.SymInt) else total
-    seconds = time.perf_counter() - start
+    with no_gc():
+        start = time.perf_counter()
+        mode = FakeTensorMode(shape_env=ShapeEnv(), allow_non_fake_inputs=True)
+        dynamic = [DimDynamic.STATIC, DimDynamic.STATIC, DimDynamic.DYNAMIC, DimDynamic.DYNAMIC]
+        meta = torch.empty(1, 3, 224, 224, device="meta")
+        x = mode.from_tensor(meta, symbolic_context=StatelessSymbolicContext(dynamic))
+        with mode, FlopCounterMode(display=False) as counter:
+            model(x)
+        total = counter.get_total_flops()
+        expr = total.node.expr if isinstance(total, torch.SymInt) else total
+        seconds = time.perf_counter() - start
     return seconds, expr, tuple(size.node.expr for size in x.shape[2:])
 
 
