@@ -62,6 +62,8 @@ class _Division(sympy.Function):
     def eval(cls, p: sympy.Expr, q: sympy.Expr) -> sympy.Expr | None:
         if p.is_Integer and q.is_Integer:
             return sympy.Integer(cls._exact(int(p), int(q)))
+        if p.is_Rational and q.is_Rational:  # outside the contract (a fraction substituted), still exact
+            return cls.rounding(p / q)
         if q == 1:
             return p
         if p is sympy.S.Zero:

@@ -713,8 +713,8 @@ def roofline(
     Range(1, 41, 1)
     """
     balance = _balance(machine_balance)
-    compute = find_convention(convention).of(cost)
-    moved = cost.memory(memory_model(model), as_element_size(element_size))
+    compute = as_roundings(find_convention(convention).of(cost))
+    moved = as_roundings(cost.memory(memory_model(model), as_element_size(element_size)))
     intensity = canonical(compute / moved)
     difference = sympy.expand(compute - balance * moved)
     condition = sympy.Lt(compute, balance * moved)

@@ -127,11 +127,6 @@ class Network:
             raise InvalidConfiguration(f"network {self.name!r} has no layers")
         return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers])
 
-    @property
-    def integers(self) -> frozenset[sympy.Expr]:
-        """The inputs' sizes: integers by declaration, even those sympy cannot tell are (``224*rho``)."""
-        return frozenset(v for value in self.inputs for v in value.shape if not v.is_Integer)
-
     def _claim(self, name: str) -> None:
         if not isinstance(name, str) or not name:
             raise InvalidConfiguration(f"layer name {name!r} must be a non-empty string")
