@@ -8,6 +8,9 @@ integer functions of output sizes (``ceiling(H/2)``, ``gcd``), so the printers m
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import subprocess
 import typing
 
 import pytest
@@ -134,3 +137,23 @@ def _quantity(cost: Cost, name: str) -> sympy.Expr:
     if name.startswith("memory_"):
         return cost.memory(name.removeprefix("memory_"))
     return getattr(cost, name)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("latexmk") is None and not os.environ.get("CI"), reason="latexmk missing")
+def test_every_stage_compiles_with_latex(tmp_path) -> None:
+    costs = {}
+    for cls in CLASSES:
+        stage = build(cls)
+        costs[cls.__name__] = Cost.from_lowering(cls.__name__, Lowering((stage,), stage.writes[0]))
+    steps, definitions = quantity_steps(costs["Elementwise"], "ops")
+    d = Derivation("every stage", steps, "ops", definitions=definitions, result=costs["Elementwise"].ops)
+    (tmp_path / "stages.tex").write_text(latex.derivation(d, lowering=costs, document=True))
+    run = subprocess.run(
+        ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "stages.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
