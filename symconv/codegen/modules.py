@@ -78,7 +78,7 @@ def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
 
 
 COL2IM, RUNTIME = "symconv.col2im_counts", "symconv.codegen.numpy_runtime"
-RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME)
+RESERVED = frozenset({"Fraction", "math", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME)
 
 
 # Printing ----------------------------------------------------------------------------------------
@@ -173,11 +173,15 @@ def _print_numpy(d: Derived) -> Printed:
     )
 
 
-def _render(template: str, printed: list[Printed], derived: list[Derived]) -> str:
-    expressions = [e for d in derived for e in (d.result, *(value for _, value in d.assignments))]
+def _uses_math(bodies: Iterable[tuple[Sequence[tuple[sympy.Symbol, sympy.Expr]], sympy.Expr]]) -> bool:
+    """Whether any ``(assignments, result)`` body calls ``math`` (the adaptive pools' gcd)."""
+    return any(e.has(Gcd) for assignments, result in bodies for e in (result, *(v for _, v in assignments)))
+
+
+def _render(template: str, printed: list[Printed], uses_math: bool) -> str:
     return _ENVIRONMENT.get_template(template).render(
         functions=printed,
-        uses_math=any(e.has(Gcd) for e in expressions),
+        uses_math=uses_math,
         col2im=function_definitions(COL2IM),
         runtime=function_definitions(RUNTIME),
     )
@@ -230,6 +234,9 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
     True
     """
     names = [check_identifier(symbol.name, "symbol", RESERVED) for symbol in arguments]
+    unknown = sorted(s.name for s in expr.free_symbols - set(arguments))
+    if unknown:
+        raise InvalidConfiguration(f"symbol {unknown[0]!r} is not one of the arguments {names}")
     body = integer_form(expr, integer=integer)
     assignments, (result,) = sympy.cse(body, symbols=sympy.numbered_symbols("_t"), order="canonical")
     printer = ScalarPrinter()
@@ -243,17 +250,18 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
         assignments=_assign(printer, assignments),
         result=printer.doprint(result),
     )
-    derived = Derived("function", None, None, tuple(assignments), result)  # type: ignore[arg-type]
     namespace: dict = {}
-    exec(_render("scalar.py.j2", [printed], [derived]), namespace)  # printed by symconv's printer, never user text
+    source = _render("scalar.py.j2", [printed], _uses_math([(assignments, result)]))
+    exec(source, namespace)  # printed by symconv's printer from sympy expressions: no user text
     return namespace["function"]
 
 
 def render_scalar(derived: list[Derived]) -> str:
     """The scalar module of already derived functions."""
-    return _render("scalar.py.j2", [_print_scalar(d) for d in derived], derived)
+    uses_math = _uses_math((d.assignments, d.result) for d in derived)
+    return _render("scalar.py.j2", [_print_scalar(d) for d in derived], uses_math)
 
 
 def render_numpy(derived: list[Derived]) -> str:
     """The NumPy module of already derived functions."""
-    return _render("numpy.py.j2", [_print_numpy(d) for d in derived], derived)
+    return _render("numpy.py.j2", [_print_numpy(d) for d in derived], False)  # NumPy's gcd: np.gcd
