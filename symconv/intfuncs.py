@@ -28,6 +28,8 @@ ceiling(H/4)
 (113, -4, 6)
 >>> as_roundings(CeilDiv(H, 32) + FloorDiv(H + 1, 3))
 ceiling(H/32) + floor(H/3 + 1/3)
+>>> CeilDiv(H, 32).rewrite(sympy.floor)
+floor(H/32 + 31/32)
 """
 
 from __future__ import annotations
@@ -76,11 +78,6 @@ class _Division(sympy.Function):
     def _exact(p: int, q: int) -> int:
         raise NotImplementedError
 
-    def _eval_rewrite_as_floor(self, p: sympy.Expr, q: sympy.Expr, **kwargs) -> sympy.Expr:
-        return self.rounding(p / q)
-
-    _eval_rewrite_as_ceiling = _eval_rewrite_as_floor
-
     def _sympystr(self, printer) -> str:
         return printer._print(self.rounding(self.args[0] / self.args[1], evaluate=False))
 
@@ -107,6 +104,12 @@ class FloorDiv(_Division):
     @staticmethod
     def _exact(p: int, q: int) -> int:
         return p // q
+
+    def _eval_rewrite_as_floor(self, p: sympy.Expr, q: sympy.Expr, **kwargs) -> sympy.Expr:
+        return sympy.floor(p / q)
+
+    def _eval_rewrite_as_ceiling(self, p: sympy.Expr, q: sympy.Expr, **kwargs) -> sympy.Expr:
+        return sympy.ceiling((p - q + 1) / q)  # p an integer
 
     def _eval_is_nonnegative(self) -> bool | None:
         p, q = self.args
@@ -135,6 +138,12 @@ class CeilDiv(_Division):
     @staticmethod
     def _exact(p: int, q: int) -> int:
         return -(-p // q)
+
+    def _eval_rewrite_as_ceiling(self, p: sympy.Expr, q: sympy.Expr, **kwargs) -> sympy.Expr:
+        return sympy.ceiling(p / q)
+
+    def _eval_rewrite_as_floor(self, p: sympy.Expr, q: sympy.Expr, **kwargs) -> sympy.Expr:
+        return sympy.floor((p + q - 1) / q)  # p an integer
 
     def _eval_is_positive(self) -> bool | None:
         p, q = self.args

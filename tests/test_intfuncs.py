@@ -36,6 +36,8 @@ def test_nested_divisions_fold_into_one_and_stay_exact(chain, h) -> None:
     assert folded.subs(H, h) == integer_chain(h, chain)
     assert len(folded.atoms(FloorDiv, CeilDiv)) <= 1  # one division of H, whatever the nesting
     assert as_roundings(folded).subs(H, h) == integer_chain(h, chain)
+    for kind in (sympy.floor, sympy.ceiling):
+        assert folded.rewrite(kind).subs(H, h) == integer_chain(h, chain)
 
 
 @settings(max_examples=100, deadline=None)
