@@ -10,7 +10,7 @@ For each network (defined in tests/torch_models.py), in one run:
 2. size of the total: ``sympy.count_ops`` of symconv's total and of PyTorch's (raw, and
    after ``sympy.simplify``);
 3. evaluating at 1,000 resolutions: symconv's total compiled to an exact integer function
-   (symconv.network.evaluate) vs FlopCounterMode run once per resolution on the meta
+   (symconv.codegen.scalar_function) vs FlopCounterMode run once per resolution on the meta
    device (run ``--torch-runs`` times and scaled to 1,000; ``--torch-runs 1000`` runs all).
 
 Both totals are checked equal at every resolution FlopCounterMode is run at.
@@ -38,9 +38,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import torch_models  # noqa: E402
 
 import symconv  # noqa: E402
-from symconv.network import floors  # noqa: E402
-from symconv.network.evaluate import integer_function  # noqa: E402
-from symconv.sizes import _decide_relational  # noqa: E402
+from symconv.codegen import scalar_function  # noqa: E402
+from symconv.sizes import _decide_relational, _integer_symbol  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 MODELS = {
@@ -55,7 +54,7 @@ MODELS = {
 def cold() -> None:
     """Forget every cache symconv or sympy keeps, so each timing starts cold."""
     sympy.core.cache.clear_cache()
-    for cached in (_decide_relational, floors.merge_divisions, floors._merge_one):
+    for cached in (_decide_relational, _integer_symbol):
         cached.cache_clear()
 
 
@@ -113,9 +112,9 @@ def main() -> None:
         t_torch, (theirs, (h, w)) = best_time(lambda m=model: torch_total(m), args.repeats)
         simplified = sympy.simplify(theirs)
 
-        f = integer_function(ours, (H, W))
+        f = scalar_function(ours, (H, W))
         start = time.perf_counter()
-        values = [f(a, b) for a, b in sizes]
+        values = [f(H=a, W=b) for a, b in sizes]
         t_eval = time.perf_counter() - start
 
         runs = sizes[: args.torch_runs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -106,7 +107,7 @@ class Cost:
             bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
             params=params,
             traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
-            stages=tuple(_map_tree(st, _prefixed(name), Tensor) for name, c in parts for st in c.stages),
+            stages=tuple(st for name, c in parts for st in _map_tree(c.stages, _prefixed(name), Tensor)),
         )
 
     @property
@@ -206,10 +207,22 @@ def _map_tree(obj, fn, leaf: type):
     if isinstance(obj, tuple):
         return tuple(_map_tree(item, fn, leaf) for item in obj)
     if hasattr(obj, "__dataclass_fields__"):
-        changes = {f.name: _map_tree(getattr(obj, f.name), fn, leaf) for f in fields(obj) if f.init}
+        changes = {name: _map_tree(getattr(obj, name), fn, leaf) for name in _init_fields(type(obj))}
         return replace(obj, **changes)
     return obj
 
 
+@functools.cache
+def _init_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.init)
+
+
 def _prefixed(prefix: str):
-    return lambda tensor: replace(tensor, name=f"{prefix}.{tensor.name}")
+    renamed: dict[int, Tensor] = {}  # a stage holds each tensor twice (its field and reads/writes): rename once
+
+    def rename(tensor: Tensor) -> Tensor:
+        if id(tensor) not in renamed:
+            renamed[id(tensor)] = replace(tensor, name=f"{prefix}.{tensor.name}")
+        return renamed[id(tensor)]
+
+    return rename

@@ -47,6 +47,7 @@ import sympy
 from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
 from symconv.derive import Derivation, Step
+from symconv.intfuncs import as_roundings
 from symconv.lowering import Lowering, Stage
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
@@ -68,7 +69,7 @@ class StageText:
         raise TypeError(f"no description for stage {type(stage).__name__}")
 
     def describe_Stage(self, stage, names) -> str:
-        return f"{type(stage).__name__} (no arithmetic)"
+        return f"{type(stage).__name__} reads {_listed(stage.reads)} and writes {_listed(stage.writes)}"
 
     def describe_Im2col(self, stage, names) -> str:
         return f"im2col gathers {stage.source.name} into the column buffer {stage.columns.name} (no arithmetic)"
@@ -90,6 +91,16 @@ class StageText:
 
     def describe_Copy(self, stage, names) -> str:
         return f"{stage.source.name} is copied into {stage.target.name} (no arithmetic)"
+
+    def describe_Elementwise(self, stage, names) -> str:
+        return (
+            f"{names['outputs']} results from {_listed(stage.reads)} into {_listed(stage.writes)}, each costing "
+            f"{names['mults_each']} multiplications and {names['adds_each']} additions"
+        )
+
+
+def _listed(tensors) -> str:
+    return ", ".join(t.name for t in tensors) or "nothing"
 
 
 describe = StageText()
@@ -247,7 +258,7 @@ def ratio_derivation(
 ) -> Derivation:
     """``a``'s quantity over ``b``'s: the stage sums divided, cancelled, canonical, then with the definitions."""
     definitions = definitions or {}
-    top, bottom = _terms(a, name), _terms(b, name)
+    top, bottom = ([as_roundings(t) for t in _terms(c, name)] for c in (a, b))  # sympy's roundings: simplify them
     quotient = sympy.Add(*top) / sympy.Add(*bottom)
     shown = sympy.Mul(
         sympy.Add(*top, evaluate=False), sympy.Pow(sympy.Add(*bottom, evaluate=False), -1), evaluate=False

@@ -18,6 +18,7 @@ import sympy
 from symconv.col2im_counts import transposed_length
 from symconv.errors import InvalidConfiguration
 from symconv.functions import Col2imContributions, Col2imTargets
+from symconv.intfuncs import CeilDiv, FloorDiv
 from symconv.sizes import decide, per_axis, show
 
 
@@ -39,16 +40,17 @@ class ConvAxis:
     def output_length(self, length: sympy.Expr, axis: str) -> sympy.Expr:
         """PyTorch's ``floor((L + pads - d*(K-1) - 1) / s) + 1``, as the equal ``ceiling((L + pads - d*(K-1)) / s)``.
 
-        The ceiling form is shorter and reads ``ceiling(H/2)`` for every usual stride-2 layer;
-        the kernel must fit the padded input.
+        The ceiling form is shorter and reads ``ceiling(H/2)`` for every usual stride-2 layer (a
+        :class:`~symconv.intfuncs.CeilDiv`, folded with the divisions already in ``L``); the kernel
+        must fit the padded input.
         """
         padded = length + self.pad_left + self.pad_right
-        if decide(padded >= self.span) is False:
+        if decide(sympy.Ge(padded, self.span, evaluate=False)) is False:
             raise InvalidConfiguration(
                 f"kernel_size={self.kernel} with dilation={self.dilation} needs a padded input of at "
                 f"least {self.span}, got {padded} (input {axis}={length})"
             )
-        return sympy.ceiling((padded - self.span + 1) / self.stride)
+        return CeilDiv(padded - self.span + 1, self.stride)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _string_padding(padding: str, kernels, strides, dilations) -> tuple[tuple[sy
         )
     # PyTorch pads d*(K-1) in total, the extra element on the right when it is odd.
     totals = [dl * (k - 1) for k, dl in zip(kernels, dilations)]
-    return tuple((sympy.floor(t / 2), t - sympy.floor(t / 2)) for t in totals)
+    return tuple((FloorDiv(t, 2), t - FloorDiv(t, 2)) for t in totals)
 
 
 def transposed_axes(dims: int, kernel_size, stride, padding, output_padding, dilation) -> tuple[TransposedAxis, ...]:

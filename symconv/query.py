@@ -48,6 +48,7 @@ from symconv.conventions import CONVENTIONS, MEMORY_MODELS, memory_model
 from symconv.conventions import convention as find_convention
 from symconv.cost import Cost
 from symconv.errors import SymconvError, UnknownName
+from symconv.intfuncs import as_roundings
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops.base import Operator, shapes_for
 from symconv.sizes import as_element_size, decide
@@ -164,7 +165,7 @@ def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] 
 
 def simplify_rounding(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with each ``floor``/``ceiling`` simplified on its own: ``ceiling((s*(H - 1) + 1)/s)`` is ``H``."""
-    return expr.replace(lambda e: isinstance(e, sympy.floor | sympy.ceiling), sympy.simplify)
+    return as_roundings(expr).replace(lambda e: isinstance(e, sympy.floor | sympy.ceiling), sympy.simplify)
 
 
 def canonical(expr: sympy.Expr) -> sympy.Expr:
@@ -324,7 +325,7 @@ def limit(expr: sympy.Expr, symbol: sympy.Symbol | str, value: object = sympy.oo
     >>> limit(1 / C_out + 1 / K**2, "C_out", "oo")
     K**(-2)
     """
-    expr = sympy.sympify(expr)
+    expr = as_roundings(sympy.sympify(expr))
     x = find_symbol(expr, symbol)
     try:
         return sympy.limit(expr, x, sympy.sympify(value))
@@ -344,7 +345,7 @@ def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Sy
     >>> asymptotic((C_out + K**2) / (C_out * K**2), C_out)
     K**(-2)
     """
-    expr = sympy.sympify(expr)
+    expr = as_roundings(sympy.sympify(expr))
     names = [symbols] if isinstance(symbols, str | sympy.Symbol) else list(symbols)
     xs = [find_symbol(expr, s) for s in names]
     scale = sympy.Dummy("scale", positive=True)
@@ -429,7 +430,7 @@ def crossover(
             raise SymconvError(f"given fixes {name!r}, the symbol the crossover is over")
         _lookup(symbols, name, where)
         values[name] = exact(value, name)
-    difference = sympy.cancel(sympy.together(_substitute(top - bottom, values)))
+    difference = sympy.cancel(sympy.together(_substitute(as_roundings(top - bottom), values)))
     signed = _without_positive_factors(difference)
     sets = None
     if signed.free_symbols <= {x}:
@@ -723,8 +724,8 @@ def roofline(
     Range(1, 41, 1)
     """
     balance = _balance(machine_balance)
-    compute = find_convention(convention).of(cost)
-    moved = cost.memory(memory_model(model), as_element_size(element_size))
+    compute = as_roundings(find_convention(convention).of(cost))
+    moved = as_roundings(cost.memory(memory_model(model), as_element_size(element_size)))
     intensity = canonical(compute / moved)
     difference = sympy.expand(compute - balance * moved)
     condition = sympy.Lt(compute, balance * moved)

@@ -37,6 +37,10 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
     symconv.errors.InvalidConfiguration: stride=0 must be a positive integer
     """
     rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    if type(value) is int or isinstance(value, sympy.Integer):  # the usual case, decided without sympy's machinery
+        if value < minimum:
+            raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
+        return sympy.Integer(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Number | sympy.Basic):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     if isinstance(value, sympy.Float):
@@ -46,7 +50,8 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
     expr = sympy.sympify(value)
     if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
-    if decide(expr >= minimum) is False:
+    # unevaluated: sympy would otherwise query the assumptions on the relation before decide() simplifies it
+    if decide(sympy.Ge(expr, minimum, evaluate=False)) is False:
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     return expr
 
@@ -129,13 +134,70 @@ def _decide_relational(relation: sympy.core.relational.Relational) -> bool | Non
     check = _SIGN_CHECKS.get(type(relation))
     if check is None:
         return None
-    difference = relation.lhs - relation.rhs
+    difference = _stand_ins(relation.lhs - relation.rhs)
+    lowest = None if difference.is_Number else _lowest(difference)
+    if lowest is not None:  # a sum that grows without bound from ``lowest``
+        return _MONOTONE[check](lowest)
     # the assumptions decide most relations as written; simplify (slow) only when they cannot and
     # the difference is not already linear (simplify cannot rewrite a sum of symbol multiples)
     answer = getattr(difference, check)
     if answer is not None or _is_linear(difference):
         return answer
     return getattr(sympy.simplify(difference), check)
+
+
+_MONOTONE = {
+    "is_nonnegative": lambda lowest: True if lowest >= 0 else None,
+    "is_positive": lambda lowest: True if lowest > 0 else None,
+    "is_nonpositive": lambda lowest: False if lowest > 0 else None,
+    "is_negative": lambda lowest: False if lowest >= 0 else None,
+    "is_zero": lambda lowest: False if lowest > 0 else None,
+}
+
+
+def _lowest(expr: sympy.Expr) -> sympy.Expr | None:
+    """The least value of a constant plus nonnegative multiples of monomials in nonnegative integer symbols.
+
+    Such a sum grows with every symbol, without bound, and is least with each symbol at its least value
+    (1 if positive, else 0); this costs no assumption query on the sum (sympy's differentiates it).
+    None for any other expression.
+    """
+    lowest = sympy.Integer(0)
+    for term in sympy.Add.make_args(expr):
+        coefficient, monomial = term.as_coeff_Mul()
+        if monomial == 1:
+            lowest += coefficient
+            continue
+        if coefficient < 0:
+            return None
+        least = coefficient
+        for factor in sympy.Mul.make_args(monomial):
+            base, exponent = factor.as_base_exp()
+            if not (
+                base.is_Symbol and base.is_integer and base.is_nonnegative and exponent.is_Integer and exponent > 0
+            ):
+                if not factor.is_Number:
+                    return None
+            elif not base.is_positive:
+                least = sympy.Integer(0)
+        lowest += least
+    return lowest
+
+
+def _stand_ins(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each integer function (an output size ``ceiling(H/2)``, a gcd) as an integer symbol of its sign.
+
+    sympy's assumptions decide ``n - 1 >= 0`` for a positive integer symbol ``n``, not for a function.
+    """
+    atoms = [a for a in expr.atoms(sympy.Function) if a.is_integer]
+    if not atoms:
+        return expr
+    return expr.xreplace({a: _integer_symbol(a) for a in atoms})
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_symbol(atom: sympy.Expr) -> sympy.Symbol:
+    return sympy.Dummy(integer=True, positive=atom.is_positive, nonnegative=atom.is_nonnegative)
 
 
 def _is_linear(expr: sympy.Expr) -> bool:

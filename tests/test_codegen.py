@@ -384,3 +384,31 @@ print(sorted(symconv.codegen.artifacts()))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert "codegen/costs_numpy.py" in result.stdout
+
+
+def _adaptive_window_sum(length: int, size: int) -> int:
+    """PyTorch's adaptive windows [floor(i*L/o), ceil((i+1)*L/o)), their lengths added up one by one."""
+    return sum(-(-(i + 1) * length // size) - i * length // size for i in range(size))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 80), st.integers(1, 80), st.integers(1, 9))
+def test_adaptive_pool_gcd_prints_in_python_and_numpy(c, h, w, o) -> None:
+    from symconv.network import AdaptiveAvgPool2d
+    from symconv.symbols import C, H, W
+
+    operators = {"pool": (AdaptiveAvgPool2d(o), (1, C, H, W))}
+    scalar, vector = {}, {}
+    exec(python_module(operators, ["adds", "mults"]), scalar)
+    exec(numpy_module(operators, ["adds"]), vector)
+    summed = _adaptive_window_sum(h, o) * _adaptive_window_sum(w, o)  # every window's elements, per plane
+    assert scalar["pool_adds"](C=c, H=h, W=w) == c * (summed - o * o)  # one add less than elements per window
+    assert scalar["pool_mults"](C=c, H=h, W=w) == c * o * o  # one scaling per output
+    big = 10**30 + h
+    assert scalar["pool_adds"](C=c, H=big, W=w) == c * (
+        _adaptive_window_sum(big, o) * _adaptive_window_sum(w, o) - o * o
+    )
+    assert vector["pool_adds"](C=np.array([c, c]), H=np.array([h, big], dtype=object), W=w).tolist() == [
+        c * (summed - o * o),
+        scalar["pool_adds"](C=c, H=big, W=w),
+    ]

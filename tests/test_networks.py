@@ -1,4 +1,4 @@
-"""symconv's own network composition: shapes, merged divisions, closed forms in alpha and rho."""
+"""symconv's own network composition: shapes, one division per feature-map size, closed forms in alpha and rho."""
 
 from __future__ import annotations
 
@@ -8,44 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv.network import Add, Concat, Network, ReLU, merge_divisions
+from symconv.intfuncs import CeilDiv, FloorDiv
+from symconv.network import Add, Concat, Network, ReLU
 from symconv.network.examples import MOBILENET_V1, mobilenet_v1
 from symconv.symbols import H, W, alpha, rho, symbol
-
-rounding_steps = st.lists(
-    st.tuples(st.sampled_from(["floor", "ceiling"]), st.integers(-3, 3), st.integers(1, 4)), min_size=1, max_size=5
-)
-
-
-def integer_chain(h: int, steps) -> int:
-    """The same chain in integer arithmetic (Python's // is floor division on ints)."""
-    for kind, offset, n in steps:
-        h = (h + offset) // n if kind == "floor" else -((-(h + offset)) // n)
-    return h
-
-
-@settings(max_examples=30, deadline=None)
-@given(rounding_steps, st.integers(1, 3))
-def test_merged_divisions_equal_the_nested_chain(steps, denominator) -> None:
-    x = H / denominator if denominator > 1 else H
-    expr = x
-    for kind, offset, n in steps:
-        expr = getattr(sympy, kind)((expr + offset) / n)
-    merged = merge_divisions(expr)
-    for h in (1, 2, 3, 5, 8, 13, 21, 34, 55, 224, 225):  # both sides evaluated exactly, one nested and one merged
-        assert merged.subs(H, h) == expr.subs(H, h), (expr, merged, h)
-
-
-@settings(max_examples=30, deadline=None)
-@given(rounding_steps)
-def test_chains_of_integer_divisions_become_one_division(steps) -> None:
-    expr = H
-    for kind, offset, n in steps:
-        expr = getattr(sympy, kind)((expr + offset) / n)
-    merged = merge_divisions(expr)
-    assert all(not r.args[0].has(sympy.floor, sympy.ceiling) for r in merged.atoms(sympy.floor, sympy.ceiling))
-    for h in (1, 2, 7, 31, 224, 225):
-        assert merged.subs(H, h) == integer_chain(h, steps)
 
 
 def test_mobilenet_paper_per_layer_cost() -> None:
@@ -60,7 +26,7 @@ def test_mobilenet_paper_per_layer_cost() -> None:
 def test_mobilenet_v1_is_a_polynomial_in_alpha_and_rho() -> None:
     macs = mobilenet_v1(alpha, 224 * rho).cost().macs
     # where 224*rho is a multiple of 32 every ceiling(k*rho) is exact: the paper's polynomial
-    polynomial = sympy.expand(macs.replace(sympy.ceiling, lambda arg: arg))
+    polynomial = sympy.expand(macs.replace(CeilDiv, lambda p, q: p / q))
     # the paper's sum, written from its Table 1: the first conv, then eq. (5) per layer, then the classifier
     size, c, paper = 112 * rho, 32 * alpha, 3 * 3 * 3 * 32 * alpha * (112 * rho) ** 2
     for width, stride in MOBILENET_V1:
@@ -75,7 +41,9 @@ def test_mobilenet_v1_is_a_polynomial_in_alpha_and_rho() -> None:
 
 def test_floors_appear_where_the_resolution_is_not_a_multiple_of_32() -> None:
     macs = mobilenet_v1(1, H).cost().macs
-    assert {r.args[0] for r in macs.atoms(sympy.ceiling)} == {H / 2, H / 4, H / 8, H / 16, H / 32}
+    assert not macs.has(FloorDiv)
+    assert {r.args for r in macs.atoms(CeilDiv)} == {(H, 2), (H, 4), (H, 8), (H, 16), (H, 32)}
+    assert str(CeilDiv(H, 32)) == "ceiling(H/32)"
 
 
 def test_residual_and_concat_shapes_and_costs() -> None:

@@ -20,6 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import symconv  # noqa: E402
 from symconv.errors import NotLowerable  # noqa: E402
+from symconv.intfuncs import CeilDiv, FloorDiv  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 SIZES = (128, 160, 192, 224, 256, 320, 225, 199)
@@ -67,9 +68,10 @@ def test_params_equal_module_parameters(traced) -> None:
 def test_total_is_a_readable_closed_form(traced) -> None:
     _, cost = traced
     # one term per distinct feature-map size: every rounding is a single division of H or W
-    for rounding in cost.macs.atoms(sympy.floor, sympy.ceiling):
-        assert rounding.args[0].free_symbols <= {H, W}
-        assert not rounding.args[0].has(sympy.floor, sympy.ceiling)
+    assert not cost.macs.has(sympy.floor, sympy.ceiling)
+    for division in cost.macs.atoms(FloorDiv, CeilDiv):
+        assert division.args[0].free_symbols <= {H, W} and division.args[1].is_Integer
+        assert not division.args[0].has(FloorDiv, CeilDiv)
 
 
 def test_batch_symbol_scales_the_total() -> None:
@@ -305,3 +307,11 @@ def test_a_module_called_several_times_is_costed_per_call(size) -> None:
     assert cost.params == sum(p.numel() for p in model.parameters())
     conv2 = [row.cost for row in cost.layers if row.name.startswith("conv2")]
     assert conv2[0].memory() == conv2[1].memory()  # each call reads the weight and bias
+
+
+def test_deep_conv_stack_folds_its_divisions_and_equals_flop_counter() -> None:
+    model = meta(tm.conv_stack)  # 200 convolutions, stride 2 every 40: five nested divisions
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    assert {d.args for d in cost.macs.atoms(CeilDiv)} == {(v, 2**k) for v in (H, W) for k in range(1, 5)}
+    for h, w in ((224, 224), (225, 199), (97, 128)):
+        assert cost.macs.subs({H: h, W: w}) == torch_macs(model, (1, 3, h, w)), (h, w)

@@ -150,3 +150,10 @@ def mobilenet_v1(alpha: float = 1.0, num_classes: int = 1000) -> nn.Module:
         layers += [conv_bn(c_in, c_in, 3, s, groups=c_in), conv_bn(c_in, c_out, 1)]
         c_in = c_out
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Linear(c_in, num_classes))
+
+
+def conv_stack(depth: int = 200, channels: int = 16, every: int = 40) -> nn.Module:
+    """``depth`` 3x3 convolutions (padding 1), every ``every``-th one with stride 2: deep, with nested divisions."""
+    layers = [nn.Conv2d(3, channels, 3, padding=1)]
+    layers += [nn.Conv2d(channels, channels, 3, 2 if i % every == 0 else 1, 1) for i in range(1, depth)]
+    return nn.Sequential(*layers)

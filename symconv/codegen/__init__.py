@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from symconv.codegen.modules import derive, numpy_module, python_module, render_numpy, render_scalar
+from symconv.codegen.modules import derive, numpy_module, python_module, render_numpy, render_scalar, scalar_function
 from symconv.codegen.quantities import DEFAULT_QUANTITIES, QUANTITIES, Quantity
 from symconv.codegen.specs import Argument, Spec, builtin_specs
 
@@ -42,4 +42,5 @@ __all__ = [
     "python_module",
     "render_numpy",
     "render_scalar",
+    "scalar_function",
 ]

@@ -12,7 +12,7 @@ expression when evaluated on the magnitudes of the arguments; it records the
 bounds that must stay below the limit in ``checks``.
 
 >>> from symconv.symbols import H, K, s
->>> from symconv.codegen.nodes import FloorDiv
+>>> from symconv.intfuncs import FloorDiv
 >>> checks = []
 >>> bound(FloorDiv(H - K, s) + 1, {}, checks)
 H + K + 1
@@ -26,8 +26,9 @@ from collections.abc import Mapping
 
 import sympy
 
-from symconv.codegen.nodes import CeilDiv, Col2imCounts, FloorDiv, Item, Ratio
+from symconv.codegen.nodes import Col2imCounts, Item, Ratio
 from symconv.errors import SymconvError
+from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
 
 _QUOTIENTS = (FloorDiv, Ratio)
 
@@ -51,6 +52,10 @@ def bound(expr: sympy.Expr, names: Mapping[sympy.Symbol, sympy.Symbol], checks: 
         p, q = (bound(a, names, checks) for a in expr.args)
         checks += [p, q]
         return p
+    if isinstance(expr, Gcd):  # gcd(a, b) <= a for positive a, b
+        a, b = (bound(x, names, checks) for x in expr.args)
+        checks += [a, b]
+        return a
     if isinstance(expr, Col2imCounts):
         length, kernel, stride, dilation, padding, output_padding = (bound(a, names, checks) for a in expr.args)
         # the helper's intermediates (output length, tap offsets) stay below this

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -16,6 +16,7 @@ from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
 from symconv.errors import InvalidConfiguration
+from symconv.intfuncs import Gcd
 from symconv.ops import Operator
 
 Operators = Mapping[str, Spec | tuple[Operator, Sequence[object]]]
@@ -79,7 +80,10 @@ def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
 
 COL2IM, RUNTIME, AXES = "symconv.col2im_counts", "symconv.codegen.numpy_runtime", "symconv.codegen.axes"
 RESERVED = (
-    frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME) | defined_names(AXES)
+    frozenset({"Fraction", "math", "np", "axis_counts"})
+    | defined_names(COL2IM)
+    | defined_names(RUNTIME)
+    | defined_names(AXES)
 )
 
 
@@ -200,9 +204,15 @@ def _print_numpy(d: Derived) -> Printed:
     )
 
 
-def _render(template: str, printed: list[Printed]) -> str:
+def _uses_math(bodies: Iterable[tuple[Sequence[tuple[sympy.Symbol, sympy.Expr]], sympy.Expr]]) -> bool:
+    """Whether any ``(assignments, result)`` body calls ``math`` (the adaptive pools' gcd)."""
+    return any(e.has(Gcd) for assignments, result in bodies for e in (result, *(v for _, v in assignments)))
+
+
+def _render(template: str, printed: list[Printed], uses_math: bool) -> str:
     return _ENVIRONMENT.get_template(template).render(
         functions=printed,
+        uses_math=uses_math,
         col2im=function_definitions(COL2IM),
         runtime=function_definitions(RUNTIME),
         axes=function_definitions(AXES) if any(p.prologue for p in printed) else "",
@@ -243,11 +253,47 @@ def numpy_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANT
     return render_numpy(derive(operators, quantities))
 
 
+def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, integer: bool = True) -> Callable:
+    """``expr`` compiled to an exact Python function of ``arguments`` (keywords), as :func:`python_module` prints it.
+
+    For an expression that is not an operator's quantity, such as a network's total: ``integer=True``
+    for a count (an int comes out), ``False`` for a quotient (a ``Fraction``).
+
+    >>> from symconv.intfuncs import CeilDiv, FloorDiv
+    >>> from symconv.symbols import H, W
+    >>> f = scalar_function(3 * CeilDiv(H, 32) * FloorDiv(W + 1, 2), (H, W))
+    >>> f(H=225, W=10**30 + 1) == 3 * 8 * (10**30 + 2) // 2
+    True
+    """
+    names = [check_identifier(symbol.name, "symbol", RESERVED) for symbol in arguments]
+    unknown = sorted(s.name for s in expr.free_symbols - set(arguments))
+    if unknown:
+        raise InvalidConfiguration(f"symbol {unknown[0]!r} is not one of the arguments {names}")
+    body = integer_form(expr, integer=integer)
+    assignments, (result,) = sympy.cse(body, symbols=sympy.numbered_symbols("_t"), order="canonical")
+    printer = ScalarPrinter()
+    printed = Printed(
+        name="function",
+        signature=", ".join(names),
+        parameters="",
+        names="",
+        values="",
+        docstring=f'    """{"An exact count" if integer else "An exact quotient"} in {", ".join(names)}."""',
+        assignments=_assign(printer, assignments),
+        result=printer.doprint(result),
+    )
+    namespace: dict = {}
+    source = _render("scalar.py.j2", [printed], _uses_math([(assignments, result)]))
+    exec(source, namespace)  # printed by symconv's printer from sympy expressions: no user text
+    return namespace["function"]
+
+
 def render_scalar(derived: list[Derived]) -> str:
     """The scalar module of already derived functions."""
-    return _render("scalar.py.j2", [_print_scalar(d) for d in derived])
+    uses_math = _uses_math((d.assignments, d.result) for d in derived)
+    return _render("scalar.py.j2", [_print_scalar(d) for d in derived], uses_math)
 
 
 def render_numpy(derived: list[Derived]) -> str:
     """The NumPy module of already derived functions."""
-    return _render("numpy.py.j2", [_print_numpy(d) for d in derived])
+    return _render("numpy.py.j2", [_print_numpy(d) for d in derived], False)  # NumPy's gcd: np.gcd

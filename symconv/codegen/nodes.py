@@ -1,9 +1,9 @@
 """Expression nodes of generated code: exact integer division, and the col2im counts as one call.
 
-Integer division is a node so that ``cse`` cannot split a quotient into ``1/q``.
-
-``floor(p/q)`` and ``ceiling(p/q)`` become :class:`FloorDiv` / :class:`CeilDiv` of
-integer polynomials, and a whole quantity ``P/Q`` becomes ``FloorDiv(P, Q)`` (an
+Integer division is a node (:mod:`symconv.intfuncs`) so that ``cse`` cannot split a quotient
+into ``1/q``. Output sizes are such nodes already; a ``floor(p/q)`` or ``ceiling(p/q)`` of
+sympy's becomes :class:`FloorDiv` / :class:`CeilDiv` of integer polynomials, and a whole quantity
+``P/Q`` becomes ``FloorDiv(P, Q)`` (an
 integer count: exact for every valid configuration) or :class:`Ratio` (a
 quotient such as an arithmetic intensity, printed as an exact fraction).
 
@@ -11,7 +11,7 @@ Examples
 --------
 >>> from symconv.symbols import H, K, s
 >>> integer_form(sympy.ceiling((H - K + 1) / s), integer=True)
-CeilDiv(H - K + 1, s)
+ceiling((H - K + 1)/s)
 >>> integer_form(H / s, integer=False)
 Ratio(H, s)
 
@@ -27,36 +27,7 @@ from __future__ import annotations
 import sympy
 
 from symconv.functions import Col2imContributions, Col2imTargets
-
-
-class FloorDiv(sympy.Function):
-    """``p // q`` for integers ``p`` and ``q >= 1``."""
-
-    nargs = 2
-    is_integer = True
-
-    @classmethod
-    def eval(cls, p, q):
-        if p.is_Integer and q.is_Integer:
-            return sympy.Integer(int(p) // int(q))
-        if q == 1:
-            return p
-        return None
-
-
-class CeilDiv(sympy.Function):
-    """The ceiling of ``p/q``, ``(p - 1) // q + 1``, for integers ``p`` and ``q >= 1``."""
-
-    nargs = 2
-    is_integer = True
-
-    @classmethod
-    def eval(cls, p, q):
-        if p.is_Integer and q.is_Integer:
-            return sympy.Integer(-(-int(p) // int(q)))
-        if q == 1:
-            return p
-        return None
+from symconv.intfuncs import CeilDiv, FloorDiv
 
 
 class Ratio(sympy.Function):

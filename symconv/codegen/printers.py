@@ -16,9 +16,10 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from symconv.codegen.nodes import CeilDiv, Col2imCounts, FloorDiv, Item, quotient
+from symconv.codegen.nodes import Col2imCounts, Item, quotient
 from symconv.errors import SymconvError
 from symconv.functions import Col2imContributions, Col2imTargets
+from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
 
 
 class NotExact(SymconvError):
@@ -28,11 +29,13 @@ class NotExact(SymconvError):
 class ScalarPrinter(PythonCodePrinter):
     """Python on ints: integer division exact (``//``, never through floats), quotients as ``Fraction``.
 
-    The col2im counts print as calls to ``axis_counts``, whose source the generated module carries.
+    The col2im counts print as calls to ``axis_counts``, whose source the generated module carries, and
+    the adaptive pools' :class:`~symconv.intfuncs.Gcd` as ``math.gcd``.
     """
 
     printmethod = "_symconv_scalar"
     col2im_function = "axis_counts"
+    gcd_function = "math.gcd"
 
     def _print_FloorDiv(self, expr: FloorDiv) -> str:
         return f"({self._floor_division(*expr.args)})"
@@ -46,6 +49,9 @@ class ScalarPrinter(PythonCodePrinter):
         # ``//`` binds like ``*``: a sum needs parentheses on the left, a product on the right too.
         mul = PRECEDENCE["Mul"]
         return f"{self.parenthesize(p, mul, strict=True)} // {self.parenthesize(q, mul)}"
+
+    def _print_Gcd(self, expr: Gcd) -> str:
+        return f"{self.gcd_function}({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_floor(self, expr: sympy.floor) -> str:
         return self._print(FloorDiv(*quotient(expr.args[0])))
@@ -94,6 +100,7 @@ class NumpyPrinter(ScalarPrinter):
 
     printmethod = "_symconv_numpy"
     col2im_function = "_col2im_counts"
+    gcd_function = "np.gcd"
 
     def _print_Ratio(self, expr) -> str:
         p, q = expr.args

@@ -54,6 +54,11 @@ class StageRow:
     template: str
     counts: tuple[Count, ...]
 
+    @property
+    def name(self) -> str:
+        """The stage's class name (the generic template's heading)."""
+        return type(self.stage).__name__
+
 
 @dataclass(frozen=True)
 class TensorRow:

@@ -8,6 +8,9 @@ Examples
 'C_{\\mathrm{in}} \\cdot K^{2}'
 >>> latex(sympy.ceiling(H / s))
 '\\left\\lceil \\frac{H}{s} \\right\\rceil'
+>>> from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
+>>> print(latex(FloorDiv(H, 4) + CeilDiv(H, s) ** 2 + Gcd(H, 7)))
+\left\lceil \frac{H}{s} \right\rceil^{2} + \left\lfloor \frac{H}{4} \right\rfloor + \gcd\left(H, 7\right)
 >>> print(latex(sympy.Symbol("count_2") * K))
 K \cdot \mathrm{count}_{2}
 >>> with sympy.evaluate(False):
@@ -34,8 +37,8 @@ class SymconvLatexPrinter(LatexPrinter):
     """``LatexPrinter`` with symconv's defaults: the symbol table's LaTeX names and ``\\cdot`` products.
 
     Integer rounding prints as ``\\left\\lfloor … \\right\\rfloor`` (one method per
-    function); col2im's per-axis counts print as named operators, the axis length as
-    argument and the hyperparameters as subscript.
+    function; :mod:`symconv.intfuncs`' divisions as the rounded quotient); col2im's per-axis
+    counts print as named operators, the axis length as argument and the hyperparameters as subscript.
     """
 
     _default_settings: ClassVar[dict] = {
@@ -85,6 +88,16 @@ class SymconvLatexPrinter(LatexPrinter):
 
     def _print_ceiling(self, expr: sympy.Expr, exp: str | None = None) -> str:
         return self._rounded(expr, "lceil", "rceil", exp)
+
+    def _print_FloorDiv(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._print_floor(sympy.floor(expr.args[0] / expr.args[1], evaluate=False), exp)
+
+    def _print_CeilDiv(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        return self._print_ceiling(sympy.ceiling(expr.args[0] / expr.args[1], evaluate=False), exp)
+
+    def _print_Gcd(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        tex = rf"\gcd\left({self._print(expr.args[0])}, {self._print(expr.args[1])}\right)"
+        return rf"{tex}^{{{exp}}}" if exp is not None else tex
 
     def _axis_count(self, name: str, expr: sympy.Expr, exp: str | None) -> str:
         """``name_{K, s, d, p, p_o}(L)``: the length as argument, the axis' hyperparameters as subscript."""

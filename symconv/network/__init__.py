@@ -11,12 +11,11 @@
 (1, 64, ceiling(H/4), ceiling(W/4))
 """
 
-from symconv.network.floors import merge_divisions
 from symconv.network.graph import LayerCost, Network, NetworkCost, Value
 from symconv.ops import EXPORTS
 from symconv.ops.base import Operator as Merge  # one operator protocol; the older name for several inputs
 
 globals().update(EXPORTS)  # every registered operator: from symconv.network import ReLU, Add, ...
 
-__all__ = ["LayerCost", "Merge", "Network", "NetworkCost", "Value", "merge_divisions"]
+__all__ = ["LayerCost", "Merge", "Network", "NetworkCost", "Value"]
 __all__ += sorted(EXPORTS)

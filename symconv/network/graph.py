@@ -2,10 +2,10 @@
 
 Every layer is a symconv operator, of one input or several; a network is itself an
 operator (its inputs are the ones it declares), so it can be a layer, or be passed to
-anything that takes an operator. Output shapes come from the operators' own lowering (PyTorch's floor
-formulas in :mod:`symconv.geometry`), nested divisions merged by
-:func:`~symconv.network.floors.merge_divisions`; costs are the operators' costs, summed
-as separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
+anything that takes an operator. Output shapes come from the operators' own lowering
+(PyTorch's floor formulas in :mod:`symconv.geometry`, whose integer divisions fold as
+they nest, see :mod:`symconv.intfuncs`); costs are the operators' costs, summed as
+separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
 
 Examples
 --------
@@ -26,14 +26,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import sympy
 
 from symconv.cost import Cost, _map_tree
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.lowering import Lowering, Role, Tensor
-from symconv.network.floors import Sizes
 from symconv.ops.base import Operator, Shape
 from symconv.sizes import as_size
 
@@ -48,7 +47,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Layer:
-    """One application of an operator to values of the network, with its cost (nested divisions merged)."""
+    """One application of an operator to values of the network, with its cost."""
 
     name: str
     operator: Operator
@@ -57,25 +56,14 @@ class Layer:
     cost: Cost
 
 
-def _mapped(obj, fn, memo: dict):
-    """``fn`` applied to every expression in a tree of frozen dataclasses and tuples; shared nodes mapped once."""
-    if isinstance(obj, sympy.Basic):
-        return fn(obj)
-    if isinstance(obj, tuple):
-        return tuple(_mapped(item, fn, memo) for item in obj)
-    if not hasattr(obj, "__dataclass_fields__"):
-        return obj
-    if id(obj) not in memo:
-        changes = {f.name: _mapped(getattr(obj, f.name), fn, memo) for f in fields(obj) if f.init}
-        memo[id(obj)] = (obj, replace(obj, **changes))  # obj kept alive so its id is not reused
-    return memo[id(obj)][1]
-
-
-def _named(message: str, sizes: Sizes) -> str:
-    """An error message with the placeholders replaced by the sizes they stand for."""
-    for symbol, size in sorted(sizes.definitions.items(), key=lambda item: -len(str(item[0]))):  # _size12 first
-        message = message.replace(str(symbol), str(size))
-    return message
+def _state(operator: Operator) -> object:
+    """The operator's attributes as a dictionary key: hashed as they are (fast), or by their repr."""
+    state = tuple(sorted(vars(operator).items()))
+    try:
+        hash(state)
+    except TypeError:
+        return repr(state)
+    return state
 
 
 def _apply(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
@@ -101,7 +89,6 @@ class Network(Operator):
         self.arity = 0
         self.same: dict[str, str] = {}
         self._names: set[str] = set()
-        self._sizes = Sizes(frozenset())
         self._applied: dict[tuple, tuple[tuple[sympy.Expr, ...], Cost]] = {}
 
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
@@ -110,7 +97,6 @@ class Network(Operator):
         value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
         self.inputs.append(value)
         self.arity = len(self.inputs)
-        self._sizes = Sizes(self.integers)
         self._applied.clear()
         return value
 
@@ -127,16 +113,14 @@ class Network(Operator):
             raise InvalidConfiguration(
                 f"layer {name!r}: {operator!r} takes {operator.arity} input(s), got {len(inputs)}"
             )
-        sizes = self._sizes
-        shapes = tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs)
+        shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
-        key = (type(operator), repr(sorted(vars(operator).items())), shapes)
+        key = (type(operator), _state(operator), shapes)
         if key not in self._applied:
             try:
-                shape, cost = _apply(operator, shapes)
+                self._applied[key] = _apply(operator, shapes)
             except SymconvError as error:
-                raise type(error)(f"layer {name!r} ({operator!r}): {_named(str(error), sizes)}") from None
-            self._applied[key] = (tuple(sizes.resolve(v) for v in shape), _mapped(cost, sizes.resolve, {}))
+                raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
         shape, cost = self._applied[key]
         output = Value(name, shape)
         self.layers.append(Layer(name, operator, inputs, output, cost))
@@ -205,11 +189,6 @@ class Network(Operator):
 
     def __repr__(self) -> str:
         return f"Network({self.name!r})"
-
-    @property
-    def integers(self) -> frozenset[sympy.Expr]:
-        """The inputs' sizes: integers by declaration, even those sympy cannot tell are (``224*rho``)."""
-        return frozenset(v for value in self.inputs for v in value.shape if not v.is_Integer)
 
     def _claim(self, name: str) -> None:
         if not isinstance(name, str) or not name:

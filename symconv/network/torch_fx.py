@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from symconv.errors import InvalidConfiguration, NotLowerable
+from symconv.intfuncs import CeilDiv
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.ops import registry
 from symconv.ops.registry import Registration
@@ -147,7 +148,7 @@ class _Replay:
     def split(self, name, x, sizes, dim=0):
         length = x.shape[dim]
         if isinstance(sizes, int | sympy.Expr):
-            sizes = [sizes] * int(sympy.ceiling(length / sizes))
+            sizes = [sizes] * int(CeilDiv(length, sizes))
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         return tuple(
             self.layer(f"{name}.{i}", Slice(dim, start, start + size), x)

@@ -7,6 +7,7 @@ from typing import ClassVar
 import sympy
 
 from symconv.errors import InvalidConfiguration
+from symconv.intfuncs import FloorDiv
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
@@ -174,7 +175,7 @@ class PartialConv2d(Operator):
             raise InvalidConfiguration(f"give n_div={n_div} or conv_channels={conv_channels}, not both")
         if conv_channels is None:
             divisor = as_size(4 if n_div is None else n_div, "n_div")
-            conv_channels = sympy.floor(self.channels / divisor)
+            conv_channels = FloorDiv(self.channels, divisor)
             if decide(conv_channels >= 1) is False:
                 raise InvalidConfiguration(
                     f"n_div={divisor} must not exceed channels={self.channels}: no channel would be convolved"

@@ -14,13 +14,13 @@ layer                  arithmetic per output element                  parameters
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import sympy
 
 from symconv.errors import InvalidConfiguration
 from symconv.geometry import conv_axes
+from symconv.intfuncs import Gcd
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, Shape, SpatialInput, dim_index
 from symconv.ops.registry import register
@@ -134,24 +134,6 @@ class AvgPool3d(AvgPool):
     """``torch.nn.AvgPool3d``."""
 
     dims = 3
-
-
-class Gcd(sympy.Function):
-    """Greatest common divisor of two positive integers, exact on numbers, unevaluated on symbols.
-
-    (``sympy.gcd`` is the polynomial gcd: ``sympy.gcd(H, 7)`` is 1 for a symbol ``H``.)
-    """
-
-    is_integer = True
-    is_positive = True
-
-    @classmethod
-    def eval(cls, a, b):
-        if a.is_Integer and b.is_Integer:
-            return sympy.Integer(math.gcd(int(a), int(b)))
-        if b == 1 or a == 1:
-            return sympy.Integer(1)
-        return None
 
 
 def adaptive_window_total(length: sympy.Expr, size: int) -> sympy.Expr:
