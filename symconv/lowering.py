@@ -29,6 +29,7 @@ from symconv.sizes import product
 Role = Literal["input", "weight", "bias", "output", "columns", "intermediate"]
 
 ZERO = sympy.Integer(0)
+ONE = sympy.Integer(1)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Tensor:
     name: str
     role: Role
     shape: tuple[sympy.Expr, ...]
+    stored: sympy.Expr = ONE  # 0 where the buffer is never built, e.g. a condition on symbols
 
     @property
     def elements(self) -> sympy.Expr:
@@ -55,6 +57,14 @@ class Stage:
 
     reads: tuple[Tensor, ...] = field(default=(), kw_only=True)
     writes: tuple[Tensor, ...] = field(default=(), kw_only=True)
+
+    def reads_of(self, tensor: Tensor) -> sympy.Expr:
+        """Elements of ``tensor`` (one this stage reads) that it reads from memory: all of them, by default."""
+        return tensor.elements
+
+    def touches(self, tensor: Tensor) -> sympy.Expr:
+        """Distinct elements of ``tensor`` the stage's loops actually read (see the ``touched`` memory model)."""
+        return self.reads_of(tensor)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -79,14 +89,22 @@ class Stage:
 
 @dataclass(frozen=True)
 class Im2col(Stage):
-    """Gather the input into the column matrix: data movement only, no arithmetic."""
+    """Gather the input into the column matrix: data movement only, no arithmetic.
+
+    ``touched`` is the number of input elements some window reads (padding and
+    positions a large stride skips are not read).
+    """
 
     source: Tensor
     columns: Tensor
+    touched: sympy.Expr
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", (self.source,))
         object.__setattr__(self, "writes", (self.columns,))
+
+    def touches(self, tensor: Tensor) -> sympy.Expr:
+        return self.touched if tensor == self.source else self.reads_of(tensor)
 
 
 @dataclass(frozen=True)
@@ -138,6 +156,10 @@ class Col2im(Stage):
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", (self.columns,))
         object.__setattr__(self, "writes", (self.output,))
+
+    def reads_of(self, tensor: Tensor) -> sympy.Expr:
+        """Only the column entries that land inside the output are read; those cropped by padding never are."""
+        return self.planes * self.contributions if tensor == self.columns else tensor.elements
 
     @property
     def adds(self) -> sympy.Expr:
