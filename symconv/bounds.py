@@ -134,31 +134,35 @@ class IOBounds:
 
 def io_bounds(operator: Operator, input_shape) -> IOBounds:
     """The traffic bounds of ``operator`` on ``input_shape``: compulsory, GEMM, direct convolution, tiled schedule."""
-    cost = operator.cost(input_shape)
+    bounds = cost_bounds(operator.cost(input_shape))
+    if not (isinstance(operator, ConvNd) and _concrete_geometry(operator)):
+        return bounds
+    input_macs = _input_macs(operator, operator.input_tensor(input_shape).shape)
+    taps = product(operator.kernel_size)
+    return replace(
+        bounds,
+        direct=direct_conv_bound(input_macs, taps),
+        s_star_direct=(LW_CONSTANT * input_macs / bounds.compulsory) ** 2 / taps,
+    )
+
+
+def cost_bounds(cost: Cost) -> IOBounds:
+    """The bounds that need only the lowering (no direct-convolution bound): compulsory, GEMM, tiled schedule."""
     gemms = [st for st in cost.stages if isinstance(st, Gemm)]
     if not gemms:
         raise InvalidConfiguration(f"{cost.operator} has no GEMM: it has only compulsory traffic")
     macs = sympy.Add(*(st.macs for st in gemms))
     groups = sympy.Add(*(st.count for st in gemms)) / _batch(cost)
-    compulsory = cost.memory("touched")
     gemm_compulsory = _gemm_compulsory(cost)
-    direct = s_star_direct = None
-    if isinstance(operator, ConvNd) and _concrete_geometry(operator):
-        x = operator.input_tensor(input_shape)
-        input_macs = _input_macs(operator, x.shape)
-        taps = product(operator.kernel_size)
-        direct = direct_conv_bound(input_macs, taps)
-        s_star_direct = (LW_CONSTANT * input_macs / compulsory) ** 2 / taps
-    tiled = sympy.Add(*(tiled_gemm_traffic(st.m, st.n, st.k, st.count) for st in gemms))
     return IOBounds(
         operator=cost.operator,
-        compulsory=compulsory,
+        compulsory=cost.memory("touched"),
         gemm_compulsory=gemm_compulsory,
         gemm=gemm_bound(macs, groups),
-        direct=direct,
+        direct=None,
         s_star_gemm=(2 * macs / gemm_compulsory) ** 2,
-        s_star_direct=s_star_direct,
-        tiled=tiled,
+        s_star_direct=None,
+        tiled=sympy.Add(*(tiled_gemm_traffic(st.m, st.n, st.k, st.count) for st in gemms)),
     )
 
 
