@@ -37,7 +37,7 @@ Three tiers, each a closed form in ``S`` (a positive integer symbol):
 The *tiled* schedule is an upper bound: the im2col GEMM, output-stationary, with
 ``b x b`` output tiles, ``b = floor(sqrt(S + 1)) - 1`` (so ``b**2 + 2*b <= S``): for
 each tile and each ``l``, load a column of A and a row of B; write the tile once.
-It moves exactly ``count*(k*(ceil(n/b)*m + ceil(m/b)*n) + m*n)`` words of the GEMM.
+It moves exactly ``count*(k*(ceil(n/b)*m + ceil(m/b)*n) + m*n)`` words of the GEMM, plus the bias once.
 
 Examples
 --------
@@ -104,6 +104,7 @@ class IOBounds:
     """
 
     operator: str
+    macs: sympy.Expr
     compulsory: sympy.Expr
     gemm_compulsory: sympy.Expr
     gemm: sympy.Expr
@@ -156,13 +157,14 @@ def cost_bounds(cost: Cost) -> IOBounds:
     gemm_compulsory = _gemm_compulsory(cost)
     return IOBounds(
         operator=cost.operator,
+        macs=macs,
         compulsory=cost.memory("touched"),
         gemm_compulsory=gemm_compulsory,
         gemm=gemm_bound(macs, groups),
         direct=None,
         s_star_gemm=(2 * macs / gemm_compulsory) ** 2,
         s_star_direct=None,
-        tiled=sympy.Add(*(tiled_gemm_traffic(st.m, st.n, st.k, st.count) for st in gemms)),
+        tiled=sympy.Add(*(tiled_gemm_traffic(st.m, st.n, st.k, st.count) for st in gemms)) + _bias_reads(cost),
     )
 
 
@@ -184,7 +186,12 @@ def _gemm_compulsory(cost: Cost) -> sympy.Expr:
                 if t.name not in seen:
                     seen.add(t.name)
                     moved += t.elements
-    return moved + sympy.Add(*(t.reads for t in cost.traffic if t.role == "bias"))
+    return moved + _bias_reads(cost)
+
+
+def _bias_reads(cost: Cost) -> sympy.Expr:
+    """The bias, read once by the GEMM's epilogue."""
+    return sympy.Add(*(t.reads for t in cost.traffic if t.role == "bias"))
 
 
 def _concrete_geometry(op: ConvNd) -> bool:
@@ -209,3 +216,17 @@ def _in_bounds_pairs(length, axis) -> sympy.Expr:
         last = sympy.Min(out - 1, sympy.floor((left - k * d + length - 1) / s))
         total += sympy.Max(0, last - first + 1)
     return total
+
+
+def network_bounds(network) -> list[tuple[str, IOBounds]]:
+    """``(layer name, bounds)`` for every layer of a :class:`~symconv.network.graph.Network` that runs a GEMM."""
+    rows = []
+    for layer in network.layers:
+        if any(isinstance(st, Gemm) for st in layer.cost.stages) and isinstance(layer.operator, Operator):
+            rows.append((layer.name, io_bounds(layer.operator, layer.inputs[0].shape)))
+    return rows
+
+
+def best_lower(bounds: IOBounds) -> sympy.Expr:
+    """The least traffic any schedule could move: the direct-convolution bound where there is one, else the GEMM's."""
+    return bounds.gemm_lower if bounds.direct_lower is None else sympy.Min(bounds.gemm_lower, bounds.direct_lower)

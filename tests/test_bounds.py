@@ -133,3 +133,14 @@ def test_bounds_are_closed_forms_in_s() -> None:
         )
         == 0
     )
+
+
+@pytest.mark.parametrize("size", [16, 1024, 2**20])
+def test_tiled_schedule_is_never_below_the_best_bound_on_a_real_network(size: int) -> None:
+    from symconv.bounds import best_lower, network_bounds
+    from symconv.network.examples import mobilenet_v1
+
+    for name, bounds in network_bounds(mobilenet_v1(resolution=64)):
+        at = bounds.at(S=size)
+        assert sympy.N(best_lower(at)) <= at.tiled, name
+        assert at.compulsory <= at.gemm_compulsory, name
