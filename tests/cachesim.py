@@ -144,8 +144,11 @@ def conv2d_trace(
     padding: tuple[int, int],
     dilation: tuple[int, int],
     order: str,
+    groups: int = 1,
 ) -> list[Mac]:
-    """Direct 2-D convolution (groups 1), the seven loops nested in ``order``, a permutation of 'bkcyxrs'.
+    """Direct 2-D convolution, the seven loops nested in ``order``, a permutation of 'bkcyxrs'.
+
+    With ``groups``, ``c`` runs over the ``c_in/groups`` channels of output channel ``k``'s group.
 
     b batch, k output channel, c input channel, y/x output row/column, r/s kernel row/column.
     A tap on padding reads no input (its operand is ``None``), but still the weight and the output,
@@ -155,7 +158,7 @@ def conv2d_trace(
     ranges = {
         "b": range(n),
         "k": range(c_out),
-        "c": range(c_in),
+        "c": range(c_in // groups),
         "y": range(out[0]),
         "x": range(out[1]),
         "r": range(kernel[0]),
@@ -164,9 +167,10 @@ def conv2d_trace(
     trace = []
     for values in itertools.product(*(ranges[axis] for axis in order)):
         v = dict(zip(order, values, strict=True))
+        channel = v["k"] // (c_out // groups) * (c_in // groups) + v["c"]
         h = v["y"] * stride[0] - padding[0] + v["r"] * dilation[0]
         w = v["x"] * stride[1] - padding[1] + v["s"] * dilation[1]
-        source = ("I", v["b"], v["c"], h, w) if 0 <= h < size[0] and 0 <= w < size[1] else None
+        source = ("I", v["b"], channel, h, w) if 0 <= h < size[0] and 0 <= w < size[1] else None
         trace.append((("W", v["k"], v["c"], v["r"], v["s"]), source, ("O", v["b"], v["k"], v["y"], v["x"])))
     return trace
 

@@ -144,3 +144,41 @@ def test_tiled_schedule_is_never_below_the_best_bound_on_a_real_network(size: in
         at = bounds.at(S=size)
         assert sympy.N(best_lower(at)) <= at.tiled, name
         assert at.compulsory <= at.gemm_compulsory, name
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.integers(1, 3),
+    st.integers(1, 2),
+    st.integers(1, 3),
+    st.integers(2, 5),
+    st.integers(0, 1),
+    st.integers(1, 2),
+    st.sampled_from([3, 6, 12, 27]),
+)
+def test_grouped_and_depthwise_bounds_hold(groups, per_group_in, multiplier, length, pad, stride, size) -> None:
+    """Grouped convolutions (depthwise when one channel per group) against their direct schedules and GEMMs."""
+    c_in, c_out = groups * per_group_in, groups * multiplier
+    kernel, padding = (3, 3), (pad, pad)
+    length = max(length, 3 - 2 * pad)
+    op = symconv.Conv2d(c_in, c_out, kernel, stride, padding, groups=groups, bias=False)
+    shape = (1, c_in, length, length)
+    bounds = io_bounds(op, shape).at(S=size)
+    direct = min(
+        cachesim.simulate(
+            cachesim.conv2d_trace(1, c_in, c_out, (length, length), kernel, (stride,) * 2, padding, (1, 1), o, groups),
+            size,
+            policy,
+        ).total
+        for o in DIRECT_ORDERS
+        for policy in ("lru", "belady")
+    )
+    assert bounds.direct_lower <= direct
+    out = op.output_shape(shape)
+    m, n, k = c_out // groups, int(out[2] * out[3]), per_group_in * 9
+    gemm = min(
+        cachesim.simulate(cachesim.gemm_trace(m, n, k, o, count=groups), size, policy).total
+        for o in GEMM_ORDERS
+        for policy in ("lru", "belady")
+    )
+    assert bounds.gemm_lower <= gemm
