@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from symconv import codegen
+from symconv.bound_derivations import bound_derivations
 from symconv.cost import Cost
 from symconv.derivations import builtin
 from symconv.files import write_atomic
@@ -95,9 +96,17 @@ def latex_derivations() -> dict[str, str]:
     return rendered
 
 
+def latex_bound_derivations() -> dict[str, str]:
+    """A document per I/O-bound derivation (:mod:`symconv.bound_derivations`)."""
+    rendered: dict[str, str] = {}
+    for slug, d in bound_derivations().items():
+        rendered |= _pair(slug, partial(derivation, d, label=f"eq:{slug}"))
+    return rendered
+
+
 def artifacts() -> dict[str, str]:
     """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content."""
-    return {**latex_derivations(), **latex_tables(), **codegen.artifacts()}
+    return {**latex_derivations(), **latex_bound_derivations(), **latex_tables(), **codegen.artifacts()}
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:

@@ -18,9 +18,19 @@ the bias additions already (``ops-bias`` leaves them out).
 Memory models
 -------------
 ``ideal``: every tensor at the operator's boundary (input, weight, bias, output)
-is moved once; lowering buffers stay on chip (implicit GEMM; seed 000, FasterNet,
-ShuffleNetV2). ``im2col``: as ``ideal``, and the column buffer is written to
-memory and read back, as an explicit im2col/col2im implementation does.
+is moved once, whole; lowering buffers stay on chip (implicit GEMM; seed 000,
+FasterNet, ShuffleNetV2). The whole input counts even where a stride larger than
+the dilated kernel never reads part of it.
+
+``touched``: as ``ideal``, but a tensor counts only the elements some loop really
+reads: a ``1 x 1`` stride-2 convolution on ``H x W`` reads ``ceiling(H/2)*ceiling(W/2)``
+positions per channel, not ``H*W``.
+
+``im2col``: as ``ideal``, and the column buffer is written to memory and read
+back, as an explicit im2col/col2im implementation (PyTorch's ``slow_conv2d``,
+Caffe) does: none for a ``1 x 1``, stride-1, unpadded convolution (the input is
+the column matrix); col2im reads only the column entries that land inside the
+output, not those cropped by padding.
 """
 
 from __future__ import annotations
@@ -116,6 +126,7 @@ class MemoryModel:
     name: str
     roles: frozenset[Role]
     summary: str
+    touched: bool = False  # count only the elements actually read, not whole tensors
 
 
 IDEAL = MemoryModel(
@@ -129,11 +140,18 @@ IM2COL = MemoryModel(
     "as ideal, and the im2col/col2im column buffer is written to memory and read back",
 )
 
-MEMORY_MODELS: dict[str, MemoryModel] = {m.name: m for m in (IDEAL, IM2COL)}
+TOUCHED = MemoryModel(
+    "touched",
+    IDEAL.roles,
+    "as ideal, but only the input elements some window reads (padding and stride-skipped inputs are not)",
+    touched=True,
+)
+
+MEMORY_MODELS: dict[str, MemoryModel] = {m.name: m for m in (IDEAL, TOUCHED, IM2COL)}
 
 
 def memory_model(value: str | MemoryModel) -> MemoryModel:
-    """Look up a memory model by name (``'ideal'`` or ``'im2col'``)."""
+    """Look up a memory model by name (``'ideal'``, ``'touched'`` or ``'im2col'``)."""
     if isinstance(value, MemoryModel):
         return value
     if not isinstance(value, str) or value not in MEMORY_MODELS:

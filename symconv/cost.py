@@ -11,6 +11,7 @@ import sympy
 from symconv.conventions import Convention, MemoryModel, convention, memory_model
 from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Role, Stage, Tensor
+from symconv.precision import ElementSize, sizer
 from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -25,6 +26,7 @@ class TensorTraffic:
     elements: sympy.Expr
     reads: sympy.Expr
     writes: sympy.Expr
+    touched: sympy.Expr | None = None  # distinct elements actually read; ``reads`` when not given
 
 
 @dataclass(frozen=True)
@@ -135,15 +137,25 @@ class Cost:
         roles = memory_model(model).roles
         return tuple(t for t in self.traffic if t.role in roles)
 
-    def reads(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
-        """Elements (times ``element_size``: bytes) read under ``model``."""
-        return as_element_size(element_size) * sympy.Add(*(t.reads for t in self.tensors(model)))
+    def reads(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
+        """Elements (times ``element_size``: bytes) read under ``model``.
 
-    def writes(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
+        ``element_size`` is one size for all tensors, or per role (see :mod:`symconv.precision`).
+        """
+        model = memory_model(model)
+        return self._bytes(model, element_size, lambda t: t.touched if model.touched else t.reads)
+
+    def writes(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) written under ``model``."""
-        return as_element_size(element_size) * sympy.Add(*(t.writes for t in self.tensors(model)))
+        return self._bytes(model, element_size, lambda t: t.writes)
 
-    def memory(self, model: str | MemoryModel = "ideal", element_size: int = 1) -> sympy.Expr:
+    def _bytes(self, model, element_size: ElementSize, count) -> sympy.Expr:
+        per_role = sizer(element_size)
+        if per_role is None:
+            return as_element_size(element_size) * sympy.Add(*(count(t) for t in self.tensors(model)))
+        return sympy.Add(*(per_role(t.role) * count(t) for t in self.tensors(model)))
+
+    def memory(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
         """Memory traffic, reads + writes, under ``model``."""
         return self.reads(model, element_size) + self.writes(model, element_size)
 
@@ -151,7 +163,7 @@ class Cost:
         self,
         convention_: str | Convention = "flops",
         model: str | MemoryModel = "ideal",
-        element_size: int = 1,
+        element_size: ElementSize = 1,
     ) -> sympy.Expr:
         """Arithmetic intensity: compute per element (or per byte, with ``element_size``) moved."""
         return self.compute(convention_) / self.memory(model, element_size)
@@ -185,7 +197,11 @@ def _parameters(stages: Iterable[Stage]) -> dict[str, sympy.Expr]:
 
 
 def _traffic(stages: tuple[Stage, ...]) -> tuple[TensorTraffic, ...]:
-    read = {t.name for st in stages for t in st.reads}
+    """Each tensor once: read as its first reader reads it, written whole if any stage writes it."""
+    reader: dict[str, Stage] = {}
+    for st in stages:
+        for t in st.reads:
+            reader.setdefault(t.name, st)
     written = {t.name for st in stages for t in st.writes}
     zero = sympy.Integer(0)
     return tuple(
@@ -193,8 +209,9 @@ def _traffic(stages: tuple[Stage, ...]) -> tuple[TensorTraffic, ...]:
             name=t.name,
             role=t.role,
             elements=t.elements,
-            reads=t.elements if t.name in read else zero,
-            writes=t.elements if t.name in written else zero,
+            reads=t.stored * reader[t.name].reads_of(t) if t.name in reader else zero,
+            writes=t.stored * t.elements if t.name in written else zero,
+            touched=t.stored * reader[t.name].touches(t) if t.name in reader else zero,
         )
         for t in _tensors(stages)
     )

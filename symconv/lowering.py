@@ -29,6 +29,7 @@ from symconv.sizes import product
 Role = Literal["input", "weight", "bias", "output", "columns", "intermediate"]
 
 ZERO = sympy.Integer(0)
+ONE = sympy.Integer(1)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Tensor:
     role: Role
     shape: tuple[sympy.Expr, ...]
     storage: str = ""
+    stored: sympy.Expr = ONE  # 0 where the buffer is never built, e.g. a condition on symbols
 
     @property
     def elements(self) -> sympy.Expr:
@@ -58,6 +60,14 @@ class Stage:
 
     reads: tuple[Tensor, ...] = field(default=(), kw_only=True)
     writes: tuple[Tensor, ...] = field(default=(), kw_only=True)
+
+    def reads_of(self, tensor: Tensor) -> sympy.Expr:
+        """Elements of ``tensor`` (one this stage reads) that it reads from memory: all of them, by default."""
+        return tensor.elements
+
+    def touches(self, tensor: Tensor) -> sympy.Expr:
+        """Distinct elements of ``tensor`` the stage's loops actually read (see the ``touched`` memory model)."""
+        return self.reads_of(tensor)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -82,14 +92,22 @@ class Stage:
 
 @dataclass(frozen=True)
 class Im2col(Stage):
-    """Gather the input into the column matrix: data movement only, no arithmetic."""
+    """Gather the input into the column matrix: data movement only, no arithmetic.
+
+    ``touched`` is the number of input elements some window reads (padding and
+    positions a large stride skips are not read).
+    """
 
     source: Tensor
     columns: Tensor
+    touched: sympy.Expr
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", (self.source,))
         object.__setattr__(self, "writes", (self.columns,))
+
+    def touches(self, tensor: Tensor) -> sympy.Expr:
+        return self.touched if tensor == self.source else self.reads_of(tensor)
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,10 @@ class Col2im(Stage):
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", (self.columns,))
         object.__setattr__(self, "writes", (self.output,))
+
+    def reads_of(self, tensor: Tensor) -> sympy.Expr:
+        """Only the column entries that land inside the output are read; those cropped by padding never are."""
+        return self.planes * self.contributions if tensor == self.columns else tensor.elements
 
     @property
     def adds(self) -> sympy.Expr:

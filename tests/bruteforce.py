@@ -214,7 +214,9 @@ def conv(
     ``padding`` holds one (left, right) pair per spatial dimension.  With
     ``materialize_columns`` the im2col matrix of each (batch, group),
     ``(C_in/g * prod K) x prod(L_out)``, is written out first (padding entries
-    as 0, without reading the input) and the GEMM then reads it.
+    as 0, without reading the input) and the GEMM then reads it, as PyTorch's
+    ``slow_conv2d`` and Caffe do; like them, a ``1 x 1``, stride-1, unpadded
+    convolution builds no column matrix (the input is one).
     """
     x, w = _as_objects(x), _as_objects(w)
     b = None if b is None else _as_objects(b)
@@ -231,6 +233,8 @@ def conv(
     rows = list(itertools.product(range(cin_g), _positions(kernel)))
     cols = _positions(out_size)
     shape = (n_batch, groups, len(rows), len(cols))
+    pointwise = all(k == 1 for k in kernel) and all(s == 1 for s in stride) and not any(sum(p) for p in padding)
+    materialize_columns = materialize_columns and not pointwise  # the input is already the column matrix
     tally = _Tally(_readable_sizes(x, w, b, math.prod(shape) if materialize_columns else None))
 
     def im2col_entry(index: Index) -> Any:
@@ -270,7 +274,8 @@ def conv_transpose(
 
     ``w`` is ``(C_in, C_out/groups, *K)``.  Column entry ``(co, k, i)`` of each
     (batch, group) is a dot product over the group's input channels; col2im
-    sends it to output position ``i*s - p + k*d`` (discarded when outside).
+    sends it to output position ``i*s - p + k*d`` (discarded when outside: a
+    materialised entry that lands outside is written by the GEMM, never read).
     """
     x, w = _as_objects(x), _as_objects(w)
     b = None if b is None else _as_objects(b)
@@ -316,10 +321,13 @@ def conv_transpose(
     hit = np.zeros(out.shape, dtype=bool)
     for index in np.ndindex(*shape):
         n, g, r, c = index
-        value = entry(index)
         channel_out, k = rows[r]
         pos = tuple(i * s - p + kk * d for i, kk, s, p, d in zip(cols[c], k, stride, padding, dilation))
-        if not all(0 <= o < length for o, length in zip(pos, out_size)):
+        inside = all(0 <= o < length for o, length in zip(pos, out_size))
+        if not inside and materialize_columns:
+            continue  # col2im never reads an entry it crops
+        value = entry(index)  # computed on demand, a cropped entry still costs its GEMM arithmetic
+        if not inside:
             continue
         target = (n, g * cout_g + channel_out, *pos)
         out[target] = tally.add(out[target], value) if hit[target] else value
@@ -349,4 +357,21 @@ def linear(x: Any, w: Any, b: Any | None) -> tuple[np.ndarray, Counts]:
         if b is not None:
             value = tally.add(value, tally.read("bias", b, (j,)))
         tally.write("output", out, (*lead, j), value)
+    return out, tally.counts()
+
+
+def concat(parts: Sequence[Any], axis: int) -> tuple[np.ndarray, Counts]:
+    """``torch.cat(parts, axis)`` element by element: every source element read, every result element written."""
+    arrays = [_as_objects(p) for p in parts]
+    names = [f"part{i}" for i in range(len(arrays))]
+    tally = _Tally({name: a.size for name, a in zip(names, arrays, strict=True)})
+    shape = list(arrays[0].shape)
+    shape[axis] = sum(a.shape[axis] for a in arrays)
+    out = np.empty(shape, dtype=object)
+    offset = 0
+    for name, array in zip(names, arrays, strict=True):
+        for index in np.ndindex(*array.shape):
+            target = (*index[:axis], index[axis] + offset, *index[axis + 1 :])
+            tally.write("output", out, target, tally.read(name, array, index))
+        offset += array.shape[axis]
     return out, tally.counts()

@@ -201,11 +201,13 @@ def torch_run(module, input_shape: tuple[int, ...]) -> tuple[tuple[int, ...], in
 
 
 def traffic(cost: symconv.Cost, model: str) -> dict[str, tuple[sympy.Expr, sympy.Expr]]:
-    return {t.name: (t.reads, t.writes) for t in cost.tensors(model)}
+    touched = symconv.conventions.memory_model(model).touched
+    return {t.name: (t.touched if touched else t.reads, t.writes) for t in cost.tensors(model)}
 
 
 def check_exact_integers(cost: symconv.Cost) -> None:
-    for value in (cost.macs, cost.mults, cost.adds, cost.params, cost.memory("ideal"), cost.memory("im2col")):
+    memory = (cost.memory(model) for model in ("ideal", "touched", "im2col"))
+    for value in (cost.macs, cost.mults, cost.adds, cost.params, *memory):
         assert isinstance(value, sympy.Integer), value
 
 
@@ -239,8 +241,8 @@ def check_against_bruteforce(cost: symconv.Cost, out: np.ndarray, counts: bf.Cou
 
     # The 'ideal' model moves every boundary tensor whole; the brute force counts the distinct
     # elements it touches, which leaves out inputs no window reaches (strides skipping inputs,
-    # taps that only ever see padding). So symconv's input reads are the brute force's reads
-    # plus its unread elements, and never fewer than the reads.
+    # taps that only ever see padding): that is the 'touched' model. So 'ideal' input reads are
+    # the brute force's reads plus its unread elements, 'touched' reads the brute force's reads.
     whole_input = counts.reads["input"] + counts.unread["input"]
     expected = {
         "input": (whole_input, 0),
@@ -254,8 +256,11 @@ def check_against_bruteforce(cost: symconv.Cost, out: np.ndarray, counts: bf.Cou
     assert counts.reads["input"] <= ideal["input"][0]
     assert counts.unread["weight"] == counts.unread.get("bias", 0) == 0
     assert out.size == counts.writes["output"]
+    assert traffic(cost, "touched") == expected | {"input": (counts.reads["input"], 0)}
 
-    columns = {"columns": (counts.reads["columns"], counts.writes["columns"])}
+    # an explicit im2col/col2im builds the column buffer (none for 1x1, stride-1, unpadded convs)
+    # and col2im reads only the entries that land inside the output
+    columns = {"columns": (counts.reads["columns"], counts.writes["columns"])} if "columns" in counts.writes else {}
     assert traffic(cost, "im2col") == expected | columns
 
 
@@ -275,6 +280,12 @@ def check_against_bruteforce(cost: symconv.Cost, out: np.ndarray, counts: bf.Cou
 )
 @example(  # transposed, stride skipping output positions, cropped by padding
     ConvConfig(True, 3, 6, 3, (2, 1), (3, 2), (1, 2), (1, 0), (2, 1), (2, 3), 2, True)
+)
+@example(  # transposed, col2im crops 144 of 162 column entries
+    ConvConfig(True, 2, 2, 1, (3, 3), (1, 1), (1, 1), (2, 2), (0, 0), (3, 3), 1, False)
+)
+@example(  # pointwise: no column buffer
+    ConvConfig(False, 3, 2, 1, (1, 1), (1, 1), (1, 1), 0, (0, 0), (2, 3), 1, False)
 )
 def test_counts_equal_bruteforce(config: ConvConfig) -> None:
     op = config.symconv_op()
@@ -401,6 +412,9 @@ def test_depthwise_separable_equals_two_bruteforce_runs(c: dict, fused: bool) ->
         ideal -= dw.writes["output"] + pw.reads["input"] + pw.unread["input"]
     assert cost.memory("ideal") == ideal
     assert cost.memory("im2col") == ideal + moved(dw, "columns") + moved(pw, "columns")
+    assert "columns" not in pw.writes  # the pointwise half multiplies its input directly
+    skipped = dw.unread["input"] + (0 if fused else pw.unread["input"])
+    assert cost.memory("touched") == ideal - skipped
 
     module = torch.nn.Sequential(
         torch.nn.Conv2d(c_in, mid, c["kernel"], stride, c["padding"], dilation, groups=c_in, bias=c["bias"]),
@@ -444,10 +458,15 @@ def test_partial_conv_equals_bruteforce(
     check_conventions(cost, counts.mults, counts.adds, bias_adds=out.size if bias else 0)
     ideal = sum(counts.reads[t] + counts.unread[t] for t in ("input", "weight", "bias") if t in counts.reads)
     ideal += counts.writes["output"]
-    if forward == "split_cat":  # the untouched channels are read and written once more
-        ideal += 2 * x[:, conv_channels:].size
+    reads = ideal - counts.writes["output"]
+    if forward == "split_cat":  # eager torch.cat reads the conv output and the untouched channels, writes all
+        _, cat = bf.concat([out, x[:, conv_channels:]], axis=1)
+        ideal += sum(cat.reads.values()) + cat.writes["output"]
+        reads += sum(cat.reads.values())
+        assert cat.writes["output"] == x.size
     assert cost.memory("ideal") == ideal
-    assert cost.memory("im2col") == ideal + counts.reads["columns"] + counts.writes["columns"]
+    assert cost.reads("ideal") == reads
+    assert cost.memory("im2col") == ideal + counts.reads.get("columns", 0) + counts.writes.get("columns", 0)
 
     conv = torch.nn.Conv2d(conv_channels, conv_channels, kernel, padding="same", bias=bias)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
@@ -528,8 +547,9 @@ def check_substitution(
         value = getattr(symbolic, name)
         assert isinstance(value, sympy.Integer), (name, value)
         assert value == getattr(concrete, name), name
-    for model in ("ideal", "im2col"):
+    for model in ("ideal", "touched", "im2col"):
         assert symbolic.memory(model) == concrete.memory(model)
-        assert traffic(symbolic, model) == traffic(concrete, model)
+        moved = [{name: rw for name, rw in traffic(c, model).items() if rw != (0, 0)} for c in (symbolic, concrete)]
+        assert moved[0] == moved[1]  # a buffer never built may be absent or move nothing
     out = tuple(sympy.sympify(size).subs(values) for size in op.output_shape(shape))
     assert out == config.symconv_op().output_shape(concrete_shape)

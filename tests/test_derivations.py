@@ -89,7 +89,7 @@ def _gemm(d: Derivation, index: int) -> dict[str, sympy.Expr]:
 GEMMS = {
     "A1": (2, dict(m=C_out, k=C_in * K**2, n=H * W, count=1)),
     "A3": (2, dict(m=1, k=K**2, n=H * W, count=C_in)),
-    "A4": (2, dict(m=C_out, k=C_in, n=H * W, count=1)),
+    "A4": (1, dict(m=C_out, k=C_in, n=H * W, count=1)),  # pointwise: no im2col stage
     "B1": (2, dict(m=C_out, k=C_in * K**2, n=H_out * W_out, count=1)),
     "B3": (1, dict(m=C_out * K**2, k=C_in, n=H_in * W_in, count=1)),
     "B5": (2, dict(m=C_out / g, k=C_in * K**2 / g, n=H_out * W_out, count=g)),
@@ -112,8 +112,8 @@ def test_gemm_shapes_are_the_articles(derivations, slug):
 
 def test_dwconv_lists_both_stages(derivations):
     first = derivations["A5"].steps[0]
-    assert first.expr == _placeholders(2) + _placeholders(4)  # im2col (1) and (3) do no arithmetic
-    assert "(2) count_2 GEMMs" in first.statement and "(4) count_4 GEMMs" in first.statement
+    assert first.expr == _placeholders(2) + _placeholders(3)  # im2col (1) does no arithmetic; the 1x1 has none
+    assert "(2) count_2 GEMMs" in first.statement and "(3) count_3 GEMMs" in first.statement
 
 
 def _placeholders(index: int) -> sympy.Expr:

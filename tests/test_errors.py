@@ -231,7 +231,7 @@ RULES = [
     rule(
         "memory-model",
         lambda: a_cost().memory("cache"),
-        "unknown memory model 'cache'; expected one of: ideal, im2col",
+        "unknown memory model 'cache'; expected one of: ideal, im2col, touched",
         UnknownName,
     ),
     rule("memory-model-unhashable", lambda: a_cost().reads(["ideal"]), "unknown memory model ['ideal']", UnknownName),

@@ -42,7 +42,7 @@ def test_quantity_names_match_hand_formulas(c_in, c_out, k, extra, bias, size):
     outputs = c_out * pixels
     weights = c_out * c_in * k * k + (c_out if bias else 0)
     ideal = c_in * h * w + weights + outputs
-    columns = c_in * k * k * pixels
+    columns = c_in * k * k * pixels if k > 1 else 0  # a 1x1 'valid' conv multiplies its input directly
     expected = {
         "macs": macs,
         "macs+bias": macs + bias * outputs,

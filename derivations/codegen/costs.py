@@ -463,8 +463,11 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
         exact
     """
     _t0 = batch*in_channels
-    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((groups*(2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    _t1 = 2*padding
+    _t2 = kernel_size - 1
+    _t3 = ((_t1 + length - _t2*dilation - 1) // stride + 1)
+    _t4 = _t1 + stride
+    return ((groups*(2*_t0*_t3*kernel_size*((_t4 + kernel_size - 3) // (_t2 + _t4) + 1) + _t0*length + _t3*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -847,8 +850,11 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    _t2 = 2*padding_h
+    _t3 = 2*padding_w
+    _t4 = ((_t2 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t3 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t5 = _t2 + _t3 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t4*((_t5 - 5) // (_t5 - 3) + 1) + _t1*height*width + _t4*batch*out_channels + bias*out_channels)) // groups)
 
 
 def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1254,8 +1260,12 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    _t2 = 2*padding_d
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t2 + depth - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t2 + _t3 + _t4 + kernel_size_d + kernel_size_h + kernel_size_w + stride_d + stride_h + stride_w
+    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t5*((_t6 - 7) // (_t6 - 5) + 1) + _t1*depth*height*width + _t5*batch*out_channels + bias*out_channels)) // groups)
 
 
 def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1621,7 +1631,8 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     """
     _t0 = kernel_size*out_channels
     _t1 = batch*length
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t2*axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] + bias*out_channels)) // groups)
 
 
 def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2022,7 +2033,8 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
 def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2448,7 +2460,8 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
 def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2856,9 +2869,12 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t5*batch
+    _t7 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t0*_t2 + 2*_t0*_t6 + _t0*out_channels + 2*_t1*_t2*_t5*((_t7 - 5) // (_t7 - 3) + 1) + _t1*height*width + _t6*out_channels + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3259,9 +3275,11 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t0*_t2 + _t0*out_channels + 2*_t1*_t2*_t5*((_t6 - 5) // (_t6 - 3) + 1) + _t1*height*width + _t5*batch*out_channels + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3563,7 +3581,8 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
     _t0 = (channels // n_div)
     _t1 = 2*_t0*batch*height*width
     _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+    _t3 = 4*kernel_size
+    return _t0**2*_t2 + _t0*bias + _t1*_t2*((_t3 - 5) // (_t3 - 3) + 1) + _t1
 
 
 def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3819,8 +3838,8 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+    _t1 = batch*height*width
+    return _t0**2*kernel_size**2 + 4*_t0*_t1 + _t0*bias + 2*_t1*(channels - _t0)
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3851,10 +3870,11 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+    _t1 = batch*height*width
+    _t2 = kernel_size**2
+    _t3 = 2*_t1
+    _t4 = 4*kernel_size
+    return _t0**2*_t2 + 4*_t0*_t1 + _t0*_t2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + _t0*bias + _t3*(channels - _t0)
 
 
 def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3886,14 +3906,13 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
     """
     _t0 = (channels // n_div)
     _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 4*_t0*_t1 + 2*_t1*(channels - _t0) + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):

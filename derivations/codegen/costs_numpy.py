@@ -581,14 +581,20 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
 
 def _conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _t0 = batch*in_channels
-    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((groups*(2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    _t1 = 2*padding
+    _t2 = kernel_size - 1
+    _t3 = ((_t1 + length - _t2*dilation - 1) // stride + 1)
+    _t4 = _t1 + stride
+    return ((groups*(2*_t0*_t3*kernel_size*((_t4 + kernel_size - 3) // (_t2 + _t4) + 1) + _t0*length + _t3*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
 def _conv1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _b0 = batch*in_channels
-    _b1 = dilation*(kernel_size + 1) + length + 2*padding + 2
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, groups*(2*_b0*_b1*kernel_size + _b0*length + _b1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels, )
+    _b1 = 2*padding
+    _b2 = kernel_size + 1
+    _b3 = _b1 + _b2*dilation + length + 2
+    _b4 = _b1 + stride
+    return (_b1 + _b2*dilation + length + 1, _b4 + kernel_size + 3, _b2 + _b4, groups*(2*_b0*_b3*kernel_size*(_b4 + kernel_size + 4) + _b0*length + _b3*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1045,15 +1051,21 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, s
 def _conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    _t2 = 2*padding_h
+    _t3 = 2*padding_w
+    _t4 = ((_t2 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t3 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t5 = _t2 + _t3 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t4*((_t5 - 5) // (_t5 - 3) + 1) + _t1*height*width + _t4*batch*out_channels + bias*out_channels)) // groups)
 
 
 def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_h*kernel_size_w
     _b1 = batch*in_channels
-    _b2 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
+    _b2 = 2*padding_h
+    _b3 = 2*padding_w
+    _b4 = (_b2 + dilation_h*(kernel_size_h + 1) + height + 2)*(_b3 + dilation_w*(kernel_size_w + 1) + width + 2)
+    _b5 = _b2 + _b3 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return (_b2 + dilation_h*(kernel_size_h + 1) + height + 1, _b3 + dilation_w*(kernel_size_w + 1) + width + 1, _b5 + 5, _b5 + 3, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b4*(_b5 + 6) + _b1*height*width + _b4*batch*out_channels + bias*out_channels), )
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1538,15 +1550,23 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, w
 def _conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
-    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    _t2 = 2*padding_d
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t2 + depth - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t2 + _t3 + _t4 + kernel_size_d + kernel_size_h + kernel_size_w + stride_d + stride_h + stride_w
+    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t5*((_t6 - 7) // (_t6 - 5) + 1) + _t1*depth*height*width + _t5*batch*out_channels + bias*out_channels)) // groups)
 
 
 def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w
     _b1 = batch*in_channels
-    _b2 = (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
+    _b2 = 2*padding_d
+    _b3 = 2*padding_h
+    _b4 = 2*padding_w
+    _b5 = (_b2 + depth + dilation_d*(kernel_size_d + 1) + 2)*(_b3 + dilation_h*(kernel_size_h + 1) + height + 2)*(_b4 + dilation_w*(kernel_size_w + 1) + width + 2)
+    _b6 = _b2 + _b3 + _b4 + kernel_size_d + kernel_size_h + kernel_size_w + stride_d + stride_h + stride_w
+    return (_b2 + depth + dilation_d*(kernel_size_d + 1) + 1, _b3 + dilation_h*(kernel_size_h + 1) + height + 1, _b4 + dilation_w*(kernel_size_w + 1) + width + 1, _b6 + 7, _b6 + 5, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b5*(_b6 + 8) + _b1*depth*height*width + _b5*batch*out_channels + bias*out_channels), )
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2002,13 +2022,15 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
 def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = batch*length
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t2*_col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] + bias*out_channels)) // groups)
 
 
 def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = batch*length
-    return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels), )
+    _b2 = batch*out_channels
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*in_channels + groups*(_b0*_b1 + _b1*in_channels + _b2*kernel_size*length + _b2*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels), )
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2487,13 +2509,15 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height
 def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
 def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*height*width
-    return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
+    _b2 = batch*out_channels
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*in_channels + groups*(_b0*_b1 + _b1*in_channels + _b2*height*kernel_size_h*kernel_size_w*width + _b2*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -3004,13 +3028,15 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth,
 def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t2 = batch*out_channels
+    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*_col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*_col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*_col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
 def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*depth*height*width
-    return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
+    _b2 = batch*out_channels
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*in_channels + groups*(_b0*_b1 + _b1*in_channels + _b2*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width + _b2*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -3516,18 +3542,24 @@ def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t5*batch
+    _t7 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t0*_t2 + 2*_t0*_t6 + _t0*out_channels + 2*_t1*_t2*_t5*((_t7 - 5) // (_t7 - 3) + 1) + _t1*height*width + _t6*out_channels + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
     _b1 = batch*in_channels
     _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b3 = 2*padding_h
+    _b4 = 2*padding_w
+    _b5 = (_b3 + dilation_h*(kernel_size_h + 1) + height + 2)*(_b4 + dilation_w*(kernel_size_w + 1) + width + 2)
+    _b6 = _b5*batch
+    _b7 = _b3 + _b4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return (_b3 + dilation_h*(kernel_size_h + 1) + height + 1, _b4 + dilation_w*(kernel_size_w + 1) + width + 1, _b7 + 5, _b7 + 3, _b0*_b2 + 2*_b0*_b6 + _b0*out_channels + 2*_b1*_b2*_b5*(_b7 + 6) + _b1*height*width + _b6*out_channels + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -4019,18 +4051,22 @@ def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, k
     _t0 = depth_multiplier*in_channels
     _t1 = batch*in_channels
     _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t3 = 2*padding_h
+    _t4 = 2*padding_w
+    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t6 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t0*_t2 + _t0*out_channels + 2*_t1*_t2*_t5*((_t6 - 5) // (_t6 - 3) + 1) + _t1*height*width + _t5*batch*out_channels + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
     _b1 = batch*in_channels
     _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b3 = 2*padding_h
+    _b4 = 2*padding_w
+    _b5 = (_b3 + dilation_h*(kernel_size_h + 1) + height + 2)*(_b4 + dilation_w*(kernel_size_w + 1) + width + 2)
+    _b6 = _b3 + _b4 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return (_b3 + dilation_h*(kernel_size_h + 1) + height + 1, _b4 + dilation_w*(kernel_size_w + 1) + width + 1, _b6 + 5, _b6 + 3, _b0*_b2 + _b0*out_channels + 2*_b1*_b2*_b5*(_b6 + 6) + _b1*height*width + _b5*batch*out_channels + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -4429,14 +4465,16 @@ def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, b
     _t0 = (channels // n_div)
     _t1 = 2*_t0*batch*height*width
     _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+    _t3 = 4*kernel_size
+    return _t0**2*_t2 + _t0*bias + _t1*_t2*((_t3 - 5) // (_t3 - 3) + 1) + _t1
 
 
 def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
     _b1 = 2*_b0*batch*height*width
     _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+    _b3 = 4*kernel_size
+    return (_b3 + 5, _b3 + 3, _b0**2*_b2 + _b0*bias + _b1*_b2*(_b3 + 6) + _b1, )
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4767,14 +4805,14 @@ def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False
 
 def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+    _t1 = batch*height*width
+    return _t0**2*kernel_size**2 + 4*_t0*_t1 + _t0*bias + 2*_t1*(channels - _t0)
 
 
 def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+    _b1 = batch*height*width
+    return (_b0**2*kernel_size**2 + 4*_b0*_b1 + _b0*bias + 2*_b1*(_b0 + channels), )
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4809,18 +4847,20 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
 
 def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+    _t1 = batch*height*width
+    _t2 = kernel_size**2
+    _t3 = 2*_t1
+    _t4 = 4*kernel_size
+    return _t0**2*_t2 + 4*_t0*_t1 + _t0*_t2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + _t0*bias + _t3*(channels - _t0)
 
 
 def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+    _b1 = batch*height*width
+    _b2 = kernel_size**2
+    _b3 = 2*_b1
+    _b4 = 4*kernel_size
+    return (_b4 + 5, _b4 + 3, _b0**2*_b2 + 4*_b0*_b1 + _b0*_b2*_b3*(_b4 + 6) + _b0*bias + _b3*(_b0 + channels), )
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4856,27 +4896,25 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
 def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
     _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 4*_t0*_t1 + 2*_t1*(channels - _t0) + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
     _b1 = batch*height*width
-    _b2 = 2*_b1
-    _b3 = _b0**2*kernel_size**2
-    _b4 = _b0*_b2 + _b2*(_b0 + channels) + _b3
-    _b5 = 2*_b4
-    _b6 = _b0 + _b4
-    _b7 = _b1*_b3
-    _b8 = _b6*_b7
-    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
+    _b2 = _b0**2*kernel_size**2
+    _b3 = 4*_b0*_b1 + 2*_b1*(_b0 + channels) + _b2
+    _b4 = 2*_b3
+    _b5 = _b0 + _b3
+    _b6 = _b1*_b2
+    _b7 = _b5*_b6
+    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
 def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):

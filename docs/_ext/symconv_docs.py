@@ -74,6 +74,7 @@ def run_examples(page: Path, directory: Path) -> None:
 def make_gallery(app) -> None:
     source = Path(app.srcdir)
     run_examples(source / "gallery.md", source / "_generated")
+    run_examples(source / "data-movement.md", source / "_generated")
 
 
 def setup(app):

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import NoReturn
 
-from symconv.cli import compare, cost, generate, model, plot, render
+from symconv.cli import bounds, compare, cost, generate, model, plot, render
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.register(commands, Formatter)
     generate.register(commands, Formatter)
     model.register(commands, Formatter)
+    bounds.register(commands, Formatter)
     return parser
 
 

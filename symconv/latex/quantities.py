@@ -171,7 +171,7 @@ def quantity(name: str | Quantity) -> Quantity:
     >>> quantity("memory:disk")
     Traceback (most recent call last):
     ...
-    symconv.errors.UnknownName: unknown memory model 'disk'; expected one of: ideal, im2col
+    symconv.errors.UnknownName: unknown memory model 'disk'; expected one of: ideal, im2col, touched
     """
     if isinstance(name, Quantity):
         return name

@@ -156,7 +156,8 @@ class PartialConv2d(Operator):
     ``C_p = channels // n_div`` (FasterNet's default ``n_div=4``) or ``conv_channels``.
     ``forward='slicing'`` writes the result in place and does not move the untouched
     channels (seed 000's A10; FasterNet's code clones the input first, which this
-    count leaves out); ``'split_cat'`` copies the untouched channels into the output.
+    count leaves out); ``'split_cat'`` is eager ``split -> conv -> cat``: the cat reads
+    the convolution's output and the untouched channels and writes the whole result.
     """
 
     FORWARDS = ("slicing", "split_cat")
@@ -200,14 +201,15 @@ class PartialConv2d(Operator):
         convolved = Tensor(f"{x.name}[:C_p]", x.role, (n, c_p, *spatial))
         lowering = self.conv.lower(convolved, prefix=f"{prefix}conv.", output_role=output_role)
         stages = list(lowering.stages)
-        if self.forward == "split_cat":
+        if self.forward == "split_cat":  # eager torch.cat reads both halves and writes a new tensor
             untouched = (n, c - c_p, *spatial)
-            stages.append(
+            stages += [
+                Copy(lowering.output, Tensor(f"{prefix}output[:C_p]", output_role, lowering.output.shape)),
                 Copy(
                     Tensor(f"{x.name}[C_p:]", x.role, untouched),
                     Tensor(f"{prefix}output[C_p:]", output_role, untouched),
-                )
-            )
+                ),
+            ]
         return Lowering(tuple(stages), Tensor(f"{prefix}output", output_role, x.shape))
 
     def _repr_args(self) -> list[str]:

@@ -17,6 +17,7 @@ from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stag
 from symconv.ops.base import AXIS_NAMES, Operator, PerAxis
 from symconv.ops.registry import Generated, register
 from symconv.sizes import as_size, product, require_divides, require_equal, show
+from symconv.touched import TouchedLength
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -96,14 +97,26 @@ class ConvNd(_Channels):
         g = self.groups
         taps = self.in_channels / g * product(self.kernel_size)
         pixels = product(out_lengths)
-        columns = Tensor(f"{prefix}columns", "columns", (n * g, taps, pixels))
         weight, bias = self._weight_and_bias(prefix, (self.out_channels, self.in_channels / g, *self.kernel_size))
         output = Tensor(f"{prefix}output", output_role, (n, self.out_channels, *out_lengths))
-        stages: list[Stage] = [
-            Im2col(x, columns),
-            Gemm(m=self.out_channels / g, k=taps, n=pixels, count=n * g, a=weight, b=columns, out=output),
-        ]
+        stages: list[Stage] = []
+        columns = x  # a pointwise convolution multiplies the input itself, as slow_conv2d and Caffe do
+        excess = self._excess
+        if excess != 0:
+            built = sympy.ceiling(excess / (excess + 1))  # 1, or 0 where the symbols make it pointwise
+            columns = Tensor(f"{prefix}columns", "columns", (n * g, taps, pixels), stored=built)
+            touched = [
+                TouchedLength(length, a.kernel, a.stride, a.dilation, a.pad_left, a.pad_right)
+                for a, length in zip(self.axes, lengths)
+            ]
+            stages.append(Im2col(x, columns, touched=n * self.in_channels * product(touched)))
+        stages.append(Gemm(m=self.out_channels / g, k=taps, n=pixels, count=n * g, a=weight, b=columns, out=output))
         return self._with_bias(stages, bias, output)
+
+    @property
+    def _excess(self) -> sympy.Expr:
+        """How far from pointwise: 0 exactly for ``1 x 1``, stride 1, unpadded (the input is the column matrix)."""
+        return sympy.Add(*(a.kernel - 1 + a.stride - 1 + a.pad_left + a.pad_right for a in self.axes))
 
     def _repr_args(self) -> list[str]:
         a = self.axes

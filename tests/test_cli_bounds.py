@@ -1,0 +1,47 @@
+"""``symconv bounds``: the per-layer table against the library, errors in one line, the plot."""
+
+from __future__ import annotations
+
+import pytest
+from cli_runner import in_process
+
+from symconv.bounds import network_bounds
+from symconv.network.examples import mobilenet_v1
+
+
+def test_table_rows_are_the_library_bounds() -> None:
+    result = in_process("bounds", "mobilenet_v1", "--fast-memory", "4096", "--resolution", "32")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("S = 4096 words (given)")
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    for name, bounds in network_bounds(mobilenet_v1(resolution=32)):
+        at = bounds.at(S=4096)
+        assert rows[name][1:3] == [str(at.macs), str(at.compulsory)]
+        assert rows[name][5] == str(at.tiled)
+
+
+def test_device_sets_s() -> None:
+    result = in_process("bounds", "mobilenet_v1", "--device", "T4", "--dtype", "fp16", "--resolution", "32")
+    assert "S = 2097152 words (T4 last-level cache, fp16)" in result.stdout  # 4 MiB / 2 bytes
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--device", "TPU-v5e"), "--device=TPU-v5e publishes no on-chip memory size: give --fast-memory"),
+        (("--fast-memory", "2"), "--fast-memory=2 must be at least 3 words"),
+        (("--device", "T4", "--dtype", "fp7"), "unknown dtype for element_size 'fp7'"),
+    ],
+)
+def test_errors_are_one_line(args, message) -> None:
+    result = in_process("bounds", "mobilenet_v1", "--resolution", "32", *args)
+    assert result.returncode == 1
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_plot(tmp_path) -> None:
+    path = tmp_path / "traffic.svg"
+    result = in_process("bounds", "mobilenet_v1", "--fast-memory", "4096", "--resolution", "32", "--plot", str(path))
+    assert result.returncode == 0 and path.read_text().startswith("<?xml")
