@@ -100,6 +100,11 @@ class Quantity:
         raise NotImplementedError
 
     @property
+    def description(self) -> str:
+        """The label and the summary, as a sentence for notes and docstrings: ``MACs: multiply-accumulates ...``."""
+        return f"{self.label}: {self.summary}"
+
+    @property
     def latex(self) -> str:
         """The label as LaTeX text."""
         return "".join(_LATEX_SPECIALS.get(c, c) for c in self.label)
@@ -340,6 +345,34 @@ def quantity_named(name: str | Quantity) -> Quantity:
     if not isinstance(name, str) or name not in _BY_NAME:
         raise UnknownQuantity(name)
     return _BY_NAME[name]
+
+
+def families() -> tuple[tuple[str, str], ...]:
+    """The vocabulary by family: (how its names are formed, what it measures), for help texts and docs.
+
+    >>> for pattern, meaning in families()[:2]:
+    ...     print(f"{pattern}: {meaning}")
+    macs | flops | mults | ops, each [+bias | -bias]: compute under a convention; ops counts the bias (-bias: not), ...
+    adds: additions, exactly: GEMM reductions, col2im overlaps and bias
+    """
+    counts = " | ".join(CONVENTIONS)
+    models = " | ".join(MEMORY_MODELS)
+    with_bias = ", ".join(c.counts for c in CONVENTIONS.values() if c.bias)
+    without = ", ".join(c.counts for c in CONVENTIONS.values() if not c.bias)
+    bias = f"{with_bias} counts the bias (-bias: not), {without} do not (+bias: they do)"
+    return (
+        (f"{counts}, each [+bias | -bias]", f"compute under a convention; {bias}"),
+        (Adds.name, Adds.summary),
+        (Params.name, Params.summary),
+        (f"{' | '.join(_TRAFFIC)}[:{models}]", f"memory traffic under a memory model (default {IDEAL.name})"),
+        ("intensity[:<convention>[:<model>]]", f"compute per element moved (default {FLOPS.name}, {IDEAL.name})"),
+        ("ratio:<quantity>", "any of the above divided by a baseline's"),
+    )
+
+
+def help_text() -> str:
+    """One line naming every family of quantity names, for command-line help."""
+    return "; ".join(pattern for pattern, _ in families())
 
 
 def both(quantity: str | Quantity, a: Cost, b: Cost, *, element_size: object = 1) -> tuple[sympy.Expr, sympy.Expr]:

@@ -9,7 +9,7 @@ Every function returns ``None`` rather than a guess.
 
 >>> from symconv.symbols import C_out
 >>> sign_sets(C_out - 3, C_out)
-({1, 2}, {3}, Range(4, oo, 1))
+(Range(1, 3, 1), {3}, Range(4, oo, 1))
 """
 
 from __future__ import annotations
