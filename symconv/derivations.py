@@ -140,6 +140,10 @@ def _substituted(general: sympy.Expr, definitions: dict[sympy.Symbol, sympy.Expr
 # --------------------------------------------------------------------------- derivation steps
 
 
+def _under(quantity: Compute | Adds) -> str:
+    return f"under the '{quantity.name}' convention" if isinstance(quantity, Compute) else f"of {quantity.name}"
+
+
 def stage_steps(cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
     """Steps from the stages' counts to the multiplied-out total, and the placeholders' definitions."""
     terms = stage_terms(cost, quantity)
@@ -149,7 +153,7 @@ def stage_steps(cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.
         Step(
             f"sum the {quantity.name} of the lowering's stages: " + "; ".join(t.text for t in terms),
             sympy.Add(*(t.general for t in counted)),
-            f"each stage's count ({quantity.description}), from its shape (symconv.lowering)",
+            f"each stage's count {_under(quantity)}, from its shape (symconv.lowering)",
             new=True,
         )
     ]
@@ -248,8 +252,8 @@ def quantity_steps(cost: Cost, name: str | Quantity) -> tuple[list[Step], dict[s
 def seed_derivation(row: SeedRow) -> Derivation:
     """The derivation of one seed formula, ending with the article's statement of it."""
     cost = row.cost()
-    name = row.quantity.name
-    steps, definitions = quantity_steps(cost, row.quantity)
+    name = row.measured.name
+    steps, definitions = quantity_steps(cost, row.measured)
     outputs = row.output_sizes()
     if outputs:
         written = steps[-1].expr.subs({value: symbol for symbol, value in outputs.items()})
@@ -264,7 +268,7 @@ def seed_derivation(row: SeedRow) -> Derivation:
         operator=cost.operator,
         assumptions=row.assumes,
         definitions=definitions,
-        result=row.quantity.of(cost),
+        result=row.measured.of(cost),
     )
 
 

@@ -35,7 +35,7 @@ Examples
 >>> quantity_named("gflop")
 Traceback (most recent call last):
 ...
-symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: ... (did you mean 'flops'?)
+symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: macs | flops | ... (did you mean 'flops'?)
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class Params(Quantity):
 
     name: ClassVar[str] = "params"
     label: ClassVar[str] = "Params"
-    summary: ClassVar[str] = "parameters: elements of the weight and bias tensors"
+    summary: ClassVar[str] = "elements of the weight and bias tensors"
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
         return cost.params
@@ -207,7 +207,7 @@ class Traffic(Quantity):
 
     @property
     def summary(self) -> str:
-        return f"{_TRAFFIC[self.kind][1]} (times the element size: bytes), {self.model.summary}"
+        return f"{_TRAFFIC[self.kind][1]}, {self.model.summary}"
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -315,18 +315,11 @@ def _names() -> dict[str, Quantity]:
 
 _BY_NAME = _names()
 
-#: What an unknown name's error lists: the absolute quantities' names and their short forms.
-LISTED: tuple[str, ...] = (
-    *dict.fromkeys(n for q in VOCABULARY if not q.relative for n in (*q.aliases[:1], q.name)),
-    "ratio:<quantity>",
-)
-
-
 class UnknownQuantity(UnknownName):
     """A quantity name that is not in the vocabulary; says which known name is closest."""
 
     def __init__(self, name: object) -> None:
-        super().__init__("quantity", name, list(LISTED))
+        super().__init__("quantity", name, [help_text()])
         close = difflib.get_close_matches(name, list(_BY_NAME), n=1) if isinstance(name, str) else []
         if close:
             self.args = (f"{self.args[0]} (did you mean {close[0]!r}?)",)

@@ -145,7 +145,7 @@ def _ordered(arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
 
 
 def _docstring(d: Derived, returns: list[str], arrays: bool = False) -> str:
-    lines = [f"{d.quantity.summary[0].upper()}{d.quantity.summary[1:]}.", "", f"Operator: {d.spec.title}.", ""]
+    lines = [f"{d.quantity.description}.", "", f"Operator: {d.spec.title}.", ""]
     lines += ["Parameters", "----------"]
     for a in _ordered(d.spec.arguments):
         kind = "bool" if isinstance(a.default, bool) else "int"
