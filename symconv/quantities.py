@@ -35,7 +35,7 @@ Examples
 >>> quantity_named("gflop")
 Traceback (most recent call last):
 ...
-symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: macs | flops | ... (did you mean 'flops'?)
+symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: ... (did you mean 'flops'?)
 """
 
 from __future__ import annotations
@@ -314,6 +314,7 @@ def _names() -> dict[str, Quantity]:
 
 
 _BY_NAME = _names()
+
 
 class UnknownQuantity(UnknownName):
     """A quantity name that is not in the vocabulary; says which known name is closest."""
