@@ -2,9 +2,10 @@
 
 ``{symconv-help} cost`` renders ``symconv cost --help`` as a literal block, from
 the same parser the command uses. ``{symconv-quantities}`` renders the quantity
-vocabulary (:mod:`symconv.quantities`) as two tables, its families and every name. The gallery's figures are made by running the
-``pycon`` examples of ``gallery.md`` in ``_generated/`` when the build starts: the
-code shown is the code that made the figure, and a failing example fails the build.
+vocabulary (:mod:`symconv.quantities`) as two tables, its families and every name.
+The gallery's figures are made by running the ``pycon`` examples of ``gallery.md``
+in ``_generated/`` when the build starts: the code shown is the code that made the
+figure, and a failing example fails the build.
 """
 
 from __future__ import annotations
