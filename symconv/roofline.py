@@ -9,11 +9,9 @@ import sympy
 
 from symconv.arguments import exact
 from symconv.canonical import canonical
-from symconv.conventions import convention as find_convention
 from symconv.conventions import memory_model
 from symconv.cost import Cost
 from symconv.errors import SymconvError
-from symconv.quantities import Compute
 from symconv.signs import sign_sets, without_positive_factors
 from symconv.sizes import as_element_size, decide
 
@@ -63,7 +61,7 @@ def roofline(
     Range(1, 41, 1)
     """
     balance = _balance(machine_balance)
-    compute = Compute(find_convention(convention)).of(cost)
+    compute = cost.compute(convention)
     moved = cost.memory(memory_model(model), as_element_size(element_size))
     intensity = canonical(compute / moved)
     difference = sympy.expand(compute - balance * moved)

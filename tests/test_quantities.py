@@ -302,3 +302,27 @@ def test_cli_table():
                         "--input", "1,2,3,3", "--quantities", ",".join(TYPED), "--fragment")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert all(quantity_named(name).description in result.stdout for name in TYPED)
+
+
+MODEL = """\
+import torch.nn as nn
+
+
+def build():
+    return nn.Sequential(nn.Conv2d(2, 3, 2), nn.Conv2d(3, 3, 1))
+"""
+
+
+@pytest.mark.slow
+def test_cli_model_layer_table(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text(MODEL)
+    chosen = [arg for name in TYPED for arg in ("--quantity", name)]
+    result = in_process("model", f"{tmp_path / 'tiny.py'}:build", "--input", "1,2,3,3", "--layers", "--baseline", "1",
+                        *chosen)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(quantity_named(name).label in lines[0] for name in TYPED)
+    total = next(line for line in lines if line.startswith("total")).split()[-len(TYPED) :]
+    for text, name in zip(total, TYPED, strict=True):
+        assert value(text) == expected(quantity_named(name), A + LAYER_B, base=LAYER_B), name
