@@ -81,8 +81,9 @@ def test_unknown_quantity_names_the_valid_ones(name):
 def test_unknown_quantity_lists_every_family():
     with pytest.raises(UnknownName) as err:
         quantity(standard().cost((1, C_in, H, W)), "gflops")
-    for valid in ("macs", "flops+bias", "ops-bias", "params", "memory:im2col", "reads:ideal", "writes", "intensity"):
+    for valid in ("macs", "[+bias | -bias]", "adds", "params", "memory", "im2col", "reads", "writes", "intensity"):
         assert valid in str(err.value)
+    assert "did you mean 'flops'" in str(err.value)
 
 
 def test_quantity_of_an_operator_asks_for_its_input():
