@@ -49,9 +49,10 @@ from symconv.cost import PARAMETER_ROLES, Cost
 from symconv.derive import Derivation, Step
 from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Stage
+from symconv.network.graph import Network, NetworkCost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.quantities import Adds, Compute, Intensity, Params, Quantity, Ratio, Traffic, quantity_named
-from symconv.query import ratio
+from symconv.query import as_cost, ratio
 from symconv.seeds import ROWS, SeedRow
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, K, W, W_in, g, p, s
 
@@ -241,9 +242,14 @@ class QuantitySteps:
 steps_of = QuantitySteps()
 
 
-def quantity_steps(cost: Cost, name: str | Quantity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
-    """Steps deriving quantity ``name`` (any name of :mod:`symconv.quantities` but a ratio) of ``cost``."""
-    return steps_of(cost, quantity_named(name))
+def quantity_steps(
+    cost: Cost | NetworkCost | Network, name: str | Quantity
+) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+    """Steps deriving quantity ``name`` (any name of :mod:`symconv.quantities` but a ratio) of ``cost``.
+
+    ``cost`` may be a network, or a network's cost: its total, every layer's stages.
+    """
+    return steps_of(as_cost(cost), quantity_named(name))
 
 
 # --------------------------------------------------------------------------- seed rows

@@ -183,6 +183,7 @@ def compare(
     q = quantity_named(quantity)
     if baseline is not None and baseline not in costs:
         raise SymconvError(f"baseline={baseline!r} must be one of the costs: {', '.join(map(repr, costs))}")
+    costs = {name: as_cost(cost) for name, cost in costs.items()}
     base = None if baseline is None else costs[baseline]
     exprs = {name: q.of(cost, element_size=element_size, baseline=base) for name, cost in costs.items()}
     present = {s.name for e in exprs.values() for s in e.free_symbols}

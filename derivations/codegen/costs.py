@@ -63,15 +63,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity_flops_ideal",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity_flops_ideal",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -108,6 +99,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity_flops_ideal",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity_flops_ideal",
 ]
 
 
@@ -162,6 +162,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
             total += stop - reach
             reach = stop
     return total
+
+
+
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
 
 
 
@@ -347,7 +357,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv1d.
@@ -360,8 +370,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
@@ -374,6 +382,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -501,7 +511,7 @@ def conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length,
     return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -512,26 +522,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -544,10 +546,14 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -558,26 +564,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -590,10 +588,14 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -604,26 +606,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -636,10 +630,14 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -650,26 +648,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -682,11 +672,15 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -697,26 +691,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -729,11 +715,15 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv2d.
@@ -744,42 +734,35 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -790,26 +773,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -822,10 +797,14 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -836,26 +815,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -868,13 +839,17 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
     _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv2d.
@@ -885,26 +860,18 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kerne
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -917,6 +884,10 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kerne
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = in_channels*kernel_size_h*kernel_size_w*out_channels
     _t1 = groups*out_channels
     _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
@@ -928,7 +899,7 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kerne
     return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -939,36 +910,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -981,10 +936,14 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -995,36 +954,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1037,10 +980,14 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1051,36 +998,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1093,10 +1024,14 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1107,36 +1042,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1149,11 +1068,15 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1164,36 +1087,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1206,11 +1113,15 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv3d.
@@ -1221,52 +1132,37 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1277,36 +1173,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1319,10 +1199,14 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1333,36 +1217,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1375,13 +1243,17 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
     _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv3d.
@@ -1392,36 +1264,20 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kerne
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1434,6 +1290,10 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kerne
     fractions.Fraction
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = groups*out_channels
     _t2 = batch*((depth + dilation_d + 2*padding_d - dilation_d*kernel_size_d - 1) // stride_d + 1)*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
@@ -1445,7 +1305,7 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kerne
     return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1466,12 +1326,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1483,7 +1343,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1504,12 +1364,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1521,7 +1381,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     return (2*batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1542,12 +1402,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1559,7 +1419,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1580,12 +1440,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1599,7 +1459,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1620,12 +1480,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1640,7 +1500,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1653,22 +1513,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -1678,7 +1538,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1699,12 +1559,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1716,7 +1576,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1737,12 +1597,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1756,7 +1616,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1777,12 +1637,12 @@ def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1805,7 +1665,7 @@ def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     return Fraction(_t10*_t7 + _t7*bias*(_t6*_t9 - _t10), _t6**2*_t8)
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1816,34 +1676,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1852,10 +1702,11 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1866,34 +1717,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1902,10 +1743,11 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1916,34 +1758,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1952,10 +1784,11 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1966,34 +1799,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2002,13 +1825,18 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2019,34 +1847,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2055,6 +1873,11 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2062,7 +1885,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2073,46 +1896,37 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2123,34 +1937,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2159,10 +1963,15 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2173,34 +1982,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2209,12 +2008,17 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2225,34 +2029,24 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2261,6 +2055,11 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = groups*out_channels
     _t1 = _t0*batch
     _t2 = _t1*output_padding_h
@@ -2298,7 +2097,7 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     return Fraction(_t30*_t33 + _t30*bias*(_t29*_t32 - _t33), _t29**2*_t31)
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2309,46 +2108,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2357,10 +2136,11 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2371,46 +2151,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2419,10 +2179,11 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2433,46 +2194,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2481,10 +2222,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2495,46 +2237,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2543,6 +2265,11 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels
     _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2550,7 +2277,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2561,46 +2288,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2609,6 +2316,11 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
@@ -2617,7 +2329,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2628,58 +2340,39 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2690,46 +2383,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2738,10 +2411,15 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2752,46 +2430,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2800,12 +2458,17 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2816,46 +2479,26 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2864,6 +2507,11 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = groups*out_channels
     _t1 = _t0*batch
     _t2 = _t1*output_padding_d
@@ -3038,6 +2686,1390 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     _t171 = _t35*_t58
     _t172 = _t170*_t171
     return Fraction(_t169*_t172 + _t169*bias*(_t168*_t171 - _t172), _t168**2*_t170)
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t2
+    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4 + out_channels
+    _t7 = _t3*(_t1 + out_channels)
+    _t8 = _t6*_t7
+    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3 + out_channels
+    _t6 = _t0*_t2*(_t1 + out_channels)
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = kernel_size**2*(channels // n_div)
+    _t3 = _t1 + _t2
+    _t4 = _t3 + 1
+    _t5 = _t0*_t2
+    return Fraction(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = batch*height*width
+    _t1 = (channels // n_div)
+    _t2 = _t1**2*kernel_size**2
+    _t3 = 2*_t0*channels + _t2
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3261,1465 +4293,3 @@ def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
     _t3 = _t0*out_features
     _t4 = _t1*_t3
     return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t2
-    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4 + out_channels
-    _t7 = _t3*(_t1 + out_channels)
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3 + out_channels
-    _t6 = _t0*_t2*(_t1 + out_channels)
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = batch*height*width
-    _t1 = 2*_t0
-    _t2 = kernel_size**2*(channels // n_div)
-    _t3 = _t1 + _t2
-    _t4 = _t3 + 1
-    _t5 = _t0*_t2
-    return Fraction(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = batch*height*width
-    _t1 = (channels // n_div)
-    _t2 = _t1**2*kernel_size**2
-    _t3 = 2*_t0*channels + _t2
-    _t4 = 2*_t3
-    _t5 = _t1 + _t3
-    _t6 = _t0*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)

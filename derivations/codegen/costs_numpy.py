@@ -64,15 +64,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity_flops_ideal",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity_flops_ideal",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -109,6 +100,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity_flops_ideal",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity_flops_ideal",
 ]
 
 
@@ -166,6 +166,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
+
+
+
 _LIMIT = 2.0**62
 
 
@@ -207,6 +217,16 @@ def _evaluate(compute, bound, names, values):
         if _fits(bound(*[np.abs(a.astype(np.float64)) for a in arrays])):
             return compute(*arrays)
     return compute(*[a.astype(object) for a in arrays])
+
+
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    NumPy's int64 division rounds each operand to float64 first (twice wrong beyond 2**53);
+    Python's ``int / int`` rounds the exact quotient.
+    """
+    exact = np.asarray(numerator).astype(object) / np.asarray(denominator).astype(object)
+    return np.asarray(exact, dtype=np.float64)
 
 
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
@@ -479,7 +499,7 @@ def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv1d.
@@ -492,8 +512,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
@@ -506,6 +524,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -616,7 +636,7 @@ def _conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length
     _t5 = _t1 + _t3
     _t6 = _t0*_t2
     _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def _conv1d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -675,7 +695,7 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -686,26 +706,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -718,6 +730,10 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_macs, _conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -729,7 +745,7 @@ def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -740,26 +756,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -772,6 +780,10 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_flops, _conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -783,7 +795,7 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -794,26 +806,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -826,6 +830,10 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_mults, _conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -839,7 +847,7 @@ def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -850,26 +858,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -882,6 +882,10 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_adds, _conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -895,7 +899,7 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -906,26 +910,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -938,6 +934,10 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_ops, _conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -949,7 +949,7 @@ def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv2d.
@@ -960,38 +960,31 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv2d_params, _conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1003,7 +996,7 @@ def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -1014,26 +1007,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1046,6 +1031,10 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_ideal, _conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1063,7 +1052,7 @@ def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -1074,26 +1063,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1106,6 +1087,10 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_im2col, _conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1118,7 +1103,7 @@ def _conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kern
     _t5 = _t1 + _t3
     _t6 = _t0*_t2
     _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def _conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -1133,7 +1118,7 @@ def _conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h
     return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv2d.
@@ -1144,26 +1129,18 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1176,6 +1153,10 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kerne
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_intensity_flops_ideal, _conv2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1187,7 +1168,7 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1198,36 +1179,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1240,6 +1205,10 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_macs, _conv3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1251,7 +1220,7 @@ def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1262,36 +1231,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1304,6 +1257,10 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_flops, _conv3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1315,7 +1272,7 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1326,36 +1283,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1368,6 +1309,10 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_mults, _conv3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1381,7 +1326,7 @@ def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1392,36 +1337,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1434,6 +1363,10 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_adds, _conv3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1447,7 +1380,7 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1458,36 +1391,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1500,6 +1417,10 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_ops, _conv3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1511,7 +1432,7 @@ def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv3d.
@@ -1522,48 +1443,33 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv3d_params, _conv3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1575,7 +1481,7 @@ def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1586,36 +1492,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1628,6 +1518,10 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_ideal, _conv3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1645,7 +1539,7 @@ def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1656,36 +1550,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1698,6 +1576,10 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_im2col, _conv3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1710,7 +1592,7 @@ def _conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kern
     _t5 = _t1 + _t3
     _t6 = _t0*_t2
     _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def _conv3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1725,7 +1607,7 @@ def _conv3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d
     return (depth + dilation_d*kernel_size_d + dilation_d + 2*padding_d + 1, dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv3d.
@@ -1736,36 +1618,20 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1778,6 +1644,10 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kerne
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_intensity_flops_ideal, _conv3d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1789,7 +1659,7 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1810,12 +1680,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1835,7 +1705,7 @@ def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length
     return (2*batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1856,12 +1726,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1881,7 +1751,7 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1902,12 +1772,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1919,19 +1789,19 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return _evaluate(_conv_transpose1d_mults, _conv_transpose1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
-def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1952,12 +1822,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1966,24 +1836,24 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
     _t2 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = _b0*kernel_size*length
     _b2 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2004,12 +1874,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2018,7 +1888,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
@@ -2029,7 +1899,7 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2042,22 +1912,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -2067,15 +1937,15 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return _evaluate(_conv_transpose1d_params, _conv_transpose1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,))
 
 
-def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return (groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2096,12 +1966,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2110,22 +1980,22 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = batch*length
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = batch*length
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2146,12 +2016,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2160,10 +2030,10 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = groups*out_channels
     _t1 = _t0*batch
     _t2 = in_channels*kernel_size*out_channels
@@ -2175,10 +2045,10 @@ def _conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_si
     _t8 = _t0 + _t6
     _t9 = _t2*_t3
     _t10 = _t8*_t9
-    return ((_t10*_t7 + _t7*bias*(_t6*_t9 - _t10)) / (_t6**2*_t8))
+    return _quotient(_t10*_t7 + _t7*bias*(_t6*_t9 - _t10), _t6**2*_t8)
 
 
-def _conv_transpose1d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = groups*out_channels
     _b1 = _b0*batch
     _b2 = in_channels*kernel_size*out_channels
@@ -2193,7 +2063,7 @@ def _conv_transpose1d_intensity_flops_ideal_bound(in_channels, out_channels, ker
     return (_b10*_b7 + _b7*bias*(_b10 + _b6*_b9), _b6**2*_b8, )
 
 
-def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2214,12 +2084,12 @@ def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2228,7 +2098,7 @@ def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose1d_intensity_flops_ideal, _conv_transpose1d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_intensity_flops_ideal, _conv_transpose1d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
@@ -2239,7 +2109,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2250,34 +2120,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2286,6 +2146,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_macs, _conv_transpose2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2297,7 +2158,7 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2308,34 +2169,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2344,6 +2195,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_flops, _conv_transpose2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2355,7 +2207,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2366,34 +2218,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2402,24 +2244,25 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
-def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2430,34 +2273,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2466,10 +2299,15 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2477,7 +2315,7 @@ def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*height*kernel_size_h*kernel_size_w*width
     _b2 = height*kernel_size_h
@@ -2485,7 +2323,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2496,34 +2334,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2532,7 +2360,12 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
@@ -2543,7 +2376,7 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2554,54 +2387,45 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return (groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2612,34 +2436,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2648,22 +2462,27 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2674,34 +2493,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2710,10 +2519,15 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = groups*out_channels
     _t1 = _t0*batch
     _t2 = _t1*output_padding_h
@@ -2748,10 +2562,10 @@ def _conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_si
     _t31 = _t0 + _t29
     _t32 = _t17*_t5
     _t33 = _t31*_t32
-    return ((_t30*_t33 + _t30*bias*(_t29*_t32 - _t33)) / (_t29**2*_t31))
+    return _quotient(_t30*_t33 + _t30*bias*(_t29*_t32 - _t33), _t29**2*_t31)
 
 
-def _conv_transpose2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = groups*out_channels
     _b1 = _b0*batch
     _b2 = _b1*output_padding_h
@@ -2789,7 +2603,7 @@ def _conv_transpose2d_intensity_flops_ideal_bound(in_channels, out_channels, ker
     return (_b30*_b33 + _b30*bias*(_b29*_b32 + _b33), _b29**2*_b31, )
 
 
-def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2800,34 +2614,24 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2836,7 +2640,12 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose2d_intensity_flops_ideal, _conv_transpose2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_intensity_flops_ideal, _conv_transpose2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
@@ -2847,7 +2656,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2858,46 +2667,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2906,6 +2695,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_macs, _conv_transpose3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2917,7 +2707,7 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2928,46 +2718,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2976,6 +2746,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_flops, _conv_transpose3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2987,7 +2758,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2998,46 +2769,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3046,10 +2797,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
-def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -3057,7 +2809,7 @@ def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = depth*kernel_size_d
     _b2 = height*kernel_size_h
@@ -3065,7 +2817,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3076,46 +2828,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3124,10 +2856,15 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
@@ -3136,7 +2873,7 @@ def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _b2 = depth*kernel_size_d
@@ -3145,7 +2882,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3156,46 +2893,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3204,7 +2921,12 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
@@ -3215,7 +2937,7 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3226,66 +2948,47 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return (groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3296,46 +2999,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3344,22 +3027,27 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*depth*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3370,46 +3058,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3418,10 +3086,15 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = groups*out_channels
     _t1 = _t0*batch
     _t2 = _t1*output_padding_d
@@ -3595,10 +3268,10 @@ def _conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_si
     _t170 = _t0 + _t168
     _t171 = _t35*_t58
     _t172 = _t170*_t171
-    return ((_t169*_t172 + _t169*bias*(_t168*_t171 - _t172)) / (_t168**2*_t170))
+    return _quotient(_t169*_t172 + _t169*bias*(_t168*_t171 - _t172), _t168**2*_t170)
 
 
-def _conv_transpose3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = groups*out_channels
     _b1 = _b0*batch
     _b2 = _b1*output_padding_d
@@ -3775,7 +3448,7 @@ def _conv_transpose3d_intensity_flops_ideal_bound(in_channels, out_channels, ker
     return (_b169*_b172 + _b169*bias*(_b168*_b171 + _b172), _b168**2*_b170, )
 
 
-def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3786,44 +3459,530 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_intensity_flops_ideal, _conv_transpose3d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
+
+
+def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t2
+    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4 + out_channels
+    _t7 = _t3*(_t1 + out_channels)
+    _t8 = _t6*_t7
+    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+
+
+def _depthwise_separable_conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = kernel_size_h*kernel_size_w
+    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0*_b2
+    _b4 = _b0*_b1 + _b0*out_channels + _b2*out_channels + 2*_b3 + batch*height*in_channels*width
+    _b5 = 2*_b4
+    _b6 = _b0 + _b4 + out_channels
+    _b7 = _b3*(_b1 + out_channels)
+    _b8 = _b6*_b7
+    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
+
+
+def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
@@ -3834,7 +3993,1272 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose3d_intensity_flops_ideal, _conv_transpose3d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_intensity_flops_ideal, _depthwise_separable_conv2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3 + out_channels
+    _t6 = _t0*_t2*(_t1 + out_channels)
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = kernel_size_h*kernel_size_w
+    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0*_b1 + _b0*out_channels + _b2*out_channels + batch*height*in_channels*width
+    _b4 = 2*_b3
+    _b5 = _b0 + _b3 + out_channels
+    _b6 = _b0*_b2*(_b1 + out_channels)
+    _b7 = _b5*_b6
+    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+
+
+def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_intensity_flops_ideal, _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*_b0*batch*height*width
+    _b2 = kernel_size**2
+    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = kernel_size**2*(channels // n_div)
+    _t3 = _t1 + _t2
+    _t4 = _t3 + 1
+    _t5 = _t0*_t2
+    return _quotient(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
+
+
+def _partial_conv2d_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = batch*height*width
+    _b1 = 2*_b0
+    _b2 = channels*kernel_size**2
+    _b3 = _b1 + _b2
+    _b4 = _b3 + 1
+    _b5 = _b0*_b2
+    return (_b1*_b2*_b3*_b4 + 2*_b3*bias*(_b3*_b5 + _b4*_b5), _b3**2*_b4, )
+
+
+def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_intensity_flops_ideal, _partial_conv2d_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Mults: multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Params: elements of the weight and bias tensors.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = batch*height*width
+    _t1 = (channels // n_div)
+    _t2 = _t1**2*kernel_size**2
+    _t3 = 2*_t0*channels + _t2
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def _partial_conv2d_split_cat_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = batch*height*width
+    _b1 = channels
+    _b2 = _b1**2*kernel_size**2
+    _b3 = 2*_b0*channels + _b2
+    _b4 = 2*_b3
+    _b5 = _b1 + _b3
+    _b6 = _b0*_b2
+    _b7 = _b5*_b6
+    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+
+
+def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_split_cat_intensity_flops_ideal, _partial_conv2d_split_cat_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
 def _linear_macs(in_features, out_features, batch):
@@ -4103,7 +5527,7 @@ def _linear_intensity_flops_ideal(in_features, out_features, bias, batch):
     _t2 = _t1 + out_features
     _t3 = _t0*out_features
     _t4 = _t1*_t3
-    return ((2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4) / (_t1**2*_t2))
+    return _quotient(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
 
 
 def _linear_intensity_flops_ideal_bound(in_features, out_features, bias, batch):
@@ -4137,1847 +5561,3 @@ def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
         float64: the exact quotient of two integers, rounded once
     """
     return _evaluate(_linear_intensity_flops_ideal, _linear_intensity_flops_ideal_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
-
-
-def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t2
-    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4 + out_channels
-    _t7 = _t3*(_t1 + out_channels)
-    _t8 = _t6*_t7
-    return ((_t5*_t8 + _t5*bias*(_t4*_t7 - _t8)) / (_t4**2*_t6))
-
-
-def _depthwise_separable_conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = kernel_size_h*kernel_size_w
-    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
-    _b3 = _b0*_b2
-    _b4 = _b0*_b1 + _b0*out_channels + _b2*out_channels + 2*_b3 + batch*height*in_channels*width
-    _b5 = 2*_b4
-    _b6 = _b0 + _b4 + out_channels
-    _b7 = _b3*(_b1 + out_channels)
-    _b8 = _b6*_b7
-    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
-
-
-def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_intensity_flops_ideal, _depthwise_separable_conv2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3 + out_channels
-    _t6 = _t0*_t2*(_t1 + out_channels)
-    _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
-
-
-def _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = kernel_size_h*kernel_size_w
-    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
-    _b3 = _b0*_b1 + _b0*out_channels + _b2*out_channels + batch*height*in_channels*width
-    _b4 = 2*_b3
-    _b5 = _b0 + _b3 + out_channels
-    _b6 = _b0*_b2*(_b1 + out_channels)
-    _b7 = _b5*_b6
-    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
-
-
-def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_intensity_flops_ideal, _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*_b0*batch*height*width
-    _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = batch*height*width
-    _t1 = 2*_t0
-    _t2 = kernel_size**2*(channels // n_div)
-    _t3 = _t1 + _t2
-    _t4 = _t3 + 1
-    _t5 = _t0*_t2
-    return ((_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5)) / (_t3**2*_t4))
-
-
-def _partial_conv2d_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = batch*height*width
-    _b1 = 2*_b0
-    _b2 = channels*kernel_size**2
-    _b3 = _b1 + _b2
-    _b4 = _b3 + 1
-    _b5 = _b0*_b2
-    return (_b1*_b2*_b3*_b4 + 2*_b3*bias*(_b3*_b5 + _b4*_b5), _b3**2*_b4, )
-
-
-def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_intensity_flops_ideal, _partial_conv2d_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Mults: multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Ops: exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Params: elements of the weight and bias tensors.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = batch*height*width
-    _t1 = (channels // n_div)
-    _t2 = _t1**2*kernel_size**2
-    _t3 = 2*_t0*channels + _t2
-    _t4 = 2*_t3
-    _t5 = _t1 + _t3
-    _t6 = _t0*_t2
-    _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
-
-
-def _partial_conv2d_split_cat_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = batch*height*width
-    _b1 = channels
-    _b2 = _b1**2*kernel_size**2
-    _b3 = 2*_b0*channels + _b2
-    _b4 = 2*_b3
-    _b5 = _b1 + _b3
-    _b6 = _b0*_b2
-    _b7 = _b5*_b6
-    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
-
-
-def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_split_cat_intensity_flops_ideal, _partial_conv2d_split_cat_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
