@@ -13,7 +13,8 @@ ops       multiplications + additions, exactly           (exact count)
 
 Append ``+bias`` to count one operation per output element for the bias
 (``mults+bias`` is seed 001's B2/B4, ``macs+bias`` is ptflops); ``ops`` counts
-the bias additions already (``ops-bias`` leaves them out).
+the bias additions already (``ops-bias`` leaves them out). How a Cost is counted
+under a convention is :class:`symconv.quantities.Compute`'s job.
 
 Memory models
 -------------
@@ -41,12 +42,17 @@ from typing import TYPE_CHECKING, Literal
 from symconv.errors import UnknownName
 
 if TYPE_CHECKING:
-    import sympy
-
-    from symconv.cost import Cost
     from symconv.lowering import Role
 
 Counted = Literal["macs", "flops", "mults", "ops"]
+
+#: What each count means, and whether it counts the bias unless told: only the exact count, ``ops``, does.
+COUNTED: dict[str, tuple[str, bool]] = {
+    "macs": ("multiply-accumulates of the GEMMs (padded taps included)", False),
+    "flops": ("2 x multiply-accumulates, as PyTorch's FlopCounterMode", False),
+    "mults": ("multiplications only", False),
+    "ops": ("exact multiplications + additions", True),
+}
 
 
 @dataclass(frozen=True)
@@ -60,41 +66,33 @@ class Convention:
     def summary(self) -> str:
         """One line saying what is counted, bias included."""
         bias = "one addition per output element for the bias" if self.bias else "bias not counted"
-        return f"{COUNTED[self.counts]}; {bias}"
+        return f"{COUNTED[self.counts][0]}; {bias}"
+
+    @property
+    def bias_is_default(self) -> bool:
+        """Whether the bias is counted as the bare name counts it (``macs`` without, ``ops`` with)."""
+        return self.bias == COUNTED[self.counts][1]
 
     @property
     def name(self) -> str:
-        default_bias = self.counts == "ops"
-        if self.bias == default_bias:
-            return self.counts
-        return f"{self.counts}{'+' if self.bias else '-'}bias"
+        return self.counts if self.bias_is_default else f"{self.counts}{'+' if self.bias else '-'}bias"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The name with the bias stated, when the bare name already says it: ``ops+bias``, ``macs-bias``."""
+        explicit = f"{self.counts}{'+' if self.bias else '-'}bias"
+        return (explicit,) if self.bias_is_default else ()
 
     def with_bias(self, bias: bool = True) -> Convention:
         """The same convention, counting (or not) one operation per output element for the bias."""
         return replace(self, bias=bias)
 
-    def of(self, cost: Cost) -> sympy.Expr:
-        """The compute of ``cost`` under this convention."""
-        base = {
-            "macs": cost.macs,
-            "flops": cost.flops,
-            "mults": cost.mults,
-            "ops": cost.mults + cost.adds - cost.bias_adds,
-        }[self.counts]
-        return base + cost.bias_adds if self.bias else base
+
+def _default(counts: Counted) -> Convention:
+    return Convention(counts, COUNTED[counts][1])
 
 
-COUNTED: dict[str, str] = {
-    "macs": "multiply-accumulates of the GEMMs (padded taps included)",
-    "flops": "2 x multiply-accumulates, as PyTorch's FlopCounterMode",
-    "mults": "multiplications only",
-    "ops": "exact multiplications + additions",
-}
-
-MACS = Convention("macs", False)
-FLOPS = Convention("flops", False)
-MULTS = Convention("mults", False)
-OPS = Convention("ops", True)
+MACS, FLOPS, MULTS, OPS = map(_default, ("macs", "flops", "mults", "ops"))
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (MACS, FLOPS, MULTS, OPS)}
 
@@ -111,12 +109,11 @@ def convention(value: str | Convention) -> Convention:
     """
     if isinstance(value, Convention):
         return value
-    for base in CONVENTIONS.values():
-        for bias in (False, True):
-            if base.with_bias(bias).name == value:
-                return base.with_bias(bias)
-    known = [base.with_bias(b).name for base in CONVENTIONS.values() for b in (False, True)]
-    raise UnknownName("convention", value, known)
+    every = [base.with_bias(bias) for base in CONVENTIONS.values() for bias in (False, True)]
+    for found in every:
+        if value in (found.name, *found.aliases):
+            return found
+    raise UnknownName("convention", value, [c.name for c in every])
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from symconv.conventions import Convention, MemoryModel, convention, memory_mode
 from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Role, Stage, Tensor
 from symconv.precision import ElementSize, sizer
+from symconv.quantities import Compute
 from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -123,14 +124,14 @@ class Cost:
         return self.mults + self.adds
 
     def compute(self, convention_: str | Convention = "macs") -> sympy.Expr:
-        """Compute under a named convention (see :mod:`symconv.conventions`).
+        """Compute under a named convention (see :mod:`symconv.conventions`), as :class:`~symconv.quantities.Compute`.
 
         >>> import symconv
         >>> c = symconv.Conv2d(2, 4, 3, bias=True).cost((1, 2, 5, 5))
         >>> c.compute("mults"), c.compute("mults+bias"), c.compute("ops")  # 4*9 outputs * 18 taps
         (648, 684, 1296)
         """
-        return convention(convention_).of(self)
+        return Compute(convention(convention_)).of(self)
 
     def tensors(self, model: str | MemoryModel = "ideal") -> tuple[TensorTraffic, ...]:
         """The tensors that count as memory traffic under ``model``."""

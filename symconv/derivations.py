@@ -44,14 +44,16 @@ from dataclasses import dataclass, fields, replace
 
 import sympy
 
-from symconv.conventions import convention, memory_model
-from symconv.cost import Cost
+from symconv.canonical import canonical, simplify_rounding
+from symconv.cost import PARAMETER_ROLES, Cost
 from symconv.derive import Derivation, Step
+from symconv.errors import SymconvError
 from symconv.intfuncs import as_roundings
 from symconv.lowering import Lowering, Stage
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
-from symconv.query import as_cost, canonical, quantity, ratio, simplify_rounding
+from symconv.quantities import Adds, Compute, Intensity, Params, Quantity, Ratio, Traffic, quantity_named
+from symconv.query import as_cost, ratio
 from symconv.seeds import ROWS, SeedRow
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, K, W, W_in, g, p, s
 
@@ -121,23 +123,24 @@ def _placeholder(field: str, index: int) -> sympy.Symbol:
     return sympy.Symbol(f"{name}_{index}", integer=True, positive=True)
 
 
-def _stage_count(stage: Stage, convention_name: str) -> sympy.Expr:
-    """A stage's compute under a convention: the convention applied to the one-stage Cost."""
-    return convention(convention_name).of(Cost.from_lowering("", Lowering((stage,), stage.writes[0])))
+def _stage_count(stage: Stage, quantity: Quantity) -> sympy.Expr:
+    """A stage's share of a count summed over stages (compute, adds): the quantity of the one-stage Cost."""
+    return quantity.of(Cost.from_lowering("", Lowering((stage,), stage.writes[0])))
 
 
-def stage_terms(cost: Cost, convention_name: str) -> list[StageTerm]:
+def stage_terms(cost: Cost, quantity: str | Quantity) -> list[StageTerm]:
     """Each stage of ``cost`` with its count, with placeholders for its sizes (``M_2``) and with their values."""
+    quantity = quantity_named(quantity)
     terms = []
     for index, stage in enumerate(cost.stages, start=1):
         sizes = {
             f.name: getattr(stage, f.name) for f in fields(stage) if isinstance(getattr(stage, f.name), sympy.Basic)
         }
         symbols = {name: _placeholder(name, index) for name in sizes}
-        general = _stage_count(replace(stage, **symbols), convention_name)
+        general = _stage_count(replace(stage, **symbols), quantity)
         text = f"({index}) {describe(stage, {name: str(sym) for name, sym in symbols.items()})}"
         used = {sym: sizes[name] for name, sym in symbols.items() if sym in general.free_symbols}
-        terms.append(StageTerm(text, general, used, _stage_count(stage, convention_name)))
+        terms.append(StageTerm(text, general, used, _stage_count(stage, quantity)))
     return terms
 
 
@@ -150,16 +153,20 @@ def _substituted(general: sympy.Expr, definitions: dict[sympy.Symbol, sympy.Expr
 # --------------------------------------------------------------------------- derivation steps
 
 
-def compute_steps(cost: Cost, convention_name: str) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+def _under(quantity: Compute | Adds) -> str:
+    return f"under the '{quantity.name}' convention" if isinstance(quantity, Compute) else f"of {quantity.name}"
+
+
+def stage_steps(cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
     """Steps from the stages' counts to the multiplied-out total, and the placeholders' definitions."""
-    terms = stage_terms(cost, convention_name)
+    terms = stage_terms(cost, quantity)
     counted = [t for t in terms if t.value != 0]
     definitions = {sym: value for t in counted for sym, value in t.definitions.items()}
     steps = [
         Step(
-            f"sum the {convention_name} of the lowering's stages: " + "; ".join(t.text for t in terms),
+            f"sum the {quantity.name} of the lowering's stages: " + "; ".join(t.text for t in terms),
             sympy.Add(*(t.general for t in counted)),
-            f"each stage's count under the '{convention_name}' convention, from its shape (symconv.lowering)",
+            f"each stage's count {_under(quantity)}, from its shape (symconv.lowering)",
             new=True,
         )
     ]
@@ -170,25 +177,34 @@ def compute_steps(cost: Cost, convention_name: str) -> tuple[list[Step], dict[sy
     return steps, definitions
 
 
-def memory_terms(cost: Cost, model_name: str) -> tuple[list[sympy.Expr], list[str]]:
-    """The elements of every read and write the memory model counts, and each tensor's name with what is done."""
+def tensor_terms(cost: Cost, quantity: Traffic | Params) -> tuple[list[sympy.Expr], list[str]]:
+    """The elements of every tensor move (or parameter tensor) the quantity counts, and what each is."""
+    if isinstance(quantity, Params):
+        tensors = [t for t in cost.traffic if t.role in PARAMETER_ROLES]
+        return [t.elements for t in tensors], [f"{t.name} ({t.role})" for t in tensors]
+    kinds = {"memory": ("read", "written"), "reads": ("read",), "writes": ("written",)}[quantity.kind]
     terms, names = [], []
-    for tensor in cost.tensors(model_name):
+    for tensor in cost.tensors(quantity.model):
         moves = [(kind, amount) for kind, amount in (("read", tensor.reads), ("written", tensor.writes)) if amount != 0]
-        terms += [amount for _, amount in moves]
-        names.append(f"{tensor.name} ({' and '.join(kind for kind, _ in moves)})")
+        moves = [(kind, amount) for kind, amount in moves if kind in kinds]
+        if moves:
+            terms += [amount for _, amount in moves]
+            names.append(f"{tensor.name} ({' and '.join(kind for kind, _ in moves)})")
     return terms, names
 
 
-def memory_steps(cost: Cost, model_name: str) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
-    """Steps from the tensors moved to their total."""
-    model = memory_model(model_name)
-    terms, names = memory_terms(cost, model_name)
+def tensor_steps(cost: Cost, quantity: Traffic | Params) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+    """Steps from the tensors counted to their total."""
+    terms, names = tensor_terms(cost, quantity)
+    if isinstance(quantity, Params):
+        what, why = "parameter tensor", quantity.summary
+    else:
+        what, why = "tensor moved", f"{quantity.model.name} memory model: {quantity.model.summary}"
     steps = [
         Step(
-            f"add the elements of every tensor moved: {', '.join(names)}",
+            f"add the elements of every {what}: {', '.join(names)}",
             sympy.Add(*terms, evaluate=False),
-            f"{model.name} memory model: {model.summary}",
+            why,
             new=True,
         ),
         Step("collect terms", sympy.Add(*terms), "arithmetic"),
@@ -196,29 +212,66 @@ def memory_steps(cost: Cost, model_name: str) -> tuple[list[Step], dict[sympy.Sy
     return steps, {}
 
 
-def quantity_steps(cost: Cost | NetworkCost | Network, name: str) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
-    """Steps deriving quantity ``name`` (a compute convention or ``memory:<model>``) of ``cost`` from its lowering.
+class QuantitySteps:
+    """Steps deriving a quantity of a Cost from its lowering, one method per quantity class (found along the MRO)."""
+
+    def __call__(self, cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        for cls in type(quantity).__mro__:
+            method = getattr(self, f"steps_{cls.__name__}", None)
+            if method is not None:
+                return method(cost, quantity)
+        raise SymconvError(f"no derivation for quantity {quantity.name!r}")
+
+    def steps_Compute(self, cost: Cost, quantity: Compute) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        return stage_steps(cost, quantity)
+
+    def steps_Adds(self, cost: Cost, quantity: Adds) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        return stage_steps(cost, quantity)
+
+    def steps_Params(self, cost: Cost, quantity: Params) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        return tensor_steps(cost, quantity)
+
+    def steps_Traffic(self, cost: Cost, quantity: Traffic) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        return tensor_steps(cost, quantity)
+
+    def steps_Intensity(self, cost: Cost, quantity: Intensity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        """The compute's steps, the traffic's steps, then their quotient in canonical form."""
+        compute, definitions = self(cost, quantity.compute)
+        moved, _ = self(cost, Traffic("memory", quantity.model))
+        quotient = compute[-1].expr / moved[-1].expr
+        steps = [
+            *compute,
+            *moved,
+            Step("divide the compute by the elements moved", quotient, "arithmetic intensity", new=True),
+            Step("write in canonical form", canonical(quotient), "symconv.canonical"),
+        ]
+        return steps, definitions
+
+    def steps_Ratio(self, cost: Cost, quantity: Ratio) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        raise SymconvError(f"quantity {quantity.name!r} divides two operators: derive it with ratio_derivation")
+
+
+steps_of = QuantitySteps()
+
+
+def quantity_steps(
+    cost: Cost | NetworkCost | Network, name: str | Quantity
+) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+    """Steps deriving quantity ``name`` (any name of :mod:`symconv.quantities` but a ratio) of ``cost``.
 
     ``cost`` may be a network, or a network's cost: its total, every layer's stages.
     """
-    cost = as_cost(cost)
-    kind, _, model = name.partition(":")
-    return memory_steps(cost, model) if kind == "memory" else compute_steps(cost, name)
+    return steps_of(as_cost(cost), quantity_named(name))
 
 
 # --------------------------------------------------------------------------- seed rows
 
 
-def _quantity_name(row: SeedRow) -> str:
-    kind, name = row.quantity
-    return f"memory:{name}" if kind == "memory" else name
-
-
 def seed_derivation(row: SeedRow) -> Derivation:
     """The derivation of one seed formula, ending with the article's statement of it."""
     cost = row.cost()
-    name = _quantity_name(row)
-    steps, definitions = quantity_steps(cost, name)
+    name = row.measured.name
+    steps, definitions = quantity_steps(cost, row.measured)
     outputs = row.output_sizes()
     if outputs:
         written = steps[-1].expr.subs({value: symbol for symbol, value in outputs.items()})
@@ -226,26 +279,26 @@ def seed_derivation(row: SeedRow) -> Derivation:
         steps.append(Step(f"write the output sizes as {listed}", written, "PyTorch's output-size formulas"))
         definitions = {**definitions, **outputs}
     steps.append(Step(f"as stated by the article ({row.id})", row.stated, "equal to the stated formula"))
-    kind, _ = row.quantity
     return Derivation(
-        f"{row.id}: {row.operator}, {kind} ({name})",
+        f"{row.id}: {row.operator}, {row.kind} ({name})",
         steps,
         name,
         operator=cost.operator,
         assumptions=row.assumes,
         definitions=definitions,
-        result=quantity(cost, name),
+        result=row.measured.of(cost),
     )
 
 
 # --------------------------------------------------------------------------- ratios
 
 
-def _terms(cost: Cost, name: str) -> list[sympy.Expr]:
-    kind, _, model = name.partition(":")
-    if kind == "memory":
-        return memory_terms(cost, model)[0]
-    return [t.value for t in stage_terms(cost, name) if t.value != 0]
+def _terms(cost: Cost, quantity: Quantity) -> list[sympy.Expr]:
+    if isinstance(quantity, Traffic | Params):
+        return tensor_terms(cost, quantity)[0]
+    if isinstance(quantity, Compute | Adds):
+        return [t.value for t in stage_terms(cost, quantity) if t.value != 0]
+    raise SymconvError(f"a ratio derivation divides sums of terms: {quantity.name!r} is not one")
 
 
 def ratio_derivation(
@@ -258,7 +311,8 @@ def ratio_derivation(
 ) -> Derivation:
     """``a``'s quantity over ``b``'s: the stage sums divided, cancelled, canonical, then with the definitions."""
     definitions = definitions or {}
-    top, bottom = ([as_roundings(t) for t in _terms(c, name)] for c in (a, b))  # sympy's roundings: simplify them
+    name = quantity_named(name).name
+    top, bottom = ([as_roundings(t) for t in _terms(c, quantity_named(name))] for c in (a, b))  # sympy's roundings
     quotient = sympy.Add(*top) / sympy.Add(*bottom)
     shown = sympy.Mul(
         sympy.Add(*top, evaluate=False), sympy.Pow(sympy.Add(*bottom, evaluate=False), -1), evaluate=False
@@ -270,7 +324,7 @@ def ratio_derivation(
     candidates = [
         Step(f"divide the {name} of the first operator's stages by the second's", shown, "both lowerings", new=True),
         Step("cancel common factors", sympy.cancel(quotient), "arithmetic"),
-        Step("write in canonical form", canonical(quotient), "symconv.query.canonical"),
+        Step("write in canonical form", canonical(quotient), "symconv.canonical"),
     ]
     if rounded != quotient:
         rule = "integer rounding, e.g. ceiling(n - 1 + 1/s) = n for s >= 1"

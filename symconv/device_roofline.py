@@ -30,7 +30,7 @@ from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
 from symconv.lowering import Gemm
 from symconv.precision import dtype_bytes
-from symconv.query import Roofline, roofline
+from symconv.roofline import Roofline, roofline
 
 
 @dataclass(frozen=True)

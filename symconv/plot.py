@@ -34,6 +34,7 @@ from symconv import query
 from symconv.cost import Cost
 from symconv.errors import SymconvError
 from symconv.files import write_bytes_atomic
+from symconv.quantities import Quantity, quantity_named
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf")
@@ -45,6 +46,7 @@ class Series:
 
     over: str
     quantity: str
+    label: str
     kind: Kind
     x: tuple[int, ...]
     curves: dict[str, tuple[sympy.Expr, ...]]
@@ -54,7 +56,7 @@ class Series:
 
 def series(
     costs: Mapping[str, Cost],
-    quantity: str,
+    quantity: str | Quantity,
     over: str,
     values: Sequence[int],
     *,
@@ -65,8 +67,10 @@ def series(
     """Exact values of ``quantity`` over ``values`` of the symbol ``over`` (other symbols fixed by ``given``).
 
     ``kind='ratio'`` plots the first cost over the second. With two costs or more, the
-    crossover of the first two is located by :func:`symconv.query.crossover`.
+    crossover of the first two is located by :func:`symconv.query.crossover`, and the
+    second is the baseline of a ``ratio:`` quantity.
     """
+    q = quantity_named(quantity)
     if kind not in ("cost", "ratio"):
         raise SymconvError(f"kind={kind!r} must be 'cost' or 'ratio'")
     if not values:
@@ -74,18 +78,19 @@ def series(
     if kind == "ratio" and len(costs) != 2:
         raise SymconvError(f"a ratio needs two costs, got {len(costs)}")
     fixed = {name: query.at(cost, **_present(cost, given or {})) for name, cost in costs.items()}
-    rows = query.compare(fixed, quantity, {over: list(values)}, element_size=element_size)
+    baseline = list(fixed)[1] if len(fixed) >= 2 else None
+    rows = query.compare(fixed, q, {over: list(values)}, element_size=element_size, baseline=baseline)
     curves = {name: tuple(row[name] for row in rows) for name in fixed}
     crossings, verdict = (), ""
     if len(fixed) >= 2:
         first, second = list(fixed.values())[:2]
-        found = query.crossover(first, second, quantity, over, element_size=element_size)
+        found = query.crossover(first, second, q, over, element_size=element_size)
         crossings, verdict = _crossings(found, values), found.exceeds
     if kind == "ratio":
         a, b = curves.values()
         names = " / ".join(curves)
         curves = {names: tuple(sympy.Rational(p, q) for p, q in zip(a, b, strict=True))}
-    return Series(over, quantity, kind, tuple(values), curves, crossings, verdict)
+    return Series(over, q.name, q.label, kind, tuple(values), curves, crossings, verdict)
 
 
 def _present(cost: Cost, given: Mapping[str, object]) -> dict[str, object]:
@@ -118,12 +123,12 @@ def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: 
         axes.annotate(label, (x, 0.97), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
                       ha="left", va="top", fontsize=8, color="C3")  # fmt: skip
     axes.set_xlabel(data.over)
-    axes.set_ylabel(f"{data.quantity} ratio" if data.kind == "ratio" else data.quantity)
+    axes.set_ylabel(f"{data.label} ratio" if data.kind == "ratio" else data.label)
     axes.set_xscale("log" if logx else "linear")
     axes.set_yscale("log" if logy else "linear")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
-    axes.set_title(title or f"{data.quantity} against {data.over}", fontsize=10)
+    axes.set_title(title or f"{data.label} against {data.over}", fontsize=10)
     fig.tight_layout()
     return fig
 

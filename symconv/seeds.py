@@ -25,6 +25,7 @@ import sympy
 from symconv.cost import Cost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.base import Operator
+from symconv.quantities import Quantity, Traffic, quantity_named
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, H_out, K, W, W_in, W_out, g, p, s
 
 
@@ -32,14 +33,14 @@ from symconv.symbols import C, C_in, C_out, C_p, H, H_in, H_out, K, W, W_in, W_o
 class SeedRow:
     """One formula of a source article.
 
-    ``quantity`` is ``("compute", convention)`` or ``("memory", model)``;
+    ``quantity`` is a name of :mod:`symconv.quantities` (``'macs'``, ``'memory:ideal'``);
     ``output_names`` maps the operator's output sizes to the article's symbols
     (``H_out``, ``W_out``) for rows stated in terms of them.
     """
 
     id: str
     operator: str
-    quantity: tuple[str, str]
+    quantity: str
     stated: sympy.Expr
     build: Callable[[], tuple[Operator, tuple[sympy.Expr, ...]]]
     assumes: str
@@ -49,11 +50,19 @@ class SeedRow:
         op, shape = self.build()
         return op.cost(shape)
 
+    @property
+    def measured(self) -> Quantity:
+        """The quantity the row states."""
+        return quantity_named(self.quantity)
+
+    @property
+    def kind(self) -> str:
+        """``'memory'`` for a traffic formula, ``'compute'`` for a count."""
+        return "memory" if isinstance(self.measured, Traffic) else "compute"
+
     def derive(self) -> sympy.Expr:
         """The row's quantity, derived by symconv from the operator's lowering."""
-        kind, name = self.quantity
-        cost = self.cost()
-        return cost.compute(name) if kind == "compute" else cost.memory(name)
+        return self.measured.of(self.cost())
 
     def output_sizes(self) -> dict[sympy.Symbol, sympy.Expr]:
         """The article's output-size symbols and their definitions (PyTorch's output-size formulas)."""
@@ -102,35 +111,33 @@ def _deconv(groups: sympy.Expr, bias: bool) -> Operator:
 OUT = (H_out, W_out)
 
 ROWS: tuple[SeedRow, ...] = (
-    SeedRow("A1", "standard conv", ("compute", "macs"), H * W * C_out * K**2 * C_in, _same(_std, C_in), SAME),
+    SeedRow("A1", "standard conv", "macs", H * W * C_out * K**2 * C_in, _same(_std, C_in), SAME),
     SeedRow(
         "A2",
         "standard conv",
-        ("memory", "ideal"),
+        "memory:ideal",
         H * W * (C_in + C_out) + K**2 * C_in * C_out,
         _same(_std, C_in),
         SAME,
     ),
-    SeedRow("A3", "depthwise conv", ("compute", "macs"), H * W * C_in * K**2, _same(_dw, C_in), SAME),
-    SeedRow("A4", "pointwise conv", ("compute", "macs"), H * W * C_in * C_out, _same(_pw, C_in), SAME),
-    SeedRow(
-        "A5", "DWConv", ("compute", "macs"), H * W * C_in * K**2 + H * W * C_in * C_out, _same(_dwconv, C_in), SAME
-    ),
-    SeedRow("A6", "depthwise conv", ("memory", "ideal"), H * W * 2 * C_in + C_in * K**2, _same(_dw, C_in), SAME),
-    SeedRow("A7", "pointwise conv", ("memory", "ideal"), C_in * C_out + H * W * (C_in + C_out), _same(_pw, C_in), SAME),
+    SeedRow("A3", "depthwise conv", "macs", H * W * C_in * K**2, _same(_dw, C_in), SAME),
+    SeedRow("A4", "pointwise conv", "macs", H * W * C_in * C_out, _same(_pw, C_in), SAME),
+    SeedRow("A5", "DWConv", "macs", H * W * C_in * K**2 + H * W * C_in * C_out, _same(_dwconv, C_in), SAME),
+    SeedRow("A6", "depthwise conv", "memory:ideal", H * W * 2 * C_in + C_in * K**2, _same(_dw, C_in), SAME),
+    SeedRow("A7", "pointwise conv", "memory:ideal", C_in * C_out + H * W * (C_in + C_out), _same(_pw, C_in), SAME),
     SeedRow(
         "A8",
         "DWConv (unfused)",
-        ("memory", "ideal"),
+        "memory:ideal",
         H * W * 2 * C_in + C_in * K**2 + C_in * C_out + H * W * (C_in + C_out),
         _same(_dwconv, C_in),
         SAME + "; the intermediate is written and read back",
     ),
-    SeedRow("A9", "PConv", ("compute", "macs"), H * W * C_p**2 * K**2, _same(_pconv, C), SAME + "; C_p -> C_p"),
+    SeedRow("A9", "PConv", "macs", H * W * C_p**2 * K**2, _same(_pconv, C), SAME + "; C_p -> C_p"),
     SeedRow(
         "A10",
         "PConv",
-        ("memory", "ideal"),
+        "memory:ideal",
         H * W * 2 * C_p + K**2 * C_p**2,
         _same(_pconv, C),
         SAME + "; in place, untouched channels not moved",
@@ -138,7 +145,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B1",
         "conv",
-        ("compute", "mults"),
+        "mults",
         C_out * C_in * K * K * H_out * W_out,
         _strided(_conv(1, False)),
         GENERAL,
@@ -147,7 +154,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B2",
         "conv + bias",
-        ("compute", "mults+bias"),
+        "mults+bias",
         C_out * (C_in * K * K + 1) * H_out * W_out,
         _strided(_conv(1, True)),
         GENERAL,
@@ -156,7 +163,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B3",
         "transposed conv",
-        ("compute", "mults"),
+        "mults",
         C_out * K * K * C_in * H_in * W_in,
         _strided(_deconv(1, False)),
         GENERAL + "; per input pixel, col2im additions not counted",
@@ -165,7 +172,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B4",
         "transposed conv + bias",
-        ("compute", "mults+bias"),
+        "mults+bias",
         C_out * K * K * C_in * H_in * W_in + C_out * H_out * W_out,
         _strided(_deconv(1, True)),
         GENERAL + "; per input pixel, col2im additions not counted",
@@ -174,7 +181,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B5",
         "grouped conv",
-        ("compute", "mults"),
+        "mults",
         C_out * (C_in / g) * K * K * H_out * W_out,
         _strided(_conv(g, False)),
         GENERAL,
@@ -183,7 +190,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B6",
         "grouped conv + bias",
-        ("compute", "mults+bias"),
+        "mults+bias",
         C_out * (C_in / g * K * K + 1) * H_out * W_out,
         _strided(_conv(g, True)),
         GENERAL,
@@ -192,7 +199,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B7",
         "grouped transposed conv",
-        ("compute", "mults"),
+        "mults",
         (C_out / g) * K * K * C_in * H_in * W_in,
         _strided(_deconv(g, False)),
         GENERAL + "; per input pixel",
@@ -201,7 +208,7 @@ ROWS: tuple[SeedRow, ...] = (
     SeedRow(
         "B8",
         "grouped transposed conv + bias",
-        ("compute", "mults+bias"),
+        "mults+bias",
         (C_out / g) * K * K * C_in * H_in * W_in + C_out * H_out * W_out,
         _strided(_deconv(g, True)),
         GENERAL + "; per input pixel",
@@ -218,8 +225,8 @@ def main() -> int:
     for row in ROWS:
         ok = row.holds()
         failures += not ok
-        kind, name = row.quantity
-        print(f"{row.id:>3}  {row.operator} — {kind} ({name}); assumes {row.assumes}")
+        detail = row.measured.model.name if row.kind == "memory" else row.quantity
+        print(f"{row.id:>3}  {row.operator} — {row.kind} ({detail}); assumes {row.assumes}")
         print(f"     derived: {row.derive_in_outputs()}")
         print(f"     stated:  {row.stated}    {'equal' if ok else 'DIFFERENT'}")
         for symbol, definition in row.output_sizes().items():

@@ -17,12 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv.codegen import NUMPY_PATH, QUANTITIES, SCALAR_PATH, artifacts, numpy_module, python_module
+from symconv.codegen import DEFAULT_QUANTITIES, NUMPY_PATH, SCALAR_PATH, artifacts, numpy_module, python_module
 from symconv.codegen.specs import SPATIAL
 from symconv.errors import InvalidConfiguration
+from symconv.quantities import quantity_named
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = settings(max_examples=60, deadline=None)
+#: The generated functions' quantities, by the suffix of their names (``conv2d_memory_ideal``).
+QUANTITIES = {q.identifier: q for q in map(quantity_named, DEFAULT_QUANTITIES)}
 CONV = {1: symconv.Conv1d, 2: symconv.Conv2d, 3: symconv.Conv3d}
 TRANSPOSED = {1: symconv.ConvTranspose1d, 2: symconv.ConvTranspose2d, 3: symconv.ConvTranspose3d}
 

@@ -160,7 +160,7 @@ def test_steps_come_from_the_operator():
     """Cost a different operator for the same row: the derivation follows it and no longer reaches the article."""
     row = BY_ID["B1"]
     with_bias = symconv.Conv2d(C_in, C_out, K, stride=s, padding=p, bias=True)
-    changed = replace(row, quantity=("compute", "mults+bias"), build=lambda: (with_bias, (1, C_in, H_in, W_in)))
+    changed = replace(row, quantity="mults+bias", build=lambda: (with_bias, (1, C_in, H_in, W_in)))
     with pytest.raises(InvalidStep, match="as stated"):
         seed_derivation(changed)
     bigger = symconv.Conv2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False)

@@ -238,7 +238,7 @@ RULES = [
     rule(
         "memory-model-lookup", lambda: symconv.memory_model("implicit"), "unknown memory model 'implicit'", UnknownName
     ),
-    rule("convention-lookup", lambda: symconv.convention("ops+bias"), "unknown convention 'ops+bias'", UnknownName),
+    rule("convention-lookup", lambda: symconv.convention("gflops"), "unknown convention 'gflops'", UnknownName),
     # bytes per element
     rule(
         "element-size-float",

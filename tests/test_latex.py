@@ -20,6 +20,7 @@ from symconv.latex import derivation, environment, escape, latex, table
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
 from symconv.lowering import Stage
+from symconv.quantities import Compute
 from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, p, s
 
 HOSTILE = [r"\input{/etc/passwd}", "50% & $x$", "#_^~{}\\", "a\nb\\\\c", "<|>"]
@@ -198,7 +199,7 @@ def test_number_rounds_to_significant_digits(numerator, denominator, digits):
     ("kwargs", "error", "message"),
     [
         ({"quantities": ["gflops"]}, UnknownName, "unknown quantity 'gflops'"),
-        ({"quantities": ["memory:disk"]}, UnknownName, "unknown memory model 'disk'"),
+        ({"quantities": ["memory:disk"]}, UnknownName, "unknown quantity 'memory:disk'"),
         ({"quantities": ["ratio:macs"]}, SymconvError, "needs baseline"),
         ({"quantities": ["macs"], "baseline": "nope"}, SymconvError, "baseline='nope' must be one of the rows"),
         ({"quantities": ["macs"], "label": "tab:a b"}, SymconvError, "label='tab:a b'"),
@@ -224,7 +225,8 @@ def test_table_document_is_standalone_and_fragment_is_not():
 
 def _derivation_of(cost, convention, stated):
     """A derivation built here from a real Cost: the stages' sum, expanded, then the stated form."""
-    total = sympy.Add(*(convention.of(symconv.Cost.from_lowering("", _one(stage))) for stage in cost.stages))
+    count = Compute(convention)
+    total = sympy.Add(*(count.of(symconv.Cost.from_lowering("", _one(stage))) for stage in cost.stages))
     return Derivation(
         "50% of a $test$",
         [
@@ -235,7 +237,7 @@ def _derivation_of(cost, convention, stated):
         convention.name,
         operator=cost.operator,
         assumptions="batch 1; no #dilation",
-        result=convention.of(cost),
+        result=count.of(cost),
     )
 
 

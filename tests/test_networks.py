@@ -106,7 +106,7 @@ def test_peers_agree_on_a_conv_without_bias() -> None:
 def test_layer_table_lists_every_costed_layer_and_the_total() -> None:
     cost = mobilenet_v1(1, 224).cost()
     lines = cost.table(skip_views=True).splitlines()
-    assert lines[0].split() == ["layer", "operator", "output", "macs", "params", "memory"]
+    assert lines[0].split() == ["layer", "operator", "output", "MACs", "Params", "Memory", "(ideal)"]  # the labels
     rows = [line.split()[0] for line in lines[2:-2]]
     assert rows == [r.name for r in cost.layers if r.cost.stages]  # the flatten view is left out
     assert lines[-1].split() == ["total", str(cost.macs), str(cost.params), str(cost.memory())]

@@ -81,8 +81,9 @@ def test_unknown_quantity_names_the_valid_ones(name):
 def test_unknown_quantity_lists_every_family():
     with pytest.raises(UnknownName) as err:
         quantity(standard().cost((1, C_in, H, W)), "gflops")
-    for valid in ("macs", "flops+bias", "ops-bias", "params", "memory:im2col", "reads:ideal", "writes", "intensity"):
+    for valid in ("macs", "[+bias | -bias]", "adds", "params", "memory", "im2col", "reads", "writes", "intensity"):
         assert valid in str(err.value)
+    assert "did you mean 'flops'" in str(err.value)
 
 
 def test_quantity_of_an_operator_asks_for_its_input():
@@ -325,7 +326,7 @@ def test_intensity_crossover_against_concrete_costs(h, c_in, c_out):
 @given(root=st.integers(1, 10**6), guess=st.integers(1, 10**6), gap=st.integers(1, 3))
 def test_a_wrong_partition_is_never_accepted(root, guess, gap):
     """The re-check behind ``crossover``: exact sets pass, sets off by anything fail."""
-    from symconv.query import _partition_checked
+    from symconv.signs import partition_checked
 
     # (x - root) * (x - root - gap): negative strictly between the roots, zero on them
     difference = (C - root) * (C - root - gap)
@@ -335,13 +336,13 @@ def test_a_wrong_partition_is_never_accepted(root, guess, gap):
         outside = sympy.Union(sympy.Range(1, low), sympy.Range(high + 1, sympy.oo))
         return inside, sympy.FiniteSet(low, high), outside
 
-    assert _partition_checked(difference, C, sets(root, root + gap))
+    assert partition_checked(difference, C, sets(root, root + gap))
     if guess != root:
-        assert not _partition_checked(difference, C, sets(guess, guess + gap))
-    assert not _partition_checked(difference, C, sets(root, root + gap + 1))
+        assert not partition_checked(difference, C, sets(guess, guess + gap))
+    assert not partition_checked(difference, C, sets(root, root + gap + 1))
     # "always greater": right at 1, its only edge, wrong between the roots; caught by evaluating near them
     empty = sympy.S.EmptySet
-    assert not _partition_checked(difference, C, (empty, empty, sympy.S.Naturals))
+    assert not partition_checked(difference, C, (empty, empty, sympy.S.Naturals))
 
 
 @settings(max_examples=12, deadline=None)
@@ -380,11 +381,11 @@ def test_strided_crossover_over_the_height(strides, kernels, c, w, name):
 )
 def test_sign_sets_against_evaluation(roots, lead, shift):
     """Both solvers (sympy's, and exact root isolation) against the sign at every integer up to past the roots."""
-    from symconv.query import _isolated_sign_sets, _sign_sets
+    from symconv.signs import isolated_sign_sets, sign_sets
 
     difference = lead * sympy.Mul(*(C - r - sympy.Rational(shift, 4) for r in roots)) / (C**2 + 1)
     horizon = max(roots) + 5
-    for solve in (_sign_sets, _isolated_sign_sets):
+    for solve in (sign_sets, isolated_sign_sets):
         found = solve(difference, C)
         for value in range(1, horizon):
             sign = sympy.sign(difference.subs(C, value))
@@ -405,7 +406,7 @@ def test_crossover_left_symbolic():
 
 def test_crossover_errors():
     shape = (1, C_in, H, W)
-    with pytest.raises(SymconvError, match="symbol 'D' does not occur in the memory of either cost"):
+    with pytest.raises(SymconvError, match="symbol 'D' does not occur in the memory:ideal of either cost"):
         crossover(dwconv(), standard(), "memory", "D", input_shape=shape)
     with pytest.raises(SymconvError, match="given fixes 'C_out'"):
         crossover(dwconv(), standard(), "memory", "C_out", {"C_out": 3}, input_shape=shape)

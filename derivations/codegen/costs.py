@@ -17,7 +17,7 @@ __all__ = [
     "conv1d_params",
     "conv1d_memory_ideal",
     "conv1d_memory_im2col",
-    "conv1d_intensity",
+    "conv1d_intensity_flops_ideal",
     "conv2d_macs",
     "conv2d_flops",
     "conv2d_mults",
@@ -26,7 +26,7 @@ __all__ = [
     "conv2d_params",
     "conv2d_memory_ideal",
     "conv2d_memory_im2col",
-    "conv2d_intensity",
+    "conv2d_intensity_flops_ideal",
     "conv3d_macs",
     "conv3d_flops",
     "conv3d_mults",
@@ -35,7 +35,7 @@ __all__ = [
     "conv3d_params",
     "conv3d_memory_ideal",
     "conv3d_memory_im2col",
-    "conv3d_intensity",
+    "conv3d_intensity_flops_ideal",
     "conv_transpose1d_macs",
     "conv_transpose1d_flops",
     "conv_transpose1d_mults",
@@ -44,7 +44,7 @@ __all__ = [
     "conv_transpose1d_params",
     "conv_transpose1d_memory_ideal",
     "conv_transpose1d_memory_im2col",
-    "conv_transpose1d_intensity",
+    "conv_transpose1d_intensity_flops_ideal",
     "conv_transpose2d_macs",
     "conv_transpose2d_flops",
     "conv_transpose2d_mults",
@@ -53,7 +53,7 @@ __all__ = [
     "conv_transpose2d_params",
     "conv_transpose2d_memory_ideal",
     "conv_transpose2d_memory_im2col",
-    "conv_transpose2d_intensity",
+    "conv_transpose2d_intensity_flops_ideal",
     "conv_transpose3d_macs",
     "conv_transpose3d_flops",
     "conv_transpose3d_mults",
@@ -62,7 +62,7 @@ __all__ = [
     "conv_transpose3d_params",
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
-    "conv_transpose3d_intensity",
+    "conv_transpose3d_intensity_flops_ideal",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -71,7 +71,7 @@ __all__ = [
     "depthwise_separable_conv2d_params",
     "depthwise_separable_conv2d_memory_ideal",
     "depthwise_separable_conv2d_memory_im2col",
-    "depthwise_separable_conv2d_intensity",
+    "depthwise_separable_conv2d_intensity_flops_ideal",
     "depthwise_separable_conv2d_fused_macs",
     "depthwise_separable_conv2d_fused_flops",
     "depthwise_separable_conv2d_fused_mults",
@@ -80,7 +80,7 @@ __all__ = [
     "depthwise_separable_conv2d_fused_params",
     "depthwise_separable_conv2d_fused_memory_ideal",
     "depthwise_separable_conv2d_fused_memory_im2col",
-    "depthwise_separable_conv2d_fused_intensity",
+    "depthwise_separable_conv2d_fused_intensity_flops_ideal",
     "partial_conv2d_macs",
     "partial_conv2d_flops",
     "partial_conv2d_mults",
@@ -89,7 +89,7 @@ __all__ = [
     "partial_conv2d_params",
     "partial_conv2d_memory_ideal",
     "partial_conv2d_memory_im2col",
-    "partial_conv2d_intensity",
+    "partial_conv2d_intensity_flops_ideal",
     "partial_conv2d_split_cat_macs",
     "partial_conv2d_split_cat_flops",
     "partial_conv2d_split_cat_mults",
@@ -98,7 +98,7 @@ __all__ = [
     "partial_conv2d_split_cat_params",
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
-    "partial_conv2d_split_cat_intensity",
+    "partial_conv2d_split_cat_intensity_flops_ideal",
     "linear_macs",
     "linear_flops",
     "linear_mults",
@@ -107,7 +107,7 @@ __all__ = [
     "linear_params",
     "linear_memory_ideal",
     "linear_memory_im2col",
-    "linear_intensity",
+    "linear_intensity_flops_ideal",
 ]
 
 
@@ -176,7 +176,7 @@ def _per_axis(value, axes):
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -212,7 +212,7 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -248,7 +248,7 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -284,7 +284,7 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -321,7 +321,7 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -358,7 +358,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv1d.
 
@@ -394,7 +394,7 @@ def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv1d.
 
@@ -430,7 +430,7 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv1d.
 
@@ -470,8 +470,8 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
     return ((groups*(2*_t0*_t3*kernel_size*((_t4 + kernel_size - 3) // (_t2 + _t4) + 1) + _t0*length + _t3*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv1d.
 
@@ -504,20 +504,18 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
         exact
     """
     _t0 = in_channels*kernel_size*out_channels
-    _t1 = batch*in_channels
-    _t2 = out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    _t3 = _t1*length + _t2*batch
-    _t4 = _t0 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t0 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t1*_t2*kernel_size
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t1 = groups*out_channels
+    _t2 = batch*((dilation + length + 2*padding - dilation*kernel_size - 1) // stride + 1)
+    _t3 = _t0 + _t1*_t2 + batch*groups*in_channels*length
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -559,7 +557,7 @@ def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1,
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -601,7 +599,7 @@ def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -643,7 +641,7 @@ def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -686,7 +684,7 @@ def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1,
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -729,7 +727,7 @@ def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, 
 
 
 def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv2d.
 
@@ -768,7 +766,7 @@ def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
 
@@ -810,7 +808,7 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, s
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
 
@@ -857,8 +855,8 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t4*((_t5 - 5) // (_t5 - 3) + 1) + _t1*height*width + _t4*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv2d.
 
@@ -896,22 +894,19 @@ def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stri
     stride_h, stride_w = _per_axis(stride, 2)
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+    _t0 = in_channels*kernel_size_h*kernel_size_w*out_channels
+    _t1 = groups*out_channels
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0 + _t1*_t2 + batch*groups*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -955,7 +950,7 @@ def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, st
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -999,7 +994,7 @@ def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, s
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1043,7 +1038,7 @@ def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, s
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1088,7 +1083,7 @@ def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, st
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1133,7 +1128,7 @@ def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, str
 
 
 def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv3d.
 
@@ -1174,7 +1169,7 @@ def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
 
@@ -1218,7 +1213,7 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, w
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
 
@@ -1268,8 +1263,8 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t5*((_t6 - 7) // (_t6 - 5) + 1) + _t1*depth*height*width + _t5*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv3d.
 
@@ -1309,22 +1304,19 @@ def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, widt
     stride_d, stride_h, stride_w = _per_axis(stride, 3)
     padding_d, padding_h, padding_w = _per_axis(padding, 3)
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*depth*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+    _t0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
+    _t1 = groups*out_channels
+    _t2 = batch*((depth + dilation_d + 2*padding_d - dilation_d*kernel_size_d - 1) // stride_d + 1)*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0 + _t1*_t2 + batch*depth*groups*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1362,7 +1354,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
 
 
 def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1400,7 +1392,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1438,7 +1430,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1478,7 +1470,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1519,7 +1511,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1557,7 +1549,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, pa
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1595,7 +1587,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1635,8 +1627,8 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t2*axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] + bias*out_channels)) // groups)
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1670,21 +1662,22 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*in_channels*length
-    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = in_channels*kernel_size*out_channels
+    _t3 = batch*length
+    _t4 = _t1*dilation
+    _t5 = _t1*stride
+    _t6 = _t1*output_padding + _t1 + _t2 + _t3*groups*in_channels + _t4*kernel_size + _t5*length - 2*_t1*padding - _t4 - _t5
     _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t8 = _t0 + _t6
+    _t9 = _t2*_t3
+    _t10 = _t8*_t9
+    return Fraction(_t10*_t7 + _t7*bias*(_t6*_t9 - _t10), _t6**2*_t8)
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1725,7 +1718,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width,
 
 
 def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1766,7 +1759,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1807,7 +1800,7 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1855,7 +1848,7 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width,
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1904,7 +1897,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, 
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1945,7 +1938,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, pa
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -1990,7 +1983,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2037,8 +2030,8 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2079,21 +2072,45 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, w
     padding_h, padding_w = _per_axis(padding, 2)
     output_padding_h, output_padding_w = _per_axis(output_padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = _t1*output_padding_h
+    _t3 = _t1*output_padding_w
+    _t4 = kernel_size_h*kernel_size_w
+    _t5 = _t4*in_channels*out_channels
+    _t6 = _t1*dilation_h
+    _t7 = _t1*dilation_w
+    _t8 = 2*_t1
+    _t9 = _t1*stride_h
+    _t10 = _t1*stride_w
+    _t11 = _t6*dilation_w
+    _t12 = _t6*kernel_size_h
+    _t13 = _t6*stride_w
+    _t14 = _t7*kernel_size_w
+    _t15 = _t7*stride_h
+    _t16 = height*width
+    _t17 = _t16*batch
+    _t18 = _t9*height
+    _t19 = _t9*stride_w
+    _t20 = _t10*width
+    _t21 = _t3*dilation_h
+    _t22 = 2*padding_w
+    _t23 = _t2*dilation_w
+    _t24 = 2*padding_h
+    _t25 = _t2*stride_w
+    _t26 = _t3*stride_h
+    _t27 = _t12*stride_w
+    _t28 = _t14*stride_h
+    _t29 = 4*_t1*padding_h*padding_w + _t1 + _t10*_t24 + _t11*_t4 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16*_t19 + _t17*groups*in_channels + _t18 + _t19 + _t2*output_padding_w + _t2 + _t20 + _t21*kernel_size_h + _t22*_t6 + _t22*_t9 + _t23*kernel_size_w + _t24*_t7 + _t25*width + _t26*height + _t27*width + _t28*height + _t3 + _t5 - _t10 - _t11*kernel_size_h - _t11*kernel_size_w - _t12*_t22 - _t13*width - _t14*_t24 - _t15*height - _t18*_t22 - _t18*stride_w - _t19*width - _t2*_t22 - _t20*_t24 - _t21 - _t23 - _t24*_t3 - _t25 - _t26 - _t27 - _t28 - _t6 - _t7 - _t8*padding_h - _t8*padding_w - _t9
+    _t30 = 2*_t29
+    _t31 = _t0 + _t29
+    _t32 = _t17*_t5
+    _t33 = _t31*_t32
+    return Fraction(_t30*_t33 + _t30*bias*(_t29*_t32 - _t33), _t29**2*_t31)
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2136,7 +2153,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height,
 
 
 def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2179,7 +2196,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2222,7 +2239,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2273,7 +2290,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height,
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2325,7 +2342,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, 
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2368,7 +2385,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, pa
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2415,7 +2432,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth,
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2464,8 +2481,8 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2508,21 +2525,184 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, he
     padding_d, padding_h, padding_w = _per_axis(padding, 3)
     output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*depth*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = _t1*output_padding_d
+    _t3 = _t1*output_padding_h
+    _t4 = _t1*output_padding_w
+    _t5 = _t1*dilation_d
+    _t6 = _t1*dilation_h
+    _t7 = _t1*dilation_w
+    _t8 = 2*_t1
+    _t9 = _t1*stride_d
+    _t10 = _t1*stride_h
+    _t11 = _t1*stride_w
+    _t12 = _t9*depth
+    _t13 = _t5*dilation_h
+    _t14 = _t5*dilation_w
+    _t15 = _t5*kernel_size_d
+    _t16 = _t5*stride_h
+    _t17 = _t5*stride_w
+    _t18 = _t6*dilation_w
+    _t19 = _t6*kernel_size_h
+    _t20 = _t6*stride_d
+    _t21 = _t6*stride_w
+    _t22 = _t7*kernel_size_w
+    _t23 = _t7*stride_d
+    _t24 = _t7*stride_h
+    _t25 = _t10*height
+    _t26 = _t2*output_padding_h
+    _t27 = _t2*output_padding_w
+    _t28 = _t3*output_padding_w
+    _t29 = _t9*stride_h
+    _t30 = _t9*stride_w
+    _t31 = _t10*stride_w
+    _t32 = _t11*width
+    _t33 = kernel_size_d*kernel_size_h
+    _t34 = _t33*kernel_size_w
+    _t35 = _t34*in_channels*out_channels
+    _t36 = _t3*dilation_d
+    _t37 = _t4*dilation_d
+    _t38 = 2*padding_h
+    _t39 = 2*padding_w
+    _t40 = _t2*dilation_h
+    _t41 = _t4*dilation_h
+    _t42 = 2*padding_d
+    _t43 = _t2*dilation_w
+    _t44 = _t3*dilation_w
+    _t45 = 2*_t2
+    _t46 = _t2*stride_h
+    _t47 = _t2*stride_w
+    _t48 = 2*_t3
+    _t49 = _t3*stride_d
+    _t50 = _t3*stride_w
+    _t51 = 2*_t4
+    _t52 = _t4*stride_d
+    _t53 = _t4*stride_h
+    _t54 = 4*padding_d
+    _t55 = _t1*_t54
+    _t56 = _t1*padding_h*padding_w
+    _t57 = depth*width
+    _t58 = _t57*batch*height
+    _t59 = _t49*depth
+    _t60 = _t52*depth
+    _t61 = _t37*dilation_h
+    _t62 = _t36*dilation_w
+    _t63 = _t36*kernel_size_d
+    _t64 = _t37*kernel_size_d
+    _t65 = _t36*stride_w
+    _t66 = _t37*stride_h
+    _t67 = _t40*dilation_w
+    _t68 = _t40*kernel_size_h
+    _t69 = _t41*kernel_size_h
+    _t70 = _t40*stride_w
+    _t71 = _t41*stride_d
+    _t72 = _t43*kernel_size_w
+    _t73 = _t44*kernel_size_w
+    _t74 = _t43*stride_h
+    _t75 = _t44*stride_d
+    _t76 = _t46*height
+    _t77 = _t53*height
+    _t78 = _t46*stride_w
+    _t79 = _t47*width
+    _t80 = _t49*stride_w
+    _t81 = _t50*width
+    _t82 = _t52*stride_h
+    _t83 = _t20*depth
+    _t84 = _t23*depth
+    _t85 = _t12*stride_h
+    _t86 = _t12*stride_w
+    _t87 = _t13*dilation_w
+    _t88 = _t13*kernel_size_d
+    _t89 = _t13*kernel_size_h
+    _t90 = _t13*_t39
+    _t91 = _t13*stride_w
+    _t92 = _t14*kernel_size_d
+    _t93 = _t14*kernel_size_w
+    _t94 = _t14*stride_h
+    _t95 = _t16*height
+    _t96 = _t15*stride_h
+    _t97 = _t15*stride_w
+    _t98 = _t28*dilation_d
+    _t99 = 4*padding_h*padding_w
+    _t100 = _t16*stride_w
+    _t101 = _t17*width
+    _t102 = _t18*kernel_size_h
+    _t103 = _t18*kernel_size_w
+    _t104 = _t18*stride_d
+    _t105 = _t19*stride_d
+    _t106 = _t19*stride_w
+    _t107 = _t27*dilation_h
+    _t108 = _t54*padding_w
+    _t109 = _t20*stride_w
+    _t110 = _t21*width
+    _t111 = _t24*height
+    _t112 = _t22*stride_d
+    _t113 = _t22*stride_h
+    _t114 = _t26*dilation_w
+    _t115 = _t54*padding_h
+    _t116 = _t23*stride_h
+    _t117 = _t29*height
+    _t118 = _t25*stride_w
+    _t119 = _t26*stride_w
+    _t120 = _t27*stride_h
+    _t121 = _t28*stride_d
+    _t122 = _t29*stride_w
+    _t123 = _t30*width
+    _t124 = _t31*width
+    _t125 = _t105*depth
+    _t126 = _t112*depth
+    _t127 = _t84*stride_h
+    _t128 = _t85*height
+    _t129 = _t85*stride_w
+    _t130 = _t86*width
+    _t131 = _t87*kernel_size_d
+    _t132 = _t87*kernel_size_h
+    _t133 = _t88*stride_w
+    _t134 = _t89*stride_w
+    _t135 = _t91*width
+    _t136 = _t92*kernel_size_w
+    _t137 = _t92*stride_h
+    _t138 = _t93*stride_h
+    _t139 = _t96*height
+    _t140 = _t95*stride_w
+    _t141 = _t96*stride_w
+    _t142 = _t97*width
+    _t143 = _t102*kernel_size_w
+    _t144 = _t102*stride_d
+    _t145 = _t103*stride_d
+    _t146 = _t105*stride_w
+    _t147 = _t106*width
+    _t148 = _t113*height
+    _t149 = _t112*stride_h
+    _t150 = _t117*stride_w
+    _t151 = _t118*width
+    _t152 = _t59*stride_w
+    _t153 = _t60*stride_h
+    _t154 = _t62*kernel_size_d
+    _t155 = _t63*stride_w
+    _t156 = _t64*stride_h
+    _t157 = _t67*kernel_size_h
+    _t158 = _t68*stride_w
+    _t159 = _t69*stride_d
+    _t160 = _t72*stride_h
+    _t161 = _t73*stride_d
+    _t162 = _t76*stride_w
+    _t163 = _t126*stride_h
+    _t164 = _t128*stride_w
+    _t165 = _t136*stride_h
+    _t166 = _t139*stride_w
+    _t167 = _t143*stride_d
+    _t168 = _t1 + _t10*_t39 + _t10*_t42 + _t100*width + _t101*_t38 + _t102*_t42 + _t103*_t42 + _t104*depth + _t105*_t39 + _t106*_t42 + _t107*kernel_size_h + _t108*_t19 + _t108*_t25 + _t108*_t3 + _t109*width + _t11*_t38 + _t11*_t42 + _t110*_t42 + _t111*_t42 + _t112*_t38 + _t113*_t42 + _t114*kernel_size_w + _t115*_t22 + _t115*_t32 + _t115*_t4 + _t116*height + _t117*_t39 + _t118*_t42 + _t119*width + _t12*_t99 + _t12 + _t120*height + _t121*depth + _t122*width + _t123*_t38 + _t124*_t42 + _t125 + _t126 + _t127 + _t128 + _t129 + _t13*_t33 + _t13 + _t130 + _t131 + _t132 + _t133 + _t134 + _t135*_t33 + _t135 + _t136 + _t137 + _t138 + _t139 + _t14 + _t140 + _t141 + _t142 + _t143 + _t144 + _t145 + _t146*_t57 + _t146 + _t147 + _t148 + _t149 + _t15*_t99 + _t15 + _t150 + _t151 + _t152*width + _t153*height + _t154*kernel_size_w + _t155*width + _t156*height + _t157*kernel_size_w + _t158*width + _t159*depth + _t16 + _t160*height + _t161*depth + _t162*width + _t163*height + _t164*width + _t165*height + _t166*width + _t167*depth + _t17 + _t18 + _t19 + _t2*_t99 + _t2 + _t20 + _t21 + _t22 + _t23 + _t24 + _t25 + _t26*output_padding_w + _t26 + _t27 + _t28 + _t29 + _t3 + _t30 + _t31 + _t32 + _t33*_t61 + _t34*_t87 + _t35 + _t36*_t39 + _t37*_t38 + _t38*_t43 + _t38*_t47 + _t38*_t5 + _t38*_t52 + _t38*_t7 + _t38*_t84 + _t38*_t86 + _t38*_t9 + _t38*_t92 + _t38*_t93 + _t38*_t97 + _t39*_t40 + _t39*_t46 + _t39*_t49 + _t39*_t5 + _t39*_t6 + _t39*_t83 + _t39*_t85 + _t39*_t88 + _t39*_t89 + _t39*_t9 + _t39*_t95 + _t39*_t96 + _t4 + _t41*_t42 + _t42*_t44 + _t42*_t50 + _t42*_t53 + _t42*_t6 + _t42*_t7 + _t55*padding_h + _t55*padding_w + 4*_t56 + _t58*groups*in_channels + _t59 + _t60 + _t61 + _t62 + _t63 + _t64 + _t65 + _t66 + _t67 + _t68 + _t69 + _t70 + _t71 + _t72 + _t73 + _t74 + _t75 + _t76 + _t77 + _t78 + _t79 + _t80 + _t81 + _t82 + _t83*stride_w + _t87*kernel_size_w + _t94*height + _t98*kernel_size_d - _t10*_t108 - _t10 - _t100 - _t101 - _t102 - _t103 - _t104 - _t105 - _t106 - _t107 - _t108*_t6 - _t109*_t57 - _t109 - _t11*_t115 - _t11 - _t110 - _t111 - _t112 - _t113 - _t114 - _t115*_t7 - _t116 - _t117 - _t118 - _t119 - _t12*_t38 - _t12*_t39 - _t120 - _t121 - _t122 - _t123 - _t124 - _t125*_t39 - _t125*stride_w - _t126*_t38 - _t127*height - _t128*_t39 - _t129*width - _t130*_t38 - _t131*kernel_size_w - _t132*kernel_size_w - _t133*width - _t134*width - _t136*_t38 - _t137*height - _t138*height - _t139*_t39 - _t14*_t38 - _t140*width - _t141*width - _t142*_t38 - _t143*_t42 - _t144*depth - _t145*depth - _t146*width - _t147*_t42 - _t148*_t42 - _t149*height - _t15*_t38 - _t15*_t39 - _t150*width - _t151*_t42 - _t152 - _t153 - _t154 - _t155 - _t156 - _t157 - _t158 - _t159 - _t16*_t39 - _t160 - _t161 - _t162 - _t163 - _t164 - _t165 - _t166 - _t167 - _t17*_t38 - _t18*_t42 - _t19*_t39 - _t19*_t42 - _t20*_t39 - _t21*_t42 - _t22*_t38 - _t22*_t42 - _t23*_t38 - _t24*_t42 - _t25*_t39 - _t25*_t42 - _t26*_t39 - _t27*_t38 - _t28*_t42 - _t29*_t39 - _t30*_t38 - _t31*_t42 - _t32*_t38 - _t32*_t42 - _t33*_t87 - _t33*_t90 - _t33*_t91 - _t36 - _t37 - _t38*_t60 - _t38*_t64 - _t38*_t72 - _t38*_t79 - _t39*_t59 - _t39*_t63 - _t39*_t68 - _t39*_t76 - _t40 - _t41 - _t42*_t69 - _t42*_t73 - _t42*_t77 - _t42*_t81 - _t43 - _t44 - _t45*padding_h - _t45*padding_w - _t46 - _t47 - _t48*padding_d - _t48*padding_w - _t49 - _t5*_t99 - _t5 - _t50 - _t51*padding_d - _t51*padding_h - _t52 - _t53 - 8*_t56*padding_d - _t6 - _t61*kernel_size_d - _t61*kernel_size_h - _t62*kernel_size_w - _t65*width - _t66*height - _t67*kernel_size_w - _t7 - _t70*width - _t71*depth - _t74*height - _t75*depth - _t78*width - _t8*padding_d - _t8*padding_h - _t8*padding_w - _t80*width - _t82*height - _t83 - _t84 - _t85 - _t86 - _t87 - _t88 - _t89 - _t9*_t99 - _t9 - _t90 - _t91 - _t92 - _t93 - _t94 - _t95 - _t96 - _t97 - _t98
+    _t169 = 2*_t168
+    _t170 = _t0 + _t168
+    _t171 = _t35*_t58
+    _t172 = _t170*_t171
+    return Fraction(_t169*_t172 + _t169*bias*(_t168*_t171 - _t172), _t168**2*_t170)
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2565,7 +2745,7 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, heig
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2608,7 +2788,7 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, hei
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2651,7 +2831,7 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, hei
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2697,7 +2877,7 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, heig
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2744,7 +2924,7 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, heigh
 
 
 def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2784,7 +2964,7 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, st
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2828,7 +3008,7 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2877,8 +3057,8 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     return _t0*_t2 + 2*_t0*_t6 + _t0*out_channels + 2*_t1*_t2*_t5*((_t7 - 5) // (_t7 - 3) + 1) + _t1*height*width + _t6*out_channels + bias*(_t0 + out_channels)
 
 
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -2917,19 +3097,19 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size,
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t2
+    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4 + out_channels
+    _t7 = _t3*(_t1 + out_channels)
+    _t8 = _t6*_t7
+    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -2972,7 +3152,7 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3015,7 +3195,7 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3058,7 +3238,7 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3104,7 +3284,7 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3151,7 +3331,7 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size,
 
 
 def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3191,7 +3371,7 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3234,7 +3414,7 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3282,8 +3462,8 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     return _t0*_t2 + _t0*out_channels + 2*_t1*_t2*_t5*((_t6 - 5) // (_t6 - 3) + 1) + _t1*height*width + _t5*batch*out_channels + bias*(_t0 + out_channels)
 
 
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3322,19 +3502,18 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3 + out_channels
+    _t6 = _t0*_t2*(_t1 + out_channels)
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: PartialConv2d.
 
@@ -3364,7 +3543,7 @@ def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
 
 def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: PartialConv2d.
 
@@ -3394,7 +3573,7 @@ def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=F
 
 
 def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: PartialConv2d.
 
@@ -3424,7 +3603,7 @@ def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=F
 
 
 def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: PartialConv2d.
 
@@ -3456,7 +3635,7 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: PartialConv2d.
 
@@ -3490,7 +3669,7 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
 
 
 def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: PartialConv2d.
 
@@ -3521,7 +3700,7 @@ def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1,
 
 
 def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: PartialConv2d.
 
@@ -3552,7 +3731,7 @@ def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4,
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: PartialConv2d.
 
@@ -3585,8 +3764,8 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
     return _t0**2*_t2 + _t0*bias + _t1*_t2*((_t3 - 5) // (_t3 - 3) + 1) + _t1
 
 
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: PartialConv2d.
 
@@ -3612,19 +3791,17 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
     fractions.Fraction
         exact
     """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = kernel_size**2*(channels // n_div)
+    _t3 = _t1 + _t2
+    _t4 = _t3 + 1
+    _t5 = _t0*_t2
+    return Fraction(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3654,7 +3831,7 @@ def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=
 
 
 def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3684,7 +3861,7 @@ def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div
 
 
 def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3714,7 +3891,7 @@ def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div
 
 
 def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3746,7 +3923,7 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3780,7 +3957,7 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
 
 
 def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3811,7 +3988,7 @@ def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3843,7 +4020,7 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3877,8 +4054,8 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
     return _t0**2*_t2 + 4*_t0*_t1 + _t0*_t2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + _t0*bias + _t3*(channels - _t0)
 
 
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -3904,19 +4081,20 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
     fractions.Fraction
         exact
     """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 4*_t0*_t1 + 2*_t1*(channels - _t0) + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = (channels // n_div)
+    _t3 = _t2**2*kernel_size**2
+    _t4 = _t1*_t2 + _t1*channels + _t3
+    _t5 = 2*_t4
+    _t6 = _t2 + _t4
+    _t7 = _t0*_t3
+    _t8 = _t6*_t7
+    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -3940,7 +4118,7 @@ def linear_macs(in_features, out_features, bias=True, batch=1):
 
 
 def linear_flops(in_features, out_features, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -3964,7 +4142,7 @@ def linear_flops(in_features, out_features, bias=True, batch=1):
 
 
 def linear_mults(in_features, out_features, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -3988,7 +4166,7 @@ def linear_mults(in_features, out_features, bias=True, batch=1):
 
 
 def linear_adds(in_features, out_features, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Linear.
 
@@ -4013,7 +4191,7 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Linear.
 
@@ -4038,7 +4216,7 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
 
 
 def linear_params(in_features, out_features, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Linear.
 
@@ -4062,7 +4240,7 @@ def linear_params(in_features, out_features, bias=True, batch=1):
 
 
 def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Linear.
 
@@ -4086,7 +4264,7 @@ def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
 
 
 def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Linear.
 
@@ -4109,8 +4287,8 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
     return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
 
 
-def linear_intensity(in_features, out_features, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Linear.
 

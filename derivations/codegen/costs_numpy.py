@@ -18,7 +18,7 @@ __all__ = [
     "conv1d_params",
     "conv1d_memory_ideal",
     "conv1d_memory_im2col",
-    "conv1d_intensity",
+    "conv1d_intensity_flops_ideal",
     "conv2d_macs",
     "conv2d_flops",
     "conv2d_mults",
@@ -27,7 +27,7 @@ __all__ = [
     "conv2d_params",
     "conv2d_memory_ideal",
     "conv2d_memory_im2col",
-    "conv2d_intensity",
+    "conv2d_intensity_flops_ideal",
     "conv3d_macs",
     "conv3d_flops",
     "conv3d_mults",
@@ -36,7 +36,7 @@ __all__ = [
     "conv3d_params",
     "conv3d_memory_ideal",
     "conv3d_memory_im2col",
-    "conv3d_intensity",
+    "conv3d_intensity_flops_ideal",
     "conv_transpose1d_macs",
     "conv_transpose1d_flops",
     "conv_transpose1d_mults",
@@ -45,7 +45,7 @@ __all__ = [
     "conv_transpose1d_params",
     "conv_transpose1d_memory_ideal",
     "conv_transpose1d_memory_im2col",
-    "conv_transpose1d_intensity",
+    "conv_transpose1d_intensity_flops_ideal",
     "conv_transpose2d_macs",
     "conv_transpose2d_flops",
     "conv_transpose2d_mults",
@@ -54,7 +54,7 @@ __all__ = [
     "conv_transpose2d_params",
     "conv_transpose2d_memory_ideal",
     "conv_transpose2d_memory_im2col",
-    "conv_transpose2d_intensity",
+    "conv_transpose2d_intensity_flops_ideal",
     "conv_transpose3d_macs",
     "conv_transpose3d_flops",
     "conv_transpose3d_mults",
@@ -63,7 +63,7 @@ __all__ = [
     "conv_transpose3d_params",
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
-    "conv_transpose3d_intensity",
+    "conv_transpose3d_intensity_flops_ideal",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -72,7 +72,7 @@ __all__ = [
     "depthwise_separable_conv2d_params",
     "depthwise_separable_conv2d_memory_ideal",
     "depthwise_separable_conv2d_memory_im2col",
-    "depthwise_separable_conv2d_intensity",
+    "depthwise_separable_conv2d_intensity_flops_ideal",
     "depthwise_separable_conv2d_fused_macs",
     "depthwise_separable_conv2d_fused_flops",
     "depthwise_separable_conv2d_fused_mults",
@@ -81,7 +81,7 @@ __all__ = [
     "depthwise_separable_conv2d_fused_params",
     "depthwise_separable_conv2d_fused_memory_ideal",
     "depthwise_separable_conv2d_fused_memory_im2col",
-    "depthwise_separable_conv2d_fused_intensity",
+    "depthwise_separable_conv2d_fused_intensity_flops_ideal",
     "partial_conv2d_macs",
     "partial_conv2d_flops",
     "partial_conv2d_mults",
@@ -90,7 +90,7 @@ __all__ = [
     "partial_conv2d_params",
     "partial_conv2d_memory_ideal",
     "partial_conv2d_memory_im2col",
-    "partial_conv2d_intensity",
+    "partial_conv2d_intensity_flops_ideal",
     "partial_conv2d_split_cat_macs",
     "partial_conv2d_split_cat_flops",
     "partial_conv2d_split_cat_mults",
@@ -99,7 +99,7 @@ __all__ = [
     "partial_conv2d_split_cat_params",
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
-    "partial_conv2d_split_cat_intensity",
+    "partial_conv2d_split_cat_intensity_flops_ideal",
     "linear_macs",
     "linear_flops",
     "linear_mults",
@@ -108,7 +108,7 @@ __all__ = [
     "linear_params",
     "linear_memory_ideal",
     "linear_memory_im2col",
-    "linear_intensity",
+    "linear_intensity_flops_ideal",
 ]
 
 
@@ -276,7 +276,7 @@ def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, p
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -320,7 +320,7 @@ def _conv1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, 
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -364,7 +364,7 @@ def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, 
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv1d.
 
@@ -410,7 +410,7 @@ def _conv1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, p
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -456,7 +456,7 @@ def _conv1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, pa
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv1d.
 
@@ -500,7 +500,7 @@ def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv1d.
 
@@ -544,7 +544,7 @@ def _conv1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, s
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv1d.
 
@@ -598,7 +598,7 @@ def _conv1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, 
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv1d.
 
@@ -633,36 +633,32 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
     return _evaluate(_conv1d_memory_im2col, _conv1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
 
 
-def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _t0 = in_channels*kernel_size*out_channels
-    _t1 = batch*in_channels
-    _t2 = out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    _t3 = _t1*length + _t2*batch
-    _t4 = _t0 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t0 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t1*_t2*kernel_size
-    _t9 = _t8*groups**2
-    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t1 = groups*out_channels
+    _t2 = batch*((dilation + length + 2*padding - dilation*kernel_size - 1) // stride + 1)
+    _t3 = _t0 + _t1*_t2 + batch*groups*in_channels*length
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
+def _conv1d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _b0 = in_channels*kernel_size*out_channels
-    _b1 = batch*in_channels
-    _b2 = out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
-    _b3 = _b1*length + _b2*batch
-    _b4 = _b0 + groups*(_b3 + out_channels)
-    _b5 = _b4*groups**3
-    _b6 = _b0 + _b3*groups
-    _b7 = 2*_b6
-    _b8 = _b1*_b2*kernel_size
-    _b9 = _b8*groups**2
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
+    _b1 = groups*out_channels
+    _b2 = batch*(dilation*kernel_size + dilation + length + 2*padding + 2)
+    _b3 = _b0 + _b1*_b2 + batch*groups*in_channels*length
+    _b4 = 2*_b3
+    _b5 = _b1 + _b3
+    _b6 = _b0*_b2
+    _b7 = _b5*_b6
+    return (dilation*kernel_size + dilation + length + 2*padding + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv1d.
 
@@ -694,7 +690,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv1d_intensity, _conv1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv1d_intensity_flops_ideal, _conv1d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch,))
 
 
 def _conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
@@ -706,7 +702,7 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -756,7 +752,7 @@ def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -806,7 +802,7 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
 
@@ -858,7 +854,7 @@ def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -910,7 +906,7 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
 
@@ -960,7 +956,7 @@ def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w
 
 
 def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv2d.
 
@@ -1007,7 +1003,7 @@ def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
 
@@ -1069,7 +1065,7 @@ def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
 
@@ -1110,38 +1106,32 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     return _evaluate(_conv2d_memory_im2col, _conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+def _conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+    _t0 = in_channels*kernel_size_h*kernel_size_w*out_channels
+    _t1 = groups*out_channels
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0 + _t1*_t2 + batch*groups*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w
-    _b1 = _b0*in_channels*out_channels
-    _b2 = batch*in_channels
-    _b3 = out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b2*height*width + _b3*batch
-    _b5 = _b1 + groups*(_b4 + out_channels)
-    _b6 = _b5*groups**3
-    _b7 = _b1 + _b4*groups
-    _b8 = 2*_b7
-    _b9 = _b0*_b2*_b3
-    _b10 = _b9*groups**2
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
+def _conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
+    _b0 = in_channels*kernel_size_h*kernel_size_w*out_channels
+    _b1 = groups*out_channels
+    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0 + _b1*_b2 + batch*groups*height*in_channels*width
+    _b4 = 2*_b3
+    _b5 = _b1 + _b3
+    _b6 = _b0*_b2
+    _b7 = _b5*_b6
+    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv2d.
 
@@ -1179,7 +1169,7 @@ def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stri
     stride_h, stride_w = _per_axis(stride, 2)
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    return _evaluate(_conv2d_intensity, _conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv2d_intensity_flops_ideal, _conv2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
 def _conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
@@ -1191,7 +1181,7 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1243,7 +1233,7 @@ def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1295,7 +1285,7 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
 
@@ -1349,7 +1339,7 @@ def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1403,7 +1393,7 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
 
@@ -1455,7 +1445,7 @@ def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h
 
 
 def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Conv3d.
 
@@ -1504,7 +1494,7 @@ def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
 
@@ -1570,7 +1560,7 @@ def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
 
@@ -1613,38 +1603,32 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     return _evaluate(_conv3d_memory_im2col, _conv3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
-def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*depth*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+def _conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+    _t0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
+    _t1 = groups*out_channels
+    _t2 = batch*((depth + dilation_d + 2*padding_d - dilation_d*kernel_size_d - 1) // stride_d + 1)*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0 + _t1*_t2 + batch*depth*groups*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t1 + _t3
+    _t6 = _t0*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _b1 = _b0*in_channels*out_channels
-    _b2 = batch*in_channels
-    _b3 = out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b2*depth*height*width + _b3*batch
-    _b5 = _b1 + groups*(_b4 + out_channels)
-    _b6 = _b5*groups**3
-    _b7 = _b1 + _b4*groups
-    _b8 = 2*_b7
-    _b9 = _b0*_b2*_b3
-    _b10 = _b9*groups**2
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
+def _conv3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+    _b0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
+    _b1 = groups*out_channels
+    _b2 = batch*(depth + dilation_d*kernel_size_d + dilation_d + 2*padding_d + 2)*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0 + _b1*_b2 + batch*depth*groups*height*in_channels*width
+    _b4 = 2*_b3
+    _b5 = _b1 + _b3
+    _b6 = _b0*_b2
+    _b7 = _b5*_b6
+    return (depth + dilation_d*kernel_size_d + dilation_d + 2*padding_d + 1, dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Conv3d.
 
@@ -1684,7 +1668,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, widt
     stride_d, stride_h, stride_w = _per_axis(stride, 3)
     padding_d, padding_h, padding_w = _per_axis(padding, 3)
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return _evaluate(_conv3d_intensity, _conv3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    return _evaluate(_conv3d_intensity_flops_ideal, _conv3d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
 def _conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, groups, batch):
@@ -1696,7 +1680,7 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1742,7 +1726,7 @@ def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length
 
 
 def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1788,7 +1772,7 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1838,7 +1822,7 @@ def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length,
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1890,7 +1874,7 @@ def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, 
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1936,7 +1920,7 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -1982,7 +1966,7 @@ def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size,
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -2034,7 +2018,7 @@ def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -2071,36 +2055,38 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
-    _t0 = kernel_size*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*in_channels*length
-    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
+def _conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = in_channels*kernel_size*out_channels
+    _t3 = batch*length
+    _t4 = _t1*dilation
+    _t5 = _t1*stride
+    _t6 = _t1*output_padding + _t1 + _t2 + _t3*groups*in_channels + _t4*kernel_size + _t5*length - 2*_t1*padding - _t4 - _t5
     _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t8 = _t0 + _t6
+    _t9 = _t2*_t3
+    _t10 = _t8*_t9
+    return _quotient(_t10*_t7 + _t7*bias*(_t6*_t9 - _t10), _t6**2*_t8)
 
 
-def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
-    _b0 = kernel_size*out_channels
-    _b1 = _b0*in_channels
-    _b2 = batch*in_channels*length
-    _b3 = _b2 + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)
-    _b4 = _b1 + groups*(_b3 + out_channels)
-    _b5 = _b4*groups**3
-    _b6 = _b1 + _b3*groups
+def _conv_transpose1d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
+    _b0 = groups*out_channels
+    _b1 = _b0*batch
+    _b2 = in_channels*kernel_size*out_channels
+    _b3 = batch*length
+    _b4 = _b1*dilation
+    _b5 = _b1*stride
+    _b6 = _b1*output_padding + 2*_b1*padding + _b1 + _b2 + _b3*groups*in_channels + _b4*kernel_size + _b4 + _b5*length + _b5
     _b7 = 2*_b6
-    _b8 = _b0*_b2
-    _b9 = _b8*groups**2
-    return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
+    _b8 = _b0 + _b6
+    _b9 = _b2*_b3
+    _b10 = _b8*_b9
+    return (_b10*_b7 + _b7*bias*(_b10 + _b6*_b9), _b6**2*_b8, )
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose1d.
 
@@ -2134,7 +2120,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
+    return _evaluate(_conv_transpose1d_intensity_flops_ideal, _conv_transpose1d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
@@ -2146,7 +2132,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2195,7 +2181,7 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
 
 
 def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2244,7 +2230,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2299,7 +2285,7 @@ def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kerne
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2360,7 +2346,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2413,7 +2399,7 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2462,7 +2448,7 @@ def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2521,7 +2507,7 @@ def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2565,36 +2551,84 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
-    _t0 = kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+def _conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = _t1*output_padding_h
+    _t3 = _t1*output_padding_w
+    _t4 = kernel_size_h*kernel_size_w
+    _t5 = _t4*in_channels*out_channels
+    _t6 = _t1*dilation_h
+    _t7 = _t1*dilation_w
+    _t8 = 2*_t1
+    _t9 = _t1*stride_h
+    _t10 = _t1*stride_w
+    _t11 = _t6*dilation_w
+    _t12 = _t6*kernel_size_h
+    _t13 = _t6*stride_w
+    _t14 = _t7*kernel_size_w
+    _t15 = _t7*stride_h
+    _t16 = height*width
+    _t17 = _t16*batch
+    _t18 = _t9*height
+    _t19 = _t9*stride_w
+    _t20 = _t10*width
+    _t21 = _t3*dilation_h
+    _t22 = 2*padding_w
+    _t23 = _t2*dilation_w
+    _t24 = 2*padding_h
+    _t25 = _t2*stride_w
+    _t26 = _t3*stride_h
+    _t27 = _t12*stride_w
+    _t28 = _t14*stride_h
+    _t29 = 4*_t1*padding_h*padding_w + _t1 + _t10*_t24 + _t11*_t4 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16*_t19 + _t17*groups*in_channels + _t18 + _t19 + _t2*output_padding_w + _t2 + _t20 + _t21*kernel_size_h + _t22*_t6 + _t22*_t9 + _t23*kernel_size_w + _t24*_t7 + _t25*width + _t26*height + _t27*width + _t28*height + _t3 + _t5 - _t10 - _t11*kernel_size_h - _t11*kernel_size_w - _t12*_t22 - _t13*width - _t14*_t24 - _t15*height - _t18*_t22 - _t18*stride_w - _t19*width - _t2*_t22 - _t20*_t24 - _t21 - _t23 - _t24*_t3 - _t25 - _t26 - _t27 - _t28 - _t6 - _t7 - _t8*padding_h - _t8*padding_w - _t9
+    _t30 = 2*_t29
+    _t31 = _t0 + _t29
+    _t32 = _t17*_t5
+    _t33 = _t31*_t32
+    return _quotient(_t30*_t33 + _t30*bias*(_t29*_t32 - _t33), _t29**2*_t31)
 
 
-def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
-    _b0 = kernel_size_h*kernel_size_w*out_channels
-    _b1 = _b0*in_channels
-    _b2 = batch*height*in_channels*width
-    _b3 = _b2 + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)
-    _b4 = _b1 + groups*(_b3 + out_channels)
-    _b5 = _b4*groups**3
-    _b6 = _b1 + _b3*groups
-    _b7 = 2*_b6
-    _b8 = _b0*_b2
-    _b9 = _b8*groups**2
-    return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
+def _conv_transpose2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
+    _b0 = groups*out_channels
+    _b1 = _b0*batch
+    _b2 = _b1*output_padding_h
+    _b3 = _b1*output_padding_w
+    _b4 = kernel_size_h*kernel_size_w
+    _b5 = _b4*in_channels*out_channels
+    _b6 = _b1*dilation_h
+    _b7 = _b1*dilation_w
+    _b8 = 2*_b1
+    _b9 = _b1*stride_h
+    _b10 = _b1*stride_w
+    _b11 = _b6*dilation_w
+    _b12 = _b6*kernel_size_h
+    _b13 = _b6*stride_w
+    _b14 = _b7*kernel_size_w
+    _b15 = _b7*stride_h
+    _b16 = height*width
+    _b17 = _b16*batch
+    _b18 = _b9*height
+    _b19 = _b9*stride_w
+    _b20 = _b10*width
+    _b21 = _b3*dilation_h
+    _b22 = 2*padding_w
+    _b23 = _b2*dilation_w
+    _b24 = 2*padding_h
+    _b25 = _b2*stride_w
+    _b26 = _b3*stride_h
+    _b27 = _b12*stride_w
+    _b28 = _b14*stride_h
+    _b29 = 4*_b1*padding_h*padding_w + _b1 + _b10*_b24 + _b10 + _b11*_b4 + _b11*kernel_size_h + _b11*kernel_size_w + _b11 + _b12*_b22 + _b12 + _b13*width + _b13 + _b14*_b24 + _b14 + _b15*height + _b15 + _b16*_b19 + _b17*groups*in_channels + _b18*_b22 + _b18*stride_w + _b18 + _b19*width + _b19 + _b2*_b22 + _b2*output_padding_w + _b2 + _b20*_b24 + _b20 + _b21*kernel_size_h + _b21 + _b22*_b6 + _b22*_b9 + _b23*kernel_size_w + _b23 + _b24*_b3 + _b24*_b7 + _b25*width + _b25 + _b26*height + _b26 + _b27*width + _b27 + _b28*height + _b28 + _b3 + _b5 + _b6 + _b7 + _b8*padding_h + _b8*padding_w + _b9
+    _b30 = 2*_b29
+    _b31 = _b0 + _b29
+    _b32 = _b17*_b5
+    _b33 = _b31*_b32
+    return (_b30*_b33 + _b30*bias*(_b29*_b32 + _b33), _b29**2*_b31, )
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose2d.
 
@@ -2635,7 +2669,7 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, w
     padding_h, padding_w = _per_axis(padding, 2)
     output_padding_h, output_padding_w = _per_axis(output_padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
+    return _evaluate(_conv_transpose2d_intensity_flops_ideal, _conv_transpose2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
@@ -2647,7 +2681,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2698,7 +2732,7 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
 
 
 def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2749,7 +2783,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2808,7 +2842,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2873,7 +2907,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2928,7 +2962,7 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -2979,7 +3013,7 @@ def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -3040,7 +3074,7 @@ def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -3086,36 +3120,362 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*depth*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+def _conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
+    _t0 = groups*out_channels
+    _t1 = _t0*batch
+    _t2 = _t1*output_padding_d
+    _t3 = _t1*output_padding_h
+    _t4 = _t1*output_padding_w
+    _t5 = _t1*dilation_d
+    _t6 = _t1*dilation_h
+    _t7 = _t1*dilation_w
+    _t8 = 2*_t1
+    _t9 = _t1*stride_d
+    _t10 = _t1*stride_h
+    _t11 = _t1*stride_w
+    _t12 = _t9*depth
+    _t13 = _t5*dilation_h
+    _t14 = _t5*dilation_w
+    _t15 = _t5*kernel_size_d
+    _t16 = _t5*stride_h
+    _t17 = _t5*stride_w
+    _t18 = _t6*dilation_w
+    _t19 = _t6*kernel_size_h
+    _t20 = _t6*stride_d
+    _t21 = _t6*stride_w
+    _t22 = _t7*kernel_size_w
+    _t23 = _t7*stride_d
+    _t24 = _t7*stride_h
+    _t25 = _t10*height
+    _t26 = _t2*output_padding_h
+    _t27 = _t2*output_padding_w
+    _t28 = _t3*output_padding_w
+    _t29 = _t9*stride_h
+    _t30 = _t9*stride_w
+    _t31 = _t10*stride_w
+    _t32 = _t11*width
+    _t33 = kernel_size_d*kernel_size_h
+    _t34 = _t33*kernel_size_w
+    _t35 = _t34*in_channels*out_channels
+    _t36 = _t3*dilation_d
+    _t37 = _t4*dilation_d
+    _t38 = 2*padding_h
+    _t39 = 2*padding_w
+    _t40 = _t2*dilation_h
+    _t41 = _t4*dilation_h
+    _t42 = 2*padding_d
+    _t43 = _t2*dilation_w
+    _t44 = _t3*dilation_w
+    _t45 = 2*_t2
+    _t46 = _t2*stride_h
+    _t47 = _t2*stride_w
+    _t48 = 2*_t3
+    _t49 = _t3*stride_d
+    _t50 = _t3*stride_w
+    _t51 = 2*_t4
+    _t52 = _t4*stride_d
+    _t53 = _t4*stride_h
+    _t54 = 4*padding_d
+    _t55 = _t1*_t54
+    _t56 = _t1*padding_h*padding_w
+    _t57 = depth*width
+    _t58 = _t57*batch*height
+    _t59 = _t49*depth
+    _t60 = _t52*depth
+    _t61 = _t37*dilation_h
+    _t62 = _t36*dilation_w
+    _t63 = _t36*kernel_size_d
+    _t64 = _t37*kernel_size_d
+    _t65 = _t36*stride_w
+    _t66 = _t37*stride_h
+    _t67 = _t40*dilation_w
+    _t68 = _t40*kernel_size_h
+    _t69 = _t41*kernel_size_h
+    _t70 = _t40*stride_w
+    _t71 = _t41*stride_d
+    _t72 = _t43*kernel_size_w
+    _t73 = _t44*kernel_size_w
+    _t74 = _t43*stride_h
+    _t75 = _t44*stride_d
+    _t76 = _t46*height
+    _t77 = _t53*height
+    _t78 = _t46*stride_w
+    _t79 = _t47*width
+    _t80 = _t49*stride_w
+    _t81 = _t50*width
+    _t82 = _t52*stride_h
+    _t83 = _t20*depth
+    _t84 = _t23*depth
+    _t85 = _t12*stride_h
+    _t86 = _t12*stride_w
+    _t87 = _t13*dilation_w
+    _t88 = _t13*kernel_size_d
+    _t89 = _t13*kernel_size_h
+    _t90 = _t13*_t39
+    _t91 = _t13*stride_w
+    _t92 = _t14*kernel_size_d
+    _t93 = _t14*kernel_size_w
+    _t94 = _t14*stride_h
+    _t95 = _t16*height
+    _t96 = _t15*stride_h
+    _t97 = _t15*stride_w
+    _t98 = _t28*dilation_d
+    _t99 = 4*padding_h*padding_w
+    _t100 = _t16*stride_w
+    _t101 = _t17*width
+    _t102 = _t18*kernel_size_h
+    _t103 = _t18*kernel_size_w
+    _t104 = _t18*stride_d
+    _t105 = _t19*stride_d
+    _t106 = _t19*stride_w
+    _t107 = _t27*dilation_h
+    _t108 = _t54*padding_w
+    _t109 = _t20*stride_w
+    _t110 = _t21*width
+    _t111 = _t24*height
+    _t112 = _t22*stride_d
+    _t113 = _t22*stride_h
+    _t114 = _t26*dilation_w
+    _t115 = _t54*padding_h
+    _t116 = _t23*stride_h
+    _t117 = _t29*height
+    _t118 = _t25*stride_w
+    _t119 = _t26*stride_w
+    _t120 = _t27*stride_h
+    _t121 = _t28*stride_d
+    _t122 = _t29*stride_w
+    _t123 = _t30*width
+    _t124 = _t31*width
+    _t125 = _t105*depth
+    _t126 = _t112*depth
+    _t127 = _t84*stride_h
+    _t128 = _t85*height
+    _t129 = _t85*stride_w
+    _t130 = _t86*width
+    _t131 = _t87*kernel_size_d
+    _t132 = _t87*kernel_size_h
+    _t133 = _t88*stride_w
+    _t134 = _t89*stride_w
+    _t135 = _t91*width
+    _t136 = _t92*kernel_size_w
+    _t137 = _t92*stride_h
+    _t138 = _t93*stride_h
+    _t139 = _t96*height
+    _t140 = _t95*stride_w
+    _t141 = _t96*stride_w
+    _t142 = _t97*width
+    _t143 = _t102*kernel_size_w
+    _t144 = _t102*stride_d
+    _t145 = _t103*stride_d
+    _t146 = _t105*stride_w
+    _t147 = _t106*width
+    _t148 = _t113*height
+    _t149 = _t112*stride_h
+    _t150 = _t117*stride_w
+    _t151 = _t118*width
+    _t152 = _t59*stride_w
+    _t153 = _t60*stride_h
+    _t154 = _t62*kernel_size_d
+    _t155 = _t63*stride_w
+    _t156 = _t64*stride_h
+    _t157 = _t67*kernel_size_h
+    _t158 = _t68*stride_w
+    _t159 = _t69*stride_d
+    _t160 = _t72*stride_h
+    _t161 = _t73*stride_d
+    _t162 = _t76*stride_w
+    _t163 = _t126*stride_h
+    _t164 = _t128*stride_w
+    _t165 = _t136*stride_h
+    _t166 = _t139*stride_w
+    _t167 = _t143*stride_d
+    _t168 = _t1 + _t10*_t39 + _t10*_t42 + _t100*width + _t101*_t38 + _t102*_t42 + _t103*_t42 + _t104*depth + _t105*_t39 + _t106*_t42 + _t107*kernel_size_h + _t108*_t19 + _t108*_t25 + _t108*_t3 + _t109*width + _t11*_t38 + _t11*_t42 + _t110*_t42 + _t111*_t42 + _t112*_t38 + _t113*_t42 + _t114*kernel_size_w + _t115*_t22 + _t115*_t32 + _t115*_t4 + _t116*height + _t117*_t39 + _t118*_t42 + _t119*width + _t12*_t99 + _t12 + _t120*height + _t121*depth + _t122*width + _t123*_t38 + _t124*_t42 + _t125 + _t126 + _t127 + _t128 + _t129 + _t13*_t33 + _t13 + _t130 + _t131 + _t132 + _t133 + _t134 + _t135*_t33 + _t135 + _t136 + _t137 + _t138 + _t139 + _t14 + _t140 + _t141 + _t142 + _t143 + _t144 + _t145 + _t146*_t57 + _t146 + _t147 + _t148 + _t149 + _t15*_t99 + _t15 + _t150 + _t151 + _t152*width + _t153*height + _t154*kernel_size_w + _t155*width + _t156*height + _t157*kernel_size_w + _t158*width + _t159*depth + _t16 + _t160*height + _t161*depth + _t162*width + _t163*height + _t164*width + _t165*height + _t166*width + _t167*depth + _t17 + _t18 + _t19 + _t2*_t99 + _t2 + _t20 + _t21 + _t22 + _t23 + _t24 + _t25 + _t26*output_padding_w + _t26 + _t27 + _t28 + _t29 + _t3 + _t30 + _t31 + _t32 + _t33*_t61 + _t34*_t87 + _t35 + _t36*_t39 + _t37*_t38 + _t38*_t43 + _t38*_t47 + _t38*_t5 + _t38*_t52 + _t38*_t7 + _t38*_t84 + _t38*_t86 + _t38*_t9 + _t38*_t92 + _t38*_t93 + _t38*_t97 + _t39*_t40 + _t39*_t46 + _t39*_t49 + _t39*_t5 + _t39*_t6 + _t39*_t83 + _t39*_t85 + _t39*_t88 + _t39*_t89 + _t39*_t9 + _t39*_t95 + _t39*_t96 + _t4 + _t41*_t42 + _t42*_t44 + _t42*_t50 + _t42*_t53 + _t42*_t6 + _t42*_t7 + _t55*padding_h + _t55*padding_w + 4*_t56 + _t58*groups*in_channels + _t59 + _t60 + _t61 + _t62 + _t63 + _t64 + _t65 + _t66 + _t67 + _t68 + _t69 + _t70 + _t71 + _t72 + _t73 + _t74 + _t75 + _t76 + _t77 + _t78 + _t79 + _t80 + _t81 + _t82 + _t83*stride_w + _t87*kernel_size_w + _t94*height + _t98*kernel_size_d - _t10*_t108 - _t10 - _t100 - _t101 - _t102 - _t103 - _t104 - _t105 - _t106 - _t107 - _t108*_t6 - _t109*_t57 - _t109 - _t11*_t115 - _t11 - _t110 - _t111 - _t112 - _t113 - _t114 - _t115*_t7 - _t116 - _t117 - _t118 - _t119 - _t12*_t38 - _t12*_t39 - _t120 - _t121 - _t122 - _t123 - _t124 - _t125*_t39 - _t125*stride_w - _t126*_t38 - _t127*height - _t128*_t39 - _t129*width - _t130*_t38 - _t131*kernel_size_w - _t132*kernel_size_w - _t133*width - _t134*width - _t136*_t38 - _t137*height - _t138*height - _t139*_t39 - _t14*_t38 - _t140*width - _t141*width - _t142*_t38 - _t143*_t42 - _t144*depth - _t145*depth - _t146*width - _t147*_t42 - _t148*_t42 - _t149*height - _t15*_t38 - _t15*_t39 - _t150*width - _t151*_t42 - _t152 - _t153 - _t154 - _t155 - _t156 - _t157 - _t158 - _t159 - _t16*_t39 - _t160 - _t161 - _t162 - _t163 - _t164 - _t165 - _t166 - _t167 - _t17*_t38 - _t18*_t42 - _t19*_t39 - _t19*_t42 - _t20*_t39 - _t21*_t42 - _t22*_t38 - _t22*_t42 - _t23*_t38 - _t24*_t42 - _t25*_t39 - _t25*_t42 - _t26*_t39 - _t27*_t38 - _t28*_t42 - _t29*_t39 - _t30*_t38 - _t31*_t42 - _t32*_t38 - _t32*_t42 - _t33*_t87 - _t33*_t90 - _t33*_t91 - _t36 - _t37 - _t38*_t60 - _t38*_t64 - _t38*_t72 - _t38*_t79 - _t39*_t59 - _t39*_t63 - _t39*_t68 - _t39*_t76 - _t40 - _t41 - _t42*_t69 - _t42*_t73 - _t42*_t77 - _t42*_t81 - _t43 - _t44 - _t45*padding_h - _t45*padding_w - _t46 - _t47 - _t48*padding_d - _t48*padding_w - _t49 - _t5*_t99 - _t5 - _t50 - _t51*padding_d - _t51*padding_h - _t52 - _t53 - 8*_t56*padding_d - _t6 - _t61*kernel_size_d - _t61*kernel_size_h - _t62*kernel_size_w - _t65*width - _t66*height - _t67*kernel_size_w - _t7 - _t70*width - _t71*depth - _t74*height - _t75*depth - _t78*width - _t8*padding_d - _t8*padding_h - _t8*padding_w - _t80*width - _t82*height - _t83 - _t84 - _t85 - _t86 - _t87 - _t88 - _t89 - _t9*_t99 - _t9 - _t90 - _t91 - _t92 - _t93 - _t94 - _t95 - _t96 - _t97 - _t98
+    _t169 = 2*_t168
+    _t170 = _t0 + _t168
+    _t171 = _t35*_t58
+    _t172 = _t170*_t171
+    return _quotient(_t169*_t172 + _t169*bias*(_t168*_t171 - _t172), _t168**2*_t170)
 
 
-def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
-    _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _b1 = _b0*in_channels
-    _b2 = batch*depth*height*in_channels*width
-    _b3 = _b2 + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)
-    _b4 = _b1 + groups*(_b3 + out_channels)
-    _b5 = _b4*groups**3
-    _b6 = _b1 + _b3*groups
-    _b7 = 2*_b6
-    _b8 = _b0*_b2
-    _b9 = _b8*groups**2
-    return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
+def _conv_transpose3d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
+    _b0 = groups*out_channels
+    _b1 = _b0*batch
+    _b2 = _b1*output_padding_d
+    _b3 = _b1*output_padding_h
+    _b4 = _b1*output_padding_w
+    _b5 = _b1*dilation_d
+    _b6 = _b1*dilation_h
+    _b7 = _b1*dilation_w
+    _b8 = 2*_b1
+    _b9 = _b1*stride_d
+    _b10 = _b1*stride_h
+    _b11 = _b1*stride_w
+    _b12 = _b9*depth
+    _b13 = _b5*dilation_h
+    _b14 = _b5*dilation_w
+    _b15 = _b5*kernel_size_d
+    _b16 = _b5*stride_h
+    _b17 = _b5*stride_w
+    _b18 = _b6*dilation_w
+    _b19 = _b6*kernel_size_h
+    _b20 = _b6*stride_d
+    _b21 = _b6*stride_w
+    _b22 = _b7*kernel_size_w
+    _b23 = _b7*stride_d
+    _b24 = _b7*stride_h
+    _b25 = _b10*height
+    _b26 = _b2*output_padding_h
+    _b27 = _b2*output_padding_w
+    _b28 = _b3*output_padding_w
+    _b29 = _b9*stride_h
+    _b30 = _b9*stride_w
+    _b31 = _b10*stride_w
+    _b32 = _b11*width
+    _b33 = kernel_size_d*kernel_size_h
+    _b34 = _b33*kernel_size_w
+    _b35 = _b34*in_channels*out_channels
+    _b36 = _b3*dilation_d
+    _b37 = _b4*dilation_d
+    _b38 = 2*padding_h
+    _b39 = 2*padding_w
+    _b40 = _b2*dilation_h
+    _b41 = _b4*dilation_h
+    _b42 = 2*padding_d
+    _b43 = _b2*dilation_w
+    _b44 = _b3*dilation_w
+    _b45 = 2*_b2
+    _b46 = _b2*stride_h
+    _b47 = _b2*stride_w
+    _b48 = 2*_b3
+    _b49 = _b3*stride_d
+    _b50 = _b3*stride_w
+    _b51 = 2*_b4
+    _b52 = _b4*stride_d
+    _b53 = _b4*stride_h
+    _b54 = 4*padding_d
+    _b55 = _b1*_b54
+    _b56 = _b1*padding_h*padding_w
+    _b57 = depth*width
+    _b58 = _b57*batch*height
+    _b59 = _b49*depth
+    _b60 = _b52*depth
+    _b61 = _b37*dilation_h
+    _b62 = _b36*dilation_w
+    _b63 = _b36*kernel_size_d
+    _b64 = _b37*kernel_size_d
+    _b65 = _b36*stride_w
+    _b66 = _b37*stride_h
+    _b67 = _b40*dilation_w
+    _b68 = _b40*kernel_size_h
+    _b69 = _b41*kernel_size_h
+    _b70 = _b40*stride_w
+    _b71 = _b41*stride_d
+    _b72 = _b43*kernel_size_w
+    _b73 = _b44*kernel_size_w
+    _b74 = _b43*stride_h
+    _b75 = _b44*stride_d
+    _b76 = _b46*height
+    _b77 = _b53*height
+    _b78 = _b46*stride_w
+    _b79 = _b47*width
+    _b80 = _b49*stride_w
+    _b81 = _b50*width
+    _b82 = _b52*stride_h
+    _b83 = _b20*depth
+    _b84 = _b23*depth
+    _b85 = _b12*stride_h
+    _b86 = _b12*stride_w
+    _b87 = _b13*dilation_w
+    _b88 = _b13*kernel_size_d
+    _b89 = _b13*kernel_size_h
+    _b90 = _b13*_b39
+    _b91 = _b13*stride_w
+    _b92 = _b14*kernel_size_d
+    _b93 = _b14*kernel_size_w
+    _b94 = _b14*stride_h
+    _b95 = _b16*height
+    _b96 = _b15*stride_h
+    _b97 = _b15*stride_w
+    _b98 = _b28*dilation_d
+    _b99 = 4*padding_h*padding_w
+    _b100 = _b16*stride_w
+    _b101 = _b17*width
+    _b102 = _b18*kernel_size_h
+    _b103 = _b18*kernel_size_w
+    _b104 = _b18*stride_d
+    _b105 = _b19*stride_d
+    _b106 = _b19*stride_w
+    _b107 = _b27*dilation_h
+    _b108 = _b54*padding_w
+    _b109 = _b20*stride_w
+    _b110 = _b21*width
+    _b111 = _b24*height
+    _b112 = _b22*stride_d
+    _b113 = _b22*stride_h
+    _b114 = _b26*dilation_w
+    _b115 = _b54*padding_h
+    _b116 = _b23*stride_h
+    _b117 = _b29*height
+    _b118 = _b25*stride_w
+    _b119 = _b26*stride_w
+    _b120 = _b27*stride_h
+    _b121 = _b28*stride_d
+    _b122 = _b29*stride_w
+    _b123 = _b30*width
+    _b124 = _b31*width
+    _b125 = _b105*depth
+    _b126 = _b112*depth
+    _b127 = _b84*stride_h
+    _b128 = _b85*height
+    _b129 = _b85*stride_w
+    _b130 = _b86*width
+    _b131 = _b87*kernel_size_d
+    _b132 = _b87*kernel_size_h
+    _b133 = _b88*stride_w
+    _b134 = _b89*stride_w
+    _b135 = _b91*width
+    _b136 = _b92*kernel_size_w
+    _b137 = _b92*stride_h
+    _b138 = _b93*stride_h
+    _b139 = _b96*height
+    _b140 = _b95*stride_w
+    _b141 = _b96*stride_w
+    _b142 = _b97*width
+    _b143 = _b102*kernel_size_w
+    _b144 = _b102*stride_d
+    _b145 = _b103*stride_d
+    _b146 = _b105*stride_w
+    _b147 = _b106*width
+    _b148 = _b113*height
+    _b149 = _b112*stride_h
+    _b150 = _b117*stride_w
+    _b151 = _b118*width
+    _b152 = _b59*stride_w
+    _b153 = _b60*stride_h
+    _b154 = _b62*kernel_size_d
+    _b155 = _b63*stride_w
+    _b156 = _b64*stride_h
+    _b157 = _b67*kernel_size_h
+    _b158 = _b68*stride_w
+    _b159 = _b69*stride_d
+    _b160 = _b72*stride_h
+    _b161 = _b73*stride_d
+    _b162 = _b76*stride_w
+    _b163 = _b126*stride_h
+    _b164 = _b128*stride_w
+    _b165 = _b136*stride_h
+    _b166 = _b139*stride_w
+    _b167 = _b143*stride_d
+    _b168 = _b1 + _b10*_b108 + _b10*_b39 + _b10*_b42 + _b10 + _b100*width + _b100 + _b101*_b38 + _b101 + _b102*_b42 + _b102 + _b103*_b42 + _b103 + _b104*depth + _b104 + _b105*_b39 + _b105 + _b106*_b42 + _b106 + _b107*kernel_size_h + _b107 + _b108*_b19 + _b108*_b25 + _b108*_b3 + _b108*_b6 + _b109*_b57 + _b109*width + _b109 + _b11*_b115 + _b11*_b38 + _b11*_b42 + _b11 + _b110*_b42 + _b110 + _b111*_b42 + _b111 + _b112*_b38 + _b112 + _b113*_b42 + _b113 + _b114*kernel_size_w + _b114 + _b115*_b22 + _b115*_b32 + _b115*_b4 + _b115*_b7 + _b116*height + _b116 + _b117*_b39 + _b117 + _b118*_b42 + _b118 + _b119*width + _b119 + _b12*_b38 + _b12*_b39 + _b12*_b99 + _b12 + _b120*height + _b120 + _b121*depth + _b121 + _b122*width + _b122 + _b123*_b38 + _b123 + _b124*_b42 + _b124 + _b125*_b39 + _b125*stride_w + _b125 + _b126*_b38 + _b126 + _b127*height + _b127 + _b128*_b39 + _b128 + _b129*width + _b129 + _b13*_b33 + _b13 + _b130*_b38 + _b130 + _b131*kernel_size_w + _b131 + _b132*kernel_size_w + _b132 + _b133*width + _b133 + _b134*width + _b134 + _b135*_b33 + _b135 + _b136*_b38 + _b136 + _b137*height + _b137 + _b138*height + _b138 + _b139*_b39 + _b139 + _b14*_b38 + _b14 + _b140*width + _b140 + _b141*width + _b141 + _b142*_b38 + _b142 + _b143*_b42 + _b143 + _b144*depth + _b144 + _b145*depth + _b145 + _b146*_b57 + _b146*width + _b146 + _b147*_b42 + _b147 + _b148*_b42 + _b148 + _b149*height + _b149 + _b15*_b38 + _b15*_b39 + _b15*_b99 + _b15 + _b150*width + _b150 + _b151*_b42 + _b151 + _b152*width + _b152 + _b153*height + _b153 + _b154*kernel_size_w + _b154 + _b155*width + _b155 + _b156*height + _b156 + _b157*kernel_size_w + _b157 + _b158*width + _b158 + _b159*depth + _b159 + _b16*_b39 + _b16 + _b160*height + _b160 + _b161*depth + _b161 + _b162*width + _b162 + _b163*height + _b163 + _b164*width + _b164 + _b165*height + _b165 + _b166*width + _b166 + _b167*depth + _b167 + _b17*_b38 + _b17 + _b18*_b42 + _b18 + _b19*_b39 + _b19*_b42 + _b19 + _b2*_b99 + _b2 + _b20*_b39 + _b20 + _b21*_b42 + _b21 + _b22*_b38 + _b22*_b42 + _b22 + _b23*_b38 + _b23 + _b24*_b42 + _b24 + _b25*_b39 + _b25*_b42 + _b25 + _b26*_b39 + _b26*output_padding_w + _b26 + _b27*_b38 + _b27 + _b28*_b42 + _b28 + _b29*_b39 + _b29 + _b3 + _b30*_b38 + _b30 + _b31*_b42 + _b31 + _b32*_b38 + _b32*_b42 + _b32 + _b33*_b61 + _b33*_b87 + _b33*_b90 + _b33*_b91 + _b34*_b87 + _b35 + _b36*_b39 + _b36 + _b37*_b38 + _b37 + _b38*_b43 + _b38*_b47 + _b38*_b5 + _b38*_b52 + _b38*_b60 + _b38*_b64 + _b38*_b7 + _b38*_b72 + _b38*_b79 + _b38*_b84 + _b38*_b86 + _b38*_b9 + _b38*_b92 + _b38*_b93 + _b38*_b97 + _b39*_b40 + _b39*_b46 + _b39*_b49 + _b39*_b5 + _b39*_b59 + _b39*_b6 + _b39*_b63 + _b39*_b68 + _b39*_b76 + _b39*_b83 + _b39*_b85 + _b39*_b88 + _b39*_b89 + _b39*_b9 + _b39*_b95 + _b39*_b96 + _b4 + _b40 + _b41*_b42 + _b41 + _b42*_b44 + _b42*_b50 + _b42*_b53 + _b42*_b6 + _b42*_b69 + _b42*_b7 + _b42*_b73 + _b42*_b77 + _b42*_b81 + _b43 + _b44 + _b45*padding_h + _b45*padding_w + _b46 + _b47 + _b48*padding_d + _b48*padding_w + _b49 + _b5*_b99 + _b5 + _b50 + _b51*padding_d + _b51*padding_h + _b52 + _b53 + _b55*padding_h + _b55*padding_w + 8*_b56*padding_d + 4*_b56 + _b58*groups*in_channels + _b59 + _b6 + _b60 + _b61*kernel_size_d + _b61*kernel_size_h + _b61 + _b62*kernel_size_w + _b62 + _b63 + _b64 + _b65*width + _b65 + _b66*height + _b66 + _b67*kernel_size_w + _b67 + _b68 + _b69 + _b7 + _b70*width + _b70 + _b71*depth + _b71 + _b72 + _b73 + _b74*height + _b74 + _b75*depth + _b75 + _b76 + _b77 + _b78*width + _b78 + _b79 + _b8*padding_d + _b8*padding_h + _b8*padding_w + _b80*width + _b80 + _b81 + _b82*height + _b82 + _b83*stride_w + _b83 + _b84 + _b85 + _b86 + _b87*kernel_size_w + _b87 + _b88 + _b89 + _b9*_b99 + _b9 + _b90 + _b91 + _b92 + _b93 + _b94*height + _b94 + _b95 + _b96 + _b97 + _b98*kernel_size_d + _b98
+    _b169 = 2*_b168
+    _b170 = _b0 + _b168
+    _b171 = _b35*_b58
+    _b172 = _b170*_b171
+    return (_b169*_b172 + _b169*bias*(_b168*_b171 + _b172), _b168**2*_b170, )
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.ConvTranspose3d.
 
@@ -3158,7 +3518,7 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, he
     padding_d, padding_h, padding_w = _per_axis(padding, 3)
     output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
     dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
+    return _evaluate(_conv_transpose3d_intensity_flops_ideal, _conv_transpose3d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
 def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
@@ -3172,7 +3532,7 @@ def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3224,7 +3584,7 @@ def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_si
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3276,7 +3636,7 @@ def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_si
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3334,7 +3694,7 @@ def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_siz
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3394,7 +3754,7 @@ def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3446,7 +3806,7 @@ def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_s
 
 
 def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3497,7 +3857,7 @@ def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, ke
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3563,7 +3923,7 @@ def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, k
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3604,34 +3964,34 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return _quotient(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t2
+    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4 + out_channels
+    _t7 = _t3*(_t1 + out_channels)
+    _t8 = _t6*_t7
+    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
-def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = 2*_b3
-    _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b6 = _b0 + _b5 + out_channels
-    _b7 = _b1*_b4 + _b2*_b4
-    _b8 = _b5*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
+    _b1 = kernel_size_h*kernel_size_w
+    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0*_b2
+    _b4 = _b0*_b1 + _b0*out_channels + _b2*out_channels + 2*_b3 + batch*height*in_channels*width
+    _b5 = 2*_b4
+    _b6 = _b0 + _b4 + out_channels
+    _b7 = _b3*(_b1 + out_channels)
+    _b8 = _b6*_b7
+    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
 
 
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: DepthwiseSeparableConv2d.
 
@@ -3669,7 +4029,7 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size,
     stride_h, stride_w = _per_axis(stride, 2)
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_intensity_flops_ideal, _depthwise_separable_conv2d_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
 def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
@@ -3683,7 +4043,7 @@ def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kern
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3735,7 +4095,7 @@ def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, ker
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3787,7 +4147,7 @@ def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, ker
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3845,7 +4205,7 @@ def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kern
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3905,7 +4265,7 @@ def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kerne
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -3957,7 +4317,7 @@ def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, ke
 
 
 def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -4006,7 +4366,7 @@ def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channe
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -4070,7 +4430,7 @@ def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_chann
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -4111,34 +4471,32 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
-def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return _quotient(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+    _t1 = kernel_size_h*kernel_size_w
+    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
+    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3 + out_channels
+    _t6 = _t0*_t2*(_t1 + out_channels)
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
 
 
-def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+def _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b5 = _b0 + _b4 + out_channels
-    _b6 = 2*_b3
-    _b7 = _b1*_b6 + _b2*_b6
-    _b8 = _b4*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
+    _b1 = kernel_size_h*kernel_size_w
+    _b2 = batch*(dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 2)*(dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 2)
+    _b3 = _b0*_b1 + _b0*out_channels + _b2*out_channels + batch*height*in_channels*width
+    _b4 = 2*_b3
+    _b5 = _b0 + _b3 + out_channels
+    _b6 = _b0*_b2*(_b1 + out_channels)
+    _b7 = _b5*_b6
+    return (dilation_h*kernel_size_h + dilation_h + height + 2*padding_h + 1, dilation_w*kernel_size_w + dilation_w + 2*padding_w + width + 1, _b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
 
 
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: DepthwiseSeparableConv2d (fused=True).
 
@@ -4176,7 +4534,7 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     stride_h, stride_w = _per_axis(stride, 2)
     padding_h, padding_w = _per_axis(padding, 2)
     dilation_h, dilation_w = _per_axis(dilation, 2)
-    return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+    return _evaluate(_depthwise_separable_conv2d_fused_intensity_flops_ideal, _depthwise_separable_conv2d_fused_intensity_flops_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
 
 
 def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
@@ -4188,7 +4546,7 @@ def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batc
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: PartialConv2d.
 
@@ -4226,7 +4584,7 @@ def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, bat
 
 
 def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: PartialConv2d.
 
@@ -4264,7 +4622,7 @@ def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, bat
 
 
 def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: PartialConv2d.
 
@@ -4306,7 +4664,7 @@ def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias
 
 
 def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: PartialConv2d.
 
@@ -4352,7 +4710,7 @@ def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias,
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: PartialConv2d.
 
@@ -4392,7 +4750,7 @@ def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
 
 
 def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: PartialConv2d.
 
@@ -4432,7 +4790,7 @@ def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_d
 
 
 def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: PartialConv2d.
 
@@ -4478,7 +4836,7 @@ def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: PartialConv2d.
 
@@ -4507,32 +4865,28 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
     return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
-def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+def _partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = kernel_size**2*(channels // n_div)
+    _t3 = _t1 + _t2
+    _t4 = _t3 + 1
+    _t5 = _t0*_t2
+    return _quotient(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
 
 
-def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0**2*kernel_size**2
-    _b3 = 2*_b0*_b1 + _b2
-    _b4 = 2*_b3
-    _b5 = _b0 + _b3
-    _b6 = _b1*_b2
-    _b7 = _b5*_b6
-    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+def _partial_conv2d_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = batch*height*width
+    _b1 = 2*_b0
+    _b2 = channels*kernel_size**2
+    _b3 = _b1 + _b2
+    _b4 = _b3 + 1
+    _b5 = _b0*_b2
+    return (_b1*_b2*_b3*_b4 + 2*_b3*bias*(_b3*_b5 + _b4*_b5), _b3**2*_b4, )
 
 
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: PartialConv2d.
 
@@ -4558,7 +4912,7 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_intensity_flops_ideal, _partial_conv2d_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
 def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
@@ -4570,7 +4924,7 @@ def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4608,7 +4962,7 @@ def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, 
 
 
 def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4646,7 +5000,7 @@ def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, 
 
 
 def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4688,7 +5042,7 @@ def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n
 
 
 def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4734,7 +5088,7 @@ def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4774,7 +5128,7 @@ def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
 
 
 def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4816,7 +5170,7 @@ def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4864,7 +5218,7 @@ def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kerne
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4893,32 +5247,34 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
     return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
-def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 4*_t0*_t1 + 2*_t1*(channels - _t0) + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+def _partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = batch*height*width
+    _t1 = 2*_t0
+    _t2 = (channels // n_div)
+    _t3 = _t2**2*kernel_size**2
+    _t4 = _t1*_t2 + _t1*channels + _t3
+    _t5 = 2*_t4
+    _t6 = _t2 + _t4
+    _t7 = _t0*_t3
+    _t8 = _t6*_t7
+    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
-def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0**2*kernel_size**2
-    _b3 = 4*_b0*_b1 + 2*_b1*(_b0 + channels) + _b2
-    _b4 = 2*_b3
-    _b5 = _b0 + _b3
-    _b6 = _b1*_b2
-    _b7 = _b5*_b6
-    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+def _partial_conv2d_split_cat_intensity_flops_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = batch*height*width
+    _b1 = 2*_b0
+    _b2 = channels
+    _b3 = _b2**2*kernel_size**2
+    _b4 = _b1*_b2 + _b1*channels + _b3
+    _b5 = 2*_b4
+    _b6 = _b2 + _b4
+    _b7 = _b0*_b3
+    _b8 = _b6*_b7
+    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
 
 
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: PartialConv2d (forward='split_cat').
 
@@ -4944,7 +5300,7 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_partial_conv2d_split_cat_intensity, _partial_conv2d_split_cat_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+    return _evaluate(_partial_conv2d_split_cat_intensity_flops_ideal, _partial_conv2d_split_cat_intensity_flops_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
 def _linear_macs(in_features, out_features, batch):
@@ -4956,7 +5312,7 @@ def _linear_macs_bound(in_features, out_features, batch):
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+    """MACs: multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -4988,7 +5344,7 @@ def _linear_flops_bound(in_features, out_features, batch):
 
 
 def linear_flops(in_features, out_features, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+    """FLOPs: 2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -5020,7 +5376,7 @@ def _linear_mults_bound(in_features, out_features, batch):
 
 
 def linear_mults(in_features, out_features, bias=True, batch=1):
-    """Multiplications only; bias not counted.
+    """Mults: multiplications only; bias not counted.
 
     Operator: torch.nn.Linear.
 
@@ -5054,7 +5410,7 @@ def _linear_adds_bound(in_features, out_features, bias, batch):
 
 
 def linear_adds(in_features, out_features, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+    """Adds: additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Linear.
 
@@ -5088,7 +5444,7 @@ def _linear_ops_bound(in_features, out_features, bias, batch):
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
+    """Ops: exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Linear.
 
@@ -5120,7 +5476,7 @@ def _linear_params_bound(in_features, out_features, bias):
 
 
 def linear_params(in_features, out_features, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
+    """Params: elements of the weight and bias tensors.
 
     Operator: torch.nn.Linear.
 
@@ -5152,7 +5508,7 @@ def _linear_memory_ideal_bound(in_features, out_features, bias, batch):
 
 
 def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+    """Memory (ideal): elements read and written, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Linear.
 
@@ -5184,7 +5540,7 @@ def _linear_memory_im2col_bound(in_features, out_features, bias, batch):
 
 
 def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+    """Memory (im2col): elements read and written, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Linear.
 
@@ -5207,7 +5563,7 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
     return _evaluate(_linear_memory_im2col, _linear_memory_im2col_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
 
 
-def _linear_intensity(in_features, out_features, bias, batch):
+def _linear_intensity_flops_ideal(in_features, out_features, bias, batch):
     _t0 = batch*in_features
     _t1 = _t0 + batch*out_features + in_features*out_features
     _t2 = _t1 + out_features
@@ -5216,7 +5572,7 @@ def _linear_intensity(in_features, out_features, bias, batch):
     return _quotient(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
 
 
-def _linear_intensity_bound(in_features, out_features, bias, batch):
+def _linear_intensity_flops_ideal_bound(in_features, out_features, bias, batch):
     _b0 = batch*in_features
     _b1 = _b0 + batch*out_features + in_features*out_features
     _b2 = _b1 + out_features
@@ -5225,8 +5581,8 @@ def _linear_intensity_bound(in_features, out_features, bias, batch):
     return (2*_b1*bias*(_b2*_b3 + _b4) + 2*_b2*_b4, _b1**2*_b2, )
 
 
-def linear_intensity(in_features, out_features, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
+def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
+    """FLOPs per element (ideal): arithmetic intensity, FLOPs per element moved under the ideal model.
 
     Operator: torch.nn.Linear.
 
@@ -5246,4 +5602,4 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_linear_intensity, _linear_intensity_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
+    return _evaluate(_linear_intensity_flops_ideal, _linear_intensity_flops_ideal_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))

@@ -1,9 +1,11 @@
-"""Sphinx helpers for symconv's docs: the CLI's ``--help`` texts and the gallery, generated at build time.
+"""Sphinx helpers for symconv's docs: the CLI's ``--help`` texts, the quantity vocabulary and the gallery.
 
 ``{symconv-help} cost`` renders ``symconv cost --help`` as a literal block, from
-the same parser the command uses. The gallery's figures are made by running the
-``pycon`` examples of ``gallery.md`` in ``_generated/`` when the build starts: the
-code shown is the code that made the figure, and a failing example fails the build.
+the same parser the command uses. ``{symconv-quantities}`` renders the quantity
+vocabulary (:mod:`symconv.quantities`) as two tables, its families and every name.
+The gallery's figures are made by running the ``pycon`` examples of ``gallery.md``
+in ``_generated/`` when the build starts: the code shown is the code that made the
+figure, and a failing example fails the build.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
 from sphinx.errors import ExtensionError
 
 from symconv.cli import build_parser
@@ -51,6 +54,33 @@ class SymconvHelp(Directive):
         return [block]
 
 
+def quantity_tables() -> str:
+    """The vocabulary as Markdown: how names are formed, then every quantity with its label and code identifier."""
+    from symconv.quantities import VOCABULARY, families
+
+    def code(text: str) -> str:
+        return "`" + text.replace("|", "\\|") + "`"
+
+    lines = ["| names | meaning |", "|---|---|", *(f"| {code(p)} | {m} |" for p, m in families())]
+    lines += ["", "| name | also accepted | label | code identifier | meaning |", "|---|---|---|---|---|"]
+    for q in VOCABULARY:
+        if not q.relative:
+            also = ", ".join(code(a) for a in q.aliases)
+            lines.append(f"| {code(q.name)} | {also} | {q.label} | {code(q.identifier)} | {q.summary} |")
+    return "\n".join(lines)
+
+
+class SymconvQuantities(Directive):
+    """The quantity vocabulary's tables, parsed as the page's own Markdown."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.container()
+        self.state.nested_parse(StringList(quantity_tables().splitlines(), "symconv.quantities"), 0, container)
+        return container.children
+
+
 PYCON = re.compile(r"^ *```pycon\n(.*?)^ *```", re.MULTILINE | re.DOTALL)
 
 
@@ -79,5 +109,6 @@ def make_gallery(app) -> None:
 
 def setup(app):
     app.add_directive("symconv-help", SymconvHelp)
+    app.add_directive("symconv-quantities", SymconvQuantities)
     app.connect("builder-inited", make_gallery)
     return {"parallel_read_safe": True, "version": "1"}

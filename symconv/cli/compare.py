@@ -8,9 +8,10 @@ import sympy
 
 from symconv import query
 from symconv.cli import operators
-from symconv.cli.cost import add_cost_options, element_size
+from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_value
+from symconv.quantities import quantity_named
 
 RATIO_EXAMPLE = """\
 examples:
@@ -31,9 +32,7 @@ example (for which C_out does a depthwise-separable block move more memory than 
 
 def add_comparison_options(parser: argparse.ArgumentParser) -> None:
     operators.add_pair_arguments(parser)
-    parser.add_argument(
-        "--quantity", default="macs", help="macs, flops, mults, ops (±bias), params, memory[:model] ..."
-    )
+    add_quantity_option(parser)
     add_cost_options(parser, conventions=False)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
 
@@ -70,7 +69,8 @@ def costs(args: argparse.Namespace):
 def run_ratio(args: argparse.Namespace) -> int:
     (a, b), shape = costs(args)
     value = query.ratio(a, b, args.quantity, element_size=element_size(args))
-    rows = [Row("ratio", value, f"{args.quantity} of {args.first} / {args.second}")]
+    label = quantity_named(args.quantity).label
+    rows = [Row("ratio", value, f"{label} of {args.first} / {args.second}")]
     if args.limit:
         name, _, to = args.limit.partition("=")
         rows.append(Row(f"limit {name}->{to or 'oo'}", query.limit(value, name.strip(), to.strip() or "oo")))
@@ -90,9 +90,10 @@ def given_values(pairs: list[str] | None) -> dict[str, object]:
 def run_crossover(args: argparse.Namespace) -> int:
     (a, b), shape = costs(args)
     found = query.crossover(a, b, args.quantity, args.over, given_values(args.given), element_size=element_size(args))
+    label = quantity_named(args.quantity).label
     x = found.symbol
     rows = [
-        Row("difference", found.difference, f"A - B: {args.quantity} of A = {args.first} minus B = {args.second}"),
+        Row("difference", found.difference, f"A - B: {label} of A = {args.first} minus B = {args.second}"),
         Row("less", describe(found.less, x), "where A < B"),
         Row("equal", describe(found.equal, x), "where A = B"),
         Row("greater", describe(found.greater, x), "where A > B"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from symconv import quantities
 from symconv.cli import operators
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue
@@ -38,6 +39,12 @@ def add_cost_options(parser: argparse.ArgumentParser, *, conventions: bool = Tru
         parser.add_argument("--memory-model", default="ideal", help="memory model: ideal or im2col")
     parser.add_argument("--element-size", default="1", metavar="BYTES", help="bytes per element (1: count elements)")
     operators.add_operator_options(parser)
+
+
+def add_quantity_option(parser: argparse.ArgumentParser, *, default: str | None = "macs", many: bool = False) -> None:
+    """``--quantity`` (repeatable with ``many``): any name of :mod:`symconv.quantities`, parsed there."""
+    action = "append" if many else "store"
+    parser.add_argument("--quantity", default=default, action=action, help=f"one of: {quantities.help_text()}")
 
 
 def epilog() -> str:

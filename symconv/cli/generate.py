@@ -6,6 +6,7 @@ import argparse
 
 from symconv import codegen
 from symconv.cli import operators
+from symconv.cli.cost import add_quantity_option
 from symconv.cli.output import emit
 
 CODEGEN_EXAMPLE = """\
@@ -28,7 +29,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     generate.add_argument(
         "--input", required=True, action="append", metavar="SHAPE", help="input shape, e.g. N,C_in,H,W (once per input)"
     )
-    generate.add_argument("--quantity", action="append", help="a quantity to generate (default: codegen's set)")
+    add_quantity_option(generate, default=None, many=True)
     generate.add_argument("--name", help="the functions' prefix (default: the operator name)")
     generate.add_argument("--numpy", action="store_true", help="vectorised NumPy functions instead of scalar ones")
     generate.add_argument("--output", metavar="FILE", help="write the module here (default: print it)")

@@ -10,13 +10,16 @@ from pathlib import Path
 import symconv
 from symconv.cli import operators
 from symconv.cli.compare import given_values
+from symconv.cli.cost import add_quantity_option
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
+from symconv.network.table import COLUMNS
 
 EXAMPLE = """\
 examples:
   symconv model mynet.py:build --input 1,3,H,W
   symconv model mynet.py:build --input 1,3,H,W --given H=224 --given W=224 --layers
+  symconv model mynet.py:build --input 1,3,224,224 --layers --quantity flops --quantity reads --quantity writes
 
 mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
 """
@@ -36,6 +39,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--convention", default="macs", help="compute convention of the total")
     parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
     parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
+    add_quantity_option(parser, default=None, many=True)  # the layer table's columns
+    parser.add_argument("--baseline", metavar="LAYER", help="the layer that ratio: columns divide by")
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -77,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if args.layers:
         if args.format == "json":
             raise BadValue("--layers prints a text or LaTeX table: use --format text or latex")
-        print(network.table(skip_views=True) if args.format == "text" else network.latex())
+        columns = args.quantity or COLUMNS
+        options = {"skip_views": True, "baseline": args.baseline}
+        print(network.table(columns, **options) if args.format == "text" else network.latex(columns, **options))
     total = network.total
     rows = (
         Row("layers", len(network.layers)),

@@ -7,7 +7,7 @@ import argparse
 from symconv import plot
 from symconv.cli import operators
 from symconv.cli.compare import given_values
-from symconv.cli.cost import add_cost_options, element_size
+from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.values import BadValue
 from symconv.errors import SymconvError
 
@@ -33,9 +33,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--a", action="append", metavar="NAME=VALUE", help="an option for the first operator only")
     parser.add_argument("--b", action="append", metavar="NAME=VALUE", help="an option for the second operator only")
     parser.add_argument("--kind", choices=["cost", "ratio"], default="cost", help="the quantities, or A / B")
-    parser.add_argument(
-        "--quantity", default="macs", help="macs, flops, mults, ops (±bias), params, memory[:model] ..."
-    )
+    add_quantity_option(parser)
     parser.add_argument("--over", required=True, metavar="SYMBOL", help="the symbol on the x axis")
     parser.add_argument("--range", required=True, metavar="LO:HI[:STEP]", help="its integer values, HI included")
     parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="fix another symbol")
@@ -95,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
     )
     written = plot.save(plot.figure(data, title=args.title, logx=args.logx, logy=args.logy), args.output)
     crossing = ", ".join(f"between {args.over}={lo} and {hi}" for lo, hi in data.crossings) or "none in range"
-    print(f"wrote {written} ({args.quantity} against {args.over}; crossover: {crossing})")
+    print(f"wrote {written} ({data.label} against {args.over}; crossover: {crossing})")
     return 0

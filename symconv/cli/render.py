@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from symconv import artifacts, derivations, latex, query
+from symconv import artifacts, derivations, latex
 from symconv.cli import operators
 from symconv.cli.compare import given_values
+from symconv.cli.cost import add_quantity_option
 from symconv.cli.output import emit
 from symconv.cli.values import BadValue
 from symconv.derive import Derivation
 from symconv.errors import UnknownName
+from symconv.quantities import help_text, quantity_named
 
 TABLE_EXAMPLE = """\
 examples:
@@ -49,7 +51,9 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     table.add_argument("operators", nargs="+", metavar="OPERATOR", help="the rows, by operator name")
     table.add_argument("--set", action="append", metavar="ROW:NAME=VALUE", help="an option for one row (1-based)")
     table.add_argument("--labels", help="comma-separated row labels (default: the operator names)")
-    table.add_argument("--quantities", default="macs,params,memory", help="comma-separated columns")
+    table.add_argument(
+        "--quantities", default="macs,params,memory", help=f"comma-separated columns, each one of: {help_text()}"
+    )
     table.add_argument("--baseline", help="the row label that ratio: columns divide by")
     table.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
     table.add_argument("--caption", default="", help="the caption (printed literally)")
@@ -71,7 +75,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     derive.add_argument("name", nargs="?", metavar="NAME", help="a built-in derivation (see --list) or an operator")
     derive.add_argument("--list", action="store_true", help="list the built-in derivations")
-    derive.add_argument("--quantity", default="macs", help="for an operator: a convention or memory:<model>")
+    add_quantity_option(derive)
     derive.add_argument("--input", action="append", metavar="SHAPE", help="for an operator: its input shape(s)")
     operators.add_operator_options(derive)
     add_output_options(derive, "derivation")
@@ -149,14 +153,10 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
         raise BadValue(f"deriving {args.name} needs --input SHAPE")
     (op,) = operators.build_all([args.name], operators.given_options(args), [{}])
     cost = op.cost(*operators.read_inputs(args))
-    steps, definitions = derivations.quantity_steps(cost, args.quantity)
+    q = quantity_named(args.quantity)
+    steps, definitions = derivations.quantity_steps(cost, q)
     derivation = Derivation(
-        f"{args.name}: {args.quantity}",
-        steps,
-        args.quantity,
-        operator=cost.operator,
-        definitions=definitions,
-        result=query.quantity(cost, args.quantity),
+        f"{args.name}: {q.name}", steps, q.name, operator=cost.operator, definitions=definitions, result=q.of(cost)
     )
     return derivation, {args.name: cost}
 

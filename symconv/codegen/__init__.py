@@ -12,8 +12,15 @@
 
 from __future__ import annotations
 
-from symconv.codegen.modules import derive, numpy_module, python_module, render_numpy, render_scalar, scalar_function
-from symconv.codegen.quantities import DEFAULT_QUANTITIES, QUANTITIES, Quantity
+from symconv.codegen.modules import (
+    DEFAULT_QUANTITIES,
+    derive,
+    numpy_module,
+    python_module,
+    render_numpy,
+    render_scalar,
+    scalar_function,
+)
 from symconv.codegen.specs import Argument, Spec, builtin_specs
 
 #: Paths of the generated modules, relative to ``derivations/``.
@@ -30,10 +37,8 @@ def artifacts() -> dict[str, str]:
 __all__ = [
     "DEFAULT_QUANTITIES",
     "NUMPY_PATH",
-    "QUANTITIES",
     "SCALAR_PATH",
     "Argument",
-    "Quantity",
     "Spec",
     "artifacts",
     "builtin_specs",

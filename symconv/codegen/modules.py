@@ -8,18 +8,32 @@ from dataclasses import dataclass
 import jinja2
 import sympy
 
+from symconv.canonical import canonical
 from symconv.codegen.bounds import bound
 from symconv.codegen.identifiers import check_identifier
 from symconv.codegen.nodes import integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
-from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
 from symconv.errors import InvalidConfiguration
 from symconv.intfuncs import Gcd
 from symconv.ops import Operator
+from symconv.quantities import Quantity, quantity_named
 
 Operators = Mapping[str, Spec | tuple[Operator, Sequence[object]]]
+
+#: What a module computes unless told: every absolute count, traffic under both memory models, and intensity.
+DEFAULT_QUANTITIES: tuple[str, ...] = (
+    "macs",
+    "flops",
+    "mults",
+    "adds",
+    "ops",
+    "params",
+    "memory:ideal",
+    "memory:im2col",
+    "intensity",
+)
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("symconv", "templates/codegen"),
@@ -42,20 +56,41 @@ class Derived:
     result: sympy.Expr
 
 
-def derive(operators: Operators, names: Iterable[str] = DEFAULT_QUANTITIES) -> list[Derived]:
-    """Every quantity of every operator as a :class:`Derived` function body."""
+def derive(
+    operators: Operators, names: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+) -> list[Derived]:
+    """Every quantity of every operator as a :class:`Derived` function body (``ratio:`` ones over ``baseline``)."""
     specs = {check_identifier(key, "operator name"): _spec(value) for key, value in operators.items()}
-    chosen = quantities(names)
+    chosen = tuple(quantity_named(name) for name in names)
+    if baseline is not None and baseline not in specs:
+        raise InvalidConfiguration(f"baseline={baseline!r} must be one of the operators: {', '.join(map(repr, specs))}")
+    if baseline is None and any(q.relative for q in chosen):
+        raise InvalidConfiguration("a ratio quantity needs baseline= one of the operators")
+    costs = {key: spec.costs() for key, spec in specs.items()}
     derived = []
     for key, spec in specs.items():
         _check_arguments(key, spec)
-        costs = spec.costs()
         for quantity in chosen:
-            expr = integer_form(spec.expression(quantity.of, costs), integer=quantity.integer)
-            _check_symbols(key, spec, expr)
+            if quantity.relative:
+                spec_, expr = _relative(quantity, spec, costs[key], specs[baseline], costs[baseline])
+            else:
+                spec_, expr = spec, spec.expression(quantity.of, costs[key])
+            expr = integer_form(expr, integer=quantity.integer)
+            _check_symbols(key, spec_, expr)
             assignments, (result,) = sympy.cse(expr, symbols=sympy.numbered_symbols("_t"), order="canonical")
-            derived.append(Derived(f"{key}_{quantity.name}", spec, quantity, tuple(assignments), result))
+            derived.append(Derived(f"{key}_{quantity.identifier}", spec_, quantity, tuple(assignments), result))
     return derived
+
+
+def _relative(quantity: Quantity, spec: Spec, costs: tuple, base: Spec, base_costs: tuple) -> tuple[Spec, sympy.Expr]:
+    """A ratio's function: the operator's arguments and the baseline's others (same name, same value), and ``a/b``."""
+    bottom = base.expression(quantity.base.of, base_costs)
+    if bottom == 0:
+        raise InvalidConfiguration(f"the baseline's {quantity.base.name} is 0: the ratio is undefined")
+    names = {a.name for a in spec.arguments}
+    arguments = spec.arguments + tuple(a for a in base.arguments if a.name not in names)
+    merged = Spec(f"{spec.title}, relative to {base.title}", arguments, spec.build, spec.switch)
+    return merged, canonical(spec.expression(quantity.base.of, costs) / bottom)
 
 
 def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
@@ -134,7 +169,7 @@ def _prologue(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple
 
 
 def _docstring(d: Derived, returns: list[str], arrays: bool = False) -> str:
-    lines = [f"{d.quantity.summary[0].upper()}{d.quantity.summary[1:]}.", "", f"Operator: {d.spec.title}.", ""]
+    lines = [f"{d.quantity.description}.", "", f"Operator: {d.spec.title}.", ""]
     lines += ["Parameters", "----------"]
     free = _free(d)
     for a in _ordered(d.spec.arguments, free):
@@ -219,7 +254,9 @@ def _render(template: str, printed: list[Printed], uses_math: bool) -> str:
     )
 
 
-def python_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANTITIES) -> str:
+def python_module(
+    operators: Operators, quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+) -> str:
     """Source of a module of exact scalar cost functions that imports only the standard library.
 
     Parameters
@@ -228,7 +265,11 @@ def python_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUAN
         Function-name prefix -> ``(operator, input_shape)`` built on integer sympy symbols
         (each symbol becomes an argument), or a :class:`~symconv.codegen.specs.Spec`.
     quantities : iterable of str
-        Names from :data:`~symconv.codegen.quantities.QUANTITIES`.
+        Quantity names (:mod:`symconv.quantities`); each gives one function per operator,
+        ``<key>_<identifier>`` (``conv_memory_ideal`` for ``memory:ideal``).
+    baseline : str, optional
+        The operator (a key of ``operators``) that ``ratio:`` quantities divide by; a ratio
+        function takes both operators' arguments (one argument per name).
 
     Examples
     --------
@@ -240,17 +281,19 @@ def python_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUAN
     >>> namespace["conv_macs"](C_in=64, C_out=128, H=56, W=56)  # 64*128*9 * 54*54
     214990848
     """
-    return render_scalar(derive(operators, quantities))
+    return render_scalar(derive(operators, quantities, baseline=baseline))
 
 
-def numpy_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANTITIES) -> str:
+def numpy_module(
+    operators: Operators, quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+) -> str:
     """Source of a module of NumPy-vectorised cost functions (imports NumPy and the standard library only).
 
     Each function takes arrays (or ints) and broadcasts them; it computes in int64 when
     a magnitude bound proves the result exact there, and exactly on Python ints
     (``dtype=object``) otherwise. Same arguments as :func:`python_module`.
     """
-    return render_numpy(derive(operators, quantities))
+    return render_numpy(derive(operators, quantities, baseline=baseline))
 
 
 def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, integer: bool = True) -> Callable:

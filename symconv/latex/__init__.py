@@ -12,19 +12,16 @@ True
 from symconv.latex.documents import derivation
 from symconv.latex.environment import environment, render
 from symconv.latex.printer import SymconvLatexPrinter, latex
-from symconv.latex.quantities import Quantity, quantity
 from symconv.latex.seeds import seed000_table, seed001_table
 from symconv.latex.tables import table
 from symconv.latex.text import escape
 
 __all__ = [
-    "Quantity",
     "SymconvLatexPrinter",
     "derivation",
     "environment",
     "escape",
     "latex",
-    "quantity",
     "render",
     "seed000_table",
     "seed001_table",

@@ -32,9 +32,9 @@ from symconv.errors import SymconvError, UnknownName
 from symconv.latex.environment import environment, render
 from symconv.latex.layout import TABLE_WIDTH, Lines, lines
 from symconv.latex.printer import latex
-from symconv.latex.quantities import quantity
 from symconv.latex.tables import check_label
 from symconv.lowering import Stage
+from symconv.quantities import quantity_named
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def convention_text(name: str) -> str:
     if not name:
         return ""
     try:
-        return quantity(name).summary
+        return quantity_named(name).description
     except UnknownName:
         return name
 

@@ -13,13 +13,14 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy
 
-from symconv.conventions import convention, memory_model
 from symconv.errors import SymconvError
 from symconv.latex.environment import render
 from symconv.latex.layout import Term, terms
+from symconv.quantities import Compute, Quantity, Traffic
 from symconv.seeds import BY_ID, SeedRow
 from symconv.symbols import H, W
 
@@ -111,21 +112,24 @@ def _cells(rows: list[SeedRow]) -> tuple[tuple[Term, ...], ...]:
     return tuple(terms(by_pixels(r.derive())) for r in rows)
 
 
-def _quantity(row: SeedRow, kind: str) -> str:
-    if row.quantity[0] != kind:
-        raise SymconvError(f"seed row {row.id} is a {row.quantity[0]} formula, not {kind}")
-    return row.quantity[1]
+Q = TypeVar("Q", bound=Quantity)
+
+
+def _measured(row: SeedRow, kind: type[Q]) -> Q:
+    if not isinstance(row.measured, kind):
+        raise SymconvError(f"seed row {row.id} is a {row.kind} formula, not {kind.__name__}")
+    return row.measured
 
 
 def seed000(label: str = "tab:seed000") -> Seed000Table:
     """Seed 000's comparison table: compute (MACs) and memory (ideal) of standard conv, DWConv and PConv."""
     compute = [checked(BY_ID[c]) for _, c, _ in SEED000_COLUMNS]
     memory = [checked(BY_ID[m]) for _, _, m in SEED000_COLUMNS]
-    (counted,) = {_quantity(r, "compute") for r in compute}
-    (model,) = {_quantity(r, "memory") for r in memory}
+    (counted,) = {_measured(r, Compute) for r in compute}
+    (moved,) = {_measured(r, Traffic) for r in memory}
     return Seed000Table(
-        compute=f"{convention(counted).summary} ({counted})",
-        memory=f"elements moved, {memory_model(model).summary} ({model})",
+        compute=f"{counted.summary} ({counted.name})",
+        memory=f"elements moved, {moved.model.summary} ({moved.model.name})",
         columns=tuple(Seed000Column(name) for name, _, _ in SEED000_COLUMNS),
         rows=(
             Seed000Row("Computational complexity", _cells(compute), tuple(r.id for r in compute)),
@@ -139,13 +143,13 @@ def seed000(label: str = "tab:seed000") -> Seed000Table:
 def seed001(label: str = "tab:seed001") -> Seed001Table:
     """Seed 001's formulas B1--B8: compute (multiplications, with or without the bias) in the article's symbols."""
     rows = [checked(BY_ID[i]) for i in SEED001_ROWS]
-    names = dict.fromkeys(_quantity(r, "compute") for r in rows)
+    counted = dict.fromkeys(_measured(r, Compute) for r in rows)
     groups: dict[tuple, list[str]] = {}
     for r in rows:
         groups.setdefault(tuple(r.output_sizes().items()), []).append(r.id)
     return Seed001Table(
-        conventions=tuple(convention(n) for n in names),
-        rows=tuple(Seed001Row(r.id, r.operator, r.quantity[1], r.derive_in_outputs()) for r in rows),
+        conventions=tuple(q.convention for q in counted),
+        rows=tuple(Seed001Row(r.id, r.operator, r.quantity, r.derive_in_outputs()) for r in rows),
         sizes=tuple(SizeGroup(tuple(ids), sizes) for sizes, ids in groups.items() if sizes),
         assumptions=grouped_assumptions(rows),
         label=label,

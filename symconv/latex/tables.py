@@ -25,12 +25,12 @@ from decimal import Context, Decimal
 import sympy
 from markupsafe import Markup
 
+from symconv.arguments import as_cost
 from symconv.cost import Cost
 from symconv.errors import SymconvError
 from symconv.latex.environment import render
 from symconv.latex.printer import latex
-from symconv.latex.quantities import Quantity, quantity
-from symconv.query import as_cost
+from symconv.quantities import Quantity, quantity_named
 from symconv.symbols import symbol
 
 _LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
@@ -121,7 +121,7 @@ def build(
     """The :class:`Table` of ``rows`` x ``quantities``, every cell printed (see :func:`table`)."""
     if not rows:
         raise SymconvError("rows must name at least one operator")
-    columns = [quantity(q) for q in quantities]
+    columns = [quantity_named(q) for q in quantities]
     if not columns:
         raise SymconvError("quantities must name at least one quantity")
     if baseline is not None and baseline not in rows:
@@ -151,11 +151,11 @@ def build(
 
 
 def _value(q: Quantity, cost: Cost, baseline: Cost | None) -> sympy.Expr:
-    return q.relative_to(cost, baseline) if q.relative else q.of(cost)
+    return q.of(cost, baseline=baseline)
 
 
 def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int, rounded: bool) -> tuple[str, ...]:
-    notes = [q.summary for q in columns]
+    notes = [q.description for q in columns]
     if baseline is not None:
         notes.append(f"Baseline: {baseline}")
     if rounded:
@@ -182,8 +182,8 @@ def table(
         Row labels (user text, printed literally) and the costs to show (a network, or its
         cost, shows its total).
     quantities : sequence of str
-        Column names, see :func:`symconv.latex.quantities.quantity`: ``'macs'``, ``'flops'``,
-        ``'mults+bias'``, ``'params'``, ``'memory:ideal'``, ``'intensity:flops:im2col'``, ``'ratio:macs'`` ...
+        Column names, any of :mod:`symconv.quantities`: ``'macs'``, ``'flops-bias'``, ``'mults+bias'``,
+        ``'adds'``, ``'params'``, ``'memory:ideal'``, ``'reads'``, ``'intensity:flops:im2col'``, ``'ratio:macs'`` ...
     baseline : str, optional
         The row that ``ratio:`` columns divide by.
     values : mapping, optional

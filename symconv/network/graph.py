@@ -249,11 +249,11 @@ class NetworkCost:
         """Total memory traffic: every layer's boundary tensors (layers are separate kernels)."""
         return self.total.memory(model, element_size)
 
-    def table(self, columns: Sequence[str] = ("macs", "params", "memory"), skip_views: bool = False) -> str:
-        """The layer table as text (:func:`symconv.network.table.layer_table`)."""
+    def table(self, columns: Sequence[str] = ("macs", "params", "memory"), skip_views: bool = False, **options) -> str:
+        """The layer table as text (:func:`symconv.network.table.layer_table`: ``baseline=``)."""
         from symconv.network.table import layer_table  # the table renders this class: imported on use
 
-        return layer_table(self, columns, skip_views)
+        return layer_table(self, columns, skip_views, **options)
 
     def latex(self, quantities: Sequence[str] = ("macs", "params", "memory:ideal"), **options) -> str:
         """The layer table in LaTeX (:func:`symconv.network.table.latex_layer_table`: ``values=``, ``document=``)."""

@@ -12,22 +12,37 @@ from collections.abc import Mapping, Sequence
 import sympy
 
 from symconv.errors import InvalidConfiguration
-from symconv.network.graph import LayerCost, NetworkCost
+from symconv.network.graph import NetworkCost
+from symconv.quantities import Quantity, quantity_named
 
 COLUMNS = ("macs", "params", "memory")
 
 
-def _cell(row: LayerCost | None, total: NetworkCost, column: str) -> sympy.Expr:
-    cost = total.total if row is None else row.cost
-    return cost.memory() if column == "memory" else getattr(cost, column)
+def layer_table(
+    cost: NetworkCost,
+    columns: Sequence[str | Quantity] = COLUMNS,
+    skip_views: bool = False,
+    *,
+    baseline: str | None = None,
+) -> str:
+    """Render ``cost`` as an aligned text table; ``skip_views`` leaves out layers that cost nothing (views).
 
+    ``columns`` are quantity names (:mod:`symconv.quantities`), headed by their labels; ``ratio:``
+    columns divide by the layer named ``baseline``.
+    """
+    quantities = [quantity_named(c) for c in columns]
+    layers = {r.name: r.cost for r in cost.layers}
+    if baseline is not None and baseline not in layers:
+        raise InvalidConfiguration(f"baseline={baseline!r} must be one of the layers")
+    base = None if baseline is None else layers[baseline]
 
-def layer_table(cost: NetworkCost, columns: Sequence[str] = COLUMNS, skip_views: bool = False) -> str:
-    """Render ``cost`` as an aligned text table; ``skip_views`` leaves out layers that cost nothing (views)."""
+    def cells(layer):
+        return [str(q.of(layer, baseline=base)) for q in quantities]
+
     rows = [r for r in cost.layers if not (skip_views and not r.cost.stages)]
-    header = ["layer", "operator", "output", *columns]
-    body = [[r.name, r.operator, str(r.output_shape), *(str(_cell(r, cost, c)) for c in columns)] for r in rows]
-    body.append(["total", "", "", *(str(_cell(None, cost, c)) for c in columns)])
+    header = ["layer", "operator", "output", *(q.label for q in quantities)]
+    body = [[r.name, r.operator, str(r.output_shape), *cells(r.cost)] for r in rows]
+    body.append(["total", "", "", *cells(cost.total)])
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     rule = ["-" * w for w in widths]
     lines = [header, rule, *body[:-1], rule, body[-1]]
@@ -40,13 +55,15 @@ def latex_layer_table(
     *,
     values: Mapping[str | sympy.Symbol, object] | None = None,
     skip_views: bool = True,
+    baseline: str | None = None,
     caption: str = "",
     label: str = "",
     document: bool = False,
 ) -> str:
     """The layer table in LaTeX via :func:`symconv.latex.table` (``booktabs``, ``siunitx``): the layers, then Total.
 
-    ``quantities`` and ``values`` are those of :func:`symconv.latex.table`, e.g. ``values={"H": 224, "W": 224}``.
+    ``quantities``, ``values`` and ``baseline`` (a layer's name) are those of :func:`symconv.latex.table`,
+    e.g. ``values={"H": 224, "W": 224}``.
     """
     from symconv.latex import table  # the LaTeX machinery (Jinja environment) loads on use
 
@@ -54,4 +71,4 @@ def latex_layer_table(
     if "Total" in rows:
         raise InvalidConfiguration("a layer named 'Total' would collide with the table's total row")
     rows["Total"] = cost.total
-    return table(rows, quantities, values=values, caption=caption, label=label, document=document)
+    return table(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, document=document)

@@ -1,0 +1,121 @@
+"""Crossovers: for which positive integers of one symbol one cost's quantity is below, equal to or above another's.
+
+The sets are solved and proved by :mod:`symconv.signs`; when they cannot be, the
+answer comes from the symbols' assumptions, or is ``'undecided'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import sympy
+
+from symconv.arguments import as_cost, exact, lookup, substitute
+from symconv.canonical import canonical
+from symconv.cost import Cost
+from symconv.errors import SymconvError
+from symconv.intfuncs import as_roundings
+from symconv.ops.base import Operator
+from symconv.quantities import Quantity, both, quantity_named
+from symconv.signs import NATURALS, periodic_sign_sets, sign_sets, without_positive_factors
+from symconv.sizes import decide
+
+Verdict = Literal["always", "never", "sometimes", "undecided"]
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where ``a``'s quantity is below, equal to or above ``b``'s, over the positive integers ``symbol`` takes.
+
+    ``less``, ``equal``, ``greater`` are sympy sets of positive integers (``None`` when
+    they could not be determined exactly); ``exceeds`` says whether ``a > b``:
+    ``'always'``, ``'never'``, ``'sometimes'`` or ``'undecided'``. ``difference`` is
+    ``a - b`` after the ``given`` values. When other symbols are left, ``boundary``
+    holds the real roots in ``symbol`` of the difference if sympy finds them, for
+    reading (e.g. ``C_out = H*W/4 + 9/8``); the sets are then ``None``.
+    """
+
+    symbol: sympy.Symbol
+    difference: sympy.Expr
+    less: sympy.Set | None
+    equal: sympy.Set | None
+    greater: sympy.Set | None
+    exceeds: Verdict
+    boundary: sympy.Set | None = None
+
+
+def crossover(
+    a: Cost | Operator,
+    b: Cost | Operator,
+    quantity: str | Quantity,
+    over: sympy.Symbol | str,
+    given: Mapping[str, object] | None = None,
+    *,
+    input_shape: Sequence[object] | None = None,
+    element_size: int = 1,
+) -> Crossover:
+    """For which positive integers ``over`` is ``a``'s quantity below, equal to, above ``b``'s?
+
+    Other symbols are fixed by ``given`` (names to exact values) or stay symbolic. The
+    sets are solved exactly with sympy's inequality solver (per residue class when
+    ``over`` is under a ``ceiling``, as strided output sizes are) and proved by exact
+    evaluation at every edge and next to every real root; when that is not possible the sets are ``None`` and
+    ``exceeds`` is decided from the symbols' assumptions, or ``'undecided'``.
+
+    >>> import symconv
+    >>> from symconv.symbols import C_in, C_out, H, W
+    >>> dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, 3, padding=1, bias=False)
+    >>> std = symconv.Conv2d(C_in, C_out, 3, padding=1, bias=False)
+    >>> found = crossover(dw, std, "memory", "C_out", {"H": 7, "W": 7}, input_shape=(1, C_in, H, W))
+    >>> found.greater, found.less, found.exceeds  # C_in*(2*7*7 + 9) > 8*C_in*C_out below C_out = 13.375
+    (Range(1, 14, 1), Range(14, oo, 1), 'sometimes')
+    >>> crossover(dw, std, "memory", "C_out", input_shape=(1, C_in, H, W)).boundary
+    {H*W/4 + 9/8}
+    """
+    q = quantity_named(quantity)
+    top, bottom = both(q, as_cost(a, input_shape), as_cost(b, input_shape), element_size=element_size)
+    symbols = top.free_symbols | bottom.free_symbols
+    where = f"the {q.name} of either cost"
+    x = lookup(symbols, over, where)
+    values = {}
+    for name, value in (given or {}).items():
+        if name == x.name:
+            raise SymconvError(f"given fixes {name!r}, the symbol the crossover is over")
+        lookup(symbols, name, where)
+        values[name] = exact(value, name)
+    difference = sympy.cancel(sympy.together(substitute(as_roundings(top - bottom), values)))
+    signed = without_positive_factors(difference)
+    sets = None
+    if signed.free_symbols <= {x}:
+        sets = sign_sets(signed, x) or periodic_sign_sets(signed, x)
+    if sets is not None:
+        less, equal, greater = sets
+        return Crossover(x, difference, less, equal, greater, _exceeds(greater))
+    return _assumed(x, difference)
+
+
+def _exceeds(greater: sympy.Set) -> Verdict:
+    if greater == sympy.S.EmptySet:
+        return "never"
+    return "always" if greater == NATURALS or greater == sympy.Range(1, sympy.oo) else "sometimes"
+
+
+def _assumed(x: sympy.Symbol, difference: sympy.Expr) -> Crossover:
+    """The answer the symbols' assumptions (positive integers) give, when the sets cannot be solved."""
+    empty = sympy.S.EmptySet
+    if decide(difference > 0):
+        return Crossover(x, difference, empty, empty, NATURALS, "always")
+    if decide(difference < 0):
+        return Crossover(x, difference, NATURALS, empty, empty, "never")
+    if decide(sympy.Eq(difference, 0)):
+        return Crossover(x, difference, empty, NATURALS, empty, "never")
+    if decide(difference <= 0):
+        return Crossover(x, difference, None, None, empty, "never")
+    try:
+        roots = sympy.solveset(without_positive_factors(difference), x, sympy.S.Reals)
+    except (NotImplementedError, ValueError, TypeError):
+        roots = None
+    boundary = sympy.FiniteSet(*map(canonical, roots)) if isinstance(roots, sympy.FiniteSet) else None
+    return Crossover(x, difference, None, None, None, "undecided", boundary)

@@ -1,0 +1,375 @@
+"""The quantity vocabulary: every quantity symconv reports, named once, each a frozen value.
+
+A quantity knows its ``name`` (what users type), its ``label`` (plain text and
+LaTeX), a two-line table ``header``, a one-line ``summary``, its code
+``identifier`` (``memory:ideal`` -> ``memory_ideal``) and how it is taken from a
+:class:`~symconv.cost.Cost` (:meth:`Quantity.of`). :func:`quantity_named` is the one
+parser; the API (:func:`symconv.quantity`), LaTeX tables, generated code,
+derivations, network tables and the command line all read names through it.
+
+========================================  ===================================================================
+name                                      quantity
+========================================  ===================================================================
+``macs``, ``flops``, ``mults``, ``ops``   compute under a convention (:mod:`symconv.conventions`); each also
+                                          ``+bias``/``-bias`` (``ops`` counts the bias unless ``-bias``)
+``adds``                                  additions, exactly
+``params``                                elements of the weight and bias
+``memory``, ``reads``, ``writes``         traffic under a memory model: ``memory:ideal`` (the default),
+                                          ``memory:im2col``, ``reads:im2col`` ...
+``intensity[:convention[:model]]``        compute per element moved (default ``flops``, ``ideal``)
+``ratio:<quantity>``                      any of the above divided by a baseline's
+========================================  ===================================================================
+
+Each code identifier is also accepted as a name (``memory_ideal``).
+
+Examples
+--------
+>>> import symconv
+>>> cost = symconv.Conv2d(2, 4, 3).cost((1, 2, 5, 5))
+>>> q = quantity_named("flops-bias")
+>>> q.name, q.label, q.identifier, q.of(cost)
+('flops', 'FLOPs', 'flops', 1296)
+>>> q = quantity_named("memory:im2col")
+>>> q.identifier, q.of(cost, element_size=4)  # 4 bytes x (input 50 + weight 72 + bias 4 + output 36 + 2 x columns 162)
+('memory_im2col', 1944)
+>>> quantity_named("gflop")
+Traceback (most recent call last):
+...
+symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: ... (did you mean 'flops'?)
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import sympy
+
+from symconv.canonical import canonical
+from symconv.conventions import CONVENTIONS, FLOPS, IDEAL, MEMORY_MODELS, Convention, MemoryModel
+from symconv.errors import SymconvError, UnknownName
+from symconv.sizes import as_element_size
+
+if TYPE_CHECKING:
+    from symconv.cost import Cost
+
+TrafficKind = Literal["memory", "reads", "writes"]
+
+_COUNTED_LABELS = {"macs": "MACs", "flops": "FLOPs", "mults": "Mults", "ops": "Ops"}
+_TRAFFIC = {
+    "memory": ("Memory", "elements read and written"),
+    "reads": ("Reads", "elements read"),
+    "writes": ("Writes", "elements written"),
+}
+_LATEX_SPECIALS = {c: "\\" + c for c in "&%$#_{}"}
+
+
+def identifier(name: str) -> str:
+    """The code identifier of a quantity name: ``memory:ideal`` -> ``memory_ideal``, ``ops-bias`` -> ``ops_nobias``."""
+    return name.replace("+bias", "_bias").replace("-bias", "_nobias").replace(":", "_")
+
+
+class Quantity:
+    """A named quantity of a Cost. Subclasses are frozen dataclasses; the class attributes say what it is.
+
+    ``integer``: an integer count at integer sizes (generated code returns ``int``, else
+    a ``Fraction``); ``relative``: divided by a baseline's value (:class:`Ratio`).
+    """
+
+    integer: ClassVar[bool] = True
+    relative: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        """A short plain-text name: ``MACs (+bias)``, ``Memory (im2col)``."""
+        raise NotImplementedError
+
+    @property
+    def header(self) -> tuple[str, str]:
+        """(first line, second line) of a table column's header; the second may be empty."""
+        return (self.label, "")
+
+    @property
+    def summary(self) -> str:
+        """One line saying what is counted."""
+        raise NotImplementedError
+
+    @property
+    def description(self) -> str:
+        """The label and the summary, as a sentence for notes and docstrings: ``MACs: multiply-accumulates ...``."""
+        return f"{self.label}: {self.summary}"
+
+    @property
+    def latex(self) -> str:
+        """The label as LaTeX text."""
+        return "".join(_LATEX_SPECIALS.get(c, c) for c in self.label)
+
+    @property
+    def identifier(self) -> str:
+        """A Python identifier for generated code: ``memory_ideal``."""
+        return identifier(self.name)
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Shorter names the parser also accepts (defaults left out: ``memory`` for ``memory:ideal``)."""
+        return ()
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        """The value of this quantity for ``cost`` (bytes per element ``element_size``; ``baseline`` for ratios)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Compute(Quantity):
+    """Compute under a :class:`~symconv.conventions.Convention`."""
+
+    convention: Convention
+
+    @property
+    def name(self) -> str:
+        return self.convention.name
+
+    @property
+    def label(self) -> str:
+        bias = self.header[1]
+        return _COUNTED_LABELS[self.convention.counts] + (f" ({bias})" if bias else "")
+
+    @property
+    def header(self) -> tuple[str, str]:
+        shown = "" if self.convention.bias_is_default else ("+bias" if self.convention.bias else "-bias")
+        return (_COUNTED_LABELS[self.convention.counts], shown)
+
+    @property
+    def summary(self) -> str:
+        return self.convention.summary
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return self.convention.aliases
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        base = {
+            "macs": cost.macs,
+            "flops": cost.flops,
+            "mults": cost.mults,
+            "ops": cost.mults + cost.adds - cost.bias_adds,
+        }[self.convention.counts]
+        return base + cost.bias_adds if self.convention.bias else base
+
+
+@dataclass(frozen=True)
+class Params(Quantity):
+    """Elements of the weight and bias tensors."""
+
+    name: ClassVar[str] = "params"
+    label: ClassVar[str] = "Params"
+    summary: ClassVar[str] = "elements of the weight and bias tensors"
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        return cost.params
+
+
+@dataclass(frozen=True)
+class Adds(Quantity):
+    """Additions, exactly (multiplications are the ``mults`` convention)."""
+
+    name: ClassVar[str] = "adds"
+    label: ClassVar[str] = "Adds"
+    summary: ClassVar[str] = "additions, exactly: GEMM reductions, col2im overlaps and bias"
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        return cost.adds
+
+
+@dataclass(frozen=True)
+class Traffic(Quantity):
+    """Elements (or bytes) read, written, or both (``memory``) under a memory model."""
+
+    kind: TrafficKind
+    model: MemoryModel
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.model.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{_TRAFFIC[self.kind][0]} ({self.model.name})"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        return (_TRAFFIC[self.kind][0], self.model.name)
+
+    @property
+    def summary(self) -> str:
+        return f"{_TRAFFIC[self.kind][1]}, {self.model.summary}"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return (self.kind,) if self.model == IDEAL else ()
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        return getattr(cost, self.kind)(self.model, as_element_size(element_size))
+
+
+@dataclass(frozen=True)
+class Intensity(Quantity):
+    """Arithmetic intensity: compute per element (or byte) moved, in canonical form."""
+
+    compute: Compute
+    model: MemoryModel
+    integer: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        return f"intensity:{self.compute.name}:{self.model.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.compute.label} per element ({self.model.name})"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        return (f"{self.compute.label}/elem.", self.model.name)
+
+    @property
+    def summary(self) -> str:
+        return f"arithmetic intensity, {self.compute.label} per element moved under the {self.model.name} model"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        if self.model != IDEAL:
+            return ()
+        short = tuple(f"intensity:{name}" for name in (self.compute.name, *self.compute.aliases))
+        return ("intensity", *short) if self.compute.convention == FLOPS else short
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        moved = Traffic("memory", self.model).of(cost, element_size=element_size)
+        return canonical(self.compute.of(cost) / moved)
+
+
+@dataclass(frozen=True)
+class Ratio(Quantity):
+    """``base`` of a cost over ``base`` of a baseline, in canonical form."""
+
+    base: Quantity
+    integer: ClassVar[bool] = False
+    relative: ClassVar[bool] = True
+
+    @property
+    def name(self) -> str:
+        return f"ratio:{self.base.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.base.label} ratio"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        first, second = self.base.header
+        return (first, f"{second} ratio".lstrip())
+
+    @property
+    def summary(self) -> str:
+        return f"{self.base.label} relative to the baseline"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(f"ratio:{name}" for name in (*self.base.aliases, self.base.identifier))
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        if baseline is None:
+            raise SymconvError(f"quantity {self.name!r} is relative: it needs a baseline to divide by")
+        bottom = self.base.of(baseline, element_size=element_size)
+        if bottom == 0:
+            raise SymconvError(f"the baseline's {self.base.name} is 0: the ratio is undefined")
+        return canonical(self.base.of(cost, element_size=element_size) / bottom)
+
+
+def _vocabulary() -> tuple[Quantity, ...]:
+    models = tuple(MEMORY_MODELS.values())
+    compute = tuple(Compute(c.with_bias(bias)) for c in CONVENTIONS.values() for bias in (False, True))
+    traffic = tuple(Traffic(kind, m) for kind in _TRAFFIC for m in models)
+    intensity = tuple(Intensity(c, m) for c in compute for m in models)
+    absolute = (*compute, Adds(), Params(), *traffic, *intensity)
+    return (*absolute, *(Ratio(q) for q in absolute))
+
+
+#: Every quantity, once, in the order tables and listings show them.
+VOCABULARY: tuple[Quantity, ...] = _vocabulary()
+
+
+def _names() -> dict[str, Quantity]:
+    names: dict[str, Quantity] = {}
+    for q in VOCABULARY:
+        for name in (q.name, *q.aliases, q.identifier):
+            if names.setdefault(name, q) != q:
+                raise AssertionError(f"quantity name {name!r} means both {names[name].name} and {q.name}")
+    return names
+
+
+_BY_NAME = _names()
+
+
+class UnknownQuantity(UnknownName):
+    """A quantity name that is not in the vocabulary; says which known name is closest."""
+
+    def __init__(self, name: object) -> None:
+        super().__init__("quantity", name, [help_text()])
+        close = difflib.get_close_matches(name, list(_BY_NAME), n=1) if isinstance(name, str) else []
+        if close:
+            self.args = (f"{self.args[0]} (did you mean {close[0]!r}?)",)
+
+
+def quantity_named(name: str | Quantity) -> Quantity:
+    """The quantity called ``name``: the one parser of quantity names (see the module docstring).
+
+    >>> quantity_named("intensity").name
+    'intensity:flops:ideal'
+    >>> quantity_named("ratio:memory_im2col").label
+    'Memory (im2col) ratio'
+    """
+    if isinstance(name, Quantity):
+        return name
+    if not isinstance(name, str) or name not in _BY_NAME:
+        raise UnknownQuantity(name)
+    return _BY_NAME[name]
+
+
+def families() -> tuple[tuple[str, str], ...]:
+    """The vocabulary by family: (how its names are formed, what it measures), for help texts and docs.
+
+    >>> for pattern, meaning in families()[:2]:
+    ...     print(f"{pattern}: {meaning}")
+    macs | flops | mults | ops, each [+bias | -bias]: compute under a convention; ops counts the bias (-bias: not), ...
+    adds: additions, exactly: GEMM reductions, col2im overlaps and bias
+    """
+    counts = " | ".join(CONVENTIONS)
+    models = " | ".join(MEMORY_MODELS)
+    with_bias = ", ".join(c.counts for c in CONVENTIONS.values() if c.bias)
+    without = ", ".join(c.counts for c in CONVENTIONS.values() if not c.bias)
+    bias = f"{with_bias} counts the bias (-bias: not), {without} do not (+bias: they do)"
+    return (
+        (f"{counts}, each [+bias | -bias]", f"compute under a convention; {bias}"),
+        (Adds.name, Adds.summary),
+        (Params.name, Params.summary),
+        (f"{' | '.join(_TRAFFIC)}[:{models}]", f"memory traffic under a memory model (default {IDEAL.name})"),
+        ("intensity[:<convention>[:<model>]]", f"compute per element moved (default {FLOPS.name}, {IDEAL.name})"),
+        ("ratio:<quantity>", "any of the above divided by a baseline's"),
+    )
+
+
+def help_text() -> str:
+    """One line naming every family of quantity names, for command-line help."""
+    return "; ".join(pattern for pattern, _ in families())
+
+
+def both(quantity: str | Quantity, a: Cost, b: Cost, *, element_size: object = 1) -> tuple[sympy.Expr, sympy.Expr]:
+    """``quantity`` of ``a`` and of ``b``, with ``b`` the baseline of a ratio (so ``ratio:macs`` gives ``a/b``, 1)."""
+    q = quantity_named(quantity)
+    return (q.of(a, element_size=element_size, baseline=b), q.of(b, element_size=element_size, baseline=b))
