@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,9 +33,10 @@ from torch import fx, nn
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.ops import registry
+from symconv.ops.norm import BatchNorm2d
 from symconv.ops.registry import Registration
-from symconv.ops.shape import Slice
-from symconv.sizes import as_size
+from symconv.ops.shape import Permute, Reshape, Slice
+from symconv.sizes import as_size, decide
 
 # ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
 
@@ -77,6 +79,38 @@ def _module_operator(name: str, module: nn.Module) -> Any:
     )
 
 
+def _mapped_base(module: nn.Module) -> type | None:
+    """The registered class ``module`` is an instance of, if its ``forward`` is that class's (else traced into)."""
+    table = modules()
+    for cls in type(module).__mro__:
+        if cls in table:
+            return cls if type(module).forward is cls.forward else None
+    return None
+
+
+class _Tracer(fx.Tracer):
+    """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``)."""
+
+    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
+        return _mapped_base(module) is not None or super().is_leaf_module(module, qualified_name)
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    """A parameter or buffer read in ``forward`` (an fx ``get_attr``): its name, tensor and shape."""
+
+    name: str
+    tensor: torch.Tensor
+
+    @property
+    def shape(self) -> tuple[sympy.Integer, ...]:
+        return tuple(sympy.Integer(v) for v in self.tensor.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.tensor.ndim
+
+
 # ---- functions and tensor methods -------------------------------------------------------------------------
 
 
@@ -95,9 +129,7 @@ class _Replay:
         name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
         output = self.layer(name, _module_operator(target, module), *args)
         for tensor, parameter in module.named_parameters(recurse=False):
-            first = self.parameters.setdefault(id(parameter), f"{name}.{tensor}")
-            if first != f"{name}.{tensor}":
-                self.net.tie(f"{name}.{tensor}", first)
+            self.own(f"{name}.{tensor}", parameter)
         return output
 
     def value(self, arg: Any) -> Any:
@@ -133,8 +165,10 @@ class _Replay:
         return x.shape if dim is None else x.shape[dim]
 
     def getattr(self, name, x, attr):
-        if attr == "shape" and isinstance(x, Value):
+        if attr == "shape" and isinstance(x, Value | _Parameter):
             return x.shape
+        if attr == "ndim" and isinstance(x, Value | _Parameter):
+            return len(x.shape)
         raise NotLowerable(f"node {name!r}: attribute {attr!r} of {x!r} is not supported")
 
     def getitem(self, name, x, index):
@@ -160,6 +194,40 @@ class _Replay:
             raise NotLowerable(f"node {name!r}: chunk of a symbolic dimension {length}")
         return self.split(name, x, -(-int(length) // chunks), dim)
 
+    def check(self, name, condition, message=None):
+        """``torch._assert`` on sizes: refused when it provably fails, kept when it holds or is undecidable."""
+        if condition is False or condition is sympy.false:
+            raise NotLowerable(f"node {name!r}: the model's assertion fails on this input: {message}")
+
+    def batch_norm(self, name, x, mean, var, weight=None, bias=None, *args, **kwargs):
+        """``F.batch_norm`` in eval mode, its weight and bias read from the module (``BatchNormAct2d``)."""
+        op = BatchNorm2d(x.shape[1], affine=weight is not None) if len(x.shape) == 4 else None
+        if op is None:
+            raise NotLowerable(f"node {name!r}: batch_norm of a {len(x.shape)}-dimensional input")
+        output = self.layer(name, op, x)
+        for tensor, parameter in (("weight", weight), ("bias", bias)):
+            if isinstance(parameter, _Parameter):
+                self.own(f"{name}.{tensor}", parameter.tensor)
+        return output
+
+    def own(self, tensor_name: str, parameter: torch.Tensor) -> None:
+        """Record that the layer tensor ``tensor_name`` is ``parameter``: tied if another layer holds it already."""
+        first = self.parameters.setdefault(id(parameter), tensor_name)
+        if first != tensor_name:
+            self.net.tie(tensor_name, first)
+
+    def cat(self, name, tensors, dim=0):
+        if len(tensors) == 1:
+            return tensors[0]
+        return self.registered(name, functions()[torch.cat][1], "cat", tensors, dim)
+
+    def reshape_as(self, name, x, other):
+        return self.layer(name, Reshape(other.shape), x)
+
+    def permute(self, name, x, *dims):
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims
+        return self.layer(name, Permute(dims), x)
+
     def _slice(self, name, x, index):
         index = index if isinstance(index, tuple) else (index,)
         parts = [(d, i) for d, i in enumerate(index) if i != slice(None)]
@@ -182,7 +250,49 @@ def _flat(values: Any) -> list[Any]:
 
 
 #: calls that pass their tensor through, or work on sizes rather than tensors
+def _size_arithmetic(function: Callable) -> Callable:
+    """Integer arithmetic and comparisons on sizes (``x.shape[-1] // 2``, ``x.ndim == 4``), done by sympy."""
+
+    def handler(replay, name, *args):
+        if any(isinstance(a, Value | _Parameter) for a in args):
+            raise NotLowerable(f"node {name!r}: {function.__name__} of a tensor has no symconv lowering")
+        return function(*args)
+
+    return handler
+
+
+def _floordiv(a, b):
+    return sympy.floor(sympy.sympify(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
+
+
+def _compare(relation: Callable) -> Callable:
+    def compare(a, b):
+        if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
+            return decide(relation(sympy.sympify(a), sympy.sympify(b)))
+        return relation(a, b)
+
+    compare.__name__ = relation.__name__
+    return compare
+
+
+_SIZE_FUNCTIONS = {
+    operator.floordiv: _floordiv,
+    operator.sub: operator.sub,
+    operator.mod: lambda a, b: sympy.Mod(a, b) if isinstance(a, sympy.Basic) else a % b,
+    operator.eq: _compare(sympy.Eq),
+    operator.ne: _compare(sympy.Ne),
+    operator.lt: _compare(sympy.Lt),
+    operator.le: _compare(sympy.Le),
+    operator.gt: _compare(sympy.Gt),
+    operator.ge: _compare(sympy.Ge),
+}
+
 STRUCTURAL: dict[Callable, Callable] = {
+    **{f: _size_arithmetic(g) for f, g in _SIZE_FUNCTIONS.items()},
+    torch._assert: _Replay.check,
+    F.batch_norm: _Replay.batch_norm,
+    torch.cat: _Replay.cat,
+    torch.permute: _Replay.permute,
     F.dropout: _Replay.identity,
     torch.split: _Replay.split,
     torch.chunk: _Replay.chunk,
@@ -192,6 +302,8 @@ STRUCTURAL: dict[Callable, Callable] = {
 STRUCTURAL_METHODS: dict[str, Callable] = {
     "size": _Replay.size,
     "contiguous": _Replay.identity,
+    "reshape_as": _Replay.reshape_as,
+    "permute": _Replay.permute,
     "split": _Replay.split,
     "chunk": _Replay.chunk,
 }
@@ -208,12 +320,14 @@ def trace(model: nn.Module, input_shape: Sequence[object] | Sequence[Sequence[ob
     """
     if not isinstance(model, nn.Module):
         raise InvalidConfiguration(f"model={model!r} must be a torch.nn.Module")
+    if _mapped_base(model) is not None:  # a bare mapped module: the graph of one call of it
+        model = nn.Sequential(model)
     try:
-        graph = fx.symbolic_trace(model).graph
+        graph = _Tracer().trace(model)
     except Exception as error:  # fx raises TraceError, TypeError, ... on untraceable Python
         raise NotLowerable(f"torch.fx cannot trace {type(model).__name__}: {error}") from None
-    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
-    shapes = _input_shapes(input_shape, len(placeholders))
+    required = [n for n in graph.nodes if n.op == "placeholder" and not n.args]  # optional arguments keep defaults
+    shapes = _input_shapes(input_shape, len(required))
     net = Network(type(model).__name__)
     replay = _Replay(model, net)
     inputs = iter(shapes)
@@ -224,7 +338,9 @@ def trace(model: nn.Module, input_shape: Sequence[object] | Sequence[Sequence[ob
 
 def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
     if node.op == "placeholder":
-        return replay.net.input(next(inputs), node.name)
+        return node.args[0] if node.args else replay.net.input(next(inputs), node.name)
+    if node.op == "get_attr":
+        return _Parameter(node.target, _attribute(replay.module, node.target))
     if node.op == "output":
         return None
     args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
@@ -239,8 +355,20 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
         return replay.registered(node.name, entry, what, *args, **kwargs)
     if node.op == "call_method" and node.target in methods():
         return replay.registered(node.name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
+    if node.op == "call_function" and _is_stochastic_depth(node.target):
+        return args[0]  # identity at inference, as dropout
     what = getattr(node.target, "__name__", node.target)
     raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
+
+
+def _attribute(module: nn.Module, target: str) -> Any:
+    owner, _, name = target.rpartition(".")
+    return getattr(module.get_submodule(owner) if owner else module, name)
+
+
+def _is_stochastic_depth(target: Any) -> bool:
+    """torchvision's ``stochastic_depth`` (symconv does not import torchvision), the identity at inference."""
+    return getattr(target, "__name__", "") == "stochastic_depth" and "torchvision" in getattr(target, "__module__", "")
 
 
 def _input_shapes(input_shape, count: int) -> list[tuple[Any, ...]]:

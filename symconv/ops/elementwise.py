@@ -15,7 +15,7 @@ from symconv.errors import InvalidConfiguration
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
-from symconv.sizes import require_equal
+from symconv.sizes import decide, require_equal
 
 
 class Map(Operator):
@@ -95,18 +95,54 @@ def same_shapes(shapes: tuple[Shape, ...], op: str) -> None:
             require_equal(b, f"input_shapes[{k}][{i}]", a, f"input_shapes[0][{i}]")
 
 
+def broadcast_shapes(shapes: tuple[Shape, ...], op: str) -> Shape:
+    """PyTorch's broadcast of ``shapes`` (aligned on the right; a size 1 stretches), proven or refused.
+
+    Two sizes agree when they are provably equal, or when one of them is the number 1; sizes
+    sympy cannot prove equal (``1`` against ``ceiling(H/4)`` is fine, ``h`` against ``w`` is not)
+    raise rather than guess.
+
+    >>> from symconv.symbols import H, W
+    >>> broadcast_shapes(((1, 8, 1, 1), (1, 8, H, W)), "Multiply")
+    (1, 8, H, W)
+    >>> broadcast_shapes(((1, 8, H, W), (1, 8, W, H)), "Multiply")
+    Traceback (most recent call last):
+    ...
+    symconv.errors.InvalidConfiguration: Multiply: cannot prove that input 1's size W broadcasts with H (dim 2)
+    """
+    rank = max(len(s) for s in shapes)
+    out = [sympy.Integer(1)] * rank
+    for k, shape in enumerate(shapes):
+        for i, size in enumerate(shape, start=rank - len(shape)):
+            if size == 1 or size == out[i]:
+                continue
+            if out[i] == 1:
+                out[i] = size
+                continue
+            proven = decide(sympy.Eq(size, out[i], evaluate=False))
+            if proven is not True:
+                verb = "does not broadcast" if proven is False else "cannot be proven to broadcast"
+                if proven is None:
+                    raise InvalidConfiguration(
+                        f"{op}: cannot prove that input {k}'s size {size} broadcasts with {out[i]} (dim {i})"
+                    )
+                raise InvalidConfiguration(f"{op}: input {k}'s size {size} {verb} with {out[i]} (dim {i})")
+    return tuple(out)
+
+
 class Combine(Operator):
-    """``n`` same-shape tensors combined element by element: ``n - 1`` operations per element."""
+    """``n`` tensors combined element by element, broadcast as PyTorch does: ``n - 1`` operations per element."""
 
     arity = None
     counts: ClassVar[str]
 
     def check_inputs(self, *shapes: Shape) -> tuple[Shape, ...]:
-        same_shapes(shapes, type(self).__name__)
+        broadcast_shapes(shapes, type(self).__name__)
         return shapes
 
     def lower(self, *inputs: Tensor, prefix: str = "", output_role: Role = "output") -> Lowering:
-        output = Tensor(f"{prefix}output", output_role, inputs[0].shape)
+        shape = broadcast_shapes(tuple(t.shape for t in inputs), type(self).__name__)
+        output = Tensor(f"{prefix}output", output_role, shape)
         each = {self.counts: sympy.Integer(len(inputs) - 1)}
         stage = Elementwise(output.elements, **each, reads=inputs, writes=(output,))
         return Lowering((stage,), output)

@@ -124,6 +124,27 @@ class Transpose(View):
         return [str(self.dim0), str(self.dim1)]
 
 
+@register("permute", example=({"dims": (0, 2, 1)}, ((2, 3, 4),)))
+class Permute(View):
+    """``x.permute(*dims)``: a view with the dimensions reordered.
+
+    >>> Permute((0, 2, 3, 1)).output_shape((1, 8, 5, 7))
+    (1, 5, 7, 8)
+    """
+
+    def __init__(self, dims: Sequence[int]) -> None:
+        self.dims = tuple(dims)
+
+    def view(self, shape: Shape) -> Shape:
+        order = [dim_index(d, len(shape), "dims") for d in self.dims]
+        if sorted(order) != list(range(len(shape))):
+            raise InvalidConfiguration(f"dims={self.dims} must order all {len(shape)} dimensions once each")
+        return tuple(shape[d] for d in order)
+
+    def _repr_args(self) -> list[str]:
+        return [str(self.dims)]
+
+
 @register(
     "concat",
     torch=("torch.cat", "torch.concat"),

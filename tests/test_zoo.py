@@ -1,0 +1,118 @@
+"""Real torchvision and timm models (random weights, nothing downloaded) costed exactly, and the cases behind them.
+
+The whole zoo runs in ``benchmarks/bench_zoo.py``; here a representative subset (slow),
+and small models for each construct a real model needed (fast). Every count is compared
+with ``FlopCounterMode`` total / 2 and ``sum(numel)`` of the unique parameters.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import zoo  # noqa: E402
+
+try:
+    zoo.import_torchvision()  # before timm, which imports torchvision
+except ImportError:
+    pytest.skip("the zoo needs torchvision and timm (pip install 'symconv[zoo]')", allow_module_level=True)
+pytest.importorskip("timm")
+from torch import nn  # noqa: E402
+
+import symconv  # noqa: E402
+from symconv.errors import SymconvError  # noqa: E402
+from symconv.symbols import H, W  # noqa: E402
+
+SUBSET = (
+    "resnet18",  # a module called several times
+    "densenet121",  # torch.cat of one tensor
+    "mobilenet_v3_small",  # squeeze-excitation: the 1x1 scale first
+    "efficientnet_b0",  # stochastic_depth
+    "regnet_y_400mf",  # built on the CPU (its widths come from torch)
+    "r3d_18",  # a subclass of Conv3d, video input
+    "dpn68",  # timm's BatchNormAct2d: traced into, its parameters read in forward
+    "seresnet18",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SUBSET)
+def test_zoo_model_is_exact_at_every_resolution(name: str) -> None:
+    spec = next(m for m in zoo.ZOO if m.name == name)
+    outcome = zoo.check(spec)
+    assert outcome.status == "exact", outcome.detail
+
+
+def test_zoo_has_the_families_the_benchmark_promises() -> None:
+    assert len(zoo.ZOO) >= 60
+    assert len({m.id for m in zoo.ZOO}) == len(zoo.ZOO)
+
+
+class ScaleFirst(nn.Module):
+    """torchvision's squeeze-excitation: the (N, C, 1, 1) scale times the input, the small tensor first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Conv2d(8, 8, 1)
+        self.head = nn.Conv2d(8, 4, 3, stride=2)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return self.head(self.fc(self.pool(x)) * x)
+
+
+@pytest.mark.parametrize("size", [(16, 16), (17, 23)])
+def test_broadcast_with_the_one_by_one_operand_first(size) -> None:
+    model = ScaleFirst().eval()
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    assert cost.macs.subs({H: size[0], W: size[1]}) == zoo.torch_macs(model, (1, 3, *size))
+
+
+class Swapped(nn.Module):
+    def forward(self, x):
+        return x * x.transpose(2, 3)
+
+
+def test_an_unprovable_broadcast_is_refused() -> None:
+    with pytest.raises(SymconvError, match="cannot prove"):
+        symconv.from_torch(Swapped(), (1, 3, H, W))
+
+
+def test_a_bare_leaf_module() -> None:
+    assert symconv.from_torch(nn.Conv2d(3, 8, 3), (1, 3, 8, 8)).macs == 8 * 27 * 36
+
+
+class MyConv(nn.Conv2d):
+    """A subclass that keeps Conv2d's forward: costed as a Conv2d."""
+
+
+class ReadsWeight(nn.Conv2d):
+    """A subclass with its own forward: traced into, its parameters read in forward."""
+
+    def forward(self, x):
+        assert x.ndim == 4
+        return torch.nn.functional.batch_norm(x, None, None, self.weight[:, 0, 0, 0], self.bias, False)
+
+
+def test_subclasses_of_mapped_modules() -> None:
+    model = nn.Sequential(MyConv(3, 8, 3), nn.ReLU(), MyConv(8, 8, 1)).eval()
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    assert cost.macs.subs({H: 9, W: 11}) == zoo.torch_macs(model, (1, 3, 9, 11))
+    assert cost.params == zoo.unique_params(model)
+
+
+def test_permute_and_optional_arguments() -> None:
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(8, 5)
+
+        def forward(self, x, mask=None):
+            return self.fc(x.permute(0, 2, 3, 1))
+
+    model = Model()
+    cost = symconv.from_torch(model, (1, 8, H, W))
+    assert cost.macs.subs({H: 3, W: 7}) == zoo.torch_macs(model, (1, 8, 3, 7))
