@@ -213,8 +213,12 @@ class Outcome:
 
 
 def symbolic_total(model: nn.Module, spec: Model):
-    """symconv's one expression of the model's MACs (and its params) on ``(1, 3, H, W)``."""
-    cost = symconv.from_torch(model, spec.input_shape(H, W))
+    """symconv's one expression of the model's MACs (and its params) on ``(1, 3, H, W)``.
+
+    A model that accepts one resolution only (a fixed position embedding) is costed there.
+    """
+    shape = spec.input_shape(*spec.sizes[0]) if len(spec.sizes) == 1 else spec.input_shape(H, W)
+    cost = symconv.from_torch(model, shape)
     return cost.macs, cost.params
 
 

@@ -33,9 +33,14 @@ from torch import fx, nn
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.ops import registry
-from symconv.ops.norm import BatchNorm2d
+from symconv.ops.constant import Constant
+from symconv.ops.conv import Conv1d, Conv2d, Conv3d
+from symconv.ops.elementwise import Scalar
+from symconv.ops.linear import Linear
+from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
+from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d
 from symconv.ops.registry import Registration
-from symconv.ops.shape import Permute, Reshape, Slice
+from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice
 from symconv.sizes import as_size, decide
 
 # ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
@@ -75,8 +80,16 @@ def _module_operator(name: str, module: nn.Module) -> Any:
             return table[cls].from_module(module)
     raise NotLowerable(
         f"module {name!r} ({type(module).__name__}) has no symconv lowering; "
-        f"supported: {', '.join(sorted(c.__name__ for c in table))}"
+        f"supported: {', '.join(sorted(_public_name(c) for c in table))}"
     )
+
+
+def _public_name(cls: type) -> str:
+    """The name users write: ``Dropout`` for ``_DropoutNd`` (the public subclasses share its mapping)."""
+    if not cls.__name__.startswith("_"):
+        return cls.__name__
+    public = [c.__name__ for c in cls.__subclasses__() if not c.__name__.startswith("_")]
+    return "/".join(sorted(public)) or cls.__name__.lstrip("_")
 
 
 def _mapped_base(module: nn.Module) -> type | None:
@@ -121,6 +134,7 @@ class _Replay:
         self.module, self.net, self.env = module, net, {}
         self.calls: dict[str, int] = {}
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
+        self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
 
     def module_call(self, target: str, *args: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
@@ -147,14 +161,29 @@ class _Replay:
 
     def registered(self, name: str, entry: Registration, what: str, *args: Any, **kwargs: Any) -> Any:
         """A call of a registered operator's function or method: one layer, its tensor arguments its inputs."""
-        tensors = [v for v in _flat((*args, *kwargs.values())) if isinstance(v, Value)]
+        tensors = [v for v in _flat((*args, *kwargs.values())) if isinstance(v, Value | _Parameter)]
         if not tensors:
             if what in _SCALAR:
                 return _SCALAR[what](*args)
             raise NotLowerable(f"node {name!r}: {what} of no tensor is not supported")
+        tensors = [self.tensor(t) for t in tensors]
         if what in _SCALAR and len(tensors) != len(args[:2]):
-            raise NotLowerable(f"node {name!r}: {what} of a tensor and a scalar is not supported")
+            if not all(isinstance(a, Value | _Parameter | int | float | sympy.Expr) for a in args[:2]):
+                raise NotLowerable(f"node {name!r}: {what} of {args[:2]!r} is not supported")
+            return self.layer(name, Scalar(_SCALAR_NAMES.get(what, what)), *tensors)
+        args = tuple(self.tensor(a) if isinstance(a, _Parameter) else a for a in args)
         return self.layer(name, entry.from_call(what, *args, **kwargs), *tensors)
+
+    def tensor(self, value: Value | _Parameter) -> Value:
+        """A network value: a parameter read in ``forward`` becomes a layer holding it (its params counted once)."""
+        if isinstance(value, Value):
+            return value
+        key = id(value.tensor)
+        if key not in self.constants:
+            name = value.name
+            self.constants[key] = self.layer(name, Constant(value.shape), self.net.inputs[0])
+            self.own(f"{name}.weight", value.tensor)
+        return self.constants[key]
 
     # structural handlers: (replay, node name, *args, **kwargs) -> env value
 
@@ -163,6 +192,15 @@ class _Replay:
 
     def size(self, name, x, dim=None):
         return x.shape if dim is None else x.shape[dim]
+
+    def dim(self, name, x):
+        return len(x.shape)
+
+    def unbind(self, name, x, dim=0):
+        length = x.shape[dim]
+        if not length.is_Integer:
+            raise NotLowerable(f"node {name!r}: unbind of a symbolic dimension {length}")
+        return tuple(self.layer(f"{name}.{i}", Select(dim, i), x) for i in range(int(length)))
 
     def getattr(self, name, x, attr):
         if attr == "shape" and isinstance(x, Value | _Parameter):
@@ -174,6 +212,8 @@ class _Replay:
     def getitem(self, name, x, index):
         if isinstance(x, tuple | list):
             return x[index]
+        if isinstance(x, Value) and isinstance(index, int):
+            return self.layer(name, Select(0, index), x)
         if isinstance(x, Value):
             return self._slice(name, x, index)
         raise NotLowerable(f"node {name!r}: indexing {x!r}")
@@ -199,16 +239,47 @@ class _Replay:
         if condition is False or condition is sympy.false:
             raise NotLowerable(f"node {name!r}: the model's assertion fails on this input: {message}")
 
-    def batch_norm(self, name, x, mean, var, weight=None, bias=None, *args, **kwargs):
-        """``F.batch_norm`` in eval mode, its weight and bias read from the module (``BatchNormAct2d``)."""
-        op = BatchNorm2d(x.shape[1], affine=weight is not None) if len(x.shape) == 4 else None
-        if op is None:
-            raise NotLowerable(f"node {name!r}: batch_norm of a {len(x.shape)}-dimensional input")
+    def with_parameters(self, name, op, x, **parameters):
+        """A layer from a functional call whose weight and bias are the module's (read in ``forward``)."""
+        for tensor, parameter in parameters.items():
+            if isinstance(parameter, Value):
+                raise NotLowerable(f"node {name!r}: a {tensor} computed in forward is not supported")
         output = self.layer(name, op, x)
-        for tensor, parameter in (("weight", weight), ("bias", bias)):
+        for tensor, parameter in parameters.items():
             if isinstance(parameter, _Parameter):
                 self.own(f"{name}.{tensor}", parameter.tensor)
         return output
+
+    def batch_norm(self, name, x, mean, var, weight=None, bias=None, *args, **kwargs):
+        """``F.batch_norm`` in eval mode, its weight and bias read from the module (``BatchNormAct2d``)."""
+        if len(x.shape) != 4:
+            raise NotLowerable(f"node {name!r}: batch_norm of a {len(x.shape)}-dimensional input")
+        op = BatchNorm2d(x.shape[1], affine=weight is not None)
+        return self.with_parameters(name, op, x, weight=weight, bias=bias)
+
+    def layer_norm(self, name, x, normalized_shape, weight=None, bias=None, eps=1e-5):
+        op = LayerNorm(normalized_shape, weight is not None)
+        return self.with_parameters(name, op, x, weight=weight, bias=bias)
+
+    def group_norm(self, name, x, num_groups, weight=None, bias=None, eps=1e-5):
+        op = GroupNorm(num_groups, x.shape[1], weight is not None)
+        return self.with_parameters(name, op, x, weight=weight, bias=bias)
+
+    def linear(self, name, x, weight, bias=None):
+        op = Linear(weight.shape[1], weight.shape[0], bias is not None)
+        return self.with_parameters(name, op, x, weight=weight, bias=bias)
+
+    def conv(self, name, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if isinstance(padding, str):
+            raise NotLowerable(f"node {name!r}: padding={padding!r} is not supported")
+        cls = {3: Conv1d, 4: Conv2d, 5: Conv3d}[len(weight.shape)]
+        channels = weight.shape[1] * groups
+        op = cls(channels, weight.shape[0], weight.shape[2:], stride, padding, dilation, groups, bias is not None)
+        return self.with_parameters(name, op, x, weight=weight, bias=bias)
+
+    def expand(self, name, x, *sizes):
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes
+        return self.layer(name, Expand(sizes), self.tensor(x))
 
     def own(self, tensor_name: str, parameter: torch.Tensor) -> None:
         """Record that the layer tensor ``tensor_name`` is ``parameter``: tied if another layer holds it already."""
@@ -239,7 +310,17 @@ class _Replay:
         return self.layer(name, Slice(dim, start, stop), x)
 
 
-_SCALAR: dict[str, Callable] = {"add": operator.add, "iadd": operator.add, "mul": operator.mul}
+_SCALAR: dict[str, Callable] = {
+    "add": operator.add,
+    "iadd": operator.add,
+    "sub": operator.sub,
+    "isub": operator.sub,
+    "mul": operator.mul,
+    "imul": operator.mul,
+    "truediv": operator.truediv,
+    "div": operator.truediv,
+}
+_SCALAR_NAMES = {"iadd": "add", "isub": "sub", "imul": "mul", "div": "truediv"}
 
 
 def _flat(values: Any) -> list[Any]:
@@ -249,13 +330,37 @@ def _flat(values: Any) -> list[Any]:
     return out
 
 
+def _pool(cls: type) -> Callable:
+    """``F.max_poolNd`` / ``F.avg_poolNd``: the module's operator from the same arguments."""
+
+    def pool(replay, name, x, kernel_size, stride=None, padding=0, *args, **kwargs):
+        if kwargs.pop("return_indices", False):
+            raise NotLowerable(f"node {name!r}: return_indices=True is not supported")
+        return replay.layer(name, cls(kernel_size, stride or kernel_size, padding, *args, **kwargs), x)
+
+    return pool
+
+
+_POOLS = {
+    F.max_pool1d: MaxPool1d,
+    F.max_pool2d: MaxPool2d,
+    F.max_pool3d: MaxPool3d,
+    F.avg_pool1d: AvgPool1d,
+    F.avg_pool2d: AvgPool2d,
+    F.avg_pool3d: AvgPool3d,
+}
+
+
 #: calls that pass their tensor through, or work on sizes rather than tensors
-def _size_arithmetic(function: Callable) -> Callable:
+def _size_arithmetic(target: Callable, function: Callable) -> Callable:
     """Integer arithmetic and comparisons on sizes (``x.shape[-1] // 2``, ``x.ndim == 4``), done by sympy."""
 
     def handler(replay, name, *args):
         if any(isinstance(a, Value | _Parameter) for a in args):
-            raise NotLowerable(f"node {name!r}: {function.__name__} of a tensor has no symconv lowering")
+            if target in functions():  # on tensors: the registered operator
+                what, entry = functions()[target]
+                return replay.registered(name, entry, what, *args)
+            raise NotLowerable(f"node {name!r}: {target.__name__} of a tensor has no symconv lowering")
         return function(*args)
 
     return handler
@@ -288,12 +393,20 @@ _SIZE_FUNCTIONS = {
 }
 
 STRUCTURAL: dict[Callable, Callable] = {
-    **{f: _size_arithmetic(g) for f, g in _SIZE_FUNCTIONS.items()},
+    **{f: _size_arithmetic(f, g) for f, g in _SIZE_FUNCTIONS.items()},
     torch._assert: _Replay.check,
     F.batch_norm: _Replay.batch_norm,
+    F.layer_norm: _Replay.layer_norm,
+    F.group_norm: _Replay.group_norm,
+    F.linear: _Replay.linear,
+    F.conv1d: _Replay.conv,
+    F.conv2d: _Replay.conv,
+    F.conv3d: _Replay.conv,
+    **{function: _pool(cls) for function, cls in _POOLS.items()},
     torch.cat: _Replay.cat,
     torch.permute: _Replay.permute,
     F.dropout: _Replay.identity,
+    torch.unbind: _Replay.unbind,
     torch.split: _Replay.split,
     torch.chunk: _Replay.chunk,
     operator.getitem: _Replay.getitem,
@@ -302,8 +415,11 @@ STRUCTURAL: dict[Callable, Callable] = {
 STRUCTURAL_METHODS: dict[str, Callable] = {
     "size": _Replay.size,
     "contiguous": _Replay.identity,
+    "dim": _Replay.dim,
+    "unbind": _Replay.unbind,
     "reshape_as": _Replay.reshape_as,
     "permute": _Replay.permute,
+    "expand": _Replay.expand,
     "split": _Replay.split,
     "chunk": _Replay.chunk,
 }

@@ -44,13 +44,19 @@ ACTIVATION_MODULES = (
 )  # fmt: skip
 
 
+FUNCTIONAL_ACTIVATIONS = ("relu6", "silu", "gelu", "hardswish", "hardsigmoid", "mish", "leaky_relu", "elu", "hardtanh")
+
+
 @register(
     "activation",
     torch=(
         *(f"torch.nn.{name}" for name in ACTIVATION_MODULES),
-        *(f"torch.nn.functional.{name}" for name in ("relu6", "silu", "gelu")),
+        *(f"torch.nn.functional.{name}" for name in FUNCTIONAL_ACTIVATIONS),
         "torch.sigmoid",
+        "torch.tanh",
         "Tensor.sigmoid",
+        "Tensor.sigmoid_",
+        "Tensor.tanh",
     ),
     build=lambda module: Activation(type(module).__name__),
     call=lambda name, *args, **kwargs: Activation(name),
@@ -150,12 +156,15 @@ class Combine(Operator):
 
 @register(
     "add",
-    torch=("operator.add", "operator.iadd", "torch.add", "Tensor.add", "Tensor.add_"),
+    torch=(
+        *("operator.add", "operator.iadd", "torch.add", "Tensor.add", "Tensor.add_"),
+        *("operator.sub", "operator.isub", "torch.sub", "Tensor.sub", "Tensor.sub_"),
+    ),
     call=lambda name, a, b, alpha=1: Add(),
     example=({}, ((2, 3), (2, 3))),
 )
 class Add(Combine):
-    """Residual sum (``x + y``, ``torch.add``): one addition per element and extra input.
+    """Residual sum (``x + y``, ``torch.add``; a difference too): one addition per element and extra input.
 
     >>> from symconv.symbols import C, H, W
     >>> Add().cost((1, C, H, W), (1, C, H, W)).adds
@@ -167,10 +176,31 @@ class Add(Combine):
 
 @register(
     "multiply",
-    torch=("operator.mul", "torch.mul", "Tensor.mul"),
+    torch=(
+        *("operator.mul", "operator.imul", "torch.mul", "Tensor.mul", "Tensor.mul_"),
+        *("operator.truediv", "torch.div", "Tensor.div"),
+    ),
     example=({}, ((2, 3), (2, 3))),
 )
 class Multiply(Combine):
-    """Elementwise product (``x * y``): one multiplication per element and extra input."""
+    """Elementwise product (``x * y``; a quotient too): one multiplication per element and extra input."""
 
     counts = "mults_each"
+
+
+@register("scalar", example=({"operation": "mul"}, ((2, 3),)))
+class Scalar(Map):
+    """A tensor and a Python number (``x * 0.5``, ``x + 3``): one operation per element.
+
+    >>> Scalar("mul").cost((2, 3)).mults, Scalar("add").cost((2, 3)).adds
+    (6, 6)
+    """
+
+    def __init__(self, operation: str = "mul") -> None:
+        if operation not in ("add", "sub", "mul", "truediv", "div", "pow"):
+            raise InvalidConfiguration(f"operation={operation!r} must be add, sub, mul, truediv, div or pow")
+        self.operation = operation
+        self.mults_each, self.adds_each = (0, 1) if operation in ("add", "sub") else (1, 0)
+
+    def _repr_args(self) -> list[str]:
+        return [repr(self.operation)]

@@ -107,6 +107,27 @@ class Slice(View):
         return [f"dim={self.dim}", f"{self.start}:{self.stop}"]
 
 
+@register("select", example=({"dim": 0, "index": 1}, ((2, 3),)))
+class Select(View):
+    """``x[index]`` along ``dim`` (also one part of ``unbind``): a view without that dimension.
+
+    >>> Select(0, 2).output_shape((3, 1, 4, 8))
+    (1, 4, 8)
+    """
+
+    def __init__(self, dim: int, index: int) -> None:
+        self.dim, self.index = dim, index
+
+    def view(self, shape: Shape) -> Shape:
+        dim = dim_index(self.dim, len(shape), "dim")
+        if decide(sympy.Lt(self.index, shape[dim])) is False or decide(sympy.Ge(self.index, -shape[dim])) is False:
+            raise InvalidConfiguration(f"index={self.index} is out of range for size {shape[dim]} (dim {self.dim})")
+        return (*shape[:dim], *shape[dim + 1 :])
+
+    def _repr_args(self) -> list[str]:
+        return [f"dim={self.dim}", f"index={self.index}"]
+
+
 @register("transpose", torch=("torch.transpose", "Tensor.transpose"), example=({"dim0": 0, "dim1": 1}, ((2, 3),)))
 class Transpose(View):
     """``x.transpose(dim0, dim1)``: a view with two dimensions swapped."""
@@ -143,6 +164,37 @@ class Permute(View):
 
     def _repr_args(self) -> list[str]:
         return [str(self.dims)]
+
+
+@register("expand", example=({"sizes": (2, -1)}, ((1, 3),)))
+class Expand(View):
+    """``x.expand(*sizes)``: a view stretching dimensions of size 1 (``-1`` keeps a size).
+
+    >>> Expand((8, -1, -1)).output_shape((1, 1, 192))
+    (8, 1, 192)
+    """
+
+    def __init__(self, sizes: Sequence[object]) -> None:
+        self.sizes = tuple(sizes)
+
+    def view(self, shape: Shape) -> Shape:
+        if len(self.sizes) < len(shape):
+            raise InvalidConfiguration(f"sizes={self.sizes} must have at least the input's {len(shape)} dimensions")
+        lead = len(self.sizes) - len(shape)
+        out = []
+        for i, size in enumerate(self.sizes):
+            old = shape[i - lead] if i >= lead else None
+            if size == -1 and old is not None:
+                out.append(old)
+                continue
+            size = as_size(size, f"sizes[{i}]")
+            if old is not None and old != 1 and decide(sympy.Eq(old, size)) is not True:
+                raise InvalidConfiguration(f"cannot expand size {old} to {size} (dim {i})")
+            out.append(size)
+        return tuple(out)
+
+    def _repr_args(self) -> list[str]:
+        return [show(v) for v in self.sizes]
 
 
 @register(
