@@ -116,3 +116,59 @@ def test_permute_and_optional_arguments() -> None:
     model = Model()
     cost = symconv.from_torch(model, (1, 8, H, W))
     assert cost.macs.subs({H: 3, W: 7}) == zoo.torch_macs(model, (1, 8, 3, 7))
+
+
+def test_scaled_dot_product_attention_has_pytorchs_formula() -> None:
+    class Attention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv = nn.Linear(16, 48)
+
+        def forward(self, x):
+            q, k, v = self.qkv(x).reshape(x.shape[0], x.shape[1], 3, 2, 8).permute(2, 0, 3, 1, 4).unbind(0)
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+    model = Attention()
+    from symconv.symbols import L
+
+    cost = symconv.from_torch(model, (1, L, 16))
+    for length in (5, 17):
+        assert cost.macs.subs(L, length) == zoo.torch_macs(model, (1, length, 16))
+
+
+class Unknown(nn.Module):
+    def forward(self, x):
+        return torch.fft.rfft2(x).real
+
+
+class WithUnknowns(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.odd = Unknown()
+        self.fold = nn.Fold((4, 4), 2)
+        self.head = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        return self.head(x), self.odd(self.conv(x)), self.fold(x)
+
+
+def test_one_error_lists_every_unsupported_node() -> None:
+    with pytest.raises(SymconvError) as error:
+        symconv.from_torch(WithUnknowns(), (1, 3, H, W))
+    message = str(error.value)
+    assert "2 node(s)" in message and "odd (Unknown)" in message and "fold (Fold)" in message
+
+
+def test_not_strict_counts_the_unsupported_as_zero_and_lists_them() -> None:
+    cost = symconv.from_torch(WithUnknowns(), (1, 3, H, W), strict=False)
+    assert [u.module for u in cost.unsupported] == ["odd", "fold"]
+    expected = 12 * H * W + 8 * 27 * (H - 2) * (W - 2)  # the head, and the conv before the unknown
+    assert (cost.macs - expected).expand() == 0
+    assert "not lowered, counted as zero (2)" in cost.table()
+
+
+def test_custom_cost_of_a_user_module() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), Unknown())
+    cost = symconv.from_torch(model, (1, 3, H, W), custom={Unknown: lambda module: symconv.Conv2d(8, 8, 1)})
+    assert (cost.macs - (8 * 27 + 64) * (H - 2) * (W - 2)).expand() == 0

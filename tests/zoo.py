@@ -25,6 +25,7 @@ from types import ModuleType
 import sympy
 import torch
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 import symconv
@@ -165,8 +166,12 @@ ZOO: tuple[Model, ...] = (
 
 
 def torch_macs(model: nn.Module, shape: tuple[int, ...]) -> int:
-    """``FlopCounterMode`` total / 2 on the meta device (shapes only)."""
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    """``FlopCounterMode`` total / 2 on the meta device (shapes only).
+
+    Attention runs PyTorch's math backend, whose two batched GEMMs ``FlopCounterMode``
+    counts (a fused CPU kernel it would count as zero).
+    """
+    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
         model(torch.empty(shape, device=device(model)))
     return counter.get_total_flops() // 2
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import importlib
 import operator
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -33,14 +33,17 @@ from torch import fx, nn
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.ops import registry
+from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
 from symconv.ops.conv import Conv1d, Conv2d, Conv3d
 from symconv.ops.elementwise import Scalar
 from symconv.ops.linear import Linear
+from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
 from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d
 from symconv.ops.registry import Registration
-from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice
+from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice, Transpose
+from symconv.ops.softmax import Softmax
 from symconv.sizes import as_size, decide
 
 # ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
@@ -104,8 +107,14 @@ def _mapped_base(module: nn.Module) -> type | None:
 class _Tracer(fx.Tracer):
     """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``)."""
 
+    def __init__(self, custom: Mapping[type, Any]) -> None:
+        super().__init__()
+        self.custom = custom
+
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        return _mapped_base(module) is not None or super().is_leaf_module(module, qualified_name)
+        if type(module) in self.custom or _mapped_base(module) is not None:
+            return True
+        return super().is_leaf_module(module, qualified_name)
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,8 @@ class _Parameter:
 class _Replay:
     """Replays an fx graph onto a :class:`Network`; ``env`` maps nodes to Values, sizes or tuples of them."""
 
-    def __init__(self, module: nn.Module, net: Network) -> None:
-        self.module, self.net, self.env = module, net, {}
+    def __init__(self, module: nn.Module, net: Network, custom: Mapping[type, Any]) -> None:
+        self.module, self.net, self.env, self.custom = module, net, {}, custom
         self.calls: dict[str, int] = {}
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
@@ -141,7 +150,13 @@ class _Replay:
         module = self.module.get_submodule(target)
         self.calls[target] = self.calls.get(target, 0) + 1
         name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
-        output = self.layer(name, _module_operator(target, module), *args)
+        if type(module) in self.custom:
+            op = self.custom[type(module)](module)
+            if not isinstance(op, Operator):
+                raise InvalidConfiguration(f"custom cost of {type(module).__name__} returned {op!r}, not an operator")
+        else:
+            op = _module_operator(target, module)
+        output = self.layer(name, op, *args)
         for tensor, parameter in module.named_parameters(recurse=False):
             self.own(f"{name}.{tensor}", parameter)
         return output
@@ -277,6 +292,16 @@ class _Replay:
         op = cls(channels, weight.shape[0], weight.shape[2:], stride, padding, dilation, groups, bias is not None)
         return self.with_parameters(name, op, x, weight=weight, bias=bias)
 
+    def attention(self, name, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, **kwargs):
+        """``F.scaled_dot_product_attention`` as PyTorch's math: ``softmax(q k^T * scale) v`` (two batched GEMMs)."""
+        if attn_mask is not None or is_causal or kwargs.get("enable_gqa"):
+            raise NotLowerable(f"node {name!r}: attention with a mask or grouped queries is not supported")
+        keys = self.layer(f"{name}.keys", Transpose(-2, -1), k)
+        scores = self.layer(f"{name}.scores", Matmul(), q, keys)
+        scaled = self.layer(f"{name}.scale", Scalar("mul"), scores)
+        weights = self.layer(f"{name}.softmax", Softmax(-1), scaled)
+        return self.layer(name, Matmul(), weights, v)
+
     def expand(self, name, x, *sizes):
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes
         return self.layer(name, Expand(sizes), self.tensor(x))
@@ -397,6 +422,7 @@ STRUCTURAL: dict[Callable, Callable] = {
     torch._assert: _Replay.check,
     F.batch_norm: _Replay.batch_norm,
     F.layer_norm: _Replay.layer_norm,
+    F.scaled_dot_product_attention: _Replay.attention,
     F.group_norm: _Replay.group_norm,
     F.linear: _Replay.linear,
     F.conv1d: _Replay.conv,
@@ -428,28 +454,91 @@ STRUCTURAL_METHODS: dict[str, Callable] = {
 # ---- the entry point --------------------------------------------------------------------------------------
 
 
-def trace(model: nn.Module, input_shape: Sequence[object] | Sequence[Sequence[object]]) -> Network:
+@dataclass(frozen=True)
+class Unsupported:
+    """A node of the model symconv could not lower: where (module path and class), and why."""
+
+    node: str
+    module: str
+    cls: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.module or '(top)'} ({self.cls}), node {self.node!r}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """The value of an unsupported node (or of one that depends on it): it has no shape."""
+
+    node: str
+
+
+#: a user module's cost: ``fn(module) -> symconv operator`` (a Network, a Conv2d ...), applied to its inputs
+CustomCost = Callable[[nn.Module], Any]
+
+
+def trace(
+    model: nn.Module,
+    input_shape: Sequence[object] | Sequence[Sequence[object]],
+    *,
+    strict: bool = True,
+    custom: Mapping[type, CustomCost] | None = None,
+) -> tuple[Network, tuple[Unsupported, ...]]:
     """The :class:`Network` of ``model`` on inputs of ``input_shape`` (one shape, or one per input).
 
     A module called several times is one layer per call (``name``, ``name:2`` ...); a parameter
-    shared by several modules or calls (a tied weight) is counted once in ``params``.
+    shared by several modules or calls (a tied weight) is counted once in ``params``. Nodes that
+    cannot be lowered are all listed in one :class:`NotLowerable`, or with ``strict=False``
+    returned (counted as zero; the nodes that depend on them are left out too).
     """
     if not isinstance(model, nn.Module):
         raise InvalidConfiguration(f"model={model!r} must be a torch.nn.Module")
-    if _mapped_base(model) is not None:  # a bare mapped module: the graph of one call of it
+    custom = dict(custom or {})
+    for cls, fn in custom.items():
+        if not isinstance(cls, type) or not issubclass(cls, nn.Module) or not callable(fn):
+            raise InvalidConfiguration(f"custom must map nn.Module classes to functions, got {cls!r}: {fn!r}")
+    if _mapped_base(model) is not None or type(model) in custom:  # a bare leaf module: one call of it
         model = nn.Sequential(model)
     try:
-        graph = _Tracer().trace(model)
+        graph = _Tracer(custom).trace(model)
     except Exception as error:  # fx raises TraceError, TypeError, ... on untraceable Python
         raise NotLowerable(f"torch.fx cannot trace {type(model).__name__}: {error}") from None
     required = [n for n in graph.nodes if n.op == "placeholder" and not n.args]  # optional arguments keep defaults
     shapes = _input_shapes(input_shape, len(required))
     net = Network(type(model).__name__)
-    replay = _Replay(model, net)
-    inputs = iter(shapes)
+    replay = _Replay(model, net, custom)
+    inputs, unsupported = iter(shapes), []
     for node in graph.nodes:
-        replay.env[node] = _run(replay, node, inputs)
-    return net
+        if any(isinstance(v, _Missing) for v in _flat(replay.value((node.args, tuple(node.kwargs.values()))))):
+            replay.env[node] = _Missing(node.name)  # downstream of an unsupported node: no shape to go on
+            continue
+        try:
+            replay.env[node] = _run(replay, node, inputs)
+        except NotLowerable as error:
+            unsupported.append(_unsupported(model, node, str(error)))
+            replay.env[node] = _Missing(node.name)
+    if unsupported and strict:
+        listing = "\n  ".join(str(u) for u in unsupported)
+        raise NotLowerable(
+            f"{len(unsupported)} node(s) of {type(model).__name__} have no symconv lowering "
+            f"(strict=False counts them as zero; custom= supplies a module's cost):\n  {listing}"
+        )
+    return net, tuple(unsupported)
+
+
+def _unsupported(model: nn.Module, node: fx.Node, reason: str) -> Unsupported:
+    """Where ``node`` is: its module (a called module, or the innermost module whose forward made it)."""
+    if node.op == "call_module":
+        path = str(node.target)
+    else:
+        stack = node.meta.get("nn_module_stack") or {}
+        path = next(reversed(stack.values()))[0] if stack else ""
+    try:
+        cls = type(model.get_submodule(path)).__name__
+    except AttributeError:
+        cls = type(model).__name__
+    return Unsupported(node.name, path, cls, reason)
 
 
 def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
@@ -495,7 +584,13 @@ def _input_shapes(input_shape, count: int) -> list[tuple[Any, ...]]:
     return [tuple(as_size(v, f"input_shape[{i}]") for i, v in enumerate(s)) for s in shapes]
 
 
-def from_torch(model: nn.Module, input_shape: Sequence[object]) -> NetworkCost:
+def from_torch(
+    model: nn.Module,
+    input_shape: Sequence[object],
+    *,
+    strict: bool = True,
+    custom: Mapping[type, CustomCost] | None = None,
+) -> NetworkCost:
     """Per-layer and total cost of ``model`` on ``input_shape`` (ints or sympy symbols, e.g. ``(1, 3, H, W)``).
 
     Parameters
@@ -503,6 +598,13 @@ def from_torch(model: nn.Module, input_shape: Sequence[object]) -> NetworkCost:
     model : torch.nn.Module
         Traced with ``torch.fx``; its weights are never touched (a meta-device model works).
     input_shape : tuple, or a list of tuples for a forward with several inputs
+    strict : bool
+        ``True``: one :class:`~symconv.errors.NotLowerable` lists every node that cannot be
+        lowered (module path, class, reason). ``False``: those nodes (and the nodes computed
+        from them) count as zero, and are listed in the result's ``unsupported``.
+    custom : mapping of nn.Module class to function, optional
+        ``{MyBlock: fn}``: every ``MyBlock`` is one layer, the operator ``fn(module)`` returns
+        (any symconv operator, a :class:`~symconv.network.graph.Network` included).
 
     Returns
     -------
@@ -517,4 +619,5 @@ def from_torch(model: nn.Module, input_shape: Sequence[object]) -> NetworkCost:
     >>> from_torch(model, (1, 3, H, W)).macs
     216*ceiling(H/2)*ceiling(W/2)
     """
-    return trace(model, input_shape).cost()
+    network, unsupported = trace(model, input_shape, strict=strict, custom=custom)
+    return replace(network.cost(), unsupported=unsupported)
