@@ -24,9 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import zoo
 
-import symconv
 from symconv.files import write_atomic
-from symconv.symbols import H, W
 
 
 def _time(fn) -> tuple[float, object]:
@@ -49,7 +47,7 @@ def bench(spec: zoo.Model, repeat: int) -> dict:
     model = spec.build()
     ours, theirs = [], []
     for _ in range(repeat):  # interleaved
-        ours.append(_time(lambda: symconv.from_torch(model, spec.input_shape(H, W)).macs)[0])
+        ours.append(_time(lambda: zoo.symbolic_total(model, spec))[0])
         seconds, total = _time(lambda: zoo.torch_symbolic_macs(model, spec.input_shape(*spec.sizes[0])))
         theirs.append(seconds)
     kind = "error" if isinstance(total, Exception) else ("int" if isinstance(total, int) else "symbolic")
@@ -70,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         row = bench(spec, args.repeat)
         rows.append(row)
         timing = f"{row['ratio']:.2f}x ({row['torch_result']})" if "ratio" in row else ""
-        print(f"{spec.id:45} {row['status']:8} {timing:16} {row['detail'][:150]}", flush=True)
+        print(f"{spec.id:45} {row['status']:8} {timing:16} {' '.join(row['detail'].split())[:260]}", flush=True)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("exact", "wrong", "refused", "crash")}
     print(f"\n{len(rows)} models: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     ratios = [r["ratio"] for r in rows if "ratio" in r]

@@ -63,6 +63,7 @@ class Model:
     sizes: tuple[tuple[int, int], ...] = SQUARE
     depth: int = 2  # 3 for video: input (1, 3, 8, H, W)
     kwargs: tuple[tuple[str, object], ...] = ()
+    multiple: int = 1  # the model accepts multiples of this only: costed on (multiple*H, multiple*W)
 
     @property
     def id(self) -> str:
@@ -90,8 +91,11 @@ def _tv(family, name, sizes=SQUARE, **kwargs):
     return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()))
 
 
-def _timm(family, name, sizes=SQUARE, **kwargs):
-    return Model(family, "timm", name, sizes, kwargs=tuple(kwargs.items()))
+def _timm(family, name, sizes=SQUARE, multiple=1, **kwargs):
+    return Model(family, "timm", name, sizes, kwargs=tuple(kwargs.items()), multiple=multiple)
+
+
+MULTIPLES = ((160, 160), (224, 192), (256, 320))
 
 
 ZOO: tuple[Model, ...] = (
@@ -125,9 +129,9 @@ ZOO: tuple[Model, ...] = (
     Model("R3D", "torchvision", "r3d_18", ((112, 112), (97, 81), (128, 160)), depth=3),
     _timm("ResNet", "resnet50d"),
     _timm("SE-ResNet", "seresnet18"),
-    _timm("DLA", "dla34", ((160, 160), (224, 192), (256, 320))),  # its upsampling needs multiples of 32
+    _timm("DLA", "dla34", MULTIPLES, multiple=32),  # its upsampling adds maps of equal size for multiples of 32
     _timm("DPN", "dpn68"),
-    _timm("HRNet", "hrnet_w18_small"),
+    _timm("HRNet", "hrnet_w18_small", MULTIPLES, multiple=32),
     _timm("CSPDarknet", "cspdarknet53"),
     _timm("ResNeSt", "resnest14d"),
     _timm("Res2Net", "res2net50_26w_4s"),
@@ -222,7 +226,8 @@ def symbolic_total(model: nn.Module, spec: Model):
 
     A model that accepts one resolution only (a fixed position embedding) is costed there.
     """
-    shape = spec.input_shape(*spec.sizes[0]) if len(spec.sizes) == 1 else spec.input_shape(H, W)
+    m = spec.multiple
+    shape = spec.input_shape(*spec.sizes[0]) if len(spec.sizes) == 1 else spec.input_shape(m * H, m * W)
     cost = symconv.from_torch(model, shape)
     return cost.macs, cost.params
 
@@ -234,14 +239,14 @@ def check(spec: Model, build: Callable[[], nn.Module] | None = None) -> Outcome:
     try:
         macs, params = symbolic_total(model, spec)
     except SymconvError as error:
-        return Outcome(spec, "refused", f"{type(error).__name__}: {error}"[:300])
+        return Outcome(spec, "refused", f"{type(error).__name__}: {error}"[:600])
     except Exception as error:
-        return Outcome(spec, "crash", f"{type(error).__name__}: {error}"[:300])
+        return Outcome(spec, "crash", f"{type(error).__name__}: {error}"[:600])
     seconds = time.perf_counter() - start
     wrong = []
     total = sympy.lambdify((H, W), macs, modules="math")
     for h, w in spec.sizes:
-        ours, theirs = total(h, w), torch_macs(model, spec.input_shape(h, w))
+        ours, theirs = total(h // spec.multiple, w // spec.multiple), torch_macs(model, spec.input_shape(h, w))
         if ours != theirs:
             wrong.append(f"{h}x{w}: {ours} != {theirs}")
     if params != unique_params(model):

@@ -36,7 +36,7 @@ from symconv.ops import registry
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
 from symconv.ops.conv import Conv1d, Conv2d, Conv3d
-from symconv.ops.elementwise import Scalar
+from symconv.ops.elementwise import Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
@@ -325,14 +325,35 @@ class _Replay:
         return self.layer(name, Permute(dims), x)
 
     def _slice(self, name, x, index):
+        """``x[index]`` of integers, contiguous slices and one ``...``: one view per indexed dimension."""
         index = index if isinstance(index, tuple) else (index,)
-        parts = [(d, i) for d, i in enumerate(index) if i != slice(None)]
-        if len(parts) != 1 or not isinstance(parts[0][1], slice) or parts[0][1].step not in (None, 1):
-            raise NotLowerable(f"node {name!r}: only one contiguous slice per index is supported, got {index!r}")
-        dim, part = parts[0]
-        start = 0 if part.start is None else part.start
-        stop = x.shape[dim] if part.stop is None else part.stop
-        return self.layer(name, Slice(dim, start, stop), x)
+        if index.count(Ellipsis) == 1:
+            at = index.index(Ellipsis)
+            index = (*index[:at], *[slice(None)] * (len(x.shape) - len(index) + 1), *index[at + 1 :])
+        views = []
+        for dim, part in enumerate(index):
+            if isinstance(part, int):
+                views.append(Select(dim, part))
+            elif isinstance(part, slice) and part.step in (None, 1) and part != slice(None):
+                start = 0 if part.start is None else part.start
+                stop = x.shape[dim] if part.stop is None else part.stop
+                if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
+                    raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")
+                views.append(Slice(dim, start, stop))
+            elif part != slice(None):
+                raise NotLowerable(f"node {name!r}: indexing by {part!r} is not supported")
+        if not views:
+            return x
+        for k, view in enumerate(reversed(views)):  # last dimension first: the earlier ones keep their place
+            x = self.layer(name if k == len(views) - 1 else f"{name}.{k}", view, x)
+        return x
+
+    def addcmul(self, name, x, a, b, value=1):
+        """``torch.addcmul(x, a, b)``: ``x + value * a * b``, a product then a sum."""
+        product = self.layer(f"{name}.mul", Multiply(), self.tensor(a), self.tensor(b))
+        if value != 1:
+            product = self.layer(f"{name}.scale", Scalar("mul"), product)
+        return self.layer(name, Add(), self.tensor(x), product)
 
 
 _SCALAR: dict[str, Callable] = {
@@ -422,6 +443,7 @@ STRUCTURAL: dict[Callable, Callable] = {
     torch._assert: _Replay.check,
     F.batch_norm: _Replay.batch_norm,
     F.layer_norm: _Replay.layer_norm,
+    torch.addcmul: _Replay.addcmul,
     F.scaled_dot_product_attention: _Replay.attention,
     F.group_norm: _Replay.group_norm,
     F.linear: _Replay.linear,
@@ -464,7 +486,7 @@ class Unsupported:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.module or '(top)'} ({self.cls}), node {self.node!r}: {self.reason}"
+        return f"{self.module or '(top)'} ({self.cls}): {self.reason}"
 
 
 @dataclass(frozen=True)

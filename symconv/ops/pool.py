@@ -259,8 +259,50 @@ class Mean(Operator):
         reduced = product([x.shape[i] for i in sorted(axes)])
         kept = [ONE if i in axes else v for i, v in enumerate(x.shape) if self.keepdim or i not in axes]
         output = Tensor(f"{prefix}output", output_role, tuple(kept))
-        stage = Elementwise(output.elements, ONE, reduced - 1, reads=(x,), writes=(output,))
+        stage = Elementwise(output.elements, *self.per_output(reduced), reads=(x,), writes=(output,))
         return Lowering((stage,), output)
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        """(mults, adds) of one output: the sum of ``reduced`` inputs, scaled once."""
+        return ONE, reduced - 1
 
     def _repr_args(self) -> list[str]:
         return [f"dim={self.dim}", f"keepdim={self.keepdim}"]
+
+
+def _reduction_call(name, x, dim=None, keepdim=False, *args, **kwargs):
+    if dim is None:
+        dim = tuple(range(len(x.shape)))
+    return Sum(dim, keepdim)
+
+
+@register(
+    "sum",
+    torch=("torch.sum", "Tensor.sum"),
+    call=_reduction_call,
+    example=({"dim": (2, 3)}, ((1, 2, 3, 4),)),
+)
+class Sum(Mean):
+    """``x.sum(dim, keepdim)``: each output sums its ``reduced`` inputs (``reduced - 1`` adds)."""
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return sympy.Integer(0), reduced - 1
+
+
+def _norm_call(name, x, p="fro", dim=None, keepdim=False, *args, **kwargs):
+    if p not in (2, "fro") or dim is None:
+        raise InvalidConfiguration(f"norm with p={p!r}, dim={dim!r} is not supported (p=2 along dims)")
+    return Norm(dim, keepdim)
+
+
+@register(
+    "norm",
+    torch=("torch.norm", "Tensor.norm"),
+    call=_norm_call,
+    example=({"dim": (2, 3)}, ((1, 2, 3, 4),)),
+)
+class Norm(Mean):
+    """``x.norm(p=2, dim, keepdim)``: ``reduced`` squares summed, then a square root (not arithmetic)."""
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return reduced, reduced - 1
