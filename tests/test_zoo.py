@@ -172,3 +172,22 @@ def test_custom_cost_of_a_user_module() -> None:
     model = nn.Sequential(nn.Conv2d(3, 8, 3), Unknown())
     cost = symconv.from_torch(model, (1, 3, H, W), custom={Unknown: lambda module: symconv.Conv2d(8, 8, 1)})
     assert (cost.macs - (8 * 27 + 64) * (H - 2) * (W - 2)).expand() == 0
+
+
+def test_multihead_attention_and_a_bias_computed_from_parameters() -> None:
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attention = nn.MultiheadAttention(16, 2, batch_first=True)
+            self.table = nn.Parameter(torch.zeros(9, 16))
+            self.register_buffer("index", torch.zeros(5, dtype=torch.long))
+
+        def forward(self, x):
+            y, _ = self.attention(x, x, x, need_weights=False)
+            return y + self.table[self.index]
+
+    with torch.device("meta"):
+        model = Block().eval()
+    cost = symconv.from_torch(model, (1, 5, 16))
+    assert cost.macs == zoo.torch_macs(model, (1, 5, 16))
+    assert cost.params == zoo.unique_params(model)

@@ -144,12 +144,15 @@ class _Replay:
         self.calls: dict[str, int] = {}
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
+        self.model_parameters = {id(p) for p in module.parameters()}
 
-    def module_call(self, target: str, *args: Any) -> Value:
+    def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
         module = self.module.get_submodule(target)
         self.calls[target] = self.calls.get(target, 0) + 1
         name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
+        if isinstance(module, nn.MultiheadAttention):
+            return self.multihead_attention(name, module, *args, **kwargs)
         if type(module) in self.custom:
             op = self.custom[type(module)](module)
             if not isinstance(op, Operator):
@@ -195,9 +198,10 @@ class _Replay:
             return value
         key = id(value.tensor)
         if key not in self.constants:
-            name = value.name
-            self.constants[key] = self.layer(name, Constant(value.shape), self.net.inputs[0])
-            self.own(f"{name}.weight", value.tensor)
+            counted = key in self.model_parameters  # a buffer, or a tensor computed from parameters: no params
+            self.constants[key] = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
+            if counted:
+                self.own(f"{value.name}.weight", value.tensor)
         return self.constants[key]
 
     # structural handlers: (replay, node name, *args, **kwargs) -> env value
@@ -301,6 +305,46 @@ class _Replay:
         scaled = self.layer(f"{name}.scale", Scalar("mul"), scores)
         weights = self.layer(f"{name}.softmax", Softmax(-1), scaled)
         return self.layer(name, Matmul(), weights, v)
+
+    def multihead_attention(self, name, module, query, key, value, key_padding_mask=None, need_weights=True, **kw):
+        """``nn.MultiheadAttention`` as PyTorch's math: packed input projection, attention per head, output one."""
+        if not (module.batch_first and query is key is value and module._qkv_same_embed_dim):
+            raise NotLowerable(
+                f"node {name!r}: MultiheadAttention is supported batch-first, on one input (self-attention)"
+            )
+        if key_padding_mask is not None or kw.get("attn_mask") is not None or need_weights:
+            raise NotLowerable(f"node {name!r}: MultiheadAttention with masks or need_weights=True is not supported")
+        n, length, embed = query.shape
+        heads = module.num_heads
+        packed = self.layer(f"{name}.in_proj", Linear(embed, 3 * embed, module.in_proj_bias is not None), query)
+        self.own(f"{name}.in_proj.weight", module.in_proj_weight)
+        if module.in_proj_bias is not None:
+            self.own(f"{name}.in_proj.bias", module.in_proj_bias)
+        split = self.layer(f"{name}.heads", Reshape((n, length, 3, heads, embed // heads)), packed)
+        q, k, v = self.unbind(f"{name}.qkv", self.layer(f"{name}.permute", Permute((2, 0, 3, 1, 4)), split))
+        attended = self.attention(f"{name}.attention", q, k, v)
+        merged = self.layer(f"{name}.merge", Permute((0, 2, 1, 3)), attended)
+        merged = self.layer(f"{name}.concat", Reshape((n, length, embed)), merged)
+        out_proj = module.out_proj
+        output = self.layer(f"{name}.out_proj", Linear(embed, embed, out_proj.bias is not None), merged)
+        for tensor, parameter in out_proj.named_parameters():
+            self.own(f"{name}.out_proj.{tensor}", parameter)
+        return (output, None)
+
+    def fold(self, node: fx.Node, args: Any, kwargs: dict) -> _Parameter:
+        """A call on parameters and buffers only (a relative position bias): run by torch on their (meta) tensors."""
+        for source in _flat((*args, *kwargs.values())):
+            if isinstance(source, _Parameter) and id(source.tensor) in self.model_parameters:
+                self.tensor(source)  # the parameter counted once, where it is first read
+        concrete = [a.tensor if isinstance(a, _Parameter) else a for a in args]
+        named = {k: v.tensor if isinstance(v, _Parameter) else v for k, v in kwargs.items()}
+        if node.op == "call_method":
+            result = getattr(concrete[0], node.target)(*concrete[1:], **named)
+        else:
+            result = node.target(*concrete, **named)
+        if not isinstance(result, torch.Tensor):
+            raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
+        return _Parameter(node.name, result)
 
     def expand(self, name, x, *sizes):
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes
@@ -572,7 +616,11 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
         return None
     args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
     if node.op == "call_module":
-        return replay.module_call(node.target, *args)
+        return replay.module_call(node.target, *args, **kwargs)
+    flat = _flat((*args, *kwargs.values()))
+    parameters_only = not any(isinstance(a, Value) for a in flat) and any(isinstance(a, _Parameter) for a in flat)
+    if node.target is not getattr and parameters_only:
+        return replay.fold(node, args, kwargs)
     if node.op == "call_function" and node.target in STRUCTURAL:
         return STRUCTURAL[node.target](replay, node.name, *args, **kwargs)
     if node.op == "call_method" and node.target in STRUCTURAL_METHODS:

@@ -230,3 +230,45 @@ class Concat(Operator):
 
     def _repr_args(self) -> list[str]:
         return [f"dim={self.dim}"]
+
+
+def _pad_call(name, x, pad, mode="constant", value=None) -> Pad:
+    return Pad(pad, mode)
+
+
+@register(
+    "pad",
+    torch=("torch.nn.functional.pad",),
+    call=_pad_call,
+    example=({"pad": (1, 1)}, ((1, 2, 3),)),
+)
+class Pad(Operator):
+    """``F.pad(x, pad)``: ``pad`` gives (before, after) pairs from the last dimension back; a copy, no arithmetic.
+
+    >>> from symconv.symbols import H, W
+    >>> Pad((0, 1, 2, 3)).output_shape((1, 8, H, W))
+    (1, 8, H + 5, W + 1)
+    """
+
+    def __init__(self, pad: Sequence[object], mode: str = "constant") -> None:
+        if len(pad) % 2:
+            raise InvalidConfiguration(f"pad={tuple(pad)} must hold (before, after) pairs")
+        if mode not in ("constant", "reflect", "replicate", "circular"):
+            raise InvalidConfiguration(f"mode={mode!r} must be constant, reflect, replicate or circular")
+        self.pad = tuple(as_size(v, f"pad[{i}]", minimum=0) for i, v in enumerate(pad))
+        self.mode = mode
+
+    def check_input(self, shape: Shape) -> Shape:
+        if len(self.pad) // 2 > len(shape):
+            raise InvalidConfiguration(f"pad={self.pad} pads more dimensions than input_shape={shape} has")
+        return shape
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        shape = list(x.shape)
+        for k in range(len(self.pad) // 2):
+            shape[-1 - k] = shape[-1 - k] + self.pad[2 * k] + self.pad[2 * k + 1]
+        output = Tensor(f"{prefix}output", output_role, tuple(shape))
+        return Lowering((Elementwise(output.elements, reads=(x,), writes=(output,)),), output)
+
+    def _repr_args(self) -> list[str]:
+        return [str(self.pad)] + ([] if self.mode == "constant" else [f"mode={self.mode!r}"])
