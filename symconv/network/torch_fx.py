@@ -145,6 +145,7 @@ class _Replay:
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
         self.model_parameters = {id(p) for p in module.parameters()}
+        self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
 
     def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
@@ -226,6 +227,10 @@ class _Replay:
             return x.shape
         if attr == "ndim" and isinstance(x, Value | _Parameter):
             return len(x.shape)
+        if attr == "device" and isinstance(x, Value | _Parameter):
+            return x.tensor.device if isinstance(x, _Parameter) else self.device
+        if attr == "dtype" and isinstance(x, Value | _Parameter):
+            return x.tensor.dtype if isinstance(x, _Parameter) else torch.get_default_dtype()
         raise NotLowerable(f"node {name!r}: attribute {attr!r} of {x!r} is not supported")
 
     def getitem(self, name, x, index):
@@ -336,12 +341,15 @@ class _Replay:
         for source in _flat((*args, *kwargs.values())):
             if isinstance(source, _Parameter) and id(source.tensor) in self.model_parameters:
                 self.tensor(source)  # the parameter counted once, where it is first read
-        concrete = [a.tensor if isinstance(a, _Parameter) else a for a in args]
-        named = {k: v.tensor if isinstance(v, _Parameter) else v for k, v in kwargs.items()}
-        if node.op == "call_method":
-            result = getattr(concrete[0], node.target)(*concrete[1:], **named)
-        else:
-            result = node.target(*concrete, **named)
+        concrete = _tensors(args)
+        named = {k: _tensors(v) for k, v in kwargs.items()}
+        try:
+            if node.op == "call_method":
+                result = getattr(concrete[0], node.target)(*concrete[1:], **named)
+            else:
+                result = node.target(*concrete, **named)
+        except (TypeError, ValueError, RuntimeError) as error:  # symbolic sizes: torch needs numbers
+            raise NotLowerable(f"node {node.name!r}: {node.target} of constants cannot be computed: {error}") from None
         if not isinstance(result, torch.Tensor):
             raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
         return _Parameter(node.name, result)
@@ -378,12 +386,12 @@ class _Replay:
         for dim, part in enumerate(index):
             if isinstance(part, int):
                 views.append(Select(dim, part))
-            elif isinstance(part, slice) and part.step in (None, 1) and part != slice(None):
+            elif isinstance(part, slice) and part != slice(None):
                 start = 0 if part.start is None else part.start
                 stop = x.shape[dim] if part.stop is None else part.stop
                 if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
                     raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")
-                views.append(Slice(dim, start, stop))
+                views.append(Slice(dim, start, stop, 1 if part.step is None else part.step))
             elif part != slice(None):
                 raise NotLowerable(f"node {name!r}: indexing by {part!r} is not supported")
         if not views:
@@ -413,11 +421,24 @@ _SCALAR: dict[str, Callable] = {
 _SCALAR_NAMES = {"iadd": "add", "isub": "sub", "imul": "mul", "div": "truediv"}
 
 
+def _tensors(value: Any) -> Any:
+    """``value`` with every :class:`_Parameter` replaced by its torch tensor (in nested tuples and lists too)."""
+    if isinstance(value, _Parameter):
+        return value.tensor
+    if isinstance(value, tuple | list):
+        return type(value)(_tensors(v) for v in value)
+    return value
+
+
 def _flat(values: Any) -> list[Any]:
     out = []
     for v in values:
         out += _flat(v) if isinstance(v, tuple | list) else [v]
     return out
+
+
+#: tensors made from sizes alone (a position encoding's grid): run by torch when the sizes are numbers
+_FACTORIES = frozenset((torch.arange, torch.zeros, torch.ones, torch.linspace, torch.full, torch.empty))
 
 
 def _pool(cls: type) -> Callable:
@@ -618,8 +639,8 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
     if node.op == "call_module":
         return replay.module_call(node.target, *args, **kwargs)
     flat = _flat((*args, *kwargs.values()))
-    parameters_only = not any(isinstance(a, Value) for a in flat) and any(isinstance(a, _Parameter) for a in flat)
-    if node.target is not getattr and parameters_only:
+    constant = any(isinstance(a, _Parameter) for a in flat) or node.target in _FACTORIES
+    if node.target is not getattr and constant and not any(isinstance(a, Value) for a in flat):
         return replay.fold(node, args, kwargs)
     if node.op == "call_function" and node.target in STRUCTURAL:
         return STRUCTURAL[node.target](replay, node.name, *args, **kwargs)

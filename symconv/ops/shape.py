@@ -91,20 +91,27 @@ class Reshape(View):
 
 @register("slice", example=({"dim": 1, "start": 1, "stop": 3}, ((2, 4),)))
 class Slice(View):
-    """``x[..., start:stop]`` along ``dim`` (also one part of ``torch.split``/``chunk``): a view."""
+    """``x[..., start:stop:step]`` along ``dim`` (also one part of ``torch.split``/``chunk``): a view.
 
-    def __init__(self, dim: int, start, stop) -> None:
+    >>> from symconv.symbols import H
+    >>> Slice(2, 0, H, 2).output_shape((1, 8, H))
+    (1, 8, ceiling(H/2))
+    """
+
+    def __init__(self, dim: int, start, stop, step=1) -> None:
         self.dim, self.start, self.stop = dim, as_size(start, "start", minimum=0), as_size(stop, "stop")
+        self.step = as_size(step, "step")
 
     def view(self, shape: Shape) -> Shape:
         dim = dim_index(self.dim, len(shape), "dim")
         stop = sympy.Min(self.stop, shape[dim])
         if decide(stop > self.start) is False:
             raise InvalidConfiguration(f"slice {self.start}:{self.stop} of dim {self.dim} (size {shape[dim]}) is empty")
-        return (*shape[:dim], stop - self.start, *shape[dim + 1 :])
+        return (*shape[:dim], sympy.ceiling((stop - self.start) / self.step), *shape[dim + 1 :])
 
     def _repr_args(self) -> list[str]:
-        return [f"dim={self.dim}", f"{self.start}:{self.stop}"]
+        step = "" if self.step == 1 else f":{self.step}"
+        return [f"dim={self.dim}", f"{self.start}:{self.stop}{step}"]
 
 
 @register("select", example=({"dim": 0, "index": 1}, ((2, 3),)))
