@@ -119,10 +119,14 @@ class _Tracer(fx.Tracer):
 
 @dataclass(frozen=True)
 class _Parameter:
-    """A parameter or buffer read in ``forward`` (an fx ``get_attr``): its name, tensor and shape."""
+    """A parameter or buffer read in ``forward`` (an fx ``get_attr``), or a tensor torch computed from them.
+
+    ``sources`` are the parameters a computed tensor was made from (empty for one read directly).
+    """
 
     name: str
     tensor: torch.Tensor
+    sources: tuple[_Parameter, ...] = ()
 
     @property
     def shape(self) -> tuple[sympy.Integer, ...]:
@@ -170,6 +174,8 @@ class _Replay:
             return self.env[arg]
         if isinstance(arg, tuple | list):
             return type(arg)(self.value(a) for a in arg)
+        if isinstance(arg, slice):  # x[:, :h] with h a size of the graph
+            return slice(self.value(arg.start), self.value(arg.stop), self.value(arg.step))
         return arg
 
     def layer(self, name: str, op: Any, *inputs: Any) -> Value:
@@ -200,6 +206,8 @@ class _Replay:
         key = id(value.tensor)
         if key not in self.constants:
             counted = key in self.model_parameters  # a buffer, or a tensor computed from parameters: no params
+            for source in value.sources:  # ... whose parameters are counted once, where first read
+                self.tensor(source)
             self.constants[key] = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
             if counted:
                 self.own(f"{value.name}.weight", value.tensor)
@@ -270,8 +278,20 @@ class _Replay:
                 raise NotLowerable(f"node {name!r}: a {tensor} computed in forward is not supported")
         output = self.layer(name, op, x)
         for tensor, parameter in parameters.items():
-            if isinstance(parameter, _Parameter):
+            if not isinstance(parameter, _Parameter):
+                continue
+            if id(parameter.tensor) in self.model_parameters:
                 self.own(f"{name}.{tensor}", parameter.tensor)
+                continue
+            # computed from parameters (a standardised weight): the layer's tensor stands for its source of the
+            # same size; the others (a gain) are held by layers of their own
+            same = [p for p in parameter.sources if p.tensor.numel() == parameter.tensor.numel()]
+            if len(same) != 1:
+                raise NotLowerable(f"node {name!r}: a {tensor} computed from parameters none of which it stands for")
+            self.own(f"{name}.{tensor}", same[0].tensor)
+            for other in parameter.sources:
+                if other is not same[0]:
+                    self.tensor(other)
         return output
 
     def batch_norm(self, name, x, mean, var, weight=None, bias=None, *args, **kwargs):
@@ -338,9 +358,11 @@ class _Replay:
 
     def fold(self, node: fx.Node, args: Any, kwargs: dict) -> _Parameter:
         """A call on parameters and buffers only (a relative position bias): run by torch on their (meta) tensors."""
-        for source in _flat((*args, *kwargs.values())):
-            if isinstance(source, _Parameter) and id(source.tensor) in self.model_parameters:
-                self.tensor(source)  # the parameter counted once, where it is first read
+        sources = {}
+        for read in _flat((*args, *kwargs.values())):
+            if isinstance(read, _Parameter):
+                counted = id(read.tensor) in self.model_parameters
+                sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
         try:
@@ -352,7 +374,7 @@ class _Replay:
             raise NotLowerable(f"node {node.name!r}: {node.target} of constants cannot be computed: {error}") from None
         if not isinstance(result, torch.Tensor):
             raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
-        return _Parameter(node.name, result)
+        return _Parameter(node.name, result, tuple(sources.values()))
 
     def expand(self, name, x, *sizes):
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes

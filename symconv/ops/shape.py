@@ -279,3 +279,23 @@ class Pad(Operator):
 
     def _repr_args(self) -> list[str]:
         return [str(self.pad)] + ([] if self.mode == "constant" else [f"mode={self.mode!r}"])
+
+
+@register(
+    "roll",
+    torch=("torch.roll", "Tensor.roll"),
+    call=lambda name, x, shifts, dims=None: Roll(shifts, dims),
+    example=({"shifts": 1, "dims": 0}, ((3, 2),)),
+)
+class Roll(Operator):
+    """``torch.roll(x, shifts, dims)``: every element copied to its shifted place, no arithmetic."""
+
+    def __init__(self, shifts, dims=None) -> None:
+        self.shifts, self.dims = shifts, dims
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        output = Tensor(f"{prefix}output", output_role, x.shape)
+        return Lowering((Elementwise(output.elements, reads=(x,), writes=(output,)),), output)
+
+    def _repr_args(self) -> list[str]:
+        return [f"shifts={self.shifts}", f"dims={self.dims}"]
