@@ -191,3 +191,23 @@ def test_multihead_attention_and_a_bias_computed_from_parameters() -> None:
     cost = symconv.from_torch(model, (1, 5, 16))
     assert cost.macs == zoo.torch_macs(model, (1, 5, 16))
     assert cost.params == zoo.unique_params(model)
+
+
+@pytest.mark.parametrize(
+    ("equation", "a", "b"),
+    [
+        ("bij,bjk->bik", (2, 3, 4), (2, 4, 5)),
+        ("bhid,bhjd->bhij", (1, 2, 5, 8), (1, 2, 7, 8)),
+        ("ij,jk->ik", (3, 4), (4, 6)),
+    ],
+)
+def test_einsum_equals_flop_counter(equation, a, b) -> None:
+    class Model(nn.Module):
+        def forward(self, x, y):
+            return torch.einsum(equation, x, y)
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        Model()(torch.empty(a, device="meta"), torch.empty(b, device="meta"))
+    assert symconv.from_torch(Model(), [a, b]).macs == counter.get_total_flops() // 2

@@ -135,7 +135,11 @@ class Select(View):
         return [f"dim={self.dim}", f"index={self.index}"]
 
 
-@register("transpose", torch=("torch.transpose", "Tensor.transpose"), example=({"dim0": 0, "dim1": 1}, ((2, 3),)))
+@register(
+    "transpose",
+    torch=("torch.transpose", "Tensor.transpose", "torch.swapaxes", "Tensor.swapaxes"),
+    example=({"dim0": 0, "dim1": 1}, ((2, 3),)),
+)
 class Transpose(View):
     """``x.transpose(dim0, dim1)``: a view with two dimensions swapped."""
 
