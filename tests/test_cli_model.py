@@ -72,3 +72,19 @@ def test_model_layer_tables(tmp_path):
     tex = in_process("model", factory, "--input", "1,3,H,W", "--layers", "--format", "latex")
     assert tex.returncode == 0 and "\\toprule" in tex.stdout
     assert in_process("model", factory, "--input", "1,3,H,W", "--layers", "--format", "json").returncode == 1
+
+
+def test_layer_table_shows_the_asked_convention_and_memory_model(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text(textwrap.dedent(MODEL))
+    result = in_process("model", f"{tmp_path / 'tiny.py'}:build", "--input", "1,3,8,8", "--layers",
+                        "--convention", "flops", "--memory-model", "im2col")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table, summary = result.stdout.split("\ntotal")[0], result.stdout.split("\ntotal")[1]
+    assert "flops" in table.splitlines()[0] and "memory:im2col" in table.splitlines()[0]
+    total_row = summary.splitlines()[0].split()
+    # the table's total row and the summary below it give the same compute and memory
+    compute = next(line for line in summary.splitlines() if line.strip().startswith("compute")).split()[1]
+    memory = next(line for line in summary.splitlines() if line.strip().startswith("memory")).split()[1]
+    assert total_row[0] == compute == str(2 * 16 * (8 * 27 + 16 * 72))
+    assert total_row[-1] == memory

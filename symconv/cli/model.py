@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     if args.layers:
         if args.format == "json":
             raise BadValue("--layers prints a text or LaTeX table: use --format text or latex")
-        print(network.table(skip_views=True) if args.format == "text" else network.latex())
+        columns = (args.convention, "params", f"memory:{args.memory_model}")  # the same quantities as the summary
+        print(network.table(columns, skip_views=True) if args.format == "text" else network.latex(columns))
     total = network.total
     rows = (
         Row("layers", len(network.layers)),

@@ -18,8 +18,10 @@ COLUMNS = ("macs", "params", "memory")
 
 
 def _cell(row: LayerCost | None, total: NetworkCost, column: str) -> sympy.Expr:
-    cost = total.total if row is None else row.cost
-    return cost.memory() if column == "memory" else getattr(cost, column)
+    """A quantity of a row (or of the total): a convention (``macs``, ``mults+bias``), ``params``, ``memory:<model>``."""
+    from symconv.latex.quantities import quantity  # the one vocabulary of quantity names, loaded on use
+
+    return quantity(column).of(total.total if row is None else row.cost)
 
 
 def layer_table(cost: NetworkCost, columns: Sequence[str] = COLUMNS, skip_views: bool = False) -> str:
