@@ -18,7 +18,7 @@ COLUMNS = ("macs", "params", "memory")
 
 
 def _cell(row: LayerCost | None, total: NetworkCost, column: str) -> sympy.Expr:
-    """A quantity of a row (or of the total): a convention (``macs``, ``mults+bias``), ``params``, ``memory:<model>``."""
+    """A quantity of a row (or of the total): a convention (``macs``, ``flops``), ``params``, ``memory:<model>``."""
     from symconv.latex.quantities import quantity  # the one vocabulary of quantity names, loaded on use
 
     return quantity(column).of(total.total if row is None else row.cost)
