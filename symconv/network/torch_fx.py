@@ -636,13 +636,21 @@ def trace(
     return net, tuple(unsupported)
 
 
+def _module_path(node: fx.Node) -> str:
+    """The innermost module whose ``forward`` made ``node`` (fx records the stack), or ``""`` at the top."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return next(reversed(stack.values()))[0] if stack else ""
+
+
+def _qualified(node: fx.Node) -> str:
+    """A functional node's layer name under its module's path (``layer1.0.add``): the per-module report groups by it."""
+    path = _module_path(node)
+    return f"{path}.{node.name}" if path else node.name
+
+
 def _unsupported(model: nn.Module, node: fx.Node, reason: str) -> Unsupported:
     """Where ``node`` is: its module (a called module, or the innermost module whose forward made it)."""
-    if node.op == "call_module":
-        path = str(node.target)
-    else:
-        stack = node.meta.get("nn_module_stack") or {}
-        path = next(reversed(stack.values()))[0] if stack else ""
+    path = str(node.target) if node.op == "call_module" else _module_path(node)
     try:
         cls = type(model.get_submodule(path)).__name__
     except AttributeError:
@@ -664,15 +672,16 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
     constant = any(isinstance(a, _Parameter) for a in flat) or node.target in _FACTORIES
     if node.target is not getattr and constant and not any(isinstance(a, Value) for a in flat):
         return replay.fold(node, args, kwargs)
+    name = _qualified(node)
     if node.op == "call_function" and node.target in STRUCTURAL:
-        return STRUCTURAL[node.target](replay, node.name, *args, **kwargs)
+        return STRUCTURAL[node.target](replay, name, *args, **kwargs)
     if node.op == "call_method" and node.target in STRUCTURAL_METHODS:
-        return STRUCTURAL_METHODS[node.target](replay, node.name, *args, **kwargs)
+        return STRUCTURAL_METHODS[node.target](replay, name, *args, **kwargs)
     if node.op == "call_function" and node.target in functions():
         what, entry = functions()[node.target]
-        return replay.registered(node.name, entry, what, *args, **kwargs)
+        return replay.registered(name, entry, what, *args, **kwargs)
     if node.op == "call_method" and node.target in methods():
-        return replay.registered(node.name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
+        return replay.registered(name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
     if node.op == "call_function" and _is_stochastic_depth(node.target):
         return args[0]  # identity at inference, as dropout
     what = getattr(node.target, "__name__", node.target)
