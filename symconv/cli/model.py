@@ -36,6 +36,16 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--convention", default="macs", help="compute convention of the total")
     parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
     parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
+    parser.add_argument(
+        "--modules",
+        type=int,
+        metavar="DEPTH",
+        help="also print the module hierarchy to DEPTH with subtotals and shares (text, JSON, or CSV with --csv)",
+    )
+    parser.add_argument("--csv", action="store_true", help="print the --modules report as CSV")
+    parser.add_argument(
+        "--not-strict", action="store_true", help="count what cannot be lowered as zero (listed) instead of failing"
+    )
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -70,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         model = factory()
     except Exception as error:
         raise BadValue(f"{args.factory!r}: the factory raised {type(error).__name__}: {error}") from error
-    network = symconv.from_torch(model, shape)
+    network = symconv.from_torch(model, shape, strict=not args.not_strict)
     given = given_values(args.given)
     if given:
         network = network.subs(given)
@@ -79,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
             raise BadValue("--layers prints a text or LaTeX table: use --format text or latex")
         columns = (args.convention, "params", f"memory:{args.memory_model}")  # the same quantities as the summary
         print(network.table(columns, skip_views=True) if args.format == "text" else network.latex(columns))
+    if args.modules is not None:
+        print_modules(network, args)
+        if args.format == "json" or args.csv:
+            return 0
     total = network.total
     rows = (
         Row("layers", len(network.layers)),
@@ -86,5 +100,20 @@ def run(args: argparse.Namespace) -> int:
         Row("params", total.params),
         Row("memory", total.memory(args.memory_model), f"elements, {args.memory_model}; layers as separate kernels"),
     )
+    if network.unsupported:  # --not-strict: what counts as zero, said where the totals are
+        rows += (
+            Row(
+                "not lowered", len(network.unsupported), "; ".join(f"{u.module} ({u.cls})" for u in network.unsupported)
+            ),
+        )
     print(FORMATS[args.format](Report(f"{args.factory} on input {shape}", rows)))
     return 0
+
+
+def print_modules(network, args: argparse.Namespace) -> None:
+    """The module hierarchy, in the summary's quantities."""
+    from symconv.network import report
+
+    rows = report.module_report(network, (args.convention, "params", f"memory:{args.memory_model}"), args.modules)
+    render = report.as_csv if args.csv else report.as_json if args.format == "json" else report.as_text
+    print(render(rows))
