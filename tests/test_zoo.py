@@ -211,3 +211,20 @@ def test_einsum_equals_flop_counter(equation, a, b) -> None:
     with FlopCounterMode(display=False) as counter:
         Model()(torch.empty(a, device="meta"), torch.empty(b, device="meta"))
     assert symconv.from_torch(Model(), [a, b]).macs == counter.get_total_flops() // 2
+
+
+def test_concatenating_maps_of_unprovably_equal_sizes_is_refused() -> None:
+    class Skip(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = nn.Conv2d(3, 3, 3, stride=2, padding=1)
+            self.up = nn.Upsample(scale_factor=2)
+
+        def forward(self, x):
+            return torch.cat([self.up(self.down(x)), x], dim=1)  # 2*ceiling(H/2) is H only for even H
+
+    with pytest.raises(SymconvError, match="cannot prove"):
+        symconv.from_torch(Skip(), (1, 3, H, W))
+    assert symconv.from_torch(Skip(), (1, 3, 2 * H, 2 * W)).macs.subs({H: 4, W: 5}) == zoo.torch_macs(
+        Skip(), (1, 3, 8, 10)
+    )

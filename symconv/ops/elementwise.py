@@ -92,13 +92,15 @@ class ReLU(Activation):
 
 
 def same_shapes(shapes: tuple[Shape, ...], op: str) -> None:
-    """Raise unless every shape equals the first."""
+    """Raise unless every shape provably equals the first (sizes sympy cannot prove equal are refused)."""
     first = shapes[0]
     for k, shape in enumerate(shapes[1:], start=1):
         if len(shape) != len(first):
             raise InvalidConfiguration(f"{op}: input {k} has shape {shape}, input 0 has {first}")
         for i, (a, b) in enumerate(zip(first, shape, strict=True)):
             require_equal(b, f"input_shapes[{k}][{i}]", a, f"input_shapes[0][{i}]")
+            if a != b and decide(sympy.Eq(a, b, evaluate=False)) is None:
+                raise InvalidConfiguration(f"{op}: cannot prove that input {k}'s size {b} equals {a} (dim {i})")
 
 
 def broadcast_shapes(shapes: tuple[Shape, ...], op: str) -> Shape:
