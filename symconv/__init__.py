@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 globals().update(EXPORTS)  # every registered operator class (symconv.ops.registry)
 
 
-def from_torch(model, input_shape) -> NetworkCost:
+def from_torch(model, input_shape, *, strict: bool = True, custom=None) -> NetworkCost:
     """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
     torch is imported here, on first use, never at ``import symconv``.
@@ -44,7 +44,7 @@ def from_torch(model, input_shape) -> NetworkCost:
         if error.name != "torch":
             raise
         raise NotLowerable("symconv.from_torch needs PyTorch: pip install 'symconv[torch]'") from None
-    return convert(model, input_shape)
+    return convert(model, input_shape, strict=strict, custom=custom)
 
 
 __all__ = [

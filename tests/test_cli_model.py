@@ -72,3 +72,49 @@ def test_model_layer_tables(tmp_path):
     tex = in_process("model", factory, "--input", "1,3,H,W", "--layers", "--format", "latex")
     assert tex.returncode == 0 and "\\toprule" in tex.stdout
     assert in_process("model", factory, "--input", "1,3,H,W", "--layers", "--format", "json").returncode == 1
+
+
+def test_layer_table_shows_the_asked_convention_and_memory_model(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text(textwrap.dedent(MODEL))
+    result = in_process("model", f"{tmp_path / 'tiny.py'}:build", "--input", "1,3,8,8", "--layers",
+                        "--convention", "flops", "--memory-model", "im2col")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table, summary = result.stdout.split("\ntotal")[0], result.stdout.split("\ntotal")[1]
+    assert "FLOPs" in table.splitlines()[0] and "Memory (im2col)" in table.splitlines()[0]
+    total_row = summary.splitlines()[0].split()
+    # the table's total row and the summary below it give the same compute and memory
+    compute = next(line for line in summary.splitlines() if line.strip().startswith("compute")).split()[1]
+    memory = next(line for line in summary.splitlines() if line.strip().startswith("memory")).split()[1]
+    assert total_row[0] == compute == str(2 * 16 * (8 * 27 + 16 * 72))
+    assert total_row[-1] == memory
+
+
+PARTLY = """
+import torch
+from torch import nn
+
+
+class Odd(nn.Module):
+    def forward(self, x):
+        return torch.fft.rfft2(x).real
+
+
+def build():
+    return nn.Sequential(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()), nn.Conv2d(8, 4, 1), Odd())
+"""
+
+
+def test_modules_report_and_not_strict(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "partly.py").write_text(textwrap.dedent(PARTLY))
+    factory = f"{tmp_path / 'partly.py'}:build"
+    refused = in_process("model", factory, "--input", "1,3,10,10")
+    assert refused.returncode == 1 and "2 (Odd)" in refused.stderr
+    result = in_process("model", factory, "--input", "1,3,10,10", "--modules", "1", "--not-strict", "--csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "module,depth,layers,macs,params,memory:ideal,share"
+    assert lines[1].startswith("0,1,2,13824,224,") and lines[2].startswith("1,1,1,2048,36,")  # 8*27 and 4*8 at 8x8
+    text = in_process("model", factory, "--input", "1,3,10,10", "--not-strict")
+    assert "not lowered  1" in text.stdout and "2 (Odd)" in text.stdout

@@ -13,7 +13,6 @@ from symconv.cli.compare import given_values
 from symconv.cli.cost import add_quantity_option
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
-from symconv.network.table import COLUMNS
 
 EXAMPLE = """\
 examples:
@@ -41,6 +40,16 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
     add_quantity_option(parser, default=None, many=True)  # the layer table's columns
     parser.add_argument("--baseline", metavar="LAYER", help="the layer that ratio: columns divide by")
+    parser.add_argument(
+        "--modules",
+        type=int,
+        metavar="DEPTH",
+        help="also print the module hierarchy to DEPTH with subtotals and shares (text, JSON, or CSV with --csv)",
+    )
+    parser.add_argument("--csv", action="store_true", help="print the --modules report as CSV")
+    parser.add_argument(
+        "--not-strict", action="store_true", help="count what cannot be lowered as zero (listed) instead of failing"
+    )
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -75,16 +84,20 @@ def run(args: argparse.Namespace) -> int:
         model = factory()
     except Exception as error:
         raise BadValue(f"{args.factory!r}: the factory raised {type(error).__name__}: {error}") from error
-    network = symconv.from_torch(model, shape)
+    network = symconv.from_torch(model, shape, strict=not args.not_strict)
     given = given_values(args.given)
     if given:
         network = network.subs(given)
     if args.layers:
         if args.format == "json":
             raise BadValue("--layers prints a text or LaTeX table: use --format text or latex")
-        columns = args.quantity or COLUMNS
+        columns = args.quantity or (args.convention, "params", f"memory:{args.memory_model}")  # as the summary
         options = {"skip_views": True, "baseline": args.baseline}
         print(network.table(columns, **options) if args.format == "text" else network.latex(columns, **options))
+    if args.modules is not None:
+        print_modules(network, args)
+        if args.format == "json" or args.csv:
+            return 0
     total = network.total
     rows = (
         Row("layers", len(network.layers)),
@@ -92,5 +105,20 @@ def run(args: argparse.Namespace) -> int:
         Row("params", total.params),
         Row("memory", total.memory(args.memory_model), f"elements, {args.memory_model}; layers as separate kernels"),
     )
+    if network.unsupported:  # --not-strict: what counts as zero, said where the totals are
+        rows += (
+            Row(
+                "not lowered", len(network.unsupported), "; ".join(f"{u.module} ({u.cls})" for u in network.unsupported)
+            ),
+        )
     print(FORMATS[args.format](Report(f"{args.factory} on input {shape}", rows)))
     return 0
+
+
+def print_modules(network, args: argparse.Namespace) -> None:
+    """The module hierarchy, in the summary's quantities."""
+    from symconv.network import report
+
+    rows = report.module_report(network, (args.convention, "params", f"memory:{args.memory_model}"), args.modules)
+    render = report.as_csv if args.csv else report.as_json if args.format == "json" else report.as_text
+    print(render(rows))

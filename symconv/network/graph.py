@@ -214,11 +214,14 @@ class NetworkCost:
     """A network's per-layer costs and their sum (``total``, run as separate kernels).
 
     ``macs``, ``flops``, ``params``, ``memory(...)``, ``compute(...)`` are the total's.
+    ``unsupported`` lists the parts of a model that could not be lowered and count as zero
+    (``from_torch(..., strict=False)``).
     """
 
     name: str
     layers: tuple[LayerCost, ...]
     total: Cost
+    unsupported: tuple = ()
 
     @classmethod
     def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]], same: Mapping[str, str] | None = None) -> NetworkCost:
@@ -273,7 +276,7 @@ class NetworkCost:
             )
             for row in self.layers
         )
-        return NetworkCost(self.name, layers, self.total.subs(values))
+        return NetworkCost(self.name, layers, self.total.subs(values), self.unsupported)
 
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""

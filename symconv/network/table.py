@@ -46,7 +46,11 @@ def layer_table(
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     rule = ["-" * w for w in widths]
     lines = [header, rule, *body[:-1], rule, body[-1]]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+    text = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+    if cost.unsupported:
+        text += f"\nnot lowered, counted as zero ({len(cost.unsupported)}):"
+        text += "".join(f"\n  {item}" for item in cost.unsupported)
+    return text
 
 
 def latex_layer_table(

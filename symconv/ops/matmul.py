@@ -7,8 +7,9 @@ import sympy
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Gemm, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
+from symconv.ops.elementwise import broadcast_shapes
 from symconv.ops.registry import register
-from symconv.sizes import product, require_equal
+from symconv.sizes import decide, product
 
 
 @register(
@@ -30,23 +31,17 @@ class Matmul(Operator):
         a, b = shapes
         if len(a) < 2 or len(b) < 2:
             raise InvalidConfiguration(f"Matmul needs inputs of rank >= 2, got shapes {a} and {b}")
-        require_equal(b[-2], "input_shapes[1][-2]", a[-1], "input_shapes[0][-1]")
-        for i, (x, y) in enumerate(zip(reversed(a[:-2]), reversed(b[:-2]), strict=False)):
-            if not (x == 1 or y == 1):
-                require_equal(y, f"batch dim -{i + 3} of input 1", x, "input 0's")
+        if decide(sympy.Eq(a[-1], b[-2], evaluate=False)) is not True:  # unprovable: refused, not assumed
+            raise InvalidConfiguration(
+                f"Matmul: cannot prove that input 1's rows ({b[-2]}) match input 0's columns ({a[-1]})"
+            )
+        broadcast_shapes((a[:-2], b[:-2]), "Matmul (batch dimensions)")
         return shapes
 
     def lower(self, *inputs: Tensor, prefix: str = "", output_role: Role = "output") -> Lowering:
         a, b = inputs
-        batch = _broadcast(a.shape[:-2], b.shape[:-2])
+        batch = broadcast_shapes((a.shape[:-2], b.shape[:-2]), "Matmul (batch dimensions)")
         m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
         output = Tensor(f"{prefix}output", output_role, (*batch, m, n))
         gemm = Gemm(m=m, k=k, n=n, count=product(batch), a=a, b=b, out=output)
         return Lowering((gemm,), output)
-
-
-def _broadcast(a: Shape, b: Shape) -> Shape:
-    width = max(len(a), len(b))
-    a = (sympy.Integer(1),) * (width - len(a)) + a
-    b = (sympy.Integer(1),) * (width - len(b)) + b
-    return tuple(y if x == 1 else x for x, y in zip(a, b, strict=True))

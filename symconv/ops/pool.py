@@ -33,17 +33,30 @@ class Pool(SpatialInput):
     """A sliding-window pool: output sizes by the convolution's formula (:mod:`symconv.geometry`)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> None:
-        if ceil_mode:
-            raise InvalidConfiguration("ceil_mode=True is not supported (its output size is not a convolution's)")
         self.axes = conv_axes(self.dims, kernel_size, kernel_size if stride is None else stride, padding, dilation)
+        self.ceil_mode = bool(ceil_mode)
         for axis in self.axes:
             if decide(2 * axis.pad_left <= axis.kernel) is False:
                 raise InvalidConfiguration(f"padding={axis.pad_left} must be at most half of kernel_size={axis.kernel}")
+            # PyTorch drops a last window that would start in the right padding; it cannot when stride <= span - pad
+            if self.ceil_mode and decide(axis.stride <= axis.span - axis.pad_left) is not True:
+                raise InvalidConfiguration(
+                    f"ceil_mode=True with stride={axis.stride} beyond kernel_size={axis.kernel} is not supported"
+                )
+
+    def output_length(self, axis, length: sympy.Expr, name: str) -> sympy.Expr:
+        """The convolution's output length; with ``ceil_mode``, the last partial window kept (one more, rounded up)."""
+        if not self.ceil_mode:
+            return axis.output_length(length, name)
+        axis.output_length(length, name)  # the kernel fits the padded input
+        return sympy.ceiling((length + axis.pad_left + axis.pad_right - axis.span + axis.stride) / axis.stride)
 
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         n, c, *lengths = x.shape
         names = AXIS_NAMES[self.dims]
-        out = tuple(a.output_length(length, name) for a, length, name in zip(self.axes, lengths, names, strict=True))
+        out = tuple(
+            self.output_length(a, length, name) for a, length, name in zip(self.axes, lengths, names, strict=True)
+        )
         output = Tensor(f"{prefix}output", output_role, (n, c, *out))
         stage = Elementwise(output.elements, *self._arithmetic(), reads=(x,), writes=(output,))
         return Lowering((stage,), output)
@@ -57,7 +70,7 @@ class Pool(SpatialInput):
             f"kernel_size={tuple(x.kernel for x in a)}",
             f"stride={tuple(x.stride for x in a)}",
             f"padding={tuple(x.pad_left for x in a)}",
-        ]
+        ] + (["ceil_mode=True"] if self.ceil_mode else [])
 
 
 class MaxPool(Pool):
@@ -65,7 +78,7 @@ class MaxPool(Pool):
 
 
 class AvgPool(Pool):
-    """``torch.nn.AvgPoolNd`` (``count_include_pad=True``): ``window - 1`` additions and one scaling per output."""
+    """``torch.nn.AvgPoolNd``: ``window - 1`` additions and one scaling per output (padding summed as zeros)."""
 
     def __init__(
         self,
@@ -76,8 +89,7 @@ class AvgPool(Pool):
         count_include_pad: bool = True,
         divisor_override=None,
     ) -> None:
-        if not count_include_pad:
-            raise InvalidConfiguration("count_include_pad=False is not supported (border windows differ)")
+        self.count_include_pad = bool(count_include_pad)  # the same sum; only the divisor of a border window differs
         if divisor_override is not None:
             raise InvalidConfiguration(f"divisor_override={show(divisor_override)} is not supported")
         super().__init__(kernel_size, stride, padding, 1, ceil_mode)
@@ -229,8 +241,50 @@ class Mean(Operator):
         reduced = product([x.shape[i] for i in sorted(axes)])
         kept = [ONE if i in axes else v for i, v in enumerate(x.shape) if self.keepdim or i not in axes]
         output = Tensor(f"{prefix}output", output_role, tuple(kept))
-        stage = Elementwise(output.elements, ONE, reduced - 1, reads=(x,), writes=(output,))
+        stage = Elementwise(output.elements, *self.per_output(reduced), reads=(x,), writes=(output,))
         return Lowering((stage,), output)
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        """(mults, adds) of one output: the sum of ``reduced`` inputs, scaled once."""
+        return ONE, reduced - 1
 
     def _repr_args(self) -> list[str]:
         return [f"dim={self.dim}", f"keepdim={self.keepdim}"]
+
+
+def _reduction_call(name, x, dim=None, keepdim=False, *args, **kwargs):
+    if dim is None:
+        dim = tuple(range(len(x.shape)))
+    return Sum(dim, keepdim)
+
+
+@register(
+    "sum",
+    torch=("torch.sum", "Tensor.sum"),
+    call=_reduction_call,
+    example=({"dim": (2, 3)}, ((1, 2, 3, 4),)),
+)
+class Sum(Mean):
+    """``x.sum(dim, keepdim)``: each output sums its ``reduced`` inputs (``reduced - 1`` adds)."""
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return sympy.Integer(0), reduced - 1
+
+
+def _norm_call(name, x, p="fro", dim=None, keepdim=False, *args, **kwargs):
+    if p not in (2, "fro") or dim is None:
+        raise InvalidConfiguration(f"norm with p={p!r}, dim={dim!r} is not supported (p=2 along dims)")
+    return Norm(dim, keepdim)
+
+
+@register(
+    "norm",
+    torch=("torch.norm", "Tensor.norm"),
+    call=_norm_call,
+    example=({"dim": (2, 3)}, ((1, 2, 3, 4),)),
+)
+class Norm(Mean):
+    """``x.norm(p=2, dim, keepdim)``: ``reduced`` squares summed, then a square root (not arithmetic)."""
+
+    def per_output(self, reduced: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        return reduced, reduced - 1

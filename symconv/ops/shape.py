@@ -91,23 +91,55 @@ class Reshape(View):
 
 @register("slice", example=({"dim": 1, "start": 1, "stop": 3}, ((2, 4),)))
 class Slice(View):
-    """``x[..., start:stop]`` along ``dim`` (also one part of ``torch.split``/``chunk``): a view."""
+    """``x[..., start:stop:step]`` along ``dim`` (also one part of ``torch.split``/``chunk``): a view.
 
-    def __init__(self, dim: int, start, stop) -> None:
+    >>> from symconv.symbols import H
+    >>> Slice(2, 0, H, 2).output_shape((1, 8, H))
+    (1, 8, ceiling(H/2))
+    """
+
+    def __init__(self, dim: int, start, stop, step=1) -> None:
         self.dim, self.start, self.stop = dim, as_size(start, "start", minimum=0), as_size(stop, "stop")
+        self.step = as_size(step, "step")
 
     def view(self, shape: Shape) -> Shape:
         dim = dim_index(self.dim, len(shape), "dim")
         stop = sympy.Min(self.stop, shape[dim])
         if decide(stop > self.start) is False:
             raise InvalidConfiguration(f"slice {self.start}:{self.stop} of dim {self.dim} (size {shape[dim]}) is empty")
-        return (*shape[:dim], stop - self.start, *shape[dim + 1 :])
+        return (*shape[:dim], sympy.ceiling((stop - self.start) / self.step), *shape[dim + 1 :])
 
     def _repr_args(self) -> list[str]:
-        return [f"dim={self.dim}", f"{self.start}:{self.stop}"]
+        step = "" if self.step == 1 else f":{self.step}"
+        return [f"dim={self.dim}", f"{self.start}:{self.stop}{step}"]
 
 
-@register("transpose", torch=("torch.transpose", "Tensor.transpose"), example=({"dim0": 0, "dim1": 1}, ((2, 3),)))
+@register("select", example=({"dim": 0, "index": 1}, ((2, 3),)))
+class Select(View):
+    """``x[index]`` along ``dim`` (also one part of ``unbind``): a view without that dimension.
+
+    >>> Select(0, 2).output_shape((3, 1, 4, 8))
+    (1, 4, 8)
+    """
+
+    def __init__(self, dim: int, index: int) -> None:
+        self.dim, self.index = dim, index
+
+    def view(self, shape: Shape) -> Shape:
+        dim = dim_index(self.dim, len(shape), "dim")
+        if decide(sympy.Lt(self.index, shape[dim])) is False or decide(sympy.Ge(self.index, -shape[dim])) is False:
+            raise InvalidConfiguration(f"index={self.index} is out of range for size {shape[dim]} (dim {self.dim})")
+        return (*shape[:dim], *shape[dim + 1 :])
+
+    def _repr_args(self) -> list[str]:
+        return [f"dim={self.dim}", f"index={self.index}"]
+
+
+@register(
+    "transpose",
+    torch=("torch.transpose", "Tensor.transpose", "torch.swapaxes", "Tensor.swapaxes"),
+    example=({"dim0": 0, "dim1": 1}, ((2, 3),)),
+)
 class Transpose(View):
     """``x.transpose(dim0, dim1)``: a view with two dimensions swapped."""
 
@@ -122,6 +154,58 @@ class Transpose(View):
 
     def _repr_args(self) -> list[str]:
         return [str(self.dim0), str(self.dim1)]
+
+
+@register("permute", example=({"dims": (0, 2, 1)}, ((2, 3, 4),)))
+class Permute(View):
+    """``x.permute(*dims)``: a view with the dimensions reordered.
+
+    >>> Permute((0, 2, 3, 1)).output_shape((1, 8, 5, 7))
+    (1, 5, 7, 8)
+    """
+
+    def __init__(self, dims: Sequence[int]) -> None:
+        self.dims = tuple(dims)
+
+    def view(self, shape: Shape) -> Shape:
+        order = [dim_index(d, len(shape), "dims") for d in self.dims]
+        if sorted(order) != list(range(len(shape))):
+            raise InvalidConfiguration(f"dims={self.dims} must order all {len(shape)} dimensions once each")
+        return tuple(shape[d] for d in order)
+
+    def _repr_args(self) -> list[str]:
+        return [str(self.dims)]
+
+
+@register("expand", example=({"sizes": (2, -1)}, ((1, 3),)))
+class Expand(View):
+    """``x.expand(*sizes)``: a view stretching dimensions of size 1 (``-1`` keeps a size).
+
+    >>> Expand((8, -1, -1)).output_shape((1, 1, 192))
+    (8, 1, 192)
+    """
+
+    def __init__(self, sizes: Sequence[object]) -> None:
+        self.sizes = tuple(sizes)
+
+    def view(self, shape: Shape) -> Shape:
+        if len(self.sizes) < len(shape):
+            raise InvalidConfiguration(f"sizes={self.sizes} must have at least the input's {len(shape)} dimensions")
+        lead = len(self.sizes) - len(shape)
+        out = []
+        for i, size in enumerate(self.sizes):
+            old = shape[i - lead] if i >= lead else None
+            if size == -1 and old is not None:
+                out.append(old)
+                continue
+            size = as_size(size, f"sizes[{i}]")
+            if old is not None and old != 1 and decide(sympy.Eq(old, size)) is not True:
+                raise InvalidConfiguration(f"cannot expand size {old} to {size} (dim {i})")
+            out.append(size)
+        return tuple(out)
+
+    def _repr_args(self) -> list[str]:
+        return [show(v) for v in self.sizes]
 
 
 @register(
@@ -157,3 +241,65 @@ class Concat(Operator):
 
     def _repr_args(self) -> list[str]:
         return [f"dim={self.dim}"]
+
+
+def _pad_call(name, x, pad, mode="constant", value=None) -> Pad:
+    return Pad(pad, mode)
+
+
+@register(
+    "pad",
+    torch=("torch.nn.functional.pad",),
+    call=_pad_call,
+    example=({"pad": (1, 1)}, ((1, 2, 3),)),
+)
+class Pad(Operator):
+    """``F.pad(x, pad)``: ``pad`` gives (before, after) pairs from the last dimension back; a copy, no arithmetic.
+
+    >>> from symconv.symbols import H, W
+    >>> Pad((0, 1, 2, 3)).output_shape((1, 8, H, W))
+    (1, 8, H + 5, W + 1)
+    """
+
+    def __init__(self, pad: Sequence[object], mode: str = "constant") -> None:
+        if len(pad) % 2:
+            raise InvalidConfiguration(f"pad={tuple(pad)} must hold (before, after) pairs")
+        if mode not in ("constant", "reflect", "replicate", "circular"):
+            raise InvalidConfiguration(f"mode={mode!r} must be constant, reflect, replicate or circular")
+        self.pad = tuple(as_size(v, f"pad[{i}]", minimum=0) for i, v in enumerate(pad))
+        self.mode = mode
+
+    def check_input(self, shape: Shape) -> Shape:
+        if len(self.pad) // 2 > len(shape):
+            raise InvalidConfiguration(f"pad={self.pad} pads more dimensions than input_shape={shape} has")
+        return shape
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        shape = list(x.shape)
+        for k in range(len(self.pad) // 2):
+            shape[-1 - k] = shape[-1 - k] + self.pad[2 * k] + self.pad[2 * k + 1]
+        output = Tensor(f"{prefix}output", output_role, tuple(shape))
+        return Lowering((Elementwise(output.elements, reads=(x,), writes=(output,)),), output)
+
+    def _repr_args(self) -> list[str]:
+        return [str(self.pad)] + ([] if self.mode == "constant" else [f"mode={self.mode!r}"])
+
+
+@register(
+    "roll",
+    torch=("torch.roll", "Tensor.roll"),
+    call=lambda name, x, shifts, dims=None: Roll(shifts, dims),
+    example=({"shifts": 1, "dims": 0}, ((3, 2),)),
+)
+class Roll(Operator):
+    """``torch.roll(x, shifts, dims)``: every element copied to its shifted place, no arithmetic."""
+
+    def __init__(self, shifts, dims=None) -> None:
+        self.shifts, self.dims = shifts, dims
+
+    def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
+        output = Tensor(f"{prefix}output", output_role, x.shape)
+        return Lowering((Elementwise(output.elements, reads=(x,), writes=(output,)),), output)
+
+    def _repr_args(self) -> list[str]:
+        return [f"shifts={self.shifts}", f"dims={self.dims}"]

@@ -1,0 +1,83 @@
+"""The whole model zoo: which models symconv costs exactly, and how fast, against PyTorch's symbolic route.
+
+For each model (random weights on the meta device, nothing downloaded): the outcome
+(exact / wrong / refused / crash, see ``tests/zoo.py``), and the time to the symbolic
+total on ``(1, 3, H, W)``, symconv's ``from_torch`` against ``FlopCounterMode`` under
+``FakeTensorMode`` with a ``ShapeEnv`` (dynamic H, W), measured interleaved in the same
+run, median of ``--repeat`` runs each. PyTorch's route may specialise the sizes (a guard
+on them) and return a plain integer: marked ``int``.
+
+Run: ``PYTHONPATH=.:tests python benchmarks/bench_zoo.py [--only NAME ...] [--repeat 3] [--json FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import zoo
+
+from symconv.files import write_atomic
+
+
+def _time(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    try:
+        result = fn()
+    except Exception as error:  # PyTorch's route fails on some models: recorded, not fatal
+        result = error
+    return time.perf_counter() - start, result
+
+
+def bench(spec: zoo.Model, repeat: int) -> dict:
+    try:
+        outcome = zoo.check(spec)
+    except Exception as error:  # the model cannot be built, or PyTorch itself fails on it
+        return {"model": spec.id, "family": spec.family, "status": "crash", "detail": f"PyTorch: {error!r}"[:300]}
+    row = {"model": spec.id, "family": spec.family, "status": outcome.status, "detail": outcome.detail}
+    if outcome.status != "exact":
+        return row
+    model = spec.build()
+    ours, theirs = [], []
+    for _ in range(repeat):  # interleaved
+        ours.append(_time(lambda: zoo.symbolic_total(model, spec))[0])
+        seconds, total = _time(lambda: zoo.torch_symbolic_macs(model, spec.input_shape(*spec.sizes[0])))
+        theirs.append(seconds)
+    kind = "error" if isinstance(total, Exception) else ("int" if isinstance(total, int) else "symbolic")
+    row.update(symconv_s=statistics.median(ours), torch_s=statistics.median(theirs), torch_result=kind)
+    row["ratio"] = row["symconv_s"] / row["torch_s"]
+    return row
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=None, help="model names (default: the whole zoo)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    specs = [m for m in zoo.ZOO if args.only is None or m.name in args.only]
+    rows = []
+    for spec in specs:
+        row = bench(spec, args.repeat)
+        rows.append(row)
+        timing = f"{row['ratio']:.2f}x ({row['torch_result']})" if "ratio" in row else ""
+        print(f"{spec.id:45} {row['status']:8} {timing:16} {' '.join(row['detail'].split())[:260]}", flush=True)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("exact", "wrong", "refused", "crash")}
+    print(f"\n{len(rows)} models: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    ratios = [r["ratio"] for r in rows if "ratio" in r]
+    if ratios:
+        geomean = math.exp(statistics.fmean(math.log(r) for r in ratios))
+        print(f"time to the symbolic total vs PyTorch's: geometric mean {geomean:.2f}x, worst {max(ratios):.2f}x")
+    if args.json:
+        write_atomic(args.json, json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
