@@ -44,13 +44,18 @@ from symconv.query import asymptotic, at, compare, crossover, limit, quantity, r
 __version__ = "0.1.0"
 
 
-def from_torch(model, input_shape) -> NetworkCost:
+def from_torch(model, input_shape, grad: bool = False):
     """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
-    torch is imported here, on first use, never at ``import symconv``.
+    With ``grad=True``, the training cost (:func:`symconv.training.from_torch`): forward and
+    backward, each parameter's ``requires_grad`` honoured. torch is imported here, on first
+    use, never at ``import symconv``.
     """
     try:
-        from symconv.network.torch_fx import from_torch as convert
+        if grad:
+            from symconv.training import from_torch as convert
+        else:
+            from symconv.network.torch_fx import from_torch as convert
     except ModuleNotFoundError as error:
         if error.name != "torch":
             raise

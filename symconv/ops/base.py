@@ -24,8 +24,15 @@ class Operator(ABC):
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         """Validate an input shape against the hyperparameters; return it in canonical (batched) form."""
 
-    def cost(self, input_shape: Sequence[object]) -> Cost:
-        """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols)."""
+    def cost(self, input_shape: Sequence[object], *, grad=False) -> Cost:
+        """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols).
+
+        ``grad=True`` or ``'weights'``: the training step instead (:func:`symconv.training.cost`).
+        """
+        if grad is not False:
+            from symconv.training import cost  # training builds on the operators
+
+            return cost(self, input_shape, grad=grad)
         return Cost.from_lowering(repr(self), self.lower(self.input_tensor(input_shape)))
 
     def output_shape(self, input_shape: Sequence[object]) -> tuple[sympy.Expr, ...]:
