@@ -55,7 +55,6 @@ from typing import Literal
 
 import sympy
 
-from symconv.col2im_counts import transposed_length
 from symconv.errors import NotLowerable
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.geometry import ConvAxis
@@ -180,8 +179,9 @@ def window_scatter_counts(
     contributions, targets = [], []
     for axis, length, out in zip(axes, in_lengths, out_lengths, strict=True):
         crop = axis.pad_right  # >= pad_left; equal unless 'same' with an odd total
-        extra = sympy.expand(length - transposed_length(out, axis.kernel, axis.stride, axis.dilation, crop, 0))
-        args = (out, axis.kernel, axis.stride, axis.dilation, crop, extra)
+        # L_in - transposed_length(out, ..., crop, 0): what the last window leaves over, plus the pads' difference
+        left_over = sympy.Mod(length + axis.pad_left + axis.pad_right - axis.span, axis.stride)
+        args = (out, axis.kernel, axis.stride, axis.dilation, crop, left_over + axis.pad_right - axis.pad_left)
         contributions.append(Col2imContributions(*args))
         targets.append(Col2imTargets(*args))
     return product(contributions), product(targets)

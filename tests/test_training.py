@@ -412,3 +412,15 @@ def test_symbolic_conv_backward_equals_its_integer_evaluation(kernel, stride, pa
                 training.cost(pool, (1, 2, H, W)).backward.ops.subs({H: h, W: w})
                 == training.cost(pool, (1, 2, h, w)).backward.ops
             )
+
+
+def test_backward_derivations_are_checked_and_say_what_the_issue_asks() -> None:
+    from symconv import backward_derivations
+    from symconv.symbols import C_in, C_out, H, K, N, W, g, p, s
+
+    found = backward_derivations.builtin()
+    conv = symconv.Conv2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False)
+    assert sympy.simplify(found["backward-conv"].result - 2 * conv.cost((N, C_in, H, W)).macs) == 0
+    for slug in ("backward-conv-is-transposed-conv", "backward-conv-transpose-is-conv"):
+        d = found[slug]
+        assert d.convention == "ops" and d.holds(d.conclusion, d.result)
