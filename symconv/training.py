@@ -47,6 +47,7 @@ from symconv.lowering import Lowering, Tensor
 from symconv.network import layers
 from symconv.network.graph import Layer, Network, _mapped
 from symconv.network.merge import Merge
+from symconv.ops.linear import Linear
 from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
@@ -217,6 +218,88 @@ def _saved_tensor(s: backward.Saved, layer: str) -> SavedTensor:
     return SavedTensor(":".join(str(part) for part in s.of), layer, s.elements, s.kind)
 
 
+# ---- ratios and named quantities -------------------------------------------------------------------------------
+
+
+def ratio_table(
+    operators: Mapping[str, tuple[object, tuple]] | None = None, convention: str = "macs"
+) -> dict[str, tuple[sympy.Expr | None, sympy.Expr | None]]:
+    """backward : forward compute per operator, as closed forms: ``(input needs a gradient, first layer)``.
+
+    ``None`` where the forward has no compute under ``convention`` (pooling has no MACs).
+    The default operators are symbolic: conv and transposed conv (stride ``s``, padding ``p``,
+    ``g`` groups), linear, batch norm, ReLU and average pooling.
+
+    >>> from symconv.symbols import F_in, F_out, N
+    >>> table = ratio_table()
+    >>> table["conv"], table["transposed conv"], table["linear"]
+    ((2, 1), (2, 1), (2, 1))
+    >>> table = ratio_table({"linear": (Linear(F_in, F_out, bias=False), ((N, F_in),))}, "ops")
+    >>> sympy.factor(table["linear"][1])  # a first linear layer: grad weight F_out x F_in sums of N products
+    F_in*(2*N - 1)/(N*(2*F_in - 1))
+    """
+    if operators is None:
+        operators = default_ratio_operators()
+    rows = {}
+    for name, (op, shapes) in operators.items():
+        forward = op.cost(*shapes).compute(convention)
+        if forward == 0:
+            rows[name] = (None, None)
+            continue
+        pair = []
+        for grad in (True, "weights"):
+            back = cost(op, *shapes, grad=grad).backward.compute(convention)
+            pair.append(sympy.factor(sympy.simplify(back / forward)))
+        rows[name] = (pair[0], pair[1])
+    return rows
+
+
+def default_ratio_operators() -> dict[str, tuple[object, tuple]]:
+    """The operators of :func:`ratio_table`, on symbolic shapes."""
+    from symconv.ops import Conv2d, ConvTranspose2d
+    from symconv.symbols import C, C_in, C_out, F_in, F_out, H, H_in, K, N, W, W_in, g, p, s
+
+    return {
+        "conv": (Conv2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False), ((N, C_in, H, W),)),
+        "transposed conv": (
+            ConvTranspose2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False),
+            ((N, C_in, H_in, W_in),),
+        ),
+        "linear": (Linear(F_in, F_out, bias=False), ((N, F_in),)),
+        "batch norm": (layers.BatchNorm2d(C), ((N, C, H, W),)),
+        "ReLU": (layers.ReLU(), ((N, C, H, W),)),
+        "average pool 2x2": (layers.AvgPool2d(2), ((N, C, 2 * H, 2 * W),)),
+    }
+
+
+TRAINING_QUANTITIES: dict[str, Callable[[TrainingCost], sympy.Expr]] = {
+    **{f"{part}:{c}": (lambda t, part=part, c=c: getattr(t, part).compute(c)) for part in ("forward", "backward")
+       for c in ("macs", "flops", "mults", "ops")},
+    **{f"training:{c}": (lambda t, c=c: t.compute(c)) for c in ("macs", "flops", "mults", "ops")},
+    "trainable": lambda t: t.trainable,
+    "activations": lambda t: t.activations(),
+}  # fmt: skip
+
+
+def quantities(step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4) -> dict:
+    """Every training quantity of ``step`` by name (compute in elements' counts, memory in bytes).
+
+    Names: ``forward:<c>``, ``backward:<c>``, ``training:<c>`` for ``c`` in macs, flops, mults,
+    ops; ``trainable``; ``activations`` (elements); ``memory:<field>`` in bytes for the fields
+    of :class:`TrainingMemory` and ``memory:peak``.
+
+    >>> import symconv
+    >>> q = quantities(cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights"), "sgd-momentum")
+    >>> q["training:macs"], q["memory:peak"]  # 64 + 64 MACs; 4 bytes x (32 params + 32 grads + 32 momenta + 16)
+    (128, 448)
+    """
+    total = step.total if isinstance(step, NetworkTrainingCost) else step
+    memory = training_memory(step, optimizer, element_size)
+    values = {name: fn(total) for name, fn in TRAINING_QUANTITIES.items()}
+    fields = ("parameters", "gradients", "optimizer_state", "activations", "peak")
+    return values | {f"memory:{f}": getattr(memory, f) for f in fields}
+
+
 # ---- networks -------------------------------------------------------------------------------------------------
 
 
@@ -334,7 +417,9 @@ def _in_place(node, modules) -> bool:
     import operator
 
     if node.op == "call_module":
-        return bool(getattr(modules[node.target], "inplace", False))
+        module = modules[node.target]
+        # in-place hardtanh (ReLU6) saves a copy of its result: the storage it shares is not what it keeps
+        return bool(getattr(module, "inplace", False)) and type(module).__name__ not in ("Hardtanh", "ReLU6")
     if node.op == "call_method":
         return node.target.endswith("_")
     return node.target is operator.iadd or bool(node.kwargs.get("inplace", False))
@@ -376,7 +461,10 @@ __all__ = [
     "TrainingCost",
     "TrainingMemory",
     "cost",
+    "default_ratio_operators",
     "from_torch",
     "network_cost",
+    "quantities",
+    "ratio_table",
     "training_memory",
 ]

@@ -363,10 +363,17 @@ def test_frozen_parameters_skip_their_gradients() -> None:
     assert saved_bytes(model, x) == training.training_memory(step, element_size=8).activations
 
 
+def _mobilenet_v2_without_dropout() -> nn.Module:
+    model = tm.MobileNetV2()
+    model.classifier[0].p = 0.0  # symconv reads dropout as the identity; with p = 0 PyTorch runs it as one too
+    return model
+
+
 SAVED_MODELS = {
     "resnet50": (tm.resnet50, 32),
     "fasternet_block": (tm.fasternet_block_net, 32),
     "mobilenet_v1": (tm.mobilenet_v1, 32),
+    "mobilenet_v2": (_mobilenet_v2_without_dropout, 32),
 }
 
 
@@ -424,3 +431,25 @@ def test_backward_derivations_are_checked_and_say_what_the_issue_asks() -> None:
     for slug in ("backward-conv-is-transposed-conv", "backward-conv-transpose-is-conv"):
         d = found[slug]
         assert d.convention == "ops" and d.holds(d.conclusion, d.result)
+
+
+EXAMPLES = {
+    "mobilenet_v1": (lambda: examples.mobilenet_v1(1, 64, batch=2), lambda: tm.mobilenet_v1(), (2, 3, 64, 64)),
+    "resnet_stage": (
+        lambda: examples.resnet_stage(64, 64, 2, stride=2, resolution=16, batch=2),
+        lambda: nn.Sequential(tm.Bottleneck(64, 64, 2), tm.Bottleneck(256, 64, 1)),
+        (2, 64, 16, 16),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_networks_training_flops_equal_flop_counter(name) -> None:
+    ours, theirs, shape = EXAMPLES[name]
+    step = training.network_cost(ours())
+    model = _meta(theirs)
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(shape, device="meta")).sum().backward()
+    assert counter.get_total_flops() == 2 * (step.macs + torch_surplus(step))
+    x = torch.randn(shape)
+    assert saved_bytes(theirs().train(), x) == training.training_memory(step, element_size=4).activations
