@@ -55,11 +55,13 @@ from typing import Literal
 
 import sympy
 
+from symconv.cost import _map_tree, _prefixed
 from symconv.errors import NotLowerable
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.geometry import ConvAxis
 from symconv.lowering import Col2im, Elementwise, Gemm, Im2col, Stage, Tensor
 from symconv.network import layers, merge
+from symconv.ops.composite import DepthwiseSeparableConv2d, Fused, PartialConv2d
 from symconv.ops.conv import ConvNd, ConvTransposeNd
 from symconv.ops.linear import Linear
 from symconv.sizes import product
@@ -432,6 +434,65 @@ def _concat(op, inputs, output, needs) -> list[Stage]:
 
 
 rule(layers._View, saved=_nothing_saved)(_pass_through)
+
+
+# ---- composite operators: their parts' backwards, in reverse order ---------------------------------------------
+
+
+def _chain(op) -> tuple[tuple[str, object], ...]:
+    return op.chain.parts if isinstance(op, DepthwiseSeparableConv2d) else op.parts
+
+
+def _walk(op, x: Tensor, needs: Needs):
+    """Each part with its input tensor and what its backward must produce (inputs need a gradient downstream
+    of the first trainable part)."""
+    upstream = needs.inputs[0]
+    for name, part in _chain(op):
+        own = frozenset(t.name for st in part.lower(x).stages for t in (*st.reads, *st.writes)
+                        if t.role in ("weight", "bias"))  # fmt: skip
+        part_needs = Needs((upstream,), needs.params & own)
+        yield name, part, x, part_needs
+        upstream = upstream or part_needs.anything
+        x = Tensor(f"{name}.output", "intermediate", part.lower(x).output.shape)
+
+
+def _composite_stages(op, inputs, output, needs) -> list[Stage]:
+    stages: list[Stage] = []
+    for name, part, x, part_needs in reversed(list(_walk(op, inputs[0], needs))):
+        stages += [_map_tree(st, _prefixed(name), Tensor) for st in lower(part, (x,), part_needs)]
+    return stages
+
+
+def _composite_saved(op, inputs, output, needs) -> list[Saved]:
+    found: dict[tuple, Saved] = {}
+    for index, (name, part, x, part_needs) in enumerate(_walk(op, inputs[0], needs)):
+        for item in saved(part, (x,), part_needs):
+            kind = item.of[0]
+            if kind == "input" and index == 0:
+                key = item.of
+            elif kind == "input":
+                key = ("own", x.name)
+            else:
+                key = ("own", f"{name}.{item.of[-1]}")
+            found.setdefault(key, Saved(key, item.elements, item.kind))
+    return list(found.values())
+
+
+rule(Fused, saved=_composite_saved)(_composite_stages)
+rule(DepthwiseSeparableConv2d, saved=_composite_saved)(_composite_stages)
+
+
+def _partial_saved(op: PartialConv2d, inputs, output, needs) -> list[Saved]:
+    return [Saved(("input", 0), inputs[0].elements)]  # the convolved channels are a view of the whole input
+
+
+@rule(PartialConv2d, saved=_partial_saved)
+def _partial(op: PartialConv2d, inputs, output, needs) -> list[Stage]:
+    """The convolution's backward on the convolved channels; the untouched ones pass their gradient through."""
+    (x,) = inputs
+    n, _, *spatial = x.shape
+    convolved = Tensor(f"{x.name}[:C_p]", x.role, (n, op.conv_channels, *spatial))
+    return [_map_tree(st, _prefixed("conv"), Tensor) for st in lower(op.conv, (convolved,), needs)]
 
 
 __all__ = ["RULES", "Needs", "Rule", "Saved", "lower", "rule", "rule_for", "saved", "window_scatter_counts"]

@@ -453,3 +453,56 @@ def test_example_networks_training_flops_equal_flop_counter(name) -> None:
     assert counter.get_total_flops() == 2 * (step.macs + torch_surplus(step))
     x = torch.randn(shape)
     assert saved_bytes(theirs().train(), x) == training.training_memory(step, element_size=4).activations
+
+
+COMPOSITES = {
+    "dwconv": (
+        symconv.DepthwiseSeparableConv2d(4, 6, 3, padding=1, bias=True),
+        lambda: nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.Conv2d(4, 6, 1)),
+        (2, 4, 6, 6),
+    ),
+    "dwconv-fused": (
+        symconv.DepthwiseSeparableConv2d(4, 8, 3, stride=2, padding=1, depth_multiplier=2, bias=False, fused=True),
+        lambda: nn.Sequential(nn.Conv2d(4, 8, 3, 2, 1, groups=4, bias=False), nn.Conv2d(8, 8, 1, bias=False)),
+        (1, 4, 7, 7),
+    ),
+    "sequential": (
+        symconv.Sequential(symconv.Conv2d(3, 4, 3), symconv.Conv2d(4, 2, 1, bias=False)),
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(4, 2, 1, bias=False)),
+        (2, 3, 6, 6),
+    ),
+    "pconv": (symconv.PartialConv2d(8, 3, forward="split_cat"), lambda: tm.PConv(8), (2, 8, 5, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_composite_training_flops_and_saved_bytes(name, input_grad) -> None:
+    ours, theirs, shape = COMPOSITES[name]
+    model = theirs().double().train()
+    step = training.cost(ours, shape, grad=True if input_grad else "weights")
+    assert flop_counter_total(model, shape, input_grad=input_grad) == 2 * (step.macs + _composite_surplus(ours, step))
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
+    assert saved_bytes(model, x) == training.training_memory(step, element_size=8).activations
+
+
+def _composite_surplus(op, step) -> sympy.Expr:
+    """The flop counter's grouped weight-gradient surplus, for the depthwise part of a composite."""
+    groups = {"depthwise.": op.chain.parts[0][1].groups} if isinstance(op, symconv.DepthwiseSeparableConv2d) else {}
+    return sympy.Add(
+        *(
+            (g - 1) * st.macs
+            for prefix, g in groups.items()
+            for st in step.backward.stages
+            if isinstance(st, Gemm) and st.out.name == f"{prefix}grad_weight"
+        )
+    )
+
+
+def test_composites_take_grad_like_every_operator() -> None:
+    from symconv.symbols import C_in, C_out, H, K, W
+
+    dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False)
+    step = dw.cost((1, C_in, H, W), grad="weights")
+    # a first layer: the depthwise part skips grad input, the pointwise part's input needs one
+    assert sympy.expand(step.backward.macs - (C_in * K**2 * H * W + 2 * C_in * C_out * H * W)) == 0

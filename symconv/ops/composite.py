@@ -50,7 +50,9 @@ class Sequential(Fused):
     whole chain is one kernel and its intermediates stay on chip).
     """
 
-    def cost(self, input_shape: Sequence[object]) -> Cost:
+    def cost(self, input_shape: Sequence[object], *, grad=False) -> Cost:
+        if grad is not False:
+            return super().cost(input_shape, grad=grad)
         shape = self.input_tensor(input_shape).shape
         parts = []
         for name, op in self.parts:
@@ -96,7 +98,9 @@ class DepthwiseSeparableConv2d(Operator):
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         return self.chain.lower(x, prefix=prefix, output_role=output_role)
 
-    def cost(self, input_shape: Sequence[object]) -> Cost:
+    def cost(self, input_shape: Sequence[object], *, grad=False) -> Cost:
+        if grad is not False:
+            return super().cost(input_shape, grad=grad)
         return self.chain.cost(input_shape)
 
     def _repr_args(self) -> list[str]:
