@@ -33,17 +33,24 @@ __version__ = "0.1.0"
 globals().update(EXPORTS)  # every registered operator class (symconv.ops.registry)
 
 
-def from_torch(model, input_shape, *, strict: bool = True, custom=None) -> NetworkCost:
+def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bool = False):
     """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
-    torch is imported here, on first use, never at ``import symconv``.
+    With ``grad=True``, the training cost (:func:`symconv.training.from_torch`): forward and
+    backward, each parameter's ``requires_grad`` honoured. torch is imported here, on first
+    use, never at ``import symconv``.
     """
     try:
-        from symconv.network.torch_fx import from_torch as convert
+        if grad:
+            from symconv.training import from_torch as convert
+        else:
+            from symconv.network.torch_fx import from_torch as convert
     except ModuleNotFoundError as error:
         if error.name != "torch":
             raise
         raise NotLowerable("symconv.from_torch needs PyTorch: pip install 'symconv[torch]'") from None
+    if grad:
+        return convert(model, input_shape)
     return convert(model, input_shape, strict=strict, custom=custom)
 
 

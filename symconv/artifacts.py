@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from symconv import codegen
+from symconv import backward_derivations, codegen
 from symconv.bound_derivations import bound_derivations
 from symconv.cost import Cost
 from symconv.derivations import builtin
@@ -89,9 +89,10 @@ def latex_tables() -> dict[str, str]:
 def latex_derivations() -> dict[str, str]:
     """A document per built-in derivation (:func:`symconv.derivations.builtin`), with the lowering of seed formulas."""
     rendered: dict[str, str] = {}
-    for slug, d in builtin().items():
+    backward_lowerings = backward_derivations.lowerings()
+    for slug, d in {**builtin(), **backward_derivations.builtin()}.items():
         row = BY_ID.get(slug)
-        lowering = {row.operator: row.cost()} if row is not None else {}
+        lowering = {row.operator: row.cost()} if row is not None else backward_lowerings.get(slug, {})
         rendered |= _pair(f"derivation-{slug}", partial(derivation, d, lowering=lowering, label=f"eq:{slug}"))
     return rendered
 

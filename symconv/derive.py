@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symconv.canonical import simplify_rounding
 from symconv.errors import SymconvError
 
 
@@ -39,7 +40,7 @@ class Step:
 
 def equal(a: sympy.Expr, b: sympy.Expr) -> bool:
     """Whether sympy proves two expressions equal."""
-    difference = sympy.simplify(sympy.expand(a - b))
+    difference = sympy.simplify(sympy.expand(simplify_rounding(a - b)))  # ceiling((s*(L - 1) + 1)/s) is L
     return difference == 0
 
 

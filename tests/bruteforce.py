@@ -375,3 +375,182 @@ def concat(parts: Sequence[Any], axis: int) -> tuple[np.ndarray, Counts]:
             tally.write("output", out, target, tally.read(name, array, index))
         offset += array.shape[axis]
     return out, tally.counts()
+
+
+# ------------------------------------------------------------------ backward passes
+#
+# Each gradient is computed literally from its definition, element by element, in the
+# order a GEMM lowering computes it: a dot product per entry (T products, T - 1
+# additions), then, for a gradient that lands on overlapping positions, a scatter-add
+# (the first contribution a write, each further one an addition).
+
+
+@dataclass
+class Gradients:
+    """The backward's results (``None`` when not asked for) and its arithmetic."""
+
+    grad_input: np.ndarray | None
+    grad_weight: np.ndarray | None
+    grad_bias: np.ndarray | None
+    mults: int
+    adds: int
+
+
+def _sum(tally: _Tally, values: Iterable[Any]) -> Any:
+    """Sum of ``values``: one addition fewer than terms."""
+    acc = None
+    for value in values:
+        acc = value if acc is None else tally.add(acc, value)
+    return acc
+
+
+def _scatter(tally: _Tally, target: np.ndarray, hit: np.ndarray, index: Index, value: Any) -> None:
+    target[index] = tally.add(target[index], value) if hit[index] else value
+    hit[index] = True
+
+
+def conv_backward(
+    x: Any,
+    w: Any,
+    dy: Any,
+    stride: Sequence[int],
+    padding: Sequence[tuple[int, int]],
+    dilation: Sequence[int],
+    groups: int,
+    *,
+    grad_input: bool = True,
+    grad_weight: bool = True,
+    grad_bias: bool = False,
+) -> Gradients:
+    """Gradients of an N-d convolution given ``dy``: W^T dY per column entry then col2im; dY . columns^T; sum dY."""
+    x, w, dy = _as_objects(x), _as_objects(w), _as_objects(dy)
+    n_batch, _, *in_size = x.shape
+    c_out, cin_g, *kernel = w.shape
+    out_size = dy.shape[2:]
+    cout_g = c_out // groups
+    rows = list(itertools.product(range(cin_g), _positions(kernel)))
+    cols = _positions(out_size)
+    tally = _Tally({})
+
+    def position(c: int, k: Position) -> Position | None:
+        pos = tuple(o * s - left + kk * d for o, kk, s, (left, _), d in zip(cols[c], k, stride, padding, dilation))
+        return pos if all(0 <= p < length for p, length in zip(pos, in_size)) else None
+
+    dx = dw = db = None
+    if grad_input:
+        dx = np.zeros(x.shape, dtype=object)
+        hit = np.zeros(x.shape, dtype=bool)
+        for n, g, (channel, k), c in itertools.product(range(n_batch), range(groups), rows, range(len(cols))):
+            value = tally.dot(
+                (w[g * cout_g + co, channel, *k], dy[n, g * cout_g + co, *cols[c]]) for co in range(cout_g)
+            )
+            pos = position(c, k)
+            if pos is not None:
+                _scatter(tally, dx, hit, (n, g * cin_g + channel, *pos), value)
+    if grad_weight:
+        dw = np.zeros(w.shape, dtype=object)
+        for co, (channel, k) in itertools.product(range(c_out), rows):
+            g = co // cout_g
+            terms = []
+            for n, c in itertools.product(range(n_batch), range(len(cols))):
+                pos = position(c, k)
+                column = 0 if pos is None else x[n, g * cin_g + channel, *pos]
+                terms.append((dy[n, co, *cols[c]], column))
+            dw[(co, channel, *k)] = tally.dot(terms)
+    if grad_bias:
+        db = np.array([_sum(tally, dy[:, co].flat) for co in range(c_out)], dtype=object)
+    return Gradients(dx, dw, db, tally.mults, tally.adds)
+
+
+def conv_transpose_backward(
+    x: Any,
+    w: Any,
+    dy: Any,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+    *,
+    grad_input: bool = True,
+    grad_weight: bool = True,
+    grad_bias: bool = False,
+) -> Gradients:
+    """Gradients of an N-d transposed convolution: im2col of dY, then W_g . columns and x . columns^T; sum dY."""
+    x, w, dy = _as_objects(x), _as_objects(w), _as_objects(dy)
+    n_batch, c_in, *in_size = x.shape
+    _, cout_g, *kernel = w.shape
+    c_out = cout_g * groups
+    cin_g = c_in // groups
+    out_size = dy.shape[2:]
+    rows = list(itertools.product(range(cout_g), _positions(kernel)))
+    cols = _positions(in_size)
+    tally = _Tally({})
+
+    def column(n: int, g: int, r: int, c: int) -> Any:
+        channel, k = rows[r]
+        pos = tuple(i * s - p + kk * d for i, kk, s, p, d in zip(cols[c], k, stride, padding, dilation))
+        if not all(0 <= o < length for o, length in zip(pos, out_size)):
+            return 0
+        return dy[n, g * cout_g + channel, *pos]
+
+    dx = dw = db = None
+    if grad_input:
+        dx = np.zeros(x.shape, dtype=object)
+        for n, ci, c in itertools.product(range(n_batch), range(c_in), range(len(cols))):
+            g = ci // cin_g
+            terms = ((w[ci, channel, *k], column(n, g, r, c)) for r, (channel, k) in enumerate(rows))
+            dx[(n, ci, *cols[c])] = tally.dot(terms)
+    if grad_weight:
+        dw = np.zeros(w.shape, dtype=object)
+        for ci, r in itertools.product(range(c_in), range(len(rows))):
+            g = ci // cin_g
+            channel, k = rows[r]
+            terms = (
+                (x[n, ci, *cols[c]], column(n, g, r, c)) for n, c in itertools.product(range(n_batch), range(len(cols)))
+            )
+            dw[(ci, channel, *k)] = tally.dot(terms)
+    if grad_bias:
+        db = np.array([_sum(tally, dy[:, co].flat) for co in range(c_out)], dtype=object)
+    return Gradients(dx, dw, db, tally.mults, tally.adds)
+
+
+def linear_backward(
+    x: Any, w: Any, dy: Any, *, grad_input: bool = True, grad_weight: bool = True, grad_bias: bool = False
+) -> Gradients:
+    """Gradients of ``y = x @ w.T + b``: dY . W, dY^T . x (over all leading positions), sum dY."""
+    x, w, dy = _as_objects(x), _as_objects(w), _as_objects(dy)
+    *leading, in_features = x.shape
+    out_features = w.shape[0]
+    leads = _positions(leading)
+    tally = _Tally({})
+    dx = dw = db = None
+    if grad_input:
+        dx = np.zeros(x.shape, dtype=object)
+        for lead, f in itertools.product(leads, range(in_features)):
+            dx[(*lead, f)] = tally.dot((dy[(*lead, j)], w[j, f]) for j in range(out_features))
+    if grad_weight:
+        dw = np.zeros(w.shape, dtype=object)
+        for j, f in itertools.product(range(out_features), range(in_features)):
+            dw[j, f] = tally.dot((dy[(*lead, j)], x[(*lead, f)]) for lead in leads)
+    if grad_bias:
+        db = np.array([_sum(tally, (dy[(*lead, j)] for lead in leads)) for j in range(out_features)], dtype=object)
+    return Gradients(dx, dw, db, tally.mults, tally.adds)
+
+
+def avg_pool_backward(
+    dy: Any, in_size: Sequence[int], kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int]
+) -> Gradients:
+    """Gradient of an average pool (``count_include_pad``): dY scaled by 1/window once, scattered onto the window."""
+    dy = _as_objects(dy)
+    n_batch, channels, *out_size = dy.shape
+    tally = _Tally({})
+    window = math.prod(kernel)
+    dx = np.zeros((n_batch, channels, *in_size), dtype=object)
+    hit = np.zeros(dx.shape, dtype=bool)
+    for n, ch, o in itertools.product(range(n_batch), range(channels), _positions(out_size)):
+        scaled = tally.mul(dy[(n, ch, *o)], 1 / window if window > 1 else 1)
+        for k in _positions(kernel):
+            pos = tuple(oo * s - p + kk for oo, kk, s, p in zip(o, k, stride, padding))
+            if all(0 <= q < length for q, length in zip(pos, in_size)):
+                _scatter(tally, dx, hit, (n, ch, *pos), scaled)
+    return Gradients(dx, None, None, tally.mults, tally.adds)

@@ -25,3 +25,5 @@ def test_readme_examples_hold():
     # = C_in*(6281 - 8*C_out) at H = W = 56, K = 3: positive exactly for C_out <= 785
     assert ns["found"].greater == sympy.Range(1, 786)
     assert 8 * 785 < 6281 < 8 * 786
+    # training: a first layer's backward is its grad weight, one GEMM of the forward's size
+    assert ns["first"].ratio() == 1 and sympy.expand(ns["step"].backward.macs - 2 * ns["step"].forward.macs) == 0

@@ -46,8 +46,15 @@ class Operator(ABC):
         """Validate the input shapes (together); return them in canonical form. One input: :meth:`check_input`."""
         return tuple(self.check_input(shape) for shape in shapes)
 
-    def cost(self, *input_shapes: Sequence[object]) -> Cost:
-        """The :class:`~symconv.cost.Cost` on inputs of ``input_shapes`` (PyTorch layout, ints or symbols)."""
+    def cost(self, *input_shapes: Sequence[object], grad: bool | str = False) -> Cost:
+        """The :class:`~symconv.cost.Cost` on inputs of ``input_shapes`` (PyTorch layout, ints or symbols).
+
+        ``grad=True`` or ``'weights'``: the training step instead (:func:`symconv.training.cost`).
+        """
+        if grad is not False:
+            from symconv.training import cost  # training builds on the operators
+
+            return cost(self, *input_shapes, grad=grad)
         return Cost.from_lowering(repr(self), self.lower(*self.input_tensors(input_shapes)))
 
     def total_cost(self, *input_shapes: Sequence[object]) -> Cost:

@@ -1,0 +1,464 @@
+"""Training cost: forward + backward compute, and training memory, as closed forms.
+
+The backward is lowered onto the forward's stages (:mod:`symconv.backward`), so every
+convention works on it (``macs``, ``flops``, ``mults``, ``ops``) and PyTorch's
+``FlopCounterMode`` around ``forward`` + ``loss.backward()`` reads ``2 * (forward + backward) macs``.
+
+``grad`` says what needs a gradient:
+
+- ``True``: the input(s) and every parameter (a layer in the middle of a network);
+- ``"weights"``: the parameters only (a first layer: its input needs no gradient);
+- ``False``: nothing (the backward is empty).
+
+Training memory (:func:`training_memory`, in bytes) is what one training step holds at
+its peak, modelled as the moment the backward starts, on the second step onward (gradient
+buffers allocated, optimizer state initialised): parameters + gradient buffers (one per
+trainable parameter) + optimizer state (SGD with momentum: one buffer per trainable
+parameter; Adam: two; plain SGD: none) + every activation autograd saved for the backward.
+Transient buffers (the backward's gradients of activations, column buffers, allocator
+slack) are not included: the peak modelled is a lower bound of what an allocator reports.
+
+Examples
+--------
+>>> import symconv
+>>> from symconv.symbols import C_in, C_out, K, H, W
+>>> conv = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False)
+>>> step = cost(conv, (1, C_in, H, W))
+>>> step.forward.macs, step.backward.macs
+(C_in*C_out*H*K**2*W, 2*C_in*C_out*H*K**2*W)
+>>> cost(conv, (1, C_in, H, W), grad="weights").ratio()  # a first layer: backward = forward
+1
+>>> training_memory(step, optimizer="adam", element_size=4).activations  # the saved input, in bytes
+4*C_in*H*W
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import sympy
+
+from symconv import backward
+from symconv import network as layers  # every registered operator
+from symconv.cost import PARAMETER_ROLES, Cost
+from symconv.errors import InvalidConfiguration
+from symconv.lowering import Lowering, Tensor
+from symconv.network.graph import Layer, Network
+from symconv.ops.linear import Linear
+from symconv.ops.shape import View
+from symconv.sizes import as_element_size, show
+
+Grad = bool | Literal["weights"]
+OPTIMIZER_BUFFERS: dict[str, int] = {"sgd": 0, "sgd-momentum": 1, "adam": 2}
+INDEX_SIZE = 8  # autograd keeps argmax indices as int64
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    """One training step of an operator (or a network): ``forward`` and ``backward``, each a :class:`Cost`.
+
+    ``macs``, ``flops``, ``mults``, ``adds``, ``ops`` and :meth:`compute` are the step's totals;
+    ``params`` counts every parameter once, ``trainable`` those that get a gradient;
+    ``saved`` lists the tensors autograd keeps for the backward (de-duplicated).
+    """
+
+    operator: str
+    forward: Cost
+    backward: Cost
+    trainable: sympy.Expr
+    saved: tuple[SavedTensor, ...]
+
+    @property
+    def macs(self) -> sympy.Expr:
+        return self.forward.macs + self.backward.macs
+
+    @property
+    def flops(self) -> sympy.Expr:
+        """``2 * macs``: what ``FlopCounterMode`` reads around forward + backward."""
+        return 2 * self.macs
+
+    @property
+    def mults(self) -> sympy.Expr:
+        return self.forward.mults + self.backward.mults
+
+    @property
+    def adds(self) -> sympy.Expr:
+        return self.forward.adds + self.backward.adds
+
+    @property
+    def ops(self) -> sympy.Expr:
+        return self.mults + self.adds
+
+    @property
+    def params(self) -> sympy.Expr:
+        return self.forward.params
+
+    def compute(self, convention: str = "macs") -> sympy.Expr:
+        """The step's compute under a named convention (:mod:`symconv.conventions`)."""
+        return self.forward.compute(convention) + self.backward.compute(convention)
+
+    def ratio(self, convention: str = "macs") -> sympy.Expr:
+        """``backward / forward`` compute, simplified (2 for a conv whose input needs a gradient, 1 without)."""
+        return sympy.simplify(self.backward.compute(convention) / self.forward.compute(convention))
+
+    def activations(self, element_size: int = 1, index_size: int = INDEX_SIZE) -> sympy.Expr:
+        """Elements (times ``element_size``: bytes) autograd keeps for the backward; indices at ``index_size``."""
+        sizes = {"value": as_element_size(element_size), "index": as_element_size(index_size)}
+        return sympy.Add(*(sizes[t.kind] * t.elements for t in self.saved))
+
+
+@dataclass(frozen=True)
+class SavedTensor:
+    """A tensor autograd keeps for the backward: which (``name``), what for (``layer``), how big."""
+
+    name: str
+    layer: str
+    elements: sympy.Expr
+    kind: Literal["value", "index"] = "value"
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """Bytes one training step holds at its peak (see the module's docstring for what the peak is)."""
+
+    optimizer: str
+    parameters: sympy.Expr
+    gradients: sympy.Expr
+    optimizer_state: sympy.Expr
+    activations: sympy.Expr
+
+    @property
+    def peak(self) -> sympy.Expr:
+        """parameters + gradients + optimizer state + saved activations."""
+        return self.parameters + self.gradients + self.optimizer_state + self.activations
+
+
+def training_memory(
+    step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4
+) -> TrainingMemory:
+    """Training memory of ``step`` in bytes, every value at ``element_size`` bytes (argmax indices at 8).
+
+    ``optimizer``: ``'sgd'`` (no state), ``'sgd-momentum'`` (one buffer per trainable
+    parameter) or ``'adam'`` (two: first and second moments).
+    """
+    if optimizer not in OPTIMIZER_BUFFERS:
+        raise InvalidConfiguration(f"optimizer={show(optimizer)} must be one of {', '.join(sorted(OPTIMIZER_BUFFERS))}")
+    size = as_element_size(element_size)
+    total = step.total if isinstance(step, NetworkTrainingCost) else step
+    return TrainingMemory(
+        optimizer=optimizer,
+        parameters=size * total.params,
+        gradients=size * total.trainable,
+        optimizer_state=size * OPTIMIZER_BUFFERS[optimizer] * total.trainable,
+        activations=total.activations(size),
+    )
+
+
+# ---- one operator ---------------------------------------------------------------------------------------------
+
+
+def _own_params(forward: Cost) -> frozenset[str]:
+    return frozenset(t.name.rsplit(".", 1)[-1] for t in forward.traffic if t.role in PARAMETER_ROLES)
+
+
+def _needs(grad: Grad, inputs: int, params: frozenset[str]) -> backward.Needs:
+    if grad is True or grad is False:
+        return backward.Needs((grad,) * inputs, params if grad else frozenset())
+    if grad == "weights":
+        return backward.Needs((False,) * inputs, params)
+    raise InvalidConfiguration(f"grad={show(grad)} must be True, False or 'weights'")
+
+
+def _trainable(forward: Cost, params: frozenset[str]) -> sympy.Expr:
+    return sympy.Add(
+        *(t.elements for t in forward.traffic if t.role in PARAMETER_ROLES and t.name.rsplit(".", 1)[-1] in params)
+    )
+
+
+def _input_tensors(op, shapes) -> tuple[Tensor, ...]:
+    return op.input_tensors(shapes)
+
+
+def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost:
+    """Forward and backward cost of ``op`` on ``input_shapes`` (PyTorch layout, ints or symbols).
+
+    Parameters
+    ----------
+    op : Operator
+        Any operator with a backward lowering (:mod:`symconv.backward`).
+    *input_shapes : tuple
+        One shape per input.
+    grad : True, False or 'weights'
+        What needs a gradient (see the module's docstring).
+
+    Examples
+    --------
+    >>> import symconv
+    >>> step = cost(symconv.Linear(8, 4), (2, 8))
+    >>> step.forward.macs, step.backward.macs  # grad input 2x8x4, grad weight 4x8x2
+    (64, 128)
+    >>> step.backward.adds  # grad input 2*8*(4-1), grad weight 4*8*(2-1), grad bias 4*(2-1)
+    84
+    """
+    inputs = _input_tensors(op, input_shapes)
+    forward = op.cost(*input_shapes)
+    needs = _needs(grad, len(inputs), _own_params(forward))
+    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
+    saved = tuple(_saved_tensor(s, repr(op)) for s in backward.saved(op, inputs, needs))
+    return TrainingCost(repr(op), forward, back, _trainable(forward, needs.params), saved)
+
+
+def _saved_tensor(s: backward.Saved, layer: str) -> SavedTensor:
+    return SavedTensor(":".join(str(part) for part in s.of), layer, s.elements, s.kind)
+
+
+# ---- ratios and named quantities -------------------------------------------------------------------------------
+
+
+def ratio_table(
+    operators: Mapping[str, tuple[object, tuple]] | None = None, convention: str = "macs"
+) -> dict[str, tuple[sympy.Expr | None, sympy.Expr | None]]:
+    """backward : forward compute per operator, as closed forms: ``(input needs a gradient, first layer)``.
+
+    ``None`` where the forward has no compute under ``convention`` (pooling has no MACs).
+    The default operators are symbolic: conv and transposed conv (stride ``s``, padding ``p``,
+    ``g`` groups), linear, batch norm, ReLU and average pooling.
+
+    >>> from symconv.symbols import F_in, F_out, N
+    >>> table = ratio_table()
+    >>> table["conv"], table["transposed conv"], table["linear"]
+    ((2, 1), (2, 1), (2, 1))
+    >>> table = ratio_table({"linear": (Linear(F_in, F_out, bias=False), ((N, F_in),))}, "ops")
+    >>> sympy.factor(table["linear"][1])  # a first linear layer: grad weight F_out x F_in sums of N products
+    F_in*(2*N - 1)/(N*(2*F_in - 1))
+    """
+    if operators is None:
+        operators = default_ratio_operators()
+    rows = {}
+    for name, (op, shapes) in operators.items():
+        forward = op.cost(*shapes).compute(convention)
+        if forward == 0:
+            rows[name] = (None, None)
+            continue
+        pair = []
+        for grad in (True, "weights"):
+            back = cost(op, *shapes, grad=grad).backward.compute(convention)
+            pair.append(sympy.factor(sympy.simplify(back / forward)))
+        rows[name] = (pair[0], pair[1])
+    return rows
+
+
+def default_ratio_operators() -> dict[str, tuple[object, tuple]]:
+    """The operators of :func:`ratio_table`, on symbolic shapes."""
+    from symconv.ops import Conv2d, ConvTranspose2d
+    from symconv.symbols import C, C_in, C_out, F_in, F_out, H, H_in, K, N, W, W_in, g, p, s
+
+    return {
+        "conv": (Conv2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False), ((N, C_in, H, W),)),
+        "transposed conv": (
+            ConvTranspose2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False),
+            ((N, C_in, H_in, W_in),),
+        ),
+        "linear": (Linear(F_in, F_out, bias=False), ((N, F_in),)),
+        "batch norm": (layers.BatchNorm2d(C), ((N, C, H, W),)),
+        "ReLU": (layers.ReLU(), ((N, C, H, W),)),
+        "average pool 2x2": (layers.AvgPool2d(2), ((N, C, 2 * H, 2 * W),)),
+    }
+
+
+TRAINING_QUANTITIES: dict[str, Callable[[TrainingCost], sympy.Expr]] = {
+    **{f"{part}:{c}": (lambda t, part=part, c=c: getattr(t, part).compute(c)) for part in ("forward", "backward")
+       for c in ("macs", "flops", "mults", "ops")},
+    **{f"training:{c}": (lambda t, c=c: t.compute(c)) for c in ("macs", "flops", "mults", "ops")},
+    "trainable": lambda t: t.trainable,
+    "activations": lambda t: t.activations(),
+}  # fmt: skip
+
+
+def quantities(step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4) -> dict:
+    """Every training quantity of ``step`` by name (compute in elements' counts, memory in bytes).
+
+    Names: ``forward:<c>``, ``backward:<c>``, ``training:<c>`` for ``c`` in macs, flops, mults,
+    ops; ``trainable``; ``activations`` (elements); ``memory:<field>`` in bytes for the fields
+    of :class:`TrainingMemory` and ``memory:peak``.
+
+    >>> import symconv
+    >>> q = quantities(cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights"), "sgd-momentum")
+    >>> q["training:macs"], q["memory:peak"]  # 64 + 64 MACs; 4 bytes x (32 params + 32 grads + 32 momenta + 16)
+    (128, 448)
+    """
+    total = step.total if isinstance(step, NetworkTrainingCost) else step
+    memory = training_memory(step, optimizer, element_size)
+    values = {name: fn(total) for name, fn in TRAINING_QUANTITIES.items()}
+    fields = ("parameters", "gradients", "optimizer_state", "activations", "peak")
+    return values | {f"memory:{f}": getattr(memory, f) for f in fields}
+
+
+# ---- networks -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerTrainingCost:
+    """One row of a network's training breakdown: which inputs needed a gradient, and the step's cost."""
+
+    name: str
+    operator: str
+    needs: backward.Needs
+    cost: TrainingCost
+
+
+@dataclass(frozen=True)
+class NetworkTrainingCost:
+    """Per-layer training costs and the network's total (saved activations de-duplicated across layers)."""
+
+    name: str
+    layers: tuple[LayerTrainingCost, ...]
+    total: TrainingCost
+
+    def __getattr__(self, name: str):
+        if name in ("macs", "flops", "mults", "adds", "ops", "params", "trainable", "compute", "activations", "ratio"):
+            return getattr(self.total, name)
+        raise AttributeError(name)
+
+
+Trainable = Callable[[Layer], frozenset[str]] | None
+VIEWS = (View,)
+
+
+def network_cost(
+    net: Network,
+    trainable: Trainable = None,
+    input_grads: bool | Mapping[str, bool] = False,
+    aliases: Mapping[str, str] | None = None,
+) -> NetworkTrainingCost:
+    """Training cost of every layer of ``net`` and the total.
+
+    Parameters
+    ----------
+    net : Network
+    trainable : callable, optional
+        ``layer -> frozenset`` of the parameter names (``'weight'``, ``'bias'``) that get a
+        gradient; default: all of them.
+    input_grads : bool or mapping of input name to bool
+        Whether the network's inputs need a gradient (default: no, as for images).
+    aliases : mapping of value name to value name, optional
+        Values that share storage with another (in-place layers' outputs and their inputs);
+        views are aliases of what they view already.
+
+    A value needs a gradient when a layer producing it has an input that does, or
+    trainable parameters; each layer's backward skips what does not.
+    """
+    if not net.layers:
+        raise InvalidConfiguration(f"network {net.name!r} has no layers")
+    needs_grad = {
+        v.name: bool(input_grads.get(v.name, False) if isinstance(input_grads, Mapping) else input_grads)
+        for v in net.inputs
+    }
+    base = dict(aliases or {})
+    elements = {v.name: sympy.Mul(*v.shape) for v in net.inputs}
+    rows, saved = [], {}
+    for layer in net.layers:
+        elements[layer.output.name] = sympy.Mul(*layer.output.shape)
+        if isinstance(layer.operator, VIEWS):
+            base.setdefault(layer.output.name, layer.inputs[0].name)
+        own = _own_params(layer.cost)
+        params = own if trainable is None else frozenset(trainable(layer)) & own
+        needs = backward.Needs(tuple(needs_grad[v.name] for v in layer.inputs), params)
+        needs_grad[layer.output.name] = needs.anything
+        step = _layer_step(net, layer, needs)
+        rows.append(LayerTrainingCost(layer.name, repr(layer.operator), needs, step))
+        for tensor in step.saved:
+            key, size = _storage(tensor, layer, base, elements)
+            saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
+    forward = Cost.sequence(net.name, [(row.name, row.cost.forward) for row in rows])
+    back = Cost.sequence(f"{net.name} backward", [(row.name, row.cost.backward) for row in rows])
+    trainable_total = sympy.Add(*(row.cost.trainable for row in rows))
+    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()))
+    return NetworkTrainingCost(net.name, tuple(rows), total)
+
+
+def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
+    """Training cost of a ``torch.nn.Module`` (extra ``symconv[torch]``), honouring each parameter's ``requires_grad``.
+
+    The network is read as :func:`symconv.from_torch` reads it; a layer's parameters get a
+    gradient when ``requires_grad`` is set on them; the inputs need none. In-place modules
+    and operations (``ReLU(inplace=True)``, ``out += x``) share their input's storage, so what
+    autograd saves from them is counted once.
+    """
+    from torch import fx
+
+    from symconv.network.torch_fx import trace
+
+    net, _ = trace(model, input_shape)
+    modules = dict(model.named_modules())
+
+    def trainable(layer: Layer) -> frozenset[str]:
+        module = modules.get(layer.name)
+        if module is None:
+            return frozenset()
+        return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
+
+    layer_inputs = {layer.name: layer.inputs for layer in net.layers}
+    aliases = {}
+    for node in fx.symbolic_trace(model).graph.nodes:
+        name = node.target if node.op == "call_module" else node.name
+        if name in layer_inputs and _in_place(node, modules):
+            aliases[name] = layer_inputs[name][0].name
+    return network_cost(net, trainable, aliases=aliases)
+
+
+def _in_place(node, modules) -> bool:
+    import operator
+
+    if node.op == "call_module":
+        module = modules[node.target]
+        # in-place hardtanh (ReLU6) saves a copy of its result: the storage it shares is not what it keeps
+        return bool(getattr(module, "inplace", False)) and type(module).__name__ not in ("Hardtanh", "ReLU6")
+    if node.op == "call_method":
+        return node.target.endswith("_")
+    return node.target is operator.iadd or bool(node.kwargs.get("inplace", False))
+
+
+def _root(name: str, base: Mapping[str, str]) -> str:
+    while name in base:
+        name = base[name]
+    return name
+
+
+def _storage(tensor: SavedTensor, layer: Layer, base, elements) -> tuple[str, sympy.Expr]:
+    """The storage a saved tensor lives in (views and in-place outputs resolved) and its elements."""
+    kind, *rest = tensor.name.split(":")
+    if kind == "own":
+        return f"{layer.name}:{rest[0]}", tensor.elements
+    value = layer.output.name if kind == "output" else layer.inputs[int(rest[0])].name
+    root = _root(value, base)
+    return root, elements[root]
+
+
+def _layer_step(net: Network, layer: Layer, needs: backward.Needs) -> TrainingCost:
+    """The layer's training cost, on the shapes its forward was costed on."""
+    shapes = tuple(x.shape for x in layer.inputs)
+    op = layer.operator
+    inputs = _input_tensors(op, shapes)
+    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
+    saved = tuple(_saved_tensor(s, layer.name) for s in backward.saved(op, inputs, needs))
+    return TrainingCost(repr(op), layer.cost, back, _trainable(layer.cost, needs.params), saved)
+
+
+__all__ = [
+    "Grad",
+    "LayerTrainingCost",
+    "NetworkTrainingCost",
+    "SavedTensor",
+    "TrainingCost",
+    "TrainingMemory",
+    "cost",
+    "default_ratio_operators",
+    "from_torch",
+    "network_cost",
+    "quantities",
+    "ratio_table",
+    "training_memory",
+]

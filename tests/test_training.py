@@ -1,0 +1,508 @@
+"""The backward pass and training memory against independent references.
+
+- compute: PyTorch ``FlopCounterMode`` around ``forward`` + ``loss.backward()`` on random
+  configurations of every operator (its total must be ``2 * (forward + backward) macs``);
+- exact mults/adds: the brute force (tests/bruteforce.py) performing the backward literally,
+  its gradients checked against autograd's;
+- saved activations: the bytes ``torch.autograd.graph.saved_tensors_hooks`` records,
+  de-duplicated by storage, parameters and buffers left out.
+
+PyTorch's ``conv_backward_flop`` (this version) forgets the groups in a grouped
+convolution's weight gradient: it counts ``groups`` times the products formed. The
+expected FlopCounterMode totals add that surplus, ``(groups - 1)`` times the weight-gradient
+GEMMs' MACs, explicitly (:func:`torch_surplus`), and one test pins the surplus down on a
+depthwise convolution where the true count is written out by hand.
+"""
+
+from __future__ import annotations
+
+import bruteforce as bf
+import numpy as np
+import pytest
+import sympy
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import symconv
+from symconv import training
+from symconv.lowering import Gemm
+from symconv.network import examples
+from symconv.network import layers as L
+from symconv.network import merge as M
+
+torch = pytest.importorskip("torch")
+import torch_models as tm  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
+
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+# ------------------------------------------------------------------ references
+
+
+def flop_counter_total(model: nn.Module, *shapes, input_grad: bool) -> int:
+    """FlopCounterMode's total around forward and ``loss.backward()``."""
+    xs = [torch.randn(s, dtype=torch.float64, requires_grad=input_grad) for s in shapes]
+    with FlopCounterMode(display=False) as counter:
+        out = model(*xs)
+        out.sum().backward()
+    return counter.get_total_flops()
+
+
+def saved_bytes(model: nn.Module, *xs) -> int:
+    """Bytes autograd saves during ``model(*xs)``, one count per storage, parameters and buffers left out."""
+    own = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+    storages: dict[int, int] = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in own:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(*xs)
+    del out
+    return sum(storages.values())
+
+
+def torch_surplus(step) -> sympy.Expr:
+    """What this PyTorch's flop counter adds for grouped weight gradients: ``(groups - 1)`` x their MACs."""
+    rows = step.layers if isinstance(step, training.NetworkTrainingCost) else ()
+    pairs = [(row.cost, _groups(row.operator)) for row in rows] if rows else [(step, _groups(step.operator))]
+    return sympy.Add(
+        *(
+            (g - 1) * st.macs
+            for cost, g in pairs
+            for st in cost.backward.stages
+            if isinstance(st, Gemm) and st.out.name.endswith("grad_weight")
+        )
+    )
+
+
+def _groups(operator: str) -> int:
+    marker = "groups="
+    if marker not in operator:
+        return 1
+    return int(operator.split(marker)[1].split(",")[0].rstrip(")"))
+
+
+# ------------------------------------------------------------------ random convolutions
+
+
+@st.composite
+def conv_configs(draw):
+    dims = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(["dense", "grouped", "depthwise"]))
+    if mode == "dense":
+        c_in, c_out, g = draw(st.integers(1, 3)), draw(st.integers(1, 3)), 1
+    elif mode == "grouped":
+        c_in, c_out, g = 2 * draw(st.integers(1, 2)), 2 * draw(st.integers(1, 2)), 2
+    else:
+        c = draw(st.integers(1, 3))
+        c_in, c_out, g = c, c * draw(st.integers(1, 2)), c
+    transposed = draw(st.booleans())
+    kernel = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
+    stride = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
+    dilation = tuple(draw(st.lists(st.integers(1, 2), min_size=dims, max_size=dims)))
+    if transposed:
+        padding = tuple(draw(st.lists(st.integers(0, 2), min_size=dims, max_size=dims)))
+        output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    else:
+        padding = draw(st.sampled_from(["same", "valid", 0, 1, 2]))
+        if padding == "same":
+            stride = (1,) * dims
+        output_padding = None
+    lengths = tuple(draw(st.lists(st.integers(1, 6 if dims < 3 else 4), min_size=dims, max_size=dims)))
+    return dict(
+        dims=dims, c_in=c_in, c_out=c_out, groups=g, transposed=transposed, kernel=kernel, stride=stride,
+        dilation=dilation, padding=padding, output_padding=output_padding, lengths=lengths,
+        batch=draw(st.integers(1, 2)), bias=draw(st.booleans()), input_grad=draw(st.booleans()),
+    )  # fmt: skip
+
+
+def _conv_pair(cfg):
+    family = "ConvTranspose" if cfg["transposed"] else "Conv"
+    kwargs = dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"])
+    if cfg["transposed"]:
+        kwargs["output_padding"] = cfg["output_padding"]
+    args = (cfg["c_in"], cfg["c_out"], cfg["kernel"])
+    ours = getattr(symconv, f"{family}{cfg['dims']}d")(*args, **kwargs, bias=cfg["bias"])
+    theirs = getattr(nn, f"{family}{cfg['dims']}d")(*args, **kwargs, bias=cfg["bias"]).double()
+    return ours, theirs
+
+
+def _valid(cfg) -> tuple | None:
+    ours, theirs = _conv_pair(cfg)
+    shape = (cfg["batch"], cfg["c_in"], *cfg["lengths"])
+    try:
+        theirs(torch.zeros(shape, dtype=torch.float64))
+    except RuntimeError:
+        return None
+    return ours, theirs, shape
+
+
+@SETTINGS
+@given(conv_configs())
+def test_conv_training_flops_equal_flop_counter(cfg) -> None:
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    grad = True if cfg["input_grad"] else "weights"
+    step = ours.cost(shape, grad=grad)
+    expected = flop_counter_total(theirs, shape, input_grad=cfg["input_grad"])
+    assert expected == 2 * (step.macs + torch_surplus(step))
+    assert step.ratio() == (2 if cfg["input_grad"] else 1)  # every GEMM of the backward has the forward's size
+
+
+def test_flop_counter_counts_grouped_weight_gradients_groups_times() -> None:
+    # depthwise 3x3 on 4 channels, 1x4x5x5 -> 1x4x3x3: each of 4*9 weights sums 9 products -> 324 MACs,
+    # grad input 4*9 outputs... as the forward, 4*9*9 = 324 MACs; forward 324 MACs
+    conv = nn.Conv2d(4, 4, 3, groups=4, bias=False).double()
+    total = flop_counter_total(conv, (1, 4, 5, 5), input_grad=True)
+    assert total == 2 * (324 + 324 + 4 * 324)  # PyTorch: the weight gradient counted groups (4) times
+    step = symconv.Conv2d(4, 4, 3, groups=4, bias=False).cost((1, 4, 5, 5), grad=True)
+    assert (step.forward.macs, step.backward.macs) == (324, 648)
+
+
+def _bruteforce_gradients(cfg, x, w, dy):
+    flags = dict(grad_input=cfg["input_grad"], grad_weight=True, grad_bias=cfg["bias"])
+    if cfg["transposed"]:
+        return bf.conv_transpose_backward(x, w, dy, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"],
+                                          **flags)  # fmt: skip
+    pads = (
+        bf.same_padding(cfg["kernel"], cfg["dilation"])
+        if cfg["padding"] == "same"
+        else ((0, 0),) * cfg["dims"]
+        if cfg["padding"] == "valid"
+        else ((cfg["padding"], cfg["padding"]),) * cfg["dims"]
+    )
+    return bf.conv_backward(x, w, dy, cfg["stride"], pads, cfg["dilation"], cfg["groups"], **flags)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_configs())
+def test_conv_backward_mults_and_adds_equal_the_brute_force(cfg) -> None:
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.integers(-3, 4, shape), dtype=torch.float64, requires_grad=cfg["input_grad"])
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(rng.integers(-3, 4, tuple(theirs.weight.shape))))
+    y = theirs(x)
+    dy = torch.tensor(rng.integers(-3, 4, tuple(y.shape)), dtype=torch.float64)
+    y.backward(dy)
+    result = _bruteforce_gradients(cfg, x.detach().numpy().astype(int), theirs.weight.detach().numpy().astype(int),
+                                   dy.numpy().astype(int))  # fmt: skip
+    # the brute force computes the gradients autograd computes
+    assert np.array_equal(result.grad_weight.astype(float), theirs.weight.grad.numpy())
+    if cfg["input_grad"]:
+        assert np.array_equal(result.grad_input.astype(float), x.grad.numpy())
+    if cfg["bias"]:
+        assert np.array_equal(result.grad_bias.astype(float), theirs.bias.grad.numpy())
+    step = ours.cost(shape, grad=True if cfg["input_grad"] else "weights")
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_linear_backward_against_brute_force_and_flop_counter(leading, f_in, f_out, bias, input_grad) -> None:
+    shape = (*leading, f_in)
+    theirs = nn.Linear(f_in, f_out, bias=bias).double()
+    step = symconv.Linear(f_in, f_out, bias=bias).cost(shape, grad=True if input_grad else "weights")
+    assert flop_counter_total(theirs, shape, input_grad=input_grad) == 2 * step.macs
+    rng = np.random.default_rng(1)
+    x = rng.integers(-3, 4, shape)
+    dy = rng.integers(-3, 4, (*leading, f_out))
+    result = bf.linear_backward(x, theirs.weight.detach().numpy().round().astype(int), dy,
+                                grad_input=input_grad, grad_bias=bias)  # fmt: skip
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
+    xt = torch.tensor(x, dtype=torch.float64)
+    assert np.array_equal(result.grad_weight.astype(float), (torch.tensor(dy, dtype=torch.float64).reshape(-1, f_out).T
+                                                             @ xt.reshape(-1, f_in)).numpy())  # fmt: skip
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.lists(st.integers(2, 7), min_size=2, max_size=2), st.integers(1, 3), st.integers(1, 3),
+       st.integers(0, 1))  # fmt: skip
+def test_avg_pool_backward_against_brute_force(channels, size, kernel, stride, padding) -> None:
+    assume(2 * padding <= kernel and all(s + 2 * padding >= kernel for s in size))
+    shape = (1, channels, *size)
+    op = L.AvgPool2d(kernel, stride, padding)
+    step = training.cost(op, shape)
+    out_shape = op.output_shape(shape)
+    dy = np.ones(out_shape, dtype=int)
+    result = bf.avg_pool_backward(dy, size, (kernel, kernel), (stride, stride), (padding, padding))
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
+    x = torch.ones(shape, dtype=torch.float64, requires_grad=True)
+    nn.AvgPool2d(kernel, stride, padding)(x).backward(torch.ones(out_shape, dtype=torch.float64))
+    assert np.allclose(result.grad_input.astype(float), x.grad.numpy())
+
+
+# ------------------------------------------------------------------ layers without a GEMM, and saved tensors
+
+LAYERS = {
+    "relu": (L.ReLU(), nn.ReLU(), (2, 3, 4, 4)),
+    "silu": (L.Activation("SiLU"), nn.SiLU(), (2, 3, 4, 4)),
+    "batchnorm": (L.BatchNorm2d(3), nn.BatchNorm2d(3), (2, 3, 4, 4)),
+    "maxpool": (L.MaxPool2d(3, 2, 1), nn.MaxPool2d(3, 2, 1), (2, 3, 7, 7)),
+    "avgpool": (L.AvgPool2d(2), nn.AvgPool2d(2), (2, 3, 6, 6)),
+    "adaptive-global": (L.AdaptiveAvgPool2d(1), nn.AdaptiveAvgPool2d(1), (2, 3, 5, 5)),
+    "adaptive": (L.AdaptiveAvgPool2d(2), nn.AdaptiveAvgPool2d(2), (2, 3, 5, 5)),
+    "flatten": (L.Flatten(), nn.Flatten(), (2, 3, 4, 4)),
+    "conv": (symconv.Conv2d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
+    "depthwise": (symconv.Conv2d(3, 3, 3, groups=3), nn.Conv2d(3, 3, 3, groups=3), (2, 3, 5, 5)),
+    "conv-transpose": (symconv.ConvTranspose2d(3, 2, 3, 2), nn.ConvTranspose2d(3, 2, 3, 2), (2, 3, 4, 4)),
+    "linear": (symconv.Linear(5, 4), nn.Linear(5, 4), (2, 3, 5)),
+}
+
+
+class _Binary(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, a, b):
+        return self.fn(a, b)
+
+
+MERGES = {
+    "add": (M.Add(), _Binary(torch.add), ((2, 3, 4), (2, 3, 4))),
+    "mul": (M.Multiply(), _Binary(torch.mul), ((2, 3, 4), (2, 3, 4))),
+    "matmul": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (2, 4, 5))),
+    "matmul-broadcast": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (4, 5))),
+    "bmm-broadcast": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (1, 4, 5))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_layer_flops_and_saved_bytes(name, input_grad) -> None:
+    ours, theirs, shape = LAYERS[name]
+    theirs = theirs.double().train()
+    has_params = any(True for _ in theirs.parameters())
+    grad = True if input_grad else ("weights" if has_params else False)
+    step = training.cost(ours, shape, grad=grad)
+    if grad is False:
+        assert step.backward.ops == 0 and step.saved == ()
+        return
+    assert flop_counter_total(theirs, shape, input_grad=input_grad) == 2 * (step.macs + torch_surplus(step))
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
+    assert saved_bytes(theirs, x) == training.training_memory(step, element_size=8).activations
+
+
+@pytest.mark.parametrize("name", sorted(MERGES))
+def test_merge_flops_and_saved_bytes(name) -> None:
+    ours, theirs, shapes = MERGES[name]
+    step = training.cost(ours, *shapes)
+    assert flop_counter_total(theirs, *shapes, input_grad=True) == 2 * step.macs
+    xs = [torch.randn(s, dtype=torch.float64, requires_grad=True) for s in shapes]
+    assert saved_bytes(theirs, *xs) == training.training_memory(step, element_size=8).activations
+
+
+def test_relu_backward_counts_nothing_and_batchnorm_is_written_out() -> None:
+    assert training.cost(L.ReLU(), (2, 3)).backward.ops == 0
+    # M = 2*4*4 = 32 per channel, 3 channels, 96 elements: reductions 2*3*31, (x-mean)*dY 96+96,
+    # dX 96*(2+3), per channel 3*4 mults, grad weight 3 mults
+    step = training.cost(L.BatchNorm2d(3), (2, 3, 4, 4))
+    assert step.backward.adds == 2 * 3 * 31 + 96 + 3 * 96
+    assert step.backward.mults == 96 + 2 * 96 + 3 * 4 + 3
+
+
+# ------------------------------------------------------------------ networks
+
+
+def _meta(factory, *args) -> nn.Module:
+    with torch.device("meta"):
+        return factory(*args).train()
+
+
+MODELS = {
+    "resnet50": tm.resnet50,
+    "mobilenet_v2": tm.MobileNetV2,
+    "vgg16": tm.vgg16,
+    "fasternet_block": tm.fasternet_block_net,
+    "mobilenet_v1": tm.mobilenet_v1,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_models_training_flops_equal_flop_counter(name) -> None:
+    model = _meta(MODELS[name])
+    size = 64
+    step = symconv.from_torch(model, (2, 3, size, size), grad=True)
+    x = torch.empty((2, 3, size, size), device="meta")
+    with FlopCounterMode(display=False) as counter:
+        model(x).sum().backward()
+    assert counter.get_total_flops() == 2 * (step.macs + torch_surplus(step))
+
+
+def test_frozen_parameters_skip_their_gradients() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3), nn.ReLU(), nn.Conv2d(8, 4, 3)).double()
+    for p in model[0].parameters():
+        p.requires_grad_(False)
+    model[2].bias.requires_grad_(False)
+    step = symconv.from_torch(model, (1, 3, 12, 12), grad=True)
+    conv0, _, conv2, _, conv4 = step.layers
+    assert conv0.cost.backward.ops == 0  # frozen and first: no backward at all
+    assert conv2.needs.inputs == (False,) and conv2.needs.params == {"weight"}
+    assert conv4.needs.inputs == (True,)
+    assert flop_counter_total(model, (1, 3, 12, 12), input_grad=False) == 2 * step.macs
+    assert step.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
+    x = torch.randn((1, 3, 12, 12), dtype=torch.float64)
+    assert saved_bytes(model, x) == training.training_memory(step, element_size=8).activations
+
+
+def _mobilenet_v2_without_dropout() -> nn.Module:
+    model = tm.MobileNetV2()
+    model.classifier[0].p = 0.0  # symconv reads dropout as the identity; with p = 0 PyTorch runs it as one too
+    return model
+
+
+SAVED_MODELS = {
+    "resnet50": (tm.resnet50, 32),
+    "fasternet_block": (tm.fasternet_block_net, 32),
+    "mobilenet_v1": (tm.mobilenet_v1, 32),
+    "mobilenet_v2": (_mobilenet_v2_without_dropout, 32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_MODELS))
+def test_models_saved_activations_equal_autograd(name) -> None:
+    factory, size = SAVED_MODELS[name]
+    model = factory().train()
+    step = symconv.from_torch(model, (2, 3, size, size), grad=True)
+    x = torch.randn((2, 3, size, size))
+    assert saved_bytes(model, x) == training.training_memory(step, element_size=4).activations
+
+
+def test_symbolic_network_memory_is_a_closed_form_in_batch_resolution_and_width() -> None:
+    from symconv.symbols import N, alpha, rho
+
+    step = training.network_cost(examples.mobilenet_v1(alpha, 224 * rho, batch=N))
+    memory = training.training_memory(step, optimizer="sgd-momentum", element_size=4)
+    concrete = training.network_cost(examples.mobilenet_v1(1, 224, batch=2))
+    assert (
+        memory.peak.subs({alpha: 1, rho: 1, N: 2})
+        == training.training_memory(concrete, optimizer="sgd-momentum", element_size=4).peak
+    )
+    assert memory.optimizer_state == memory.gradients == memory.parameters  # every parameter trained
+    assert sympy.degree(sympy.expand(memory.activations), N) == 1
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding", "dilation"),
+    [(2, 1, "same", 1), (3, 1, "same", 2), (4, 1, "same", 1), (3, 2, 1, 1), (3, 3, 0, 1), (5, 2, 2, 2), (1, 2, 0, 1)],
+)
+def test_symbolic_conv_backward_equals_its_integer_evaluation(kernel, stride, padding, dilation) -> None:
+    from symconv.symbols import H, W
+
+    conv = symconv.Conv2d(2, 3, kernel, stride, padding, dilation, bias=True)
+    symbolic = conv.cost((1, 2, H, W), grad=True)
+    pool_ok = padding != "same" and 2 * padding <= kernel and dilation == 1
+    pool = L.AvgPool2d(kernel, stride, padding) if pool_ok else None
+    for h, w in ((9, 11), (10, 12), (13, 8)):
+        concrete = conv.cost((1, 2, h, w), grad=True)  # integer counts: checked against the brute force above
+        assert symbolic.backward.ops.subs({H: h, W: w}) == concrete.backward.ops
+        if pool is not None:
+            assert (
+                training.cost(pool, (1, 2, H, W)).backward.ops.subs({H: h, W: w})
+                == training.cost(pool, (1, 2, h, w)).backward.ops
+            )
+
+
+def test_backward_derivations_are_checked_and_say_what_the_issue_asks() -> None:
+    from symconv import backward_derivations
+    from symconv.symbols import C_in, C_out, H, K, N, W, g, p, s
+
+    found = backward_derivations.builtin()
+    conv = symconv.Conv2d(C_in, C_out, K, stride=s, padding=p, groups=g, bias=False)
+    assert sympy.simplify(found["backward-conv"].result - 2 * conv.cost((N, C_in, H, W)).macs) == 0
+    for slug in ("backward-conv-is-transposed-conv", "backward-conv-transpose-is-conv"):
+        d = found[slug]
+        assert d.convention == "ops" and d.holds(d.conclusion, d.result)
+
+
+EXAMPLES = {
+    "mobilenet_v1": (lambda: examples.mobilenet_v1(1, 64, batch=2), lambda: tm.mobilenet_v1(), (2, 3, 64, 64)),
+    "resnet_stage": (
+        lambda: examples.resnet_stage(64, 64, 2, stride=2, resolution=16, batch=2),
+        lambda: nn.Sequential(tm.Bottleneck(64, 64, 2), tm.Bottleneck(256, 64, 1)),
+        (2, 64, 16, 16),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_networks_training_flops_equal_flop_counter(name) -> None:
+    ours, theirs, shape = EXAMPLES[name]
+    step = training.network_cost(ours())
+    model = _meta(theirs)
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(shape, device="meta")).sum().backward()
+    assert counter.get_total_flops() == 2 * (step.macs + torch_surplus(step))
+    x = torch.randn(shape)
+    assert saved_bytes(theirs().train(), x) == training.training_memory(step, element_size=4).activations
+
+
+COMPOSITES = {
+    "dwconv": (
+        symconv.DepthwiseSeparableConv2d(4, 6, 3, padding=1, bias=True),
+        lambda: nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.Conv2d(4, 6, 1)),
+        (2, 4, 6, 6),
+    ),
+    "dwconv-fused": (
+        symconv.DepthwiseSeparableConv2d(4, 8, 3, stride=2, padding=1, depth_multiplier=2, bias=False, fused=True),
+        lambda: nn.Sequential(nn.Conv2d(4, 8, 3, 2, 1, groups=4, bias=False), nn.Conv2d(8, 8, 1, bias=False)),
+        (1, 4, 7, 7),
+    ),
+    "sequential": (
+        symconv.Sequential(symconv.Conv2d(3, 4, 3), symconv.Conv2d(4, 2, 1, bias=False)),
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(4, 2, 1, bias=False)),
+        (2, 3, 6, 6),
+    ),
+    "pconv": (symconv.PartialConv2d(8, 3, forward="split_cat"), lambda: tm.PConv(8), (2, 8, 5, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_composite_training_flops_and_saved_bytes(name, input_grad) -> None:
+    ours, theirs, shape = COMPOSITES[name]
+    model = theirs().double().train()
+    step = training.cost(ours, shape, grad=True if input_grad else "weights")
+    assert flop_counter_total(model, shape, input_grad=input_grad) == 2 * (step.macs + _composite_surplus(ours, step))
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
+    assert saved_bytes(model, x) == training.training_memory(step, element_size=8).activations
+
+
+def _composite_surplus(op, step) -> sympy.Expr:
+    """The flop counter's grouped weight-gradient surplus, for the depthwise part of a composite."""
+    groups = {"depthwise.": op.chain.parts[0][1].groups} if isinstance(op, symconv.DepthwiseSeparableConv2d) else {}
+    return sympy.Add(
+        *(
+            (g - 1) * st.macs
+            for prefix, g in groups.items()
+            for st in step.backward.stages
+            if isinstance(st, Gemm) and st.out.name == f"{prefix}grad_weight"
+        )
+    )
+
+
+def test_composites_take_grad_like_every_operator() -> None:
+    from symconv.symbols import C_in, C_out, H, K, W
+
+    dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False)
+    step = dw.cost((1, C_in, H, W), grad="weights")
+    # a first layer: the depthwise part skips grad input, the pointwise part's input needs one
+    assert sympy.expand(step.backward.macs - (C_in * K**2 * H * W + 2 * C_in * C_out * H * W)) == 0
