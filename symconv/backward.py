@@ -158,7 +158,7 @@ def _grad(t: Tensor, role="output") -> Tensor:
 
 
 def _dy(output: Tensor) -> Tensor:
-    return Tensor("grad_output", "input", output.shape)
+    return Tensor("dY", "input", output.shape)
 
 
 def _bias_reduction(dy: Tensor, channels: sympy.Expr, needs: Needs, has_bias: bool) -> list[Stage]:
@@ -240,7 +240,7 @@ def _conv_transpose(op: ConvTransposeNd, inputs, output, needs) -> list[Stage]:
     pixels = product(lengths)
     weight = Tensor("weight", "weight", (op.in_channels, op.out_channels / g, *op.kernel_size))
     dy = _dy(output)
-    columns = Tensor("grad_output_columns", "columns", (n * g, rows, pixels))
+    columns = Tensor("dY_columns", "columns", (n * g, rows, pixels))
     stages: list[Stage] = []
     if needs.inputs[0] or "weight" in needs.params:
         # the whole of dY is counted as read: an upper bound where a stride leaves output positions unreached
