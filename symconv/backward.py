@@ -157,6 +157,11 @@ def _grad(t: Tensor, role="output") -> Tensor:
     return Tensor(f"grad_{t.name}", role, t.shape)
 
 
+def _weight(op: object, inputs: tuple[Tensor, ...]) -> Tensor:
+    """The weight tensor as the forward lowering defines it (its shape is written once, in the operator)."""
+    return next(t for stage in op.lower(*inputs).stages for t in stage.reads if t.role == "weight")
+
+
 def _dy(output: Tensor) -> Tensor:
     return Tensor("dY", "input", output.shape)
 
@@ -207,7 +212,7 @@ def _conv(op: ConvNd, inputs, output, needs) -> list[Stage]:
     g = op.groups
     taps = op.in_channels / g * product(op.kernel_size)
     pixels = product(out_lengths)
-    weight = Tensor("weight", "weight", (op.out_channels, op.in_channels / g, *op.kernel_size))
+    weight = _weight(op, inputs)
     dy = _dy(output)
     stages: list[Stage] = []
     if needs.inputs[0]:
@@ -238,7 +243,7 @@ def _conv_transpose(op: ConvTransposeNd, inputs, output, needs) -> list[Stage]:
     g = op.groups
     rows = op.out_channels / g * product(op.kernel_size)
     pixels = product(lengths)
-    weight = Tensor("weight", "weight", (op.in_channels, op.out_channels / g, *op.kernel_size))
+    weight = _weight(op, inputs)
     dy = _dy(output)
     columns = Tensor("dY_columns", "columns", (n * g, rows, pixels))
     stages: list[Stage] = []
@@ -260,7 +265,7 @@ def _linear_saved(op, inputs, output, needs) -> list[Saved]:
 def _linear(op: Linear, inputs, output, needs) -> list[Stage]:
     (x,) = inputs
     rows = product(x.shape[:-1])
-    weight = Tensor("weight", "weight", (op.out_features, op.in_features))
+    weight = _weight(op, inputs)
     dy = _dy(output)
     stages: list[Stage] = []
     if needs.inputs[0]:

@@ -56,6 +56,7 @@ from dataclasses import dataclass, fields, replace
 
 import sympy
 
+from symconv.arguments import exact, substitute
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Gemm
@@ -123,12 +124,10 @@ class IOBounds:
 
     def at(self, **values: object) -> IOBounds:
         """The bounds with symbols substituted by name, e.g. ``bounds.at(S=48 * 1024)``."""
-        by_name = {k: sympy.sympify(v) for k, v in values.items()}
+        by_name = {k: exact(v, k) for k, v in values.items()}  # never text: nothing is evaluated
 
         def sub(expr):
-            if expr is None or isinstance(expr, str):
-                return expr
-            return expr.subs({sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name})
+            return expr if expr is None or isinstance(expr, str) else substitute(expr, by_name)
 
         return replace(self, **{f.name: sub(getattr(self, f.name)) for f in fields(self)})
 

@@ -203,7 +203,7 @@ pool_configs = st.fixed_dictionaries(
 @settings(max_examples=40, deadline=None)
 @given(pool_configs)
 def test_pool_output_shapes_match_torch(cfg) -> None:
-    from symconv.network import layers
+    from symconv import network as layers
 
     dims, k, pad = cfg["dims"], cfg["kernel"], min(cfg["padding"], cfg["kernel"] // 2)
     name = f"{'Max' if cfg['kind'] == 'max' else 'Avg'}Pool{dims}d"
@@ -215,7 +215,7 @@ def test_pool_output_shapes_match_torch(cfg) -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 20), st.integers(1, 8))
 def test_adaptive_windows_sum_to_torchs(length, size) -> None:
-    from symconv.network.layers import adaptive_window_total
+    from symconv.ops.pool import adaptive_window_total
 
     # pooling the j-th unit vector is nonzero exactly in the windows that contain j
     pooled = nn.functional.adaptive_avg_pool1d(torch.eye(length, dtype=torch.float64).unsqueeze(1), size)

@@ -24,11 +24,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import symconv
+from symconv import network as L  # every registered operator
 from symconv import training
 from symconv.lowering import Gemm
 from symconv.network import examples
-from symconv.network import layers as L
-from symconv.network import merge as M
+from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
+from symconv.ops.matmul import Matmul
+from symconv.ops.shape import Flatten
 
 torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
@@ -252,14 +254,14 @@ def test_avg_pool_backward_against_brute_force(channels, size, kernel, stride, p
 # ------------------------------------------------------------------ layers without a GEMM, and saved tensors
 
 LAYERS = {
-    "relu": (L.ReLU(), nn.ReLU(), (2, 3, 4, 4)),
-    "silu": (L.Activation("SiLU"), nn.SiLU(), (2, 3, 4, 4)),
+    "relu": (ReLU(), nn.ReLU(), (2, 3, 4, 4)),
+    "silu": (Activation("SiLU"), nn.SiLU(), (2, 3, 4, 4)),
     "batchnorm": (L.BatchNorm2d(3), nn.BatchNorm2d(3), (2, 3, 4, 4)),
     "maxpool": (L.MaxPool2d(3, 2, 1), nn.MaxPool2d(3, 2, 1), (2, 3, 7, 7)),
     "avgpool": (L.AvgPool2d(2), nn.AvgPool2d(2), (2, 3, 6, 6)),
     "adaptive-global": (L.AdaptiveAvgPool2d(1), nn.AdaptiveAvgPool2d(1), (2, 3, 5, 5)),
     "adaptive": (L.AdaptiveAvgPool2d(2), nn.AdaptiveAvgPool2d(2), (2, 3, 5, 5)),
-    "flatten": (L.Flatten(), nn.Flatten(), (2, 3, 4, 4)),
+    "flatten": (Flatten(), nn.Flatten(), (2, 3, 4, 4)),
     "conv": (symconv.Conv2d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
     "depthwise": (symconv.Conv2d(3, 3, 3, groups=3), nn.Conv2d(3, 3, 3, groups=3), (2, 3, 5, 5)),
     "conv-transpose": (symconv.ConvTranspose2d(3, 2, 3, 2), nn.ConvTranspose2d(3, 2, 3, 2), (2, 3, 4, 4)),
@@ -277,11 +279,11 @@ class _Binary(nn.Module):
 
 
 MERGES = {
-    "add": (M.Add(), _Binary(torch.add), ((2, 3, 4), (2, 3, 4))),
-    "mul": (M.Multiply(), _Binary(torch.mul), ((2, 3, 4), (2, 3, 4))),
-    "matmul": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (2, 4, 5))),
-    "matmul-broadcast": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (4, 5))),
-    "bmm-broadcast": (M.Matmul(), _Binary(torch.matmul), ((2, 3, 4), (1, 4, 5))),
+    "add": (Add(), _Binary(torch.add), ((2, 3, 4), (2, 3, 4))),
+    "mul": (Multiply(), _Binary(torch.mul), ((2, 3, 4), (2, 3, 4))),
+    "matmul": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (2, 4, 5))),
+    "matmul-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (4, 5))),
+    "bmm-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (1, 4, 5))),
 }
 
 
@@ -311,7 +313,7 @@ def test_merge_flops_and_saved_bytes(name) -> None:
 
 
 def test_relu_backward_counts_nothing_and_batchnorm_is_written_out() -> None:
-    assert training.cost(L.ReLU(), (2, 3)).backward.ops == 0
+    assert training.cost(ReLU(), (2, 3)).backward.ops == 0
     # M = 2*4*4 = 32 per channel, 3 channels, 96 elements: reductions 2*3*31, (x-mean)*dY 96+96,
     # dX 96*(2+3), per channel 3*4 mults, grad weight 3 mults
     step = training.cost(L.BatchNorm2d(3), (2, 3, 4, 4))

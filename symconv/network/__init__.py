@@ -13,9 +13,8 @@
 
 from symconv.network.graph import LayerCost, Network, NetworkCost, Value
 from symconv.ops import EXPORTS
-from symconv.ops.base import Operator as Merge  # one operator protocol; the older name for several inputs
 
 globals().update(EXPORTS)  # every registered operator: from symconv.network import ReLU, Add, ...
 
-__all__ = ["LayerCost", "Merge", "Network", "NetworkCost", "Value"]
+__all__ = ["LayerCost", "Network", "NetworkCost", "Value"]
 __all__ += sorted(EXPORTS)
