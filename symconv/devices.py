@@ -1,35 +1,48 @@
 """Named hardware for rooflines: peak dense throughput per dtype, memory bandwidth, on-chip capacity, each cited.
 
-Every figure is the vendor's, from the document named with it. Peaks are *dense*
-(structured-sparsity peaks are kept apart in ``sparse``: where a datasheet prints
-only the sparse figure, with a footnote that dense is half, the dense peak is that
-half and says so in ``notes``). Throughput is in operations per second, an
-operation being a floating-point (or integer) multiply or add, so a
-multiply-accumulate is 2, as the datasheets count. Bandwidth is in bytes per
-second; ``fast_memory`` is the largest on-chip store shared by the whole chip (the
-last-level cache), in bytes: the ``S`` of :mod:`symconv.bounds` once divided by the
-element size.
+The figures live in one data table, ``devices.toml`` beside this module: every figure
+with the vendor document that states it, the place in that document (section, table,
+row), its *basis* (``stated``; ``half of stated sparse``, where the document prints
+only the structured-sparsity peak and a footnote halves it; or ``computed``, units x
+operations per clock x clock), the clock assumption where one applies, and how it was
+*checked* (against a copy of the vendor document, against a reproduction of the vendor
+table, or ``not verified``, with a note saying why).
+
+Peaks are *dense* (structured-sparsity peaks are kept apart in ``sparse``).
+Throughput is in operations per second, an operation being a floating-point (or
+integer) multiply or add, so a multiply-accumulate is 2, as the datasheets count.
+Bandwidth is in bytes per second; ``fast_memory`` is the largest on-chip store of the
+whole chip (the last-level cache), in bytes: the ``S`` of :mod:`symconv.bounds` once
+divided by the element size.
 
 >>> d = DEVICES["H100-SXM5"]
 >>> d.peak["bf16"] / d.bandwidth  # machine balance, operations per byte
 19790/67
 >>> d.fast_memory_words("bf16")
 26214400
+>>> d.figure("peak.bf16").basis, d.figure("peak.bf16").source.document
+('half of stated sparse', 'NVIDIA H100 Tensor Core GPU Datasheet')
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sympy
 
-from symconv.errors import UnknownName
-from symconv.precision import dtype_bytes
+from symconv.errors import InvalidConfiguration, UnknownName
+from symconv.precision import DTYPE_BYTES, dtype_bytes
 
+TABLE = Path(__file__).with_name("devices.toml")
 T = 10**12
 G = 10**9
 MiB = 2**20
+BASES = ("stated", "half of stated sparse", "computed")
+CHECKS = ("vendor document", "vendor reproduction", "not verified")
+SCALE = {"peak": T, "sparse": T, "bandwidth": G, "fast_memory": MiB}
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,41 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A peak as ``units`` (SMs, CUs, cores) x ``per_clock`` operations per unit per clock x ``clock_mhz``."""
+
+    units: int
+    per_clock: int
+    clock_mhz: sympy.Rational
+
+    @property
+    def value(self) -> sympy.Rational:
+        """Operations per second."""
+        return sympy.Integer(self.units * self.per_clock) * self.clock_mhz * 10**6
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of one device, as the table gives it (``value`` in the table's unit, see ``devices.toml``)."""
+
+    name: str
+    value: str
+    source: Source
+    where: str
+    basis: str
+    check: str
+    formula: Formula | None = None
+    note: str = ""
+
+    @property
+    def quantity(self) -> sympy.Rational:
+        """The value in base units (operations/s, bytes/s, bytes) for ``peak.*``, ``sparse.*``, ``bandwidth``..."""
+        return sympy.Rational(self.value) * SCALE[self.name.split(".")[0]]
+
+
+@dataclass(frozen=True)
 class Device:
-    """One device's datasheet figures (see the module docstring for units)."""
+    """One device's figures (see the module docstring for units); ``figures`` cite each one."""
 
     name: str
     kind: str
@@ -53,6 +99,7 @@ class Device:
     sparse: Mapping[str, sympy.Rational] = field(default_factory=dict)
     on_chip: Mapping[str, str] = field(default_factory=dict)
     notes: str = ""
+    figures: tuple[Figure, ...] = ()
 
     def balance(self, dtype: str) -> sympy.Rational:
         """Machine balance: peak dense operations per byte of memory traffic, for ``dtype``."""
@@ -66,171 +113,127 @@ class Device:
             return None
         return sympy.floor(sympy.Integer(self.fast_memory) / dtype_bytes(dtype))
 
+    def figure(self, name: str) -> Figure:
+        """The cited figure ``name`` (``'peak.bf16'``, ``'sparse.fp8'``, ``'bandwidth'``, ``'on_chip.L2'`` ...)."""
+        for figure in self.figures:
+            if figure.name == name:
+                return figure
+        raise UnknownName(f"figure of {self.name}", name, [f.name for f in self.figures])
 
-def _tera(**peaks: float | str) -> dict[str, sympy.Rational]:
-    return {dtype: sympy.Rational(str(value)) * T for dtype, value in peaks.items()}
 
-
-NVIDIA_H100 = Source(
-    "NVIDIA H100 Tensor Core GPU Datasheet; NVIDIA H100 Tensor Core GPU Architecture whitepaper (L2)",
-    "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet",
-)
-NVIDIA_A100 = Source(
-    "NVIDIA A100 Tensor Core GPU Datasheet; NVIDIA A100 Tensor Core GPU Architecture whitepaper (L2)",
-    "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf",
-)
-NVIDIA_L4 = Source(
-    "NVIDIA L4 Tensor Core GPU Datasheet; NVIDIA Ada GPU Architecture whitepaper (L2)",
-    "https://resources.nvidia.com/en-us-data-center-overview/l4-gpu-datasheet",
-)
-NVIDIA_T4 = Source(
-    "NVIDIA T4 Tensor Core GPU Datasheet; NVIDIA Turing GPU Architecture whitepaper (L2)",
-    "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/tesla-t4/t4-tensor-core-datasheet-951643.pdf",
-)
-NVIDIA_ORIN = Source(
-    "NVIDIA Jetson AGX Orin Series Technical Brief v1.2",
-    "https://www.nvidia.com/content/dam/en-zz/Solutions/gtcf21/jetson-orin/nvidia-jetson-agx-orin-technical-brief.pdf",
-)
-NVIDIA_ORIN_NANO = Source(
-    "NVIDIA Jetson Orin Nano Series Data Sheet",
-    "https://developer.nvidia.com/embedded/downloads#?search=Jetson%20Orin%20Nano%20Series%20Data%20Sheet",
-)
-NVIDIA_GRACE = Source(
-    "NVIDIA Grace CPU Superchip Datasheet",
-    "https://resources.nvidia.com/en-us-grace-cpu/data-center-datasheet",
-)
-AMD_MI300X = Source(
-    "AMD Instinct MI300X Accelerator Data Sheet",
-    "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/data-sheets/amd-instinct-mi300x-data-sheet.pdf",
-)
-AMD_MI250X = Source(
-    "AMD Instinct MI250X Accelerator specifications",
-    "https://www.amd.com/en/products/accelerators/instinct/mi200/mi250x.html",
-)
-GOOGLE_V5E = Source("Google Cloud TPU v5e documentation", "https://cloud.google.com/tpu/docs/v5e")
-GOOGLE_V4 = Source("Google Cloud TPU v4 documentation", "https://cloud.google.com/tpu/docs/v4")
-
-_HALF = "the datasheet prints the sparse tensor-core peaks; dense is half (its footnote)"
-
-DEVICES: dict[str, Device] = {
-    d.name: d
-    for d in (
-        Device(
-            "H100-SXM5",
-            "datacenter GPU",
-            _tera(fp64=67, fp32=67, tf32=494.5, bf16=989.5, fp16=989.5, fp8=1979, int8=1979),
-            sympy.Rational("3.35") * T,
-            50 * MiB,
-            NVIDIA_H100,
-            sparse=_tera(tf32=989, bf16=1979, fp16=1979, fp8=3958, int8=3958),
-            on_chip={"L2": "50 MB", "L1/shared per SM": "256 KB", "SMs": "132"},
-            notes=f"fp64 and fp32 are the tensor-core and CUDA-core peaks; {_HALF}",
-        ),
-        Device(
-            "A100-SXM4-80GB",
-            "datacenter GPU",
-            _tera(fp64=19.5, fp32=19.5, tf32=156, bf16=312, fp16=312, int8=624),
-            sympy.Integer(2039) * G,
-            40 * MiB,
-            NVIDIA_A100,
-            sparse=_tera(tf32=312, bf16=624, fp16=624, int8=1248),
-            on_chip={"L2": "40 MB", "L1/shared per SM": "192 KB", "SMs": "108"},
-            notes="fp64 is the tensor-core peak (9.7 without)",
-        ),
-        Device(
-            "L4",
-            "datacenter GPU (inference)",
-            _tera(fp32=30.3, tf32=60, bf16=121, fp16=121, fp8=242.5, int8=242.5),
-            sympy.Integer(300) * G,
-            48 * MiB,
-            NVIDIA_L4,
-            sparse=_tera(tf32=120, bf16=242, fp16=242, fp8=485, int8=485),
-            on_chip={"L2": "48 MB"},
-            notes=_HALF,
-        ),
-        Device(
-            "T4",
-            "datacenter GPU (inference)",
-            _tera(fp32=8.1, fp16=65, int8=130),
-            sympy.Integer(320) * G,
-            4 * MiB,
-            NVIDIA_T4,
-            on_chip={"L2": "4 MB"},
-            notes="fp16 is the mixed-precision FP16/FP32 tensor-core peak; Turing has no structured sparsity",
-        ),
-        Device(
-            "Jetson-AGX-Orin-64GB",
-            "edge GPU",
-            _tera(fp32=5.3, int8=85),
-            sympy.Rational("204.8") * G,
-            4 * MiB,
-            NVIDIA_ORIN,
-            sparse=_tera(int8=170),
-            on_chip={"L2": "4 MB", "L1 per SM": "192 KB", "SMs": "16"},
-            notes="GPU only (the DLAs add 105 sparse INT8 TOPS); the brief gives the sparse INT8 peak, dense is half",
-        ),
-        Device(
-            "Jetson-Orin-Nano-8GB",
-            "edge GPU",
-            _tera(int8=20),
-            sympy.Integer(68) * G,
-            None,
-            NVIDIA_ORIN_NANO,
-            sparse=_tera(int8=40),
-            notes="the data sheet gives the sparse INT8 peak (40 TOPS), dense is half; no L2 size published",
-        ),
-        Device(
-            "MI300X",
-            "datacenter GPU",
-            _tera(fp64=163.4, fp32=163.4, tf32=653.7, bf16=1307.4, fp16=1307.4, fp8=2614.9, int8=2614.9),
-            sympy.Rational("5.3") * T,
-            256 * MiB,
-            AMD_MI300X,
-            sparse=_tera(tf32=1307.4, bf16=2614.9, fp16=2614.9, fp8=5229.8, int8=5229.8),
-            on_chip={"Infinity Cache": "256 MB", "LDS per CU": "64 KB", "CUs": "304"},
-            notes="fp64 and fp32 are the matrix peaks (81.7 and 163.4 vector)",
-        ),
-        Device(
-            "MI250X",
-            "datacenter GPU",
-            _tera(fp64=95.7, fp32=95.7, bf16=383, fp16=383, int8=383),
-            sympy.Rational("3.2768") * T,
-            16 * MiB,
-            AMD_MI250X,
-            on_chip={"L2": "8 MB per GCD, 2 GCDs"},
-            notes="fp64 and fp32 are the matrix peaks (47.9 vector)",
-        ),
-        Device(
-            "TPU-v5e",
-            "accelerator",
-            _tera(bf16=197, int8=394),
-            sympy.Integer(819) * G,
-            None,
-            GOOGLE_V5E,
-            notes="per chip; on-chip memory size not published",
-        ),
-        Device(
-            "TPU-v4",
-            "accelerator",
-            _tera(bf16=275, int8=275),
-            sympy.Integer(1200) * G,
-            128 * MiB,
-            GOOGLE_V4,
-            on_chip={"CMEM": "128 MiB"},
-            notes="per chip",
-        ),
-        Device(
-            "Grace-CPU-Superchip",
-            "CPU",
-            _tera(fp64=7.1),
-            sympy.Integer(1000) * G,
-            228 * MiB,
-            NVIDIA_GRACE,
-            on_chip={"L3": "228 MB (2 x 114 MB)", "cores": "144 Arm Neoverse V2"},
-            notes="two CPUs; peak FP64 and up to 1 TB/s LPDDR5X as the datasheet states",
-        ),
+def _figure(name: str, row: Mapping, sources: Mapping[str, Source]) -> Figure:
+    formula = row.get("formula")
+    return Figure(
+        name=name,
+        value=row["value"],
+        source=sources[row["source"]],
+        where=row["where"],
+        basis=row["basis"],
+        check=row["check"],
+        formula=None
+        if formula is None
+        else Formula(formula["units"], formula["per_clock"], sympy.Rational(formula["clock_mhz"])),
+        note=row.get("note", ""),
     )
-}
+
+
+def _device(row: Mapping, sources: Mapping[str, Source]) -> Device:
+    figures = tuple(_figure(name, value, sources) for name, value in row["figures"].items())
+    by_kind: dict[str, dict[str, Figure]] = {}
+    for figure in figures:
+        kind, _, key = figure.name.partition(".")
+        by_kind.setdefault(kind, {})[key] = figure
+    fast = by_kind.get("fast_memory", {}).get("")
+    return Device(
+        name=row["name"],
+        kind=row["kind"],
+        peak={dtype: f.quantity for dtype, f in by_kind["peak"].items()},
+        bandwidth=by_kind["bandwidth"][""].quantity,
+        fast_memory=None if fast is None else int(fast.quantity),
+        source=by_kind["peak"][next(iter(by_kind["peak"]))].source,
+        sparse={dtype: f.quantity for dtype, f in by_kind.get("sparse", {}).items()},
+        on_chip={key: f.value for key, f in by_kind.get("on_chip", {}).items()},
+        notes=row.get("notes", ""),
+        figures=figures,
+    )
+
+
+def inconsistencies(chip: Device) -> list[str]:
+    """What in ``chip``'s figures contradicts itself; empty when the figures agree.
+
+    * basis and check are among :data:`BASES` and :data:`CHECKS`; a figure ``not verified`` says why;
+    * peaks are named by a known dtype; numeric figures are positive;
+    * a ``computed`` figure equals its formula, a ``stated`` one equals its formula rounded to its digits;
+    * a ``half of stated sparse`` peak is exactly half the stated sparse peak;
+    * where both are stated, the sparse peak is twice the dense one up to the stated rounding
+      (structured 2:4 sparsity doubles the tensor-core rate, as every vendor here states).
+
+    >>> inconsistencies(DEVICES["MI300X"])
+    []
+    """
+    problems = [f"{chip.name} {f.name}: {p}" for f in chip.figures for p in _figure_problems(f)]
+    for dtype, sparse in chip.sparse.items():
+        dense = chip.figure(f"peak.{dtype}")
+        stated = chip.figure(f"sparse.{dtype}")
+        if dense.basis == "half of stated sparse":
+            if dense.quantity * 2 != sparse:
+                problems.append(f"{chip.name} peak.{dtype}: {dense.value} is not half of sparse {stated.value}")
+        elif abs(sparse - 2 * dense.quantity) > (2 * _half_digit(dense.value) + _half_digit(stated.value)) * T:
+            problems.append(f"{chip.name} sparse.{dtype}: {stated.value} is not twice the dense {dense.value}")
+    return problems
+
+
+def _figure_problems(figure: Figure) -> list[str]:
+    problems = []
+    kind, _, key = figure.name.partition(".")
+    if figure.basis not in BASES:
+        problems.append(f"basis {figure.basis!r} is not one of {BASES}")
+    if figure.check not in CHECKS:
+        problems.append(f"check {figure.check!r} is not one of {CHECKS}")
+    if figure.check == "not verified" and not figure.note and kind != "on_chip":
+        problems.append("not verified, and no note says why")
+    if kind in ("peak", "sparse") and key not in DTYPE_BYTES:
+        problems.append(f"{key!r} is not a dtype")
+    if kind not in SCALE and kind != "on_chip":
+        problems.append(f"{kind!r} is not a figure kind")
+    elif kind in SCALE and not figure.quantity > 0:
+        problems.append("must be positive")
+    if figure.formula is not None and kind in SCALE:
+        exact = figure.formula.value
+        if figure.basis == "computed" and exact != figure.quantity:
+            problems.append(f"{figure.value} is not its formula's {exact / SCALE[kind]}")
+        if figure.basis == "stated" and _round(exact / SCALE[kind], figure.value) != sympy.Rational(figure.value):
+            problems.append(f"{figure.value} is not its formula's {float(exact / SCALE[kind]):g} rounded")
+    elif figure.basis == "computed":
+        problems.append("computed, but no formula")
+    return problems
+
+
+def _digits(value: str) -> int:
+    return len(value.partition(".")[2])
+
+
+def _half_digit(value: str) -> sympy.Rational:
+    return sympy.Rational(1, 2 * 10 ** _digits(value))
+
+
+def _round(exact: sympy.Rational, like: str) -> sympy.Rational:
+    scale = 10 ** _digits(like)
+    return sympy.floor(exact * scale + sympy.Rational(1, 2)) / scale
+
+
+def load(text: str) -> dict[str, Device]:
+    """Devices from a table in the form of ``devices.toml``; refused if its figures contradict themselves."""
+    table = tomllib.loads(text)
+    sources = {key: Source(**value) for key, value in table["sources"].items()}
+    devices = {row["name"]: _device(row, sources) for row in table["devices"]}
+    problems = [p for chip in devices.values() for p in inconsistencies(chip)]
+    if problems:
+        raise InvalidConfiguration(f"{TABLE.name} contradicts itself: " + "; ".join(problems))
+    return devices
+
+
+DEVICES: dict[str, Device] = load(TABLE.read_text(encoding="utf-8"))
 
 
 def device(name: str | Device) -> Device:

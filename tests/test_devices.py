@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sympy
 
 import symconv
 from symconv.device_roofline import layer_rooflines, plot
-from symconv.devices import DEVICES, device
-from symconv.errors import UnknownName
+from symconv.devices import DEVICES, TABLE, device, inconsistencies, load
+from symconv.errors import InvalidConfiguration, UnknownName
 from symconv.network.examples import mobilenet_v1
 from symconv.network.graph import Network
 from symconv.precision import DTYPE_BYTES
@@ -22,15 +24,58 @@ def test_table_covers_datacenter_edge_and_cpu() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(DEVICES))
-def test_every_device_is_cited_and_consistent(name: str) -> None:
+def test_every_figure_is_cited_and_consistent(name: str) -> None:
     d = DEVICES[name]
-    assert d.source.url.startswith("https://") and d.source.document
+    assert inconsistencies(d) == []
     assert d.peak and set(d.peak) <= set(DTYPE_BYTES)
-    assert all(v > 0 for v in d.peak.values()) and d.bandwidth > 0
-    for dtype, sparse in d.sparse.items():  # structured sparsity doubles the dense tensor-core peak
-        assert sparse >= d.peak[dtype], dtype
+    cited = {f.name for f in d.figures}
+    assert {f"peak.{t}" for t in d.peak} | {f"sparse.{t}" for t in d.sparse} | {"bandwidth"} <= cited
+    assert ("fast_memory" in cited) == (d.fast_memory is not None)
+    for figure in d.figures:
+        assert figure.source.url.startswith("https://") and figure.source.document and figure.where
     if d.fast_memory is not None:
         assert d.fast_memory_words("fp32") * 4 <= d.fast_memory
+
+
+def test_figures_are_in_their_units() -> None:
+    """Spot values straight from the vendor documents, in base units: operations/s, bytes/s, bytes."""
+    assert DEVICES["MI300X"].peak["fp16"] == 1307_400_000_000_000  # ROCm MI300 table, 1307.4 TFLOPS
+    assert DEVICES["TPU-v5e"].peak["int8"] == 393 * 10**12  # Cloud TPU v5e page: 393 TOPs
+    assert DEVICES["A100-SXM4-80GB"].bandwidth == 2039 * 10**9
+    assert DEVICES["MI250X"].fast_memory == 16 * 2**20  # 8 MiB L2 per GCD, two GCDs
+    orin_nano = DEVICES["Jetson-Orin-Nano-8GB"]
+    assert orin_nano.figure("peak.int8").basis == "stated" and orin_nano.peak["int8"] * 2 == orin_nano.sparse["int8"]
+
+
+def test_computed_figures_equal_their_formula() -> None:
+    mi300x = DEVICES["MI300X"].figure("peak.bf16")
+    assert (mi300x.formula.units, mi300x.formula.per_clock, mi300x.formula.clock_mhz) == (304, 2048, 2100)
+    assert mi300x.formula.value == 304 * 2048 * 2_100_000_000  # 1307.4336 TFLOPS, stated as 1307.4
+    with_formula = [f for d in DEVICES.values() for f in d.figures if f.formula is not None]
+    assert len(with_formula) >= 20
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('"peak.fp16" = { value = "1307.4"', '"peak.fp16" = { value = "1300.4"', "MI300X peak.fp16: 1300.4 is not its"),
+        ('"sparse.fp8" = { value = "5229.8"', '"sparse.fp8" = { value = "5129.8"', "sparse.fp8: 5129.8 is not twice"),
+        ('"peak.fp8" = { value = "1979"', '"peak.fp8" = { value = "1978.9"', "1978.9 is not half of sparse 3958"),
+        (
+            '"peak.int8" = { value = "393"',
+            '"peak.int8" = { value = "393", formula = { units = 1, per_clock = 1, clock_mhz = 1 }',
+            "not its formula",
+        ),
+        ('basis = "half of stated sparse"', 'basis = "guessed"', "basis 'guessed' is not one of"),
+        ('"peak.bf16" = { value = "197"', '"peak.bfloat" = { value = "197"', "'bfloat' is not a dtype"),
+        ('note = "only third-party', 'other = "only third-party', "not verified, and no note says why"),
+    ],
+)
+def test_a_contradicting_table_is_refused(old: str, new: str, message: str) -> None:
+    text = TABLE.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(InvalidConfiguration, match=re.escape(message)):
+        load(text.replace(old, new, 1))
 
 
 def test_unknown_names_are_errors() -> None:
