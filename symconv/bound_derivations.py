@@ -33,9 +33,9 @@ def bound_derivations() -> dict[str, Derivation]:
     bounds = io_bounds(OPERATOR, SHAPE)
     macs = C_out * H * W * 9 * C_in
     input_macs = C_out * C_in * (3 * H - 2) * (3 * W - 2)
-    op = repr(OPERATOR)
-    return {
-        "bound-compulsory": Derivation(
+    b = tile_side()
+    specs = {
+        "bound-compulsory": (
             "3x3 conv, compulsory traffic",
             [
                 Step("every input element is read by some window ('same' padding)", C_in * H * W, "touched model"),
@@ -48,11 +48,10 @@ def bound_derivations() -> dict[str, Derivation]:
                 ),
             ],
             "I/O lower bound in words, any S",
-            operator=op,
-            assumptions=MODEL + "; no schedule moves less: each element must cross once",
-            result=bounds.compulsory,
+            "; no schedule moves less: each element must cross once",
+            bounds.compulsory,
         ),
-        "bound-gemm": Derivation(
+        "bound-gemm": (
             "3x3 conv through im2col, GEMM traffic lower bound",
             [
                 Step("the GEMM multiplies C_out x 9 C_in weights by 9 C_in x HW columns: G =", macs, "lowering"),
@@ -64,11 +63,10 @@ def bound_derivations() -> dict[str, Derivation]:
                 ),
             ],
             "I/O lower bound in words, im2col GEMM",
-            operator=op,
-            assumptions=MODEL + "; the column matrix is stored apart from the input (explicit im2col)",
-            result=bounds.gemm,
+            "; the column matrix is stored apart from the input (explicit im2col)",
+            bounds.gemm,
         ),
-        "bound-direct": Derivation(
+        "bound-direct": (
             "3x3 conv, direct convolution traffic lower bound",
             [
                 Step(
@@ -85,25 +83,26 @@ def bound_derivations() -> dict[str, Derivation]:
                 ),
             ],
             "I/O lower bound in words, direct convolution",
-            operator=op,
-            assumptions=MODEL + "; direct convolution, no column matrix",
-            result=bounds.direct,
+            "; direct convolution, no column matrix",
+            bounds.direct,
         ),
-        "bound-tiled": Derivation(
+        "bound-tiled": (
             "3x3 conv through im2col, traffic of an output-stationary tiled GEMM",
             [
-                Step("tile side b with b^2 + 2b <= S", tile_side(), "a b x b output tile, a column and a row"),
+                Step("tile side b with b^2 + 2b <= S", b, "a b x b output tile, a column and a row"),
                 Step(
                     "per tile and step l a column of A and a row of B; each output written once",
-                    9 * C_in * (sympy.ceiling(H * W / tile_side()) * C_out + sympy.ceiling(C_out / tile_side()) * H * W)
-                    + C_out * H * W,
+                    9 * C_in * (sympy.ceiling(H * W / b) * C_out + sympy.ceiling(C_out / b) * H * W) + C_out * H * W,
                     "an upper bound on the least traffic; checked against its simulation",
                     new=True,
                 ),
             ],
             "traffic in words of one schedule (an upper bound)",
-            operator=op,
-            assumptions=MODEL,
-            result=bounds.tiled,
+            "",
+            bounds.tiled,
         ),
+    }
+    return {
+        slug: Derivation(title, steps, label, operator=repr(OPERATOR), assumptions=MODEL + assumption, result=result)
+        for slug, (title, steps, label, assumption, result) in specs.items()
     }
