@@ -5,7 +5,7 @@ Each layer is judged three ways, in bytes of the device's dtype:
 * ``ideal``: every boundary tensor moved once (the exact region where it is memory-bound
   comes from :func:`symconv.query.roofline`, in whatever symbols are left);
 * ``compulsory``: only what must move whatever the schedule (the ``touched`` model) -- a layer
-  memory-bound even then is memory-bound on that device, full stop;
+  memory-bound even then is memory-bound on that device, full stop (also an exact region);
 * ``im2col bound``: the lower bound of :mod:`symconv.bounds` for the im2col GEMMs with ``S``
   the device's last-level on-chip capacity in elements.
 
@@ -43,11 +43,15 @@ class LayerRoofline:
     compulsory_bytes: sympy.Expr
     im2col_bound_bytes: sympy.Expr | None
     ideal: Roofline
-    compulsory_verdict: str
+    compulsory: Roofline
 
     @property
     def intensity(self) -> sympy.Expr:
         return self.ideal.intensity
+
+    @property
+    def compulsory_verdict(self) -> str:
+        return self.compulsory.verdict
 
 
 def layer_rooflines(network_cost, device_name: str | Device, dtype: str = "fp16") -> list[LayerRoofline]:
@@ -69,7 +73,6 @@ def layer_rooflines(network_cost, device_name: str | Device, dtype: str = "fp16"
         im2col = None
         if words is not None and any(isinstance(st, Gemm) for st in cost.stages):
             im2col = size * cost_bounds(cost).at(S=words).gemm_lower
-        verdict = _verdict(cost.flops, balance * compulsory)
         rows.append(
             LayerRoofline(
                 name=layer.name,
@@ -78,17 +81,10 @@ def layer_rooflines(network_cost, device_name: str | Device, dtype: str = "fp16"
                 compulsory_bytes=compulsory,
                 im2col_bound_bytes=im2col,
                 ideal=roofline(cost, balance, "flops", "ideal", size),
-                compulsory_verdict=verdict,
+                compulsory=roofline(cost, balance, "flops", "touched", size),
             )
         )
     return rows
-
-
-def _verdict(flops: sympy.Expr, balance_bytes: sympy.Expr) -> str:
-    difference = sympy.expand(flops - balance_bytes)
-    if difference.free_symbols:
-        return "depends"
-    return "memory-bound" if difference < 0 else "compute-bound"
 
 
 def plot(rows: Sequence[LayerRoofline], device_name: str | Device, dtype: str, path: str | Path, title: str = ""):

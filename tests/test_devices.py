@@ -103,12 +103,13 @@ def test_symbolic_region_is_exact() -> None:
     x = net.input((1, C, 28, 28))
     net("pw", symconv.Conv2d(C, C, 1, bias=False), x)
     (row,) = layer_rooflines(net.cost(), "Grace-CPU-Superchip", "fp64")
-    region = row.ideal.memory_bound_values
     grace = DEVICES["Grace-CPU-Superchip"]
-    for c in range(1, 300, 7):
-        cost = symconv.Conv2d(c, c, 1, bias=False).cost((1, c, 28, 28))
-        memory_bound = cost.flops * grace.bandwidth < grace.peak["fp64"] * cost.memory("ideal", 8)
-        assert (sympy.Integer(c) in region) == memory_bound, c
+    for verdict, model in ((row.ideal, "ideal"), (row.compulsory, "touched")):
+        region = verdict.memory_bound_values
+        for c in range(1, 300, 7):
+            cost = symconv.Conv2d(c, c, 1, bias=False).cost((1, c, 28, 28))
+            memory_bound = cost.flops * grace.bandwidth < grace.peak["fp64"] * cost.memory(model, 8)
+            assert (sympy.Integer(c) in region) == memory_bound, (model, c)
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from pathlib import Path
 import sympy
 
 from symconv.bounds import S, best_lower, network_bounds
+from symconv.device_roofline import layer_rooflines, plot
 from symconv.devices import DEVICES, device
 from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
@@ -21,11 +22,13 @@ examples:
   symconv bounds mobilenet_v1 --device H100-SXM5 --dtype fp16
   symconv bounds mobilenet_v1 --fast-memory 65536 --resolution 128
   symconv bounds mobilenet_v1 --device Jetson-AGX-Orin-64GB --dtype int8 --plot traffic.png
+  symconv bounds mobilenet_v1 --device Grace-CPU-Superchip --dtype fp64 --roofline roofline.png
 
 Traffic is in elements. compulsory: what any schedule moves (each touched input, weight and output once);
 direct >= and im2col >=: lower bounds for a direct convolution and for the im2col GEMMs with S words of
 fast memory; tiled: what an output-stationary tiled im2col GEMM moves; S*: below it the GEMM bound's
-S-term exceeds the GEMM's compulsory traffic.
+S-term exceeds the GEMM's compulsory traffic. --roofline adds each layer's verdict on the device
+(memory- or compute-bound, with ideal and with compulsory traffic) and writes the roofline plot.
 """
 
 COLUMNS = ("layer", "MACs", "compulsory", "direct >=", "im2col >=", "tiled", "tiled/best", "S*")
@@ -47,10 +50,15 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--resolution", type=int, default=224, help="input height and width")
     parser.add_argument("--batch", type=int, default=1, help="batch size")
     parser.add_argument("--plot", metavar="FILE", help="write traffic against S per layer (.png or .svg)")
+    parser.add_argument(
+        "--roofline", metavar="FILE", help="with --device: print per-layer verdicts, write the roofline (.png or .svg)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.roofline and not args.device:
+        raise InvalidConfiguration("--roofline needs --device: the verdicts use the device's peak and bandwidth")
     net = NETWORKS[args.network](resolution=args.resolution, batch=args.batch)
     words, where = fast_memory(args)
     rows = network_bounds(net)
@@ -59,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         write_bytes_atomic(args.plot, traffic_plot(rows, words, Path(args.plot).suffix.lstrip(".") or "png"))
         print(f"wrote {args.plot}")
+    if args.roofline:
+        verdicts = layer_rooflines(net.cost(), args.device, args.dtype)
+        print(roofline_table(verdicts, device(args.device), args.dtype))
+        plot(verdicts, args.device, args.dtype, args.roofline)
+        print(f"wrote {args.roofline}")
     return 0
 
 
@@ -93,6 +106,17 @@ def table(rows, words: int) -> str:
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in lines)
+
+
+def roofline_table(rows, chip, dtype: str) -> str:
+    """Each layer's intensity (FLOP per byte, ideal traffic) and its verdicts with ideal and compulsory traffic."""
+    lines = [("layer", "FLOPs", "FLOP/byte", "ideal traffic", "compulsory traffic")]
+    lines += [(r.name, str(r.flops), f"{float(r.intensity):.2f}", r.ideal.verdict, r.compulsory.verdict) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    head = f"roofline on {chip.name}, {dtype}: balance {float(chip.balance(dtype)):.4g} FLOP per byte"
+    return "\n".join(
+        [head] + ["  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    )
 
 
 def _words(value) -> str:
