@@ -121,8 +121,11 @@ class Device:
         raise UnknownName(f"figure of {self.name}", name, [f.name for f in self.figures])
 
 
+def _formula(row: Mapping | None) -> Formula | None:
+    return None if row is None else Formula(row["units"], row["per_clock"], sympy.Rational(row["clock_mhz"]))
+
+
 def _figure(name: str, row: Mapping, sources: Mapping[str, Source]) -> Figure:
-    formula = row.get("formula")
     return Figure(
         name=name,
         value=row["value"],
@@ -130,9 +133,7 @@ def _figure(name: str, row: Mapping, sources: Mapping[str, Source]) -> Figure:
         where=row["where"],
         basis=row["basis"],
         check=row["check"],
-        formula=None
-        if formula is None
-        else Formula(formula["units"], formula["per_clock"], sympy.Rational(formula["clock_mhz"])),
+        formula=_formula(row.get("formula")),
         note=row.get("note", ""),
     )
 
@@ -173,6 +174,9 @@ def inconsistencies(chip: Device) -> list[str]:
     """
     problems = [f"{chip.name} {f.name}: {p}" for f in chip.figures for p in _figure_problems(f)]
     for dtype, sparse in chip.sparse.items():
+        if dtype not in chip.peak:
+            problems.append(f"{chip.name} sparse.{dtype}: no dense peak beside it")
+            continue
         dense = chip.figure(f"peak.{dtype}")
         stated = chip.figure(f"sparse.{dtype}")
         if dense.basis == "half of stated sparse":

@@ -69,6 +69,7 @@ def test_computed_figures_equal_their_formula() -> None:
         ('basis = "half of stated sparse"', 'basis = "guessed"', "basis 'guessed' is not one of"),
         ('"peak.bf16" = { value = "197"', '"peak.bfloat" = { value = "197"', "'bfloat' is not a dtype"),
         ('note = "only third-party', 'other = "only third-party', "not verified, and no note says why"),
+        ('"peak.tf32" = { value = "60"', '"dense.tf32" = { value = "60"', "sparse.tf32: no dense peak beside it"),
     ],
 )
 def test_a_contradicting_table_is_refused(old: str, new: str, message: str) -> None:
