@@ -11,7 +11,7 @@ import os
 import sys
 from typing import NoReturn
 
-from symconv.cli import bounds, compare, cost, generate, model, plot, render
+from symconv.cli import bounds, compare, cost, devices, generate, model, plot, render
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.register(commands, Formatter)
     model.register(commands, Formatter)
     bounds.register(commands, Formatter)
+    devices.register(commands, Formatter)
     return parser
 
 
