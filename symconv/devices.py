@@ -15,7 +15,7 @@ Bandwidth is in bytes per second; ``fast_memory`` is the largest on-chip store o
 whole chip (the last-level cache), in bytes: the ``S`` of :mod:`symconv.bounds` once
 divided by the element size.
 
->>> d = DEVICES["H100-SXM5"]
+>>> d = device("H100-SXM5")
 >>> d.peak["bf16"] / d.bandwidth  # machine balance, operations per byte
 19790/67
 >>> d.fast_memory_words("bf16")
@@ -26,8 +26,8 @@ divided by the element size.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,7 +169,7 @@ def inconsistencies(chip: Device) -> list[str]:
     * where both are stated, the sparse peak is twice the dense one up to the stated rounding
       (structured 2:4 sparsity doubles the tensor-core rate, as every vendor here states).
 
-    >>> inconsistencies(DEVICES["MI300X"])
+    >>> inconsistencies(device("MI300X"))
     []
     """
     problems = [f"{chip.name} {f.name}: {p}" for f in chip.figures for p in _figure_problems(f)]
@@ -228,6 +228,8 @@ def _round(exact: sympy.Rational, like: str) -> sympy.Rational:
 
 def load(text: str) -> dict[str, Device]:
     """Devices from a table in the form of ``devices.toml``; refused if its figures contradict themselves."""
+    import tomllib  # parsing the table is deferred to its first use: the CLI starts without it
+
     table = tomllib.loads(text)
     sources = {key: Source(**value) for key, value in table["sources"].items()}
     devices = {row["name"]: _device(row, sources) for row in table["devices"]}
@@ -237,13 +239,32 @@ def load(text: str) -> dict[str, Device]:
     return devices
 
 
-DEVICES: dict[str, Device] = load(TABLE.read_text(encoding="utf-8"))
+@functools.cache
+def devices() -> dict[str, Device]:
+    """The named devices of ``devices.toml``, by name (loaded once, on first use; also ``DEVICES``)."""
+    return load(TABLE.read_text(encoding="utf-8"))
+
+
+def __getattr__(name: str) -> object:
+    if name == "DEVICES":
+        return devices()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Names:
+    """The device names, read only when asked (``argparse`` choices that do not load the table to build a parser)."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(devices()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in devices()
 
 
 def device(name: str | Device) -> Device:
     """Look up a device by name (``'H100-SXM5'``, ``'Jetson-AGX-Orin-64GB'`` ...)."""
     if isinstance(name, Device):
         return name
-    if name not in DEVICES:
-        raise UnknownName("device", name, list(DEVICES))
-    return DEVICES[name]
+    if name not in devices():
+        raise UnknownName("device", name, list(devices()))
+    return devices()[name]

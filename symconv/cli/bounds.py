@@ -10,7 +10,7 @@ import sympy
 
 from symconv.bounds import S, best_lower, network_bounds
 from symconv.device_roofline import layer_rooflines, plot
-from symconv.devices import DEVICES, device
+from symconv.devices import Names, device
 from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
 from symconv.network import examples
@@ -44,7 +44,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     parser.add_argument("network", choices=sorted(NETWORKS), help="a network from symconv.network.examples")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--device", choices=sorted(DEVICES), help="take S from this device's last-level cache")
+    where.add_argument("--device", choices=Names(), help="take S from this device's last-level cache")
     where.add_argument("--fast-memory", type=int, metavar="WORDS", help="S, in elements")
     parser.add_argument("--dtype", default="fp16", help="element type: sets S from the device's bytes")
     parser.add_argument("--resolution", type=int, default=224, help="input height and width")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from symconv.devices import DEVICES, SCALE, Device
+from symconv.devices import SCALE, Device, Names, devices
 
 EXAMPLE = """\
 examples:
@@ -25,19 +25,19 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         epilog=EXAMPLE,
         formatter_class=formatter,
     )
-    parser.add_argument("device", nargs="?", choices=sorted(DEVICES), help="list this device's cited figures")
+    parser.add_argument("device", nargs="?", choices=Names(), help="list this device's cited figures")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print(figures(DEVICES[args.device]) if args.device else overview())
+    print(figures(devices()[args.device]) if args.device else overview())
     return 0
 
 
 def overview() -> str:
     """One line per device: dense peaks, bandwidth, last-level capacity, figures not verified."""
     lines = [("device", "kind", "dense peak (T/s)", "GB/s", "MiB", "not verified")]
-    for d in DEVICES.values():
+    for d in devices().values():
         peaks = ", ".join(f"{dtype} {_number(value, 'peak')}" for dtype, value in d.peak.items())
         memory = "-" if d.fast_memory is None else _number(d.fast_memory, "fast_memory")
         unverified = sum(f.check == "not verified" for f in d.figures)
