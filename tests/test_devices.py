@@ -67,6 +67,11 @@ def test_computed_figures_equal_their_formula() -> None:
             "not its formula",
         ),
         ('basis = "half of stated sparse"', 'basis = "guessed"', "basis 'guessed' is not one of"),
+        (
+            'basis = "stated", check = "vendor document", formula = { units = 304, per_clock = 2048',
+            'basis = "computed", check = "vendor document", formula = { units = 304, per_clock = 2048',
+            "MI300X peak.bf16: 1307.4 is not its formula's",
+        ),
         ('"peak.bf16" = { value = "197"', '"peak.bfloat" = { value = "197"', "'bfloat' is not a dtype"),
         ('note = "only third-party', 'other = "only third-party', "not verified, and no note says why"),
         ('"peak.tf32" = { value = "60"', '"dense.tf32" = { value = "60"', "sparse.tf32: no dense peak beside it"),
