@@ -51,6 +51,7 @@ def test_roofline_verdicts_are_direct_comparisons(tmp_path) -> None:
     ("args", "message"),
     [
         (("--roofline", "r.png"), "--roofline needs --device: the verdicts use the device's peak and bandwidth"),
+        (("--device", "T4", "--dtype", "bf16", "--roofline", "r.png"), "unknown dtype for T4 'bf16'"),
         (("--device", "TPU-v5e"), "--device=TPU-v5e publishes no on-chip memory size: give --fast-memory"),
         (("--fast-memory", "2"), "--fast-memory=2 must be at least 3 words"),
         (("--device", "T4", "--dtype", "fp7"), "unknown dtype for element_size 'fp7'"),

@@ -59,6 +59,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 def run(args: argparse.Namespace) -> int:
     if args.roofline and not args.device:
         raise InvalidConfiguration("--roofline needs --device: the verdicts use the device's peak and bandwidth")
+    if args.roofline:
+        device(args.device).balance(args.dtype)  # a dtype the device has no peak for fails before any output
     net = NETWORKS[args.network](resolution=args.resolution, batch=args.batch)
     words, where = fast_memory(args)
     rows = network_bounds(net)
