@@ -20,3 +20,7 @@ class UnknownName(SymconvError):
 
 class NotLowerable(SymconvError):
     """An operator or module that symconv has no lowering for."""
+
+
+class WrongType(SymconvError, TypeError):
+    """A value of the wrong type, e.g. ``fused='yes'`` where a bool is required, or ``None`` for a cost."""

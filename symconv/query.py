@@ -36,10 +36,9 @@ Range(1, 786, 1)
 from __future__ import annotations
 
 import itertools
-import numbers
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 import sympy
@@ -47,8 +46,10 @@ import sympy
 from symconv.conventions import CONVENTIONS, MEMORY_MODELS, memory_model
 from symconv.conventions import convention as find_convention
 from symconv.cost import Cost
-from symconv.errors import SymconvError, UnknownName
+from symconv.errors import SymconvError, UnknownName, WrongType
 from symconv.ops.base import Operator
+from symconv.parse import parse_expression
+from symconv.rules import checked_value, exact_value
 from symconv.sizes import as_element_size, decide
 
 # --------------------------------------------------------------------------- quantities
@@ -165,7 +166,7 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     >>> canonical((K**2 * C_out - C_out) / (K - 1)) == canonical(C_out * K + C_out)
     True
     """
-    fraction = sympy.cancel(sympy.together(simplify_rounding(sympy.sympify(expr))))
+    fraction = sympy.cancel(sympy.together(simplify_rounding(expression(expr))))
     numerator, denominator = sympy.fraction(fraction)
     if len(sympy.Add.make_args(sympy.expand(denominator))) == 1:
         return sympy.expand(numerator / denominator)
@@ -204,7 +205,7 @@ def ratio(
 
 def find_symbol(expr: sympy.Expr, symbol: sympy.Symbol | str) -> sympy.Symbol:
     """The free symbol of ``expr`` called ``symbol`` (a name or a Symbol); raise if it does not occur."""
-    return _lookup(sympy.sympify(expr).free_symbols, symbol, str(expr))
+    return _lookup(expression(expr).free_symbols, symbol, str(expr))
 
 
 def _lookup(symbols: Iterable[sympy.Symbol], symbol: sympy.Symbol | str, where: str) -> sympy.Symbol:
@@ -217,14 +218,20 @@ def _lookup(symbols: Iterable[sympy.Symbol], symbol: sympy.Symbol | str, where: 
 
 
 def exact(value: object, name: str) -> sympy.Expr:
-    """``value`` as an exact sympy number or expression; floats and strings are refused."""
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return sympy.Integer(int(value))
-    raise SymconvError(f"{name}={value!r} must be exact: an int, a Fraction or a sympy expression")
+    """``value`` as an exact sympy number or expression; text is parsed safely, floats are refused."""
+    return exact_value(value, name)
+
+
+def expression(value: object, name: str = "expr") -> sympy.Expr:
+    """An expression to query: a sympy expression, an exact number, or text (parsed, never evaluated)."""
+    if isinstance(value, Cost | Operator):
+        raise WrongType(f"{name}={value!r} must be an expression; take a quantity of it first, e.g. cost.macs")
+    return exact_value(value, name)
+
+
+def _checked(values: Mapping[str, object], symbols: Mapping[str, sympy.Symbol]) -> dict[str, sympy.Expr]:
+    """Values by name, each exact and suiting its symbol (a size is a positive integer)."""
+    return {name: checked_value(value, symbols[name], symbols) for name, value in values.items()}
 
 
 def _substitute(expr: sympy.Expr, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
@@ -248,20 +255,11 @@ def at(expr_or_cost: sympy.Expr | Cost, **values: object) -> sympy.Expr | Cost:
     ...
     symconv.errors.SymconvError: symbol 'H' does not occur in 1/C_out; its symbols are: C_out
     """
-    exact_values = {name: exact(v, name) for name, v in values.items()}
     if isinstance(expr_or_cost, Cost):
-        present = _free_names(expr_or_cost)
-        for name in exact_values:
-            if name not in present:
-                listed = ", ".join(sorted(present))
-                raise SymconvError(
-                    f"symbol {name!r} does not occur in {expr_or_cost.operator}; its symbols are: {listed}"
-                )
-        return expr_or_cost.subs(exact_values)
-    expr = sympy.sympify(expr_or_cost)
-    for name in exact_values:
-        find_symbol(expr, name)
-    return _substitute(expr, exact_values)
+        return expr_or_cost.subs(values)
+    expr = expression(expr_or_cost)
+    symbols = {name: find_symbol(expr, name) for name in values}
+    return _substitute(expr, _checked(values, symbols))
 
 
 def compare(
@@ -282,6 +280,9 @@ def compare(
     >>> compare(costs, "params", {"C_in": [4, 16]})
     [{'C_in': 4, 'K=1': 32, 'K=3': 288}, {'C_in': 16, 'K=1': 128, 'K=3': 1152}]
     """
+    if not isinstance(costs, Mapping) or not isinstance(grid, Mapping):
+        raise WrongType("compare needs costs= and grid= as mappings of names to costs and to value lists")
+    costs = {name: as_cost(cost) for name, cost in costs.items()}
     exprs = {name: _quantity_of(cost, quantity, element_size=element_size) for name, cost in costs.items()}
     present = {s.name for e in exprs.values() for s in e.free_symbols}
     clash = set(grid) & set(exprs)
@@ -295,12 +296,21 @@ def compare(
     missing = present - set(grid)
     if missing:
         raise SymconvError(f"compare needs a value for every symbol: {sorted(missing)} not in grid")
-    axes = {name: [exact(v, name) for v in values] for name, values in grid.items()}
+    symbols = {s.name: s for e in exprs.values() for s in e.free_symbols}
+    axes = {name: _axis(name, values, symbols) for name, values in grid.items()}
     rows = []
     for point in itertools.product(*axes.values()):
         values = dict(zip(axes, point, strict=True))
+        for cost in costs.values():
+            cost.check_at(values)
         rows.append({**values, **{name: _substitute(e, values) for name, e in exprs.items()}})
     return rows
+
+
+def _axis(name: str, values: Iterable[object], symbols: Mapping[str, sympy.Symbol]) -> list[sympy.Expr]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise WrongType(f"grid[{name!r}]={values!r} must be a list of values")
+    return [checked_value(v, symbols[name], symbols) for v in values]
 
 
 # --------------------------------------------------------------------------- limits
@@ -313,10 +323,14 @@ def limit(expr: sympy.Expr, symbol: sympy.Symbol | str, value: object = sympy.oo
     >>> limit(1 / C_out + 1 / K**2, "C_out", "oo")
     K**(-2)
     """
-    expr = sympy.sympify(expr)
+    expr = expression(expr)
     x = find_symbol(expr, symbol)
+    if isinstance(value, str):
+        point = parse_expression(value, name="value", infinity=True)
+    else:
+        point = exact_value(value, "value")
     try:
-        return sympy.limit(expr, x, sympy.sympify(value))
+        return sympy.limit(expr, x, point)
     except (NotImplementedError, ValueError, TypeError, sympy.SympifyError) as err:
         raise SymconvError(f"cannot take the limit of {expr} as {x} -> {value}: {err}") from None
 
@@ -333,8 +347,15 @@ def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Sy
     >>> asymptotic((C_out + K**2) / (C_out * K**2), C_out)
     K**(-2)
     """
-    expr = sympy.sympify(expr)
-    names = [symbols] if isinstance(symbols, str | sympy.Symbol) else list(symbols)
+    expr = expression(expr)
+    if isinstance(symbols, str | sympy.Symbol):
+        names = [symbols]
+    elif isinstance(symbols, Iterable) and not isinstance(symbols, bytes):
+        names = list(symbols)
+    else:
+        raise WrongType(f"symbols={symbols!r} must be a symbol name or a list of them")
+    if not names:
+        raise SymconvError("symbols= must name at least one symbol")
     xs = [find_symbol(expr, s) for s in names]
     scale = sympy.Dummy("scale", positive=True)
     scaled = sympy.cancel(sympy.together(expr.subs({x: scale * x for x in xs}, simultaneous=True)))
@@ -407,17 +428,21 @@ def crossover(
     >>> crossover(dw, std, "memory", "C_out", input_shape=(1, C_in, H, W)).boundary
     {H*W/4 + 9/8}
     """
-    top = _quantity_of(as_cost(a, input_shape), quantity, element_size=element_size)
-    bottom = _quantity_of(as_cost(b, input_shape), quantity, element_size=element_size)
+    a, b = as_cost(a, input_shape), as_cost(b, input_shape)
+    top = _quantity_of(a, quantity, element_size=element_size)
+    bottom = _quantity_of(b, quantity, element_size=element_size)
     symbols = top.free_symbols | bottom.free_symbols
     where = f"the {quantity} of either cost"
     x = _lookup(symbols, over, where)
+    if given is not None and not isinstance(given, Mapping):
+        raise WrongType(f"given={given!r} must be a mapping of symbol names to values")
     values = {}
     for name, value in (given or {}).items():
         if name == x.name:
             raise SymconvError(f"given fixes {name!r}, the symbol the crossover is over")
-        _lookup(symbols, name, where)
-        values[name] = exact(value, name)
+        values[name] = checked_value(value, _lookup(symbols, name, where), {s.name: s for s in symbols})
+    a.check_at(values)
+    b.check_at(values)
     difference = sympy.cancel(sympy.together(_substitute(top - bottom, values)))
     signed = _without_positive_factors(difference)
     sets = None
@@ -685,6 +710,8 @@ class Roofline:
 
 def _balance(value: object) -> sympy.Expr:
     if isinstance(value, float):  # the decimal the user wrote, exactly: 10.2 -> 51/5
+        if not math.isfinite(value):
+            raise SymconvError(f"machine_balance={value} must be a positive number (operations per byte)")
         value = sympy.Rational(repr(value))
     balance = exact(value, "machine_balance")
     if not (balance.is_number and balance.is_positive):
@@ -711,6 +738,7 @@ def roofline(
     >>> roofline(symconv.Conv2d(C, C, 1, bias=False).cost((1, C, 56, 56)), 10).memory_bound_values
     Range(1, 41, 1)
     """
+    cost = as_cost(cost)
     balance = _balance(machine_balance)
     compute = find_convention(convention).of(cost)
     moved = cost.memory(memory_model(model), as_element_size(element_size))
@@ -719,7 +747,7 @@ def roofline(
     condition = sympy.Lt(compute, balance * moved)
     if not difference.free_symbols:
         verdict = "memory-bound" if difference < 0 else "compute-bound"
-        return Roofline(intensity, balance, verdict, sympy.sympify(difference < 0))
+        return Roofline(intensity, balance, verdict, sympy.true if difference < 0 else sympy.false)
     values = None
     signed = _without_positive_factors(difference)
     if len(signed.free_symbols) == 1:

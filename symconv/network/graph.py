@@ -34,6 +34,7 @@ from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
 from symconv.ops.base import Operator
+from symconv.rules import substitution
 from symconv.sizes import as_size
 
 Layerlike = Operator | Merge
@@ -220,24 +221,35 @@ class NetworkCost:
         return latex_layer_table(self, quantities, **options)
 
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
-        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
+        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``.
+
+        Values are checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks them, and every
+        layer's configuration again on them.
+        """
+        symbols = self.total.symbols()
+        for row in self.layers:
+            symbols.update((s.name, s) for shape in (*row.input_shapes, row.output_shape) for s in _symbols(shape))
+        by_name = {sym.name: v for sym, v in substitution(values, symbols, f"network {self.name!r}").items()}
         layers = tuple(
             LayerCost(
                 row.name,
                 row.operator,
-                tuple(_subs_shape(s, values) for s in row.input_shapes),
-                _subs_shape(row.output_shape, values),
-                row.cost.subs(values),
+                tuple(_subs_shape(s, by_name) for s in row.input_shapes),
+                _subs_shape(row.output_shape, by_name),
+                row.cost.replaced(by_name),
             )
             for row in self.layers
         )
-        return NetworkCost(self.name, layers, self.total.subs(values))
+        return NetworkCost(self.name, layers, self.total.replaced(by_name))
 
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
         return self.subs(values)
 
 
-def _subs_shape(shape: tuple[sympy.Expr, ...], values: Mapping[sympy.Symbol | str, object]) -> tuple[sympy.Expr, ...]:
-    by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+def _symbols(shape: tuple[sympy.Expr, ...]) -> set[sympy.Symbol]:
+    return {s for v in shape for s in v.free_symbols}
+
+
+def _subs_shape(shape: tuple[sympy.Expr, ...], by_name: Mapping[str, sympy.Expr]) -> tuple[sympy.Expr, ...]:
     return tuple(v.subs({s: by_name[s.name] for s in v.free_symbols if s.name in by_name}) for v in shape)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
 
 import sympy
@@ -10,10 +10,11 @@ import sympy
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Lowering, Role, Tensor
+from symconv.rules import RecordingMeta, recording, rules_of
 from symconv.sizes import as_size, show
 
 
-class Operator(ABC):
+class Operator(metaclass=RecordingMeta):
     """An operator described once, by how it lowers onto GEMMs and data movement."""
 
     @abstractmethod
@@ -26,7 +27,9 @@ class Operator(ABC):
 
     def cost(self, input_shape: Sequence[object]) -> Cost:
         """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols)."""
-        return Cost.from_lowering(repr(self), self.lower(self.input_tensor(input_shape)))
+        with recording() as rules:
+            lowering = self.lower(self.input_tensor(input_shape))
+        return Cost.from_lowering(repr(self), lowering, rules=(*rules_of(self), *rules))
 
     def output_shape(self, input_shape: Sequence[object]) -> tuple[sympy.Expr, ...]:
         """Shape of the result, by PyTorch's formulas (unbatched in, unbatched out, as PyTorch does)."""
