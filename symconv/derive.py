@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy
 
 from symconv.errors import SymconvError
+from symconv.rules import exact_value
 
 
 class InvalidStep(SymconvError):
@@ -91,8 +92,8 @@ class Derivation:
         object.__setattr__(self, "convention", convention)
         object.__setattr__(self, "operator", operator)
         object.__setattr__(self, "assumptions", assumptions)
-        object.__setattr__(self, "definitions", tuple((s, sympy.sympify(e)) for s, e in pairs))
-        object.__setattr__(self, "result", None if result is None else sympy.sympify(result))
+        object.__setattr__(self, "definitions", tuple((s, exact_value(e, str(s))) for s, e in pairs))
+        object.__setattr__(self, "result", None if result is None else exact_value(result, "result"))
         self.check()
 
     def expand_definitions(self, expr: sympy.Expr) -> sympy.Expr:

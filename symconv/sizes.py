@@ -44,7 +44,7 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
         value = float(value)
     if isinstance(value, numbers.Number) and not isinstance(value, sympy.Basic):
         value = _python_integer(value, name, rule)
-    expr = sympy.sympify(value)
+    expr = sympy.Integer(value) if isinstance(value, int) else value
     if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     if decide(expr >= minimum) is False:

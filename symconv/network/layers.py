@@ -30,6 +30,7 @@ from symconv.geometry import conv_axes
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.conv import AXIS_NAMES
+from symconv.rules import exact_value
 from symconv.sizes import as_size, decide, per_axis, product, require_equal, show
 
 ONE = sympy.Integer(1)
@@ -375,7 +376,7 @@ class Slice(_View):
     """``x[..., start:stop]`` along ``dim`` (also one part of ``torch.split``/``chunk``): a view."""
 
     def __init__(self, dim: int, start, stop) -> None:
-        self.dim, self.start, self.stop = dim, sympy.sympify(start), sympy.sympify(stop)
+        self.dim, self.start, self.stop = dim, exact_value(start, "start"), exact_value(stop, "stop")
 
     def view(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         dim = _dim(self.dim, len(shape), "dim")
