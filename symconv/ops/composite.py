@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sympy
 
 from symconv.cost import Cost
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.conv import Conv2d
@@ -80,6 +80,8 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
+        if not isinstance(fused, bool):
+            raise WrongType(f"fused={show(fused)} must be True or False")
         in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(
