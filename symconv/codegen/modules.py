@@ -15,7 +15,7 @@ from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.ops import Operator
 
 Operators = Mapping[str, Spec | tuple[Operator, Sequence[object]]]
@@ -43,6 +43,10 @@ class Derived:
 
 def derive(operators: Operators, names: Iterable[str] = DEFAULT_QUANTITIES) -> list[Derived]:
     """Every quantity of every operator as a :class:`Derived` function body."""
+    if not isinstance(operators, Mapping):
+        raise WrongType(f"operators={operators!r} must be a mapping of names to (operator, input_shape) pairs")
+    if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+        raise WrongType(f"quantities={names!r} must be a list of quantity names")
     specs = {check_identifier(key, "operator name"): _spec(value) for key, value in operators.items()}
     chosen = quantities(names)
     derived = []
