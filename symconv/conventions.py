@@ -101,6 +101,10 @@ def convention(value: str | Convention) -> Convention:
     """
     if isinstance(value, Convention):
         return value
+    if not isinstance(value, str):
+        raise UnknownName(
+            "convention", value, [c.with_bias(b).name for c in CONVENTIONS.values() for b in (False, True)]
+        )
     for base in CONVENTIONS.values():
         for bias in (False, True):
             if base.with_bias(bias).name == value:

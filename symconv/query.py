@@ -712,7 +712,7 @@ def _balance(value: object) -> sympy.Expr:
     if isinstance(value, float):  # the decimal the user wrote, exactly: 10.2 -> 51/5
         if not math.isfinite(value):
             raise SymconvError(f"machine_balance={value} must be a positive number (operations per byte)")
-        value = sympy.Rational(repr(value))
+        value = sympy.Rational(repr(float(value)))
     balance = exact(value, "machine_balance")
     if not (balance.is_number and balance.is_positive):
         raise SymconvError(f"machine_balance={value} must be a positive number (operations per byte)")

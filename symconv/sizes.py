@@ -113,7 +113,7 @@ def as_element_size(value: object) -> sympy.Expr:
 
 def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[sympy.Expr, ...]:
     """Expand an int/symbol or a ``dims``-tuple to one size per spatial axis (PyTorch's ``_ntuple``)."""
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != dims:
             raise InvalidConfiguration(
                 f"{name}={show(tuple(value))} must have {dims} entr{'y' if dims == 1 else 'ies'}"

@@ -12,12 +12,14 @@ re-stated), not from symconv's code. Substitution is checked against building th
 values directly: ``cost.at(**values)`` equals the direct cost, or both are refused.
 
 The fast tests run a few hundred cases; the ``slow`` ones the bulk (see :data:`COUNTS`, printed at the
-end with ``-s``): together more than 4,000 per run.
+end with ``-s``): together more than 4,000 per run. CI runs the same cases every time; set
+``SYMCONV_FUZZ_RANDOM=1`` to explore new ones.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import Counter
 from fractions import Fraction
@@ -43,7 +45,7 @@ def _settings(examples: int) -> settings:
     return settings(
         max_examples=examples,
         deadline=None,
-        derandomize=True,
+        derandomize=not os.environ.get("SYMCONV_FUZZ_RANDOM"),  # CI: the same cases each run
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
 
@@ -260,6 +262,8 @@ def broken_operators(draw):
             kwargs[key] = draw(not_padding)
         else:
             kwargs[key] = draw(not_size)
+            if key == "n_div" and kwargs[key] is None:  # None is n_div's default
+                kwargs[key] = 0
         label = f"{name}({key}={kwargs[key]!r})"
     else:
         index = draw(st.integers(0, len(shape) - 1))
@@ -269,7 +273,7 @@ def broken_operators(draw):
 
 
 def _check_broken(case):
-    label, cls, kwargs, shape = case
+    _label, cls, kwargs, shape = case
     outcome = Outcome(lambda: cls(**kwargs).cost(shape).macs)
     outcome.check("operator argument", invalid=True)
 
@@ -288,7 +292,7 @@ def test_an_invalid_argument_is_refused_bulk(case):
 
 
 @_settings(FAST)
-@given(st.sampled_from(NOT_SIZES + ["x", ("a", 3)]), st.sampled_from(NOT_SIZES))
+@given(st.sampled_from([*NOT_SIZES, "x", ("a", 3)]), st.sampled_from(NOT_SIZES))
 def test_composites_refuse_what_is_not_an_operator(part, other):
     for build in (lambda: symconv.Sequential(part), lambda: symconv.Fused(symconv.Conv2d(4, 4, 3), part)):
         Outcome(lambda build=build: build().cost((1, 4, 9, 9)).macs).check("composite", invalid=True)
@@ -339,12 +343,14 @@ def _check_substitution(case):
     )
     direct = Outcome(lambda: op(values["C"]).cost((1, values["C"], values["H"], values["W"])).macs) if plain else None
     valid = direct is not None and direct.error is None
-    substituted.check("substitution", invalid=not valid)
+    text = any(isinstance(v, str) for v in values.values())  # "abc" is a symbol, "3" is 3: judged by the parser
+    substituted.check("substitution", invalid=not valid and not text)
     if valid:
         assert substituted.result == direct.result
     for point in (values,):
         grid = {name: [v] for name, v in point.items()}
-        Outcome(lambda grid=grid: symconv.compare({"c": symbolic}, "macs", grid)).check("compare", invalid=not valid)
+        outcome = Outcome(lambda grid=grid: symconv.compare({"c": symbolic}, "macs", grid))
+        outcome.check("compare", invalid=not valid and not text)
 
 
 # --------------------------------------------------------------------------- queries
