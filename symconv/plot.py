@@ -34,6 +34,7 @@ from symconv import query
 from symconv.cost import Cost
 from symconv.errors import SymconvError
 from symconv.files import write_bytes_atomic
+from symconv.validate import items, mapping, text
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf")
@@ -67,8 +68,14 @@ def series(
     ``kind='ratio'`` plots the first cost over the second. With two costs or more, the
     crossover of the first two is located by :func:`symconv.query.crossover`.
     """
-    if kind not in ("cost", "ratio"):
+    if not isinstance(kind, str) or kind not in ("cost", "ratio"):
         raise SymconvError(f"kind={kind!r} must be 'cost' or 'ratio'")
+    costs = {
+        text(name, "costs key"): query.as_cost(cost) for name, cost in mapping(costs, "costs", "names to costs").items()
+    }
+    values = items(values, "values", f"values of {over}")
+    text(over, "over")
+    given = mapping({} if given is None else given, "given", "symbol names to values")
     if not values:
         raise SymconvError(f"the range of {over} is empty")
     if kind == "ratio" and len(costs) != 2:

@@ -332,7 +332,7 @@ def limit(expr: sympy.Expr, symbol: sympy.Symbol | str, value: object = sympy.oo
     try:
         return sympy.limit(expr, x, point)
     except (NotImplementedError, ValueError, TypeError, sympy.SympifyError) as err:
-        raise SymconvError(f"cannot take the limit of {expr} as {x} -> {value}: {err}") from None
+        raise SymconvError(f"cannot take the limit of {expr} as {x} -> {value}: {err or type(err).__name__}") from None
 
 
 def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Symbol | str]) -> sympy.Expr:

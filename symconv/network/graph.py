@@ -29,12 +29,13 @@ from dataclasses import dataclass, fields, replace
 
 import sympy
 
+from symconv import validate
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
 from symconv.ops.base import Operator
-from symconv.rules import substitution
+from symconv.rules import recording, rules_of, substitution
 from symconv.sizes import as_size
 
 Layerlike = Operator | Merge
@@ -83,9 +84,11 @@ def _named(message: str, sizes: Sizes) -> str:
 def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
     """Output shape and cost, from one lowering when the operator's cost is its lowering's (most are)."""
     if type(operator).cost in (Operator.cost, Merge.cost):
-        inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
-        lowering = operator.lower(inputs)
-        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering)
+        with recording() as rules:
+            inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
+            lowering = operator.lower(inputs)
+        rules = [*rules_of(operator), *rules]
+        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering, rules=rules)
     return operator.output_shape(*shapes), operator.cost(*shapes)
 
 
@@ -103,7 +106,7 @@ class Network:
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
         """Declare an input of ``shape`` (ints or symbols); its sizes are integers by declaration."""
         self._claim(name)
-        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
+        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(validate.shape(shape, "shape"))))
         self.inputs.append(value)
         self._sizes = Sizes(self.integers)
         self._applied.clear()

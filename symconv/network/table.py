@@ -13,17 +13,21 @@ import sympy
 
 from symconv.errors import InvalidConfiguration
 from symconv.network.graph import LayerCost, NetworkCost
+from symconv.validate import items, text
 
 COLUMNS = ("macs", "params", "memory")
 
 
 def _cell(row: LayerCost | None, total: NetworkCost, column: str) -> sympy.Expr:
     cost = total.total if row is None else row.cost
-    return cost.memory() if column == "memory" else getattr(cost, column)
+    from symconv.query import quantity  # the query module imports the network package: imported on use
+
+    return quantity(cost, column)  # one vocabulary: never an attribute named by user text
 
 
 def layer_table(cost: NetworkCost, columns: Sequence[str] = COLUMNS, skip_views: bool = False) -> str:
     """Render ``cost`` as an aligned text table; ``skip_views`` leaves out layers that cost nothing (views)."""
+    columns = [text(c, "columns") for c in items(columns, "columns", "quantity names")]
     rows = [r for r in cost.layers if not (skip_views and not r.cost.stages)]
     header = ["layer", "operator", "output", *columns]
     body = [[r.name, r.operator, str(r.output_shape), *(str(_cell(r, cost, c)) for c in columns)] for r in rows]
