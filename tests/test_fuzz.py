@@ -19,6 +19,7 @@ end with ``-s``): together more than 4,000 per run. CI runs the same cases every
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections import Counter
 from fractions import Fraction
@@ -484,6 +485,7 @@ BAD_TEXT = st.sampled_from(
      "__import__('os').system('true')", "C=", "=3", "H=-1", "H=0", "Z=3", "H=2.5", "(" * 200, "C_in-", "'3'",
      "\\input{/etc/passwd}", "H=1"]
 )  # fmt: skip
+PLOT_OUTPUT = os.path.join(tempfile.gettempdir(), "symconv-fuzz", "plot.png")
 COMMANDS = {
     "cost": ["cost", "conv2d", "--in-channels", "4", "--out-channels", "8", "--kernel-size", "3", "--input", "1,4,9,9"],
     "ratio": ["ratio", "conv2d", "conv2d", "--in-channels", "C", "--out-channels", "C", "--kernel-size", "3",
@@ -492,12 +494,21 @@ COMMANDS = {
                   "--input", "1,C,H,H", "--over", "C"],
     "table": ["table", "conv2d", "--in-channels", "4", "--out-channels", "8", "--kernel-size", "3", "--input",
               "1,4,H,9"],
+    "generate": ["generate", "conv2d", "--in-channels", "C_in", "--out-channels", "8", "--kernel-size", "3",
+                 "--input", "1,C_in,H,W"],
+    "derive": ["derive", "conv2d", "--in-channels", "4", "--out-channels", "C_out", "--kernel-size", "3",
+               "--input", "1,4,H,W"],
+    "plot": ["plot", "conv2d", "dwconv", "--in-channels", "C", "--out-channels", "C", "--kernel-size", "3",
+             "--input", "1,C,9,9", "--over", "C", "--range", "4:6", "--output", PLOT_OUTPUT],
 }  # fmt: skip
 OPTIONS = {
     "cost": ["--in-channels", "--out-channels", "--kernel-size", "--stride", "--padding", "--groups", "--input"],
     "ratio": ["--limit", "--input", "--kernel-size", "--stride"],
     "crossover": ["--given", "--over", "--input"],
     "table": ["--given", "--labels", "--quantities", "--baseline", "--label", "--input"],
+    "generate": ["--input", "--quantity", "--name", "--kernel-size", "--stride"],
+    "derive": ["--quantity", "--input", "--padding", "--dilation"],
+    "plot": ["--range", "--given", "--over", "--groups"],
 }
 
 
