@@ -73,7 +73,9 @@ def run_ratio(args: argparse.Namespace) -> int:
     value = query.ratio(a, b, args.quantity, element_size=element_size(args))
     rows = [Row("ratio", value, f"{args.quantity} of {args.first} / {args.second}")]
     if args.limit:
-        name, _, to = args.limit.partition("=")
+        name, equals, to = args.limit.partition("=")
+        if equals and not to.strip():
+            raise BadValue(f"--limit {args.limit} must be SYMBOL or SYMBOL=VALUE, with a value after '='")
         with budget(f"the limit as {name.strip()} -> {to.strip() or 'oo'}"):
             found = query.limit(value, name.strip(), to.strip() or "oo")
         rows.append(Row(f"limit {name}->{to or 'oo'}", found))
