@@ -32,9 +32,9 @@ import sympy
 
 from symconv import query
 from symconv.cost import Cost
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.files import write_bytes_atomic
-from symconv.validate import items, mapping, text
+from symconv.validate import items, mapping, of_type, text
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf")
@@ -112,6 +112,12 @@ def _crossings(found: query.Crossover, values: Sequence[int]) -> tuple[tuple[int
 
 def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: bool = False):
     """A matplotlib ``Figure`` of ``data``; crossings as dashed vertical lines, the ratio 1 as a dotted line."""
+    of_type(data, Series, "data", "a Series (from symconv.plot.series)")
+    if title is not None and (not isinstance(title, str) or not title.isprintable()):
+        raise WrongType(f"title={title!r} must be printable text or None")
+    for name, flag in (("logx", logx), ("logy", logy)):
+        if not isinstance(flag, bool):
+            raise WrongType(f"{name}={flag!r} must be True or False")
     fig = _figure_class()(figsize=(6.4, 4.0), dpi=100)
     axes = fig.subplots()
     for name, ys in data.curves.items():

@@ -545,6 +545,76 @@ def test_no_numbers_from_invalid_command_line_values():
         assert result.returncode != 0 and result.stdout == "", given_value
 
 
+# --------------------------------------------------------------------------- every argument of the public API
+
+
+def _api() -> dict:
+    """Public calls with valid arguments; the sweep replaces each argument in turn by each invalid value."""
+    fixed = COST.at(H=9)
+    return {
+        "ratio": (symconv.ratio, [COST, COST, "macs"], {"element_size": 1}),
+        "limit": (symconv.limit, [RATIO, "C", "oo"], {}),
+        "asymptotic": (symconv.asymptotic, [RATIO, "C"], {}),
+        "at": (symconv.at, [COST], {"H": 5}),
+        "compare": (symconv.compare, [{"c": COST}, "macs", {"H": [5]}], {"element_size": 1}),
+        "crossover": (symconv.crossover, [SYMBOLIC, SYMBOLIC, "macs", "C", {"H": 3}], {"element_size": 1}),
+        "roofline": (symconv.roofline, [fixed, 10, "flops", "ideal", 4], {}),
+        "quantity": (symconv.quantity, [COST, "macs"], {"element_size": 1}),
+        "table": (
+            symconv.latex.table,
+            [{"c": COST}, ["macs"]],
+            {"baseline": None, "values": None, "caption": "", "label": "", "document": False, "digits": 3},
+        ),
+        "convention": (symconv.convention, ["macs"], {}),
+        "memory_model": (symconv.memory_model, ["ideal"], {}),
+        "cost.memory": (COST.memory, ["ideal", 1], {}),
+        "cost.reads": (COST.reads, ["ideal", 1], {}),
+        "cost.intensity": (COST.intensity, ["flops", "ideal", 1], {}),
+        "cost.compute": (COST.compute, ["macs"], {}),
+        "cost.subs": (COST.subs, [{"H": 5}], {}),
+        "network.subs": (_network().subs, [{"H": 5}], {}),
+        "Network": (symconv.Network, ["n"], {}),
+        "series": (symconv.plot.series, [{"c": COST}, "macs", "H", [3, 4]], {"kind": "cost", "element_size": 1}),
+        "figure": (
+            symconv.plot.figure,
+            [symconv.plot.series({"c": COST}, "macs", "H", [3, 4])],
+            {"title": None, "logx": False, "logy": False},
+        ),
+        "python_module": (python_module, [{"c": (symconv.Conv2d(4, 8, 3), (1, 4, H, W))}, ["macs"]], {}),
+        "derivation": (derivation, [Derivation("t", [Step("s", H, "x")])], {"label": "", "document": False}),
+    }
+
+
+def _sweep(values: list) -> int:
+    cases = 0
+    for name, (call, args, kwargs) in _api().items():
+        slots = [*range(len(args)), *kwargs]
+        for slot in slots:
+            for value in values:
+                new_args, new_kwargs = list(args), dict(kwargs)
+                if isinstance(slot, int):
+                    new_args[slot] = value
+                else:
+                    new_kwargs[slot] = value
+                outcome = Outcome(lambda c=call, a=new_args, k=new_kwargs: c(*a, **k))
+                try:
+                    outcome.check("public API argument", invalid=False)
+                except AssertionError as error:
+                    raise AssertionError(f"{name}, argument {slot!r} = {value!r}: {error}") from None
+                cases += 1
+    return cases
+
+
+def test_every_argument_of_the_public_api_refuses_invalid_values():
+    assert _sweep(NOT_SIZES[::6]) > 300
+
+
+@pytest.mark.slow
+def test_every_argument_of_the_public_api_refuses_invalid_values_bulk():
+    values = [*NOT_SIZES, {"c": 3}, {3: COST}, ["nonsense"], [3], {"H": "x"}, {"Z": 3}, "bell\x07", 'a"""b']
+    assert _sweep(values) > 2000
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _report_counts():
     yield

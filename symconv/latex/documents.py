@@ -212,6 +212,7 @@ def derivation(
     document : bool
         A standalone document (with the title) instead of a fragment for ``\\input``.
     """
+    of_type(document, bool, "document", "True or False")
     doc = view(d, lowering=lowering, label=label)
     if document:
         return render("document.tex", title=doc.title, body="derivation.tex", doc=doc)

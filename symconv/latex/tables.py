@@ -231,5 +231,7 @@ def table(
     digits : int
         Significant digits of non-integer numbers.
     """
+    if not isinstance(document, bool):
+        raise WrongType(f"document={document!r} must be True or False")
     t = build(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, digits=digits)
     return render("document.tex", title="", body="table.tex", t=t) if document else render("table.tex", t=t)
