@@ -51,6 +51,8 @@ class Cost:
     rules : tuple of Rule
         The validation rules the configuration was accepted under without deciding them
         (on symbols); :meth:`subs` checks them again on the substituted values.
+    configuration : tuple of Symbol
+        The symbols of the operator's configuration, including any that cancel out of the counts.
 
     Examples
     --------
@@ -69,9 +71,12 @@ class Cost:
     traffic: tuple[TensorTraffic, ...]
     stages: tuple[Stage, ...]
     rules: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
+    configuration: tuple[sympy.Basic, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
-    def from_lowering(cls, operator: str, lowering: Lowering, rules: Iterable[Rule] = ()) -> Cost:
+    def from_lowering(
+        cls, operator: str, lowering: Lowering, rules: Iterable[Rule] = (), configuration: Iterable[sympy.Basic] = ()
+    ) -> Cost:
         """Sum the stages' arithmetic and collect each tensor's traffic once."""
         stages = lowering.stages
         return cls(
@@ -84,6 +89,7 @@ class Cost:
             traffic=_traffic(stages),
             stages=stages,
             rules=tuple(dict.fromkeys(rules)),
+            configuration=tuple(configuration),
         )
 
     @classmethod
@@ -106,6 +112,7 @@ class Cost:
             traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
             stages=tuple(_map_tree(st, _prefixed(name), Tensor) for name, c in parts for st in c.stages),
             rules=tuple(dict.fromkeys(rule for _, c in parts for rule in c.rules)),
+            configuration=tuple(dict.fromkeys(s for _, c in parts for s in c.configuration)),
         )
 
     @property

@@ -114,6 +114,30 @@ class RecordingMeta(ABCMeta):
         return instance
 
 
+def configuration_symbols(obj: object) -> tuple[sympy.Symbol, ...]:
+    """The symbols in the configuration of ``obj`` (an operator, its parts and axes), even those that cancel
+    out of every count (a dilation under ``'same'`` padding): values may be given for them."""
+    found: dict[sympy.Symbol, None] = {}
+    seen: set[int] = set()
+
+    def walk(item: object) -> None:
+        if isinstance(item, sympy.Basic):
+            found.update(dict.fromkeys(s for s in item.free_symbols if isinstance(s, sympy.Symbol)))
+            return
+        if id(item) in seen:
+            return
+        seen.add(id(item))
+        if isinstance(item, list | tuple):
+            for x in item:
+                walk(x)
+        elif isinstance(type(item), RecordingMeta) or hasattr(item, "__dataclass_fields__"):
+            for value in vars(item).values():
+                walk(value)
+
+    walk(obj)
+    return tuple(sorted(found, key=str))
+
+
 def rules_of(obj: object) -> tuple[Rule, ...]:
     """The rules recorded when ``obj`` and every operator inside it (parts, chains) were built."""
     found: dict[Rule, None] = {}

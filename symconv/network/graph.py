@@ -35,7 +35,7 @@ from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.network.floors import Sizes
 from symconv.network.merge import Merge
 from symconv.ops.base import Operator
-from symconv.rules import recording, rules_of, substitution
+from symconv.rules import configuration_symbols, recording, rules_of, substitution
 from symconv.sizes import as_size
 
 Layerlike = Operator | Merge
@@ -88,7 +88,8 @@ def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> t
             inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
             lowering = operator.lower(inputs)
         rules = [*rules_of(operator), *rules]
-        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering, rules=rules)
+        cost = Cost.from_lowering(repr(operator), lowering, rules=rules, configuration=configuration_symbols(operator))
+        return lowering.output.shape, cost
     return operator.output_shape(*shapes), operator.cost(*shapes)
 
 

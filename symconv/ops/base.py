@@ -10,7 +10,7 @@ import sympy
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Lowering, Role, Tensor
-from symconv.rules import RecordingMeta, recording, rules_of
+from symconv.rules import RecordingMeta, configuration_symbols, recording, rules_of
 from symconv.sizes import as_size, show
 
 
@@ -29,7 +29,8 @@ class Operator(metaclass=RecordingMeta):
         """The :class:`~symconv.cost.Cost` on an input of ``input_shape`` (PyTorch layout, ints or symbols)."""
         with recording() as rules:
             lowering = self.lower(self.input_tensor(input_shape))
-        return Cost.from_lowering(repr(self), lowering, rules=(*rules_of(self), *rules))
+        rules = (*rules_of(self), *rules)
+        return Cost.from_lowering(repr(self), lowering, rules=rules, configuration=configuration_symbols(self))
 
     def output_shape(self, input_shape: Sequence[object]) -> tuple[sympy.Expr, ...]:
         """Shape of the result, by PyTorch's formulas (unbatched in, unbatched out, as PyTorch does)."""
