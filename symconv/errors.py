@@ -1,4 +1,5 @@
-"""Exceptions. Every error a user can cause is a :class:`ValueError` naming the parameter and the rule."""
+"""Exceptions. Every error a user can cause is a :class:`SymconvError` (a :class:`ValueError`; :class:`WrongType` is
+also a :class:`TypeError`) whose message names the parameter and the rule."""
 
 from __future__ import annotations
 
