@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import sympy
 
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.intfuncs import FloorDiv
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator, PerAxis
@@ -121,6 +121,8 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
+        if not isinstance(fused, bool):
+            raise WrongType(f"fused={show(fused)} must be True or False")
         in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(

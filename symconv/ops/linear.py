@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.lowering import BiasAdd, Gemm, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.registry import Generated, register
@@ -29,7 +29,7 @@ class Linear(Operator):
         self.in_features = as_size(in_features, "in_features")
         self.out_features = as_size(out_features, "out_features")
         if not isinstance(bias, bool):
-            raise InvalidConfiguration(f"bias={show(bias)} must be True or False")
+            raise WrongType(f"bias={show(bias)} must be True or False")
         self.bias = bias
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:

@@ -1,0 +1,99 @@
+"""Substitution re-checks the configuration: every place values replace symbols refuses what a direct build refuses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sympy
+
+import symconv
+import symconv.latex
+from symconv.errors import InvalidConfiguration, SymconvError
+from symconv.network import Network, ReLU
+from symconv.symbols import C, H, W, g
+
+
+def _cost() -> symconv.Cost:
+    return symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9))
+
+
+KERNEL = "kernel_size=3 with dilation=1 needs a padded input of at least 3, got 1 (input H=1)"
+
+
+def test_table_values_are_checked_again():
+    with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+        symconv.latex.table({"c": _cost()}, ["macs"], values={"H": 1})
+    with pytest.raises(SymconvError, match="H=-5 must be a positive integer"):
+        symconv.latex.table({"c": _cost()}, ["macs"], values={"H": -5})
+    good = symconv.latex.table({"c": _cost()}, ["macs"], values={"H": 5})
+    assert str(symconv.Conv2d(4, 8, 3).cost((1, 4, 5, 9)).macs) in good
+
+
+def test_table_values_apply_to_the_rows_that_have_the_symbol():
+    rows = {"a": _cost(), "b": symconv.Conv2d(4, 8, 1).cost((1, 4, 9, W))}
+    tex = symconv.latex.table(rows, ["macs"], values={"H": 5, "W": 7})
+    assert str(symconv.Conv2d(4, 8, 1).cost((1, 4, 9, 7)).macs) in tex
+    with pytest.raises(SymconvError, match="values key 'Z' is not a symbol of any row"):
+        symconv.latex.table(rows, ["macs"], values={"Z": 5})
+
+
+def _network() -> symconv.NetworkCost:
+    net = Network("block")
+    x = net.input((1, C, H, W))
+    net.chain(x, ("conv", symconv.Conv2d(C, C, 3, groups=g)), ("relu", ReLU()), ("conv2", symconv.Conv2d(C, 8, 3)))
+    return net.cost()
+
+
+def test_network_substitution_checks_every_layer():
+    cost = _network()
+    with pytest.raises(InvalidConfiguration, match="groups=4 must divide in_channels=6"):
+        cost.at(C=6, g=4)
+    with pytest.raises(InvalidConfiguration, match="needs a padded input of at least 3, got 1"):
+        cost.at(H=3)  # the first convolution leaves 1 row for the second
+    with pytest.raises(SymconvError, match="symbol 'Z' does not occur in network 'block'"):
+        cost.at(Z=3)
+    direct = Network("block")
+    x = direct.input((1, 8, 9, 9))
+    direct.chain(x, ("conv", symconv.Conv2d(8, 8, 3, groups=4)), ("relu", ReLU()), ("conv2", symconv.Conv2d(8, 8, 3)))
+    assert cost.at(C=8, g=4, H=9, W=9).macs == direct.cost().macs
+    with pytest.raises(InvalidConfiguration, match="needs a padded input of at least 3, got 1"):
+        cost.latex(["macs"], values={"H": 3})
+
+
+def test_values_must_suit_their_symbols():
+    cost = _cost()
+    for value, message in [
+        (0, "H=0 must be a positive integer"),
+        (-5, "H=-5 must be a positive integer"),
+        (sympy.Rational(5, 2), "H=5/2 must be a positive integer"),
+        (sympy.I, "H=I must be a positive integer"),
+        (sympy.oo, "H=oo must be a positive integer"),
+        (2.5, "H=2.5 must be exact"),
+    ]:
+        with pytest.raises(SymconvError, match=message.replace("*", r"\*")):
+            cost.at(H=value)
+    assert cost.at(H="2*4") == cost.at(H=8)
+
+
+def test_symbolic_values_keep_the_rules_open():
+    cost = symconv.Conv2d(C, C, 3, groups=g).cost((1, C, H, W))
+    doubled = cost.at(C=2 * g)  # divisible whatever g is; the rule on H stays open
+    assert doubled.at(g=3, H=5, W=5).macs == symconv.Conv2d(6, 6, 3, groups=3).cost((1, 6, 5, 5)).macs
+    with pytest.raises(InvalidConfiguration, match="needs a padded input of at least 3, got 2"):
+        doubled.at(H=2)
+    with pytest.raises(InvalidConfiguration, match="groups=3 must divide in_channels=4"):
+        cost.at(C=g + 1).at(g=3)
+
+
+@pytest.mark.slow
+def test_a_torch_model_refuses_an_input_its_layers_cannot_take():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3, stride=2))
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    for h in (1, 3, 4):  # PyTorch refuses these too
+        with pytest.raises(RuntimeError):
+            model(torch.zeros(1, 3, h, 9))
+        with pytest.raises(InvalidConfiguration):
+            cost.at(H=h, W=9)
+    assert cost.at(H=9, W=9).macs == symconv.from_torch(model, (1, 3, 9, 9)).macs
