@@ -97,3 +97,53 @@ def test_a_torch_model_refuses_an_input_its_layers_cannot_take():
         with pytest.raises(InvalidConfiguration):
             cost.at(H=h, W=9)
     assert cost.at(H=9, W=9).macs == symconv.from_torch(model, (1, 3, 9, 9)).macs
+
+
+def test_a_network_inside_a_network_keeps_its_layers_rules():
+    inner = Network("inner")
+    inner("conv", symconv.Conv2d(4, 8, 3), inner.input((1, 4, H, 9)))
+    outer = Network("outer")
+    outer("block", inner, outer.input((1, 4, H, 9)))
+    with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+        outer.cost().at(H=1)
+    assert outer.cost().at(H=5).macs == symconv.Conv2d(4, 8, 3).cost((1, 4, 5, 9)).macs
+
+
+def test_a_training_step_is_checked_again():
+    from symconv.training import cost
+
+    step = symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9), grad=True)
+    for substituted in (lambda: step.at(H=1), lambda: step.backward.subs({"H": 1})):
+        with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+            substituted()
+    direct = cost(symconv.Conv2d(4, 8, 3), (1, 4, 5, 9))
+    at = step.at(H=5)
+    assert (at.macs, at.activations(), at.trainable) == (direct.macs, direct.activations(), direct.trainable)
+    with pytest.raises(SymconvError, match="symbol 'Z' does not occur"):
+        step.at(Z=3)
+
+
+def test_a_network_training_step_is_checked_again():
+    from symconv.training import network_cost
+
+    net = Network("n")
+    net.chain(net.input((1, 4, H, 9)), ("conv", symconv.Conv2d(4, 8, 3)), ("relu", ReLU()))
+    step = network_cost(net)
+    with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+        step.at(H=1)
+    with pytest.raises(SymconvError, match="must be a positive integer"):
+        step.at(H=-2)
+    assert step.at(H=5).macs == step.macs.subs(H, 5)
+
+
+def test_io_bounds_are_checked_again():
+    from symconv.bounds import S, io_bounds
+
+    bounds = io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, H, 9))
+    with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+        bounds.at(H=1)
+    for bad in ({"S": 0}, {"S": "__import__('os')"}, {"Z": 3}, {"S": 2.5}):
+        with pytest.raises(SymconvError):
+            bounds.at(**bad)
+    direct = io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, 5, 9))
+    assert bounds.at(H=5, S=1024).tiled == direct.tiled.subs(S, 1024)
