@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import sympy
 
@@ -10,7 +10,9 @@ from symconv.cost import Cost
 from symconv.errors import SymconvError, WrongType
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops.base import Operator, shapes_for
-from symconv.rules import checked_value, exact_value
+from symconv.rules import checked_value, exact_value, lookup, substitute
+
+__all__ = ["as_cost", "checked", "exact", "expression", "find_symbol", "lookup", "substitute"]
 
 
 def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
@@ -39,16 +41,6 @@ def find_symbol(expr: sympy.Expr, symbol: sympy.Symbol | str) -> sympy.Symbol:
     return lookup(expression(expr).free_symbols, symbol, str(expr))
 
 
-def lookup(symbols: Iterable[sympy.Symbol], symbol: sympy.Symbol | str, where: str) -> sympy.Symbol:
-    """The symbol of ``symbols`` called ``symbol``; raise, listing them, if there is none (``where`` says whose)."""
-    names = {s.name: s for s in symbols}
-    name = symbol.name if isinstance(symbol, sympy.Symbol) else symbol
-    if not isinstance(name, str) or name not in names:
-        listed = ", ".join(sorted(names)) or "none: it is a number"
-        raise SymconvError(f"symbol {name!r} does not occur in {where}; its symbols are: {listed}")
-    return names[name]
-
-
 def exact(value: object, name: str) -> sympy.Expr:
     """``value`` as an exact sympy number or expression: text is parsed (never evaluated), floats are refused.
 
@@ -72,9 +64,3 @@ def expression(value: object, name: str = "expr") -> sympy.Expr:
 def checked(values: Mapping[str, object], symbols: Mapping[str, sympy.Symbol]) -> dict[str, sympy.Expr]:
     """Values by name, each exact and suiting its symbol in ``symbols`` (a size is a positive integer)."""
     return {name: checked_value(value, symbols[name], symbols) for name, value in values.items()}
-
-
-def substitute(expr: sympy.Expr, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
-    """``expr`` with the symbols named in ``values`` replaced."""
-    mapping = {s: values[s.name] for s in expr.free_symbols if s.name in values}
-    return expr.subs(mapping) if mapping else expr

@@ -13,7 +13,7 @@ from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Role, Stage, Tensor
 from symconv.precision import ElementSize, sizer
 from symconv.quantities import Compute
-from symconv.rules import Rule, check, substitution
+from symconv.rules import Rule, check, substitute, substitution
 from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -215,23 +215,12 @@ class Cost:
 
     def replaced(self, by_name: Mapping[str, sympy.Expr]) -> Cost:
         """The cost with symbols replaced by already checked values, and its rules checked again."""
-
-        def replace_symbols(expr: sympy.Basic) -> sympy.Basic:
-            mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
-            return expr.subs(mapping) if mapping else expr
-
-        result = _map_tree(self, replace_symbols, sympy.Basic)
+        result = _map_tree(self, lambda e: substitute(e, by_name), sympy.Basic)
         return replace(result, rules=check(result.rules))
 
     def check_at(self, by_name: Mapping[str, sympy.Expr]) -> None:
         """Raise if the configuration's rules break at these (checked) values; the cost is not rebuilt."""
-        rules = tuple(
-            _map_tree(
-                rule, lambda e: e.subs({s: by_name[s.name] for s in e.free_symbols if s.name in by_name}), sympy.Basic
-            )
-            for rule in self.rules
-        )
-        check(rules)
+        check(tuple(_map_tree(rule, lambda e: substitute(e, by_name), sympy.Basic) for rule in self.rules))
 
     def at(self, **values: object) -> Cost:
         """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""

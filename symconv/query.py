@@ -144,7 +144,7 @@ def at(expr_or_cost: sympy.Expr | Cost | NetworkCost, **values: object) -> sympy
     >>> at(1 / C_out, H=3)
     Traceback (most recent call last):
     ...
-    symconv.errors.SymconvError: symbol 'H' does not occur in 1/C_out; its symbols are: C_out
+    symconv.errors.InvalidConfiguration: symbol 'H' does not occur in 1/C_out; its symbols are: C_out
     >>> at(1 / C_out, C_out=0)
     Traceback (most recent call last):
     ...

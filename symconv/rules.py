@@ -27,7 +27,7 @@ import contextlib
 import contextvars
 import numbers
 from abc import ABCMeta
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -162,6 +162,22 @@ def rules_of(obj: object) -> tuple[Rule, ...]:
 # --------------------------------------------------------------------------- substituted values
 
 
+def lookup(symbols: Iterable[sympy.Symbol], symbol: sympy.Symbol | str, where: str) -> sympy.Symbol:
+    """The symbol of ``symbols`` called ``symbol``; raise, listing them, if there is none (``where`` says whose)."""
+    names = {s.name: s for s in symbols}
+    name = symbol.name if isinstance(symbol, sympy.Symbol) else symbol
+    if not isinstance(name, str) or name not in names:
+        listed = ", ".join(sorted(names)) or "none: it is a number"
+        raise InvalidConfiguration(f"symbol {name!r} does not occur in {where}; its symbols are: {listed}")
+    return names[name]
+
+
+def substitute(expr: sympy.Basic, values: Mapping[str, sympy.Expr]) -> sympy.Basic:
+    """``expr`` with the symbols named in ``values`` replaced (values already checked)."""
+    mapping = {s: values[s.name] for s in expr.free_symbols if s.name in values}
+    return expr.subs(mapping) if mapping else expr
+
+
 def substitution(values: Mapping[object, object], symbols: Mapping[str, sympy.Symbol], where: str) -> dict:
     """``values`` (keyed by name or Symbol) as ``{symbol: exact value}``, each checked against the symbol.
 
@@ -173,11 +189,7 @@ def substitution(values: Mapping[object, object], symbols: Mapping[str, sympy.Sy
         raise WrongType(f"values={values!r} must be a mapping of symbol names to values")
     mapping = {}
     for key, value in values.items():
-        name = key.name if isinstance(key, sympy.Symbol) else key
-        if not isinstance(name, str) or name not in symbols:
-            listed = ", ".join(sorted(symbols)) or "none: it is a number"
-            raise InvalidConfiguration(f"symbol {name!r} does not occur in {where}; its symbols are: {listed}")
-        target = symbols[name]
+        target = lookup(symbols.values(), key, where)
         mapping[target] = checked_value(value, target, symbols)
     return mapping
 

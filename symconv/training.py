@@ -48,7 +48,7 @@ from symconv.lowering import Lowering, Tensor
 from symconv.network.graph import Layer, Network
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
-from symconv.rules import substitution
+from symconv.rules import substitute, substitution
 from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
@@ -140,14 +140,9 @@ class TrainingCost:
             self.operator,
             self.forward.replaced(by_name),
             self.backward.replaced(by_name),
-            _replaced(self.trainable, by_name),
-            tuple(replace(t, elements=_replaced(t.elements, by_name)) for t in self.saved),
+            substitute(self.trainable, by_name),
+            tuple(replace(t, elements=substitute(t.elements, by_name)) for t in self.saved),
         )
-
-
-def _replaced(expr: sympy.Expr, by_name: Mapping[str, sympy.Expr]) -> sympy.Expr:
-    mapping = {s: by_name[s.name] for s in expr.free_symbols if s.name in by_name}
-    return expr.subs(mapping) if mapping else expr
 
 
 @dataclass(frozen=True)

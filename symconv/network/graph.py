@@ -35,7 +35,7 @@ from symconv.cost import Cost, _map_tree
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.lowering import Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
-from symconv.rules import substitution
+from symconv.rules import substitute, substitution
 from symconv.sizes import as_size
 
 
@@ -302,4 +302,4 @@ def _symbols(shape: tuple[sympy.Expr, ...]) -> set[sympy.Symbol]:
 
 
 def _subs_shape(shape: tuple[sympy.Expr, ...], by_name: Mapping[str, sympy.Expr]) -> tuple[sympy.Expr, ...]:
-    return tuple(v.subs({s: by_name[s.name] for s in v.free_symbols if s.name in by_name}) for v in shape)
+    return tuple(substitute(v, by_name) for v in shape)
