@@ -147,3 +147,17 @@ def test_io_bounds_are_checked_again():
             bounds.at(**bad)
     direct = io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, 5, 9))
     assert bounds.at(H=5, S=1024).tiled == direct.tiled.subs(S, 1024)
+
+
+def test_operators_of_several_inputs_keep_their_rules():
+    from symconv.network import Add
+    from symconv.ops.matmul import Matmul
+
+    add = Add().cost((1, 4, H - 3, 9), (1, 4, H - 3, 9))
+    with pytest.raises(InvalidConfiguration, match=re.escape("input_shapes[0][2]=-1 must be a positive integer")):
+        add.at(H=2)
+    assert add.at(H=5).adds == 4 * 2 * 9
+    matmul = Matmul().cost((2, H - 3, 5), (5, 7))
+    with pytest.raises(InvalidConfiguration, match="must be a positive integer"):
+        matmul.at(H=3)
+    assert matmul.at(H=4).macs == 2 * 1 * 5 * 7
