@@ -80,6 +80,7 @@ HOSTILE = "__import__('os').system('touch pwned')"
 def test_hostile_text_is_refused_everywhere_it_can_go(tmp_path: Path, monkeypatch):
     """Every API entry that takes text as a value: each refuses the code, none runs it."""
     import symconv.latex
+    from symconv.bounds import io_bounds
     from symconv.errors import SymconvError
     from symconv.symbols import C, C_out, H
 
@@ -98,6 +99,10 @@ def test_hostile_text_is_refused_everywhere_it_can_go(tmp_path: Path, monkeypatc
         lambda: symconv.crossover(cost, cost, "macs", "H", {"H": HOSTILE}),
         lambda: symconv.latex.table({"c": cost}, ["macs"], values={"H": HOSTILE}),
         lambda: symconv.Conv2d(4, C_out, 3).cost((1, 4, 9, 9)).at(C_out=HOSTILE),
+        lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9), grad=True).at(H=HOSTILE),
+        lambda: io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, H, 9)).at(S=HOSTILE),
+        lambda: symconv.roofline(cost, HOSTILE),
+        lambda: symconv.quantity(cost, HOSTILE),
     ]
     for call in calls:
         with pytest.raises(SymconvError):

@@ -6,6 +6,8 @@ import re
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symconv
 import symconv.latex
@@ -161,3 +163,44 @@ def test_operators_of_several_inputs_keep_their_rules():
     with pytest.raises(InvalidConfiguration, match="must be a positive integer"):
         matmul.at(H=3)
     assert matmul.at(H=4).macs == 2 * 1 * 5 * 7
+
+
+SIZES = st.one_of(st.integers(-3, 12), st.sampled_from([sympy.oo, sympy.Rational(5, 2), 2.5, True, "4", "2*3"]))
+
+
+def _direct(build, value):
+    """What ``build(value)`` gives, or the error type (the oracle builds on the value, text parsed first)."""
+    try:
+        return build(value)
+    except SymconvError:
+        return SymconvError
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(SIZES)
+def test_a_substituted_training_step_is_the_step_built_on_the_value(value):
+    from symconv.parse import parse_expression
+    from symconv.training import cost
+
+    oracle_value = parse_expression(value) if isinstance(value, str) else value
+    direct = _direct(lambda v: cost(symconv.Conv2d(4, 8, 3, padding=1), (1, 4, v, 9)).backward.macs, oracle_value)
+    substituted = _direct(lambda v: symconv.Conv2d(4, 8, 3, padding=1).cost((1, 4, H, 9), grad=True).at(H=v), value)
+    if direct is SymconvError:
+        assert substituted is SymconvError
+    else:
+        assert substituted.backward.macs == direct
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(SIZES)
+def test_substituted_io_bounds_are_the_bounds_built_on_the_value(value):
+    from symconv.bounds import io_bounds
+    from symconv.parse import parse_expression
+
+    oracle_value = parse_expression(value) if isinstance(value, str) else value
+    direct = _direct(lambda v: io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, v, 9)).tiled, oracle_value)
+    substituted = _direct(lambda v: io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, H, 9)).at(H=v).tiled, value)
+    if direct is SymconvError:
+        assert substituted is SymconvError
+    else:
+        assert substituted == direct
