@@ -37,6 +37,19 @@ def shape(value: object, name: str) -> Sequence:
     return value
 
 
+def flag(value: object, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (as PyTorch's flags: ``'yes'`` or ``1`` is not a flag).
+
+    >>> flag("yes", "fused")
+    Traceback (most recent call last):
+    ...
+    symconv.errors.WrongType: fused='yes' must be True or False
+    """
+    if not isinstance(value, bool):
+        raise WrongType(f"{name}={_short(value)} must be True or False")
+    return value
+
+
 def text(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise WrongType(f"{name}={_short(value)} must be a string")

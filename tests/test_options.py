@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import sympy
 from cli_runner import in_process
 
 import symconv
@@ -53,6 +54,37 @@ def test_flags_are_bools(flag):
         symconv.DepthwiseSeparableConv2d(4, 8, 3, fused=flag)
     with pytest.raises(WrongType, match="must be True or False"):
         symconv.Conv2d(4, 8, 3, bias=flag)
+    for build in (
+        lambda: symconv.Linear(4, 8, bias=flag),
+        lambda: symconv.GroupNorm(2, 8, affine=flag),
+        lambda: symconv.LayerNorm(8, elementwise_affine=flag),
+        lambda: symconv.AvgPool2d(3, ceil_mode=flag),
+        lambda: symconv.AvgPool2d(3, count_include_pad=flag),
+        lambda: symconv.MaxPool2d(3, ceil_mode=flag),
+    ):
+        with pytest.raises(WrongType, match="must be True or False"):
+            build()
+
+
+def test_group_norm_groups_divide_the_channels():
+    # PyTorch: "num_channels must be divisible by num_groups"
+    with pytest.raises(SymconvError, match="num_groups=3 must divide num_channels=8"):
+        symconv.GroupNorm(3, 8)
+    g = sympy.Symbol("g", integer=True, positive=True)
+    cost = symconv.GroupNorm(g, 8).cost((1, 8, 5, 5))
+    with pytest.raises(SymconvError, match="num_groups=3 must divide num_channels=8"):
+        cost.at(g=3)
+    direct = symconv.GroupNorm(4, 8).cost((1, 8, 5, 5))
+    assert (cost.at(g=4).adds, cost.at(g=4).params) == (direct.adds, direct.params)
+
+
+def test_pool_padding_is_at_most_half_the_kernel_after_substitution():
+    # PyTorch: "pad should be at most half of effective kernel size"
+    p = sympy.Symbol("p", integer=True, nonnegative=True)
+    cost = symconv.AvgPool2d(3, padding=p).cost((1, 2, 9, 9))
+    with pytest.raises(SymconvError, match="padding=2 must be at most half of kernel_size=3"):
+        cost.at(p=2)
+    assert cost.at(p=1).adds == symconv.AvgPool2d(3, padding=1).cost((1, 2, 9, 9)).adds
 
 
 @pytest.mark.parametrize("kind", [np.int8, np.int32, np.int64, np.uint16])

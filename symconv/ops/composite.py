@@ -6,13 +6,14 @@ from typing import ClassVar
 
 import sympy
 
-from symconv.errors import InvalidConfiguration, WrongType
+from symconv.errors import InvalidConfiguration
 from symconv.intfuncs import FloorDiv
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
 from symconv.ops.registry import Free, Generated, register
 from symconv.sizes import as_size, decide, require_equal, show
+from symconv.validate import flag
 
 
 class Chain(Operator):
@@ -121,8 +122,7 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
-        if not isinstance(fused, bool):
-            raise WrongType(f"fused={show(fused)} must be True or False")
+        flag(fused, "fused")
         in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(

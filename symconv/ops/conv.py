@@ -12,13 +12,14 @@ from typing import ClassVar
 
 import sympy
 
-from symconv.errors import InvalidConfiguration, WrongType
+from symconv.errors import InvalidConfiguration
 from symconv.geometry import ConvAxis, conv_axes, transposed_axes
 from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, PerAxis
 from symconv.ops.registry import Generated, register
 from symconv.sizes import as_size, product, require, require_divides, require_equal, show
 from symconv.touched import TouchedLength
+from symconv.validate import flag
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -34,9 +35,7 @@ class _Channels(Operator):
         self.groups = as_size(groups, "groups")
         require_divides(self.groups, "groups", self.in_channels, "in_channels")
         require_divides(self.groups, "groups", self.out_channels, "out_channels")
-        if not isinstance(bias, bool):
-            raise WrongType(f"bias={show(bias)} must be True or False")
-        self.bias = bias
+        self.bias = flag(bias, "bias")
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         unbatched = len(shape) == self.dims + 1  # as PyTorch accepts it
