@@ -9,6 +9,8 @@
 [1/C_out, K**(-2)]
 """
 
+from collections.abc import Sequence
+
 from symconv import symbols
 from symconv.conventions import (
     FLOPS,
@@ -23,7 +25,7 @@ from symconv.conventions import (
     memory_model,
 )
 from symconv.cost import Cost, TensorTraffic
-from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName
+from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName, WrongType
 from symconv.network import Network, NetworkCost
 from symconv.ops import EXPORTS, Chain, Fused, Operator, Sequential
 from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
@@ -49,6 +51,16 @@ def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bo
         if error.name != "torch":
             raise
         raise NotLowerable("symconv.from_torch needs PyTorch: pip install 'symconv[torch]'") from None
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise WrongType(f"model={model!r} must be a torch.nn.Module")
+    if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence) or not input_shape:
+        raise WrongType(f"input_shape={input_shape!r} must be a tuple of sizes (or a list of them, one per input)")
+    if not isinstance(strict, bool):
+        raise WrongType(f"strict={strict!r} must be True or False")
+    if not isinstance(grad, bool):
+        raise WrongType(f"grad={grad!r} must be True or False")
     if grad:
         return convert(model, input_shape)
     return convert(model, input_shape, strict=strict, custom=custom)
@@ -75,6 +87,7 @@ __all__ = [
     "SymconvError",
     "TensorTraffic",
     "UnknownName",
+    "WrongType",
     "asymptotic",
     "at",
     "compare",

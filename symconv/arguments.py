@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
+from collections.abc import Mapping, Sequence
 
 import sympy
 
 from symconv.cost import Cost
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops.base import Operator, shapes_for
+from symconv.rules import checked_value, exact_value, lookup, substitute
+
+__all__ = ["as_cost", "checked", "exact", "expression", "find_symbol", "lookup", "substitute"]
 
 
 def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
@@ -32,36 +33,34 @@ def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] 
         if input_shape is None and not isinstance(value, Network):
             raise SymconvError(f"{value!r} is an operator: give input_shape= to cost it")
         return value.total_cost(*shapes_for(value, input_shape))
-    raise SymconvError(f"expected a symconv Cost or Operator, got {type(value).__name__} {value!r}")
+    raise WrongType(f"expected a symconv Cost or Operator, got {type(value).__name__} {value!r}")
 
 
 def find_symbol(expr: sympy.Expr, symbol: sympy.Symbol | str) -> sympy.Symbol:
     """The free symbol of ``expr`` called ``symbol`` (a name or a Symbol); raise if it does not occur."""
-    return lookup(sympy.sympify(expr).free_symbols, symbol, str(expr))
-
-
-def lookup(symbols: Iterable[sympy.Symbol], symbol: sympy.Symbol | str, where: str) -> sympy.Symbol:
-    """The symbol of ``symbols`` called ``symbol``; raise, listing them, if there is none (``where`` says whose)."""
-    names = {s.name: s for s in symbols}
-    name = symbol.name if isinstance(symbol, sympy.Symbol) else symbol
-    if not isinstance(name, str) or name not in names:
-        listed = ", ".join(sorted(names)) or "none: it is a number"
-        raise SymconvError(f"symbol {name!r} does not occur in {where}; its symbols are: {listed}")
-    return names[name]
+    return lookup(expression(expr).free_symbols, symbol, str(expr))
 
 
 def exact(value: object, name: str) -> sympy.Expr:
-    """``value`` as an exact sympy number or expression; floats and strings are refused."""
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return sympy.Integer(int(value))
-    raise SymconvError(f"{name}={value!r} must be exact: an int, a Fraction or a sympy expression")
+    """``value`` as an exact sympy number or expression: text is parsed (never evaluated), floats are refused.
+
+    >>> exact("2*C + 1", "C_out")
+    2*C + 1
+    >>> exact(0.5, "x")
+    Traceback (most recent call last):
+    ...
+    symconv.errors.InvalidConfiguration: x=0.5 must be exact: an int, a Fraction or a sympy expression
+    """
+    return exact_value(value, name)
 
 
-def substitute(expr: sympy.Expr, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
-    """``expr`` with the symbols named in ``values`` replaced."""
-    mapping = {s: values[s.name] for s in expr.free_symbols if s.name in values}
-    return expr.subs(mapping) if mapping else expr
+def expression(value: object, name: str = "expr") -> sympy.Expr:
+    """An expression to query: a sympy expression, an exact number, or text (parsed by :mod:`symconv.parse`)."""
+    if isinstance(value, Cost | NetworkCost | Operator):
+        raise WrongType(f"{name}={value!r} must be an expression; take a quantity of it first, e.g. cost.macs")
+    return exact_value(value, name)
+
+
+def checked(values: Mapping[str, object], symbols: Mapping[str, sympy.Symbol]) -> dict[str, sympy.Expr]:
+    """Values by name, each exact and suiting its symbol in ``symbols`` (a size is a positive integer)."""
+    return {name: checked_value(value, symbols[name], symbols) for name, value in values.items()}

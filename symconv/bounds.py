@@ -52,16 +52,17 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
-from symconv.arguments import exact, substitute
+from symconv.arguments import substitute
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Gemm
 from symconv.ops.base import Operator
 from symconv.ops.conv import ConvNd
+from symconv.rules import Rule, check, substitution
 from symconv.sizes import product
 
 S = sympy.Symbol("S", integer=True, positive=True)
@@ -113,6 +114,7 @@ class IOBounds:
     s_star_gemm: sympy.Expr
     s_star_direct: sympy.Expr | None
     tiled: sympy.Expr
+    rules: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def gemm_lower(self) -> sympy.Expr:
@@ -123,13 +125,22 @@ class IOBounds:
         return None if self.direct is None else sympy.Max(self.compulsory, self.direct)
 
     def at(self, **values: object) -> IOBounds:
-        """The bounds with symbols substituted by name, e.g. ``bounds.at(S=48 * 1024)``."""
-        by_name = {k: exact(v, k) for k, v in values.items()}  # never text: nothing is evaluated
+        """The bounds with symbols substituted by name, e.g. ``bounds.at(S=48 * 1024)``.
+
+        Values are checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks them: each a
+        positive integer (text parsed, never evaluated), each name a symbol of the bounds, and
+        the operator's configuration checked again on them.
+        """
+        expressions = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rules"}
+        symbols = {s.name: s for e in expressions.values() if isinstance(e, sympy.Basic) for s in e.free_symbols}
+        symbols.update((s.name, s) for rule in self.rules for s in rule.condition.free_symbols)
+        by_name = {s.name: v for s, v in substitution(values, symbols, self.operator).items()}
 
         def sub(expr):
             return expr if expr is None or isinstance(expr, str) else substitute(expr, by_name)
 
-        return replace(self, **{f.name: sub(getattr(self, f.name)) for f in fields(self)})
+        rules = check(tuple(replace(r, condition=sub(r.condition), args=tuple(map(sub, r.args))) for r in self.rules))
+        return replace(self, **{name: sub(e) for name, e in expressions.items()}, rules=rules)
 
 
 def io_bounds(operator: Operator, input_shape) -> IOBounds:
@@ -164,6 +175,7 @@ def cost_bounds(cost: Cost) -> IOBounds:
         s_star_gemm=(2 * macs / gemm_compulsory) ** 2,
         s_star_direct=None,
         tiled=sympy.Add(*(tiled_gemm_traffic(st.m, st.n, st.k, st.count) for st in gemms)) + _bias_reads(cost),
+        rules=cost.rules,
     )
 
 

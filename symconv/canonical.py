@@ -18,6 +18,7 @@ from __future__ import annotations
 import sympy
 
 from symconv.intfuncs import as_roundings
+from symconv.rules import exact_value
 
 
 def simplify_rounding(expr: sympy.Expr) -> sympy.Expr:
@@ -34,7 +35,7 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     >>> canonical((K**2 * C_out - C_out) / (K - 1)) == canonical(C_out * K + C_out)
     True
     """
-    fraction = sympy.cancel(sympy.together(simplify_rounding(sympy.sympify(expr))))
+    fraction = sympy.cancel(sympy.together(simplify_rounding(exact_value(expr, "expr"))))
     numerator, denominator = sympy.fraction(fraction)
     if len(sympy.Add.make_args(sympy.expand(denominator))) == 1:
         return sympy.expand(numerator / denominator)

@@ -110,9 +110,10 @@ def convention(value: str | Convention) -> Convention:
     if isinstance(value, Convention):
         return value
     every = [base.with_bias(bias) for base in CONVENTIONS.values() for bias in (False, True)]
-    for found in every:
-        if value in (found.name, *found.aliases):
-            return found
+    if isinstance(value, str):
+        for found in every:
+            if value in (found.name, *found.aliases):
+                return found
     raise UnknownName("convention", value, [c.name for c in every])
 
 

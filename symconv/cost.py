@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
@@ -13,6 +13,7 @@ from symconv.errors import SymconvError
 from symconv.lowering import Lowering, Role, Stage, Tensor
 from symconv.precision import ElementSize, sizer
 from symconv.quantities import Compute
+from symconv.rules import Rule, check, substitute, substitution
 from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -51,6 +52,11 @@ class Cost:
         Per-tensor reads and writes; memory models choose which count.
     stages : tuple of Stage
         The lowering the numbers come from.
+    rules : tuple of Rule
+        The validation rules the configuration was accepted under without deciding them
+        (on symbols); :meth:`subs` checks them again on the substituted values.
+    configuration : tuple of Symbol
+        The symbols of the operator's configuration, including any that cancel out of the counts.
 
     Examples
     --------
@@ -68,9 +74,13 @@ class Cost:
     params: sympy.Expr
     traffic: tuple[TensorTraffic, ...]
     stages: tuple[Stage, ...]
+    rules: tuple[Rule, ...] = field(default=(), compare=False, repr=False)
+    configuration: tuple[sympy.Basic, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
-    def from_lowering(cls, operator: str, lowering: Lowering) -> Cost:
+    def from_lowering(
+        cls, operator: str, lowering: Lowering, rules: Iterable[Rule] = (), configuration: Iterable[sympy.Basic] = ()
+    ) -> Cost:
         """Sum the stages' arithmetic and collect each tensor's traffic once."""
         stages = lowering.stages
         return cls(
@@ -82,6 +92,8 @@ class Cost:
             params=sympy.Add(*_parameters(stages).values()),
             traffic=_traffic(stages),
             stages=stages,
+            rules=tuple(dict.fromkeys(rules)),
+            configuration=tuple(configuration),
         )
 
     @classmethod
@@ -111,6 +123,8 @@ class Cost:
             params=params,
             traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
             stages=tuple(st for name, c in parts for st in _map_tree(c.stages, _prefixed(name), Tensor)),
+            rules=tuple(dict.fromkeys(rule for _, c in parts for rule in c.rules)),
+            configuration=tuple(dict.fromkeys(s for _, c in parts for s in c.configuration)),
         )
 
     @property
@@ -169,15 +183,44 @@ class Cost:
         """Arithmetic intensity: compute per element (or per byte, with ``element_size``) moved."""
         return self.compute(convention_) / self.memory(model, element_size)
 
+    def symbols(self) -> dict[str, sympy.Symbol]:
+        """The symbols of this cost (its quantities, stages and rules), by name."""
+        found: dict[str, sympy.Symbol] = {}
+
+        def collect(expr: sympy.Basic) -> sympy.Basic:
+            found.update((s.name, s) for s in expr.free_symbols)
+            return expr
+
+        _map_tree(self, collect, sympy.Basic)
+        return found
+
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> Cost:
-        """The same cost with symbols replaced (by name or by symbol), e.g. ``cost.subs({"H": 56})``."""
-        by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+        """The same cost with symbols replaced (by name or by symbol), e.g. ``cost.subs({"H": 56})``.
 
-        def replace_symbols(expr: sympy.Expr) -> sympy.Expr:
-            mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
-            return expr.subs(mapping) if mapping else expr
+        Each value must suit its symbol (a size is a positive integer; text is parsed by
+        :func:`symconv.parse.parse_expression`), every name must be a symbol of the cost, and the
+        configuration's rules are checked again on the values.
 
-        return _map_tree(self, replace_symbols, sympy.Basic)
+        >>> import symconv
+        >>> from symconv.symbols import H
+        >>> symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).subs({"H": "2*4"}).macs
+        12096
+        >>> symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(H=0)
+        Traceback (most recent call last):
+        ...
+        symconv.errors.InvalidConfiguration: H=0 must be a positive integer
+        """
+        mapping = substitution(values, self.symbols(), self.operator)
+        return self.replaced({sym.name: value for sym, value in mapping.items()})
+
+    def replaced(self, by_name: Mapping[str, sympy.Expr]) -> Cost:
+        """The cost with symbols replaced by already checked values, and its rules checked again."""
+        result = _map_tree(self, lambda e: substitute(e, by_name), sympy.Basic)
+        return replace(result, rules=check(result.rules))
+
+    def check_at(self, by_name: Mapping[str, sympy.Expr]) -> None:
+        """Raise if the configuration's rules break at these (checked) values; the cost is not rebuilt."""
+        check(tuple(_map_tree(rule, lambda e: substitute(e, by_name), sympy.Basic) for rule in self.rules))
 
     def at(self, **values: object) -> Cost:
         """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""

@@ -12,13 +12,14 @@ from typing import Literal
 
 import sympy
 
-from symconv.arguments import as_cost, exact, lookup, substitute
+from symconv.arguments import as_cost, lookup, substitute
 from symconv.canonical import canonical
 from symconv.cost import Cost
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.intfuncs import as_roundings
 from symconv.ops.base import Operator
 from symconv.quantities import Quantity, both, quantity_named
+from symconv.rules import checked_value
 from symconv.signs import NATURALS, periodic_sign_sets, sign_sets, without_positive_factors
 from symconv.sizes import decide
 
@@ -75,16 +76,20 @@ def crossover(
     {H*W/4 + 9/8}
     """
     q = quantity_named(quantity)
-    top, bottom = both(q, as_cost(a, input_shape), as_cost(b, input_shape), element_size=element_size)
+    a, b = as_cost(a, input_shape), as_cost(b, input_shape)
+    top, bottom = both(q, a, b, element_size=element_size)
     symbols = top.free_symbols | bottom.free_symbols
     where = f"the {q.name} of either cost"
     x = lookup(symbols, over, where)
+    if given is not None and not isinstance(given, Mapping):
+        raise WrongType(f"given={given!r} must be a mapping of symbol names to values")
     values = {}
     for name, value in (given or {}).items():
         if name == x.name:
             raise SymconvError(f"given fixes {name!r}, the symbol the crossover is over")
-        lookup(symbols, name, where)
-        values[name] = exact(value, name)
+        values[name] = checked_value(value, lookup(symbols, name, where), {s.name: s for s in symbols})
+    a.check_at(values)
+    b.check_at(values)
     difference = sympy.cancel(sympy.together(substitute(as_roundings(top - bottom), values)))
     signed = without_positive_factors(difference)
     sets = None

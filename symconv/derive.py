@@ -22,6 +22,8 @@ import sympy
 
 from symconv.canonical import simplify_rounding
 from symconv.errors import SymconvError
+from symconv.rules import exact_value
+from symconv.validate import items, of_type, text
 
 
 class InvalidStep(SymconvError):
@@ -86,14 +88,23 @@ class Derivation:
         definitions: Mapping[sympy.Symbol, sympy.Expr] | Iterable[tuple[sympy.Symbol, sympy.Expr]] = (),
         result: sympy.Expr | None = None,
     ) -> None:
-        pairs = definitions.items() if isinstance(definitions, Mapping) else definitions
+        pairs = definitions.items() if isinstance(definitions, Mapping) else items(definitions, "definitions", "pairs")
+        steps = tuple(items(steps, "steps", "Steps"))
+        for step in steps:
+            of_type(step, Step, "steps", "a list of Steps")
+        for pair in pairs:
+            of_type(pair, tuple, "definitions", "pairs (Symbol, expression)")
+            of_type(pair[0], sympy.Symbol, "definitions", "keyed by sympy Symbols")
+        for field_name, value in (("title", title), ("convention", convention), ("operator", operator)):
+            text(value, field_name)
+        text(assumptions, "assumptions")
         object.__setattr__(self, "title", title)
-        object.__setattr__(self, "steps", tuple(steps))
+        object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "convention", convention)
         object.__setattr__(self, "operator", operator)
         object.__setattr__(self, "assumptions", assumptions)
-        object.__setattr__(self, "definitions", tuple((s, sympy.sympify(e)) for s, e in pairs))
-        object.__setattr__(self, "result", None if result is None else sympy.sympify(result))
+        object.__setattr__(self, "definitions", tuple((s, exact_value(e, str(s))) for s, e in pairs))
+        object.__setattr__(self, "result", None if result is None else exact_value(result, "result"))
         self.check()
 
     def expand_definitions(self, expr: sympy.Expr) -> sympy.Expr:

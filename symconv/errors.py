@@ -1,4 +1,5 @@
-"""Exceptions. Every error a user can cause is a :class:`ValueError` naming the parameter and the rule."""
+"""Exceptions. Every error a user can cause is a :class:`SymconvError` (a :class:`ValueError`; :class:`WrongType` is
+also a :class:`TypeError`) whose message names the parameter and the rule."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ class UnknownName(SymconvError):
 
 class NotLowerable(SymconvError):
     """An operator or module that symconv has no lowering for."""
+
+
+class WrongType(SymconvError, TypeError):
+    """A value of the wrong type, e.g. ``fused='yes'`` where a bool is required, or ``None`` for a cost."""

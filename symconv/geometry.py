@@ -19,7 +19,7 @@ from symconv.col2im_counts import transposed_length
 from symconv.errors import InvalidConfiguration
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.sizes import decide, per_axis, show
+from symconv.sizes import decide, per_axis, require, show
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,15 @@ class ConvAxis:
         must fit the padded input.
         """
         padded = length + self.pad_left + self.pad_right
-        if decide(sympy.Ge(padded, self.span, evaluate=False)) is False:
-            raise InvalidConfiguration(
-                f"kernel_size={self.kernel} with dilation={self.dilation} needs a padded input of at "
-                f"least {self.span}, got {padded} (input {axis}={length})"
-            )
+        require(
+            sympy.Ge(padded, self.span, evaluate=False),
+            "kernel_size={} with dilation={} needs a padded input of at least {}, got {} (input " + axis + "={})",
+            self.kernel,
+            self.dilation,
+            self.span,
+            padded,
+            length,
+        )
         return CeilDiv(padded - self.span + 1, self.stride)
 
 
@@ -66,10 +70,13 @@ class TransposedAxis:
     def output_length(self, length: sympy.Expr, axis: str) -> sympy.Expr:
         """``(L - 1)*s - 2*p + d*(K-1) + output_padding + 1``, checked to be positive."""
         out = transposed_length(length, self.kernel, self.stride, self.dilation, self.padding, self.output_padding)
-        if decide(out >= 1) is False:
-            raise InvalidConfiguration(
-                f"padding={self.padding} crops the whole output: input {axis}={length} gives output size {out}"
-            )
+        require(
+            out >= 1,
+            "padding={} crops the whole output: input " + axis + "={} gives output size {}",
+            self.padding,
+            length,
+            out,
+        )
         return out
 
     def col2im_counts(self, length: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
@@ -103,6 +110,8 @@ def _string_padding(padding: str, kernels, strides, dilations) -> tuple[tuple[sy
         raise InvalidConfiguration(
             f"padding='same' is not supported for strided convolutions (stride={tuple(strides)})"
         )
+    for st in strides:
+        require(sympy.Eq(st, 1), "padding='same' is not supported for strided convolutions (stride={})", st)
     # PyTorch pads d*(K-1) in total, the extra element on the right when it is odd.
     totals = [dl * (k - 1) for k, dl in zip(kernels, dilations)]
     return tuple((FloorDiv(t, 2), t - FloorDiv(t, 2)) for t in totals)
@@ -124,9 +133,11 @@ def transposed_axes(dims: int, kernel_size, stride, padding, output_padding, dil
     )
     for axis in axes:
         bound = sympy.Max(axis.stride, axis.dilation)
-        if decide(axis.output_padding < bound) is False:
-            raise InvalidConfiguration(
-                f"output_padding={axis.output_padding} must be smaller than stride={axis.stride} "
-                f"or dilation={axis.dilation}"
-            )
+        require(
+            axis.output_padding < bound,
+            "output_padding={} must be smaller than stride={} or dilation={}",
+            axis.output_padding,
+            axis.stride,
+            axis.dilation,
+        )
     return axes

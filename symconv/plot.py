@@ -32,9 +32,10 @@ import sympy
 
 from symconv import query
 from symconv.cost import Cost
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.files import write_bytes_atomic
 from symconv.quantities import Quantity, quantity_named
+from symconv.validate import items, mapping, of_type, text
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf")
@@ -70,9 +71,15 @@ def series(
     crossover of the first two is located by :func:`symconv.query.crossover`, and the
     second is the baseline of a ``ratio:`` quantity.
     """
-    q = quantity_named(quantity)
-    if kind not in ("cost", "ratio"):
+    if not isinstance(kind, str) or kind not in ("cost", "ratio"):
         raise SymconvError(f"kind={kind!r} must be 'cost' or 'ratio'")
+    q = quantity_named(quantity)
+    costs = {
+        text(name, "costs key"): query.as_cost(cost) for name, cost in mapping(costs, "costs", "names to costs").items()
+    }
+    values = items(values, "values", f"values of {over}")
+    text(over, "over")
+    given = mapping({} if given is None else given, "given", "symbol names to values")
     if not values:
         raise SymconvError(f"the range of {over} is empty")
     if kind == "ratio" and len(costs) != 2:
@@ -110,6 +117,12 @@ def _crossings(found: query.Crossover, values: Sequence[int]) -> tuple[tuple[int
 
 def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: bool = False):
     """A matplotlib ``Figure`` of ``data``; crossings as dashed vertical lines, the ratio 1 as a dotted line."""
+    of_type(data, Series, "data", "a Series (from symconv.plot.series)")
+    if title is not None and (not isinstance(title, str) or not title.isprintable()):
+        raise WrongType(f"title={title!r} must be printable text or None")
+    for name, flag in (("logx", logx), ("logy", logy)):
+        if not isinstance(flag, bool):
+            raise WrongType(f"{name}={flag!r} must be True or False")
     fig = _figure_class()(figsize=(6.4, 4.0), dpi=100)
     axes = fig.subplots()
     for name, ys in data.curves.items():

@@ -28,15 +28,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sympy
 
-from symconv.arguments import as_cost, exact, find_symbol, substitute
+from symconv.arguments import as_cost, checked, exact, expression, find_symbol, substitute
 from symconv.canonical import canonical, simplify_rounding
 from symconv.cost import Cost
 from symconv.crossover import Crossover, crossover
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.intfuncs import as_roundings
+from symconv.network.graph import NetworkCost
 from symconv.ops.base import Operator
+from symconv.parse import parse_expression
 from symconv.quantities import Quantity, both, quantity_named
 from symconv.roofline import Roofline, roofline
+from symconv.rules import checked_value, exact_value
 
 __all__ = [
     "Crossover",
@@ -129,13 +132,11 @@ def ratio(
 # --------------------------------------------------------------------------- symbols and values
 
 
-def _free_names(cost: Cost) -> set[str]:
-    exprs = [cost.macs, cost.mults, cost.adds, cost.params, *(t.reads + t.writes for t in cost.traffic)]
-    return {s.name for e in exprs for s in e.free_symbols}
-
-
-def at(expr_or_cost: sympy.Expr | Cost, **values: object) -> sympy.Expr | Cost:
+def at(expr_or_cost: sympy.Expr | Cost | NetworkCost, **values: object) -> sympy.Expr | Cost | NetworkCost:
     """``expr_or_cost`` with symbols (named by keyword) replaced by exact values.
+
+    A cost checks the values as :meth:`Cost.subs <symconv.cost.Cost.subs>` does (a size is a
+    positive integer; the configuration's rules hold again); text is parsed, never evaluated.
 
     >>> from symconv.symbols import C_out, K
     >>> at(1 / C_out + 1 / K**2, C_out=64, K=3)
@@ -143,22 +144,17 @@ def at(expr_or_cost: sympy.Expr | Cost, **values: object) -> sympy.Expr | Cost:
     >>> at(1 / C_out, H=3)
     Traceback (most recent call last):
     ...
-    symconv.errors.SymconvError: symbol 'H' does not occur in 1/C_out; its symbols are: C_out
+    symconv.errors.InvalidConfiguration: symbol 'H' does not occur in 1/C_out; its symbols are: C_out
+    >>> at(1 / C_out, C_out=0)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.InvalidConfiguration: C_out=0 must be a positive integer
     """
-    exact_values = {name: exact(v, name) for name, v in values.items()}
-    if isinstance(expr_or_cost, Cost):
-        present = _free_names(expr_or_cost)
-        for name in exact_values:
-            if name not in present:
-                listed = ", ".join(sorted(present))
-                raise SymconvError(
-                    f"symbol {name!r} does not occur in {expr_or_cost.operator}; its symbols are: {listed}"
-                )
-        return expr_or_cost.subs(exact_values)
-    expr = sympy.sympify(expr_or_cost)
-    for name in exact_values:
-        find_symbol(expr, name)
-    return substitute(expr, exact_values)
+    if isinstance(expr_or_cost, Cost | NetworkCost):
+        return expr_or_cost.subs(values)
+    expr = expression(expr_or_cost)
+    symbols = {name: find_symbol(expr, name) for name in values}
+    return substitute(expr, checked(values, symbols))
 
 
 def compare(
@@ -181,8 +177,10 @@ def compare(
     >>> compare(costs, "params", {"C_in": [4, 16]})
     [{'C_in': 4, 'K=1': 32, 'K=3': 288}, {'C_in': 16, 'K=1': 128, 'K=3': 1152}]
     """
+    if not isinstance(costs, Mapping) or not isinstance(grid, Mapping):
+        raise WrongType("compare needs costs= and grid= as mappings of names to costs and to value lists")
     q = quantity_named(quantity)
-    if baseline is not None and baseline not in costs:
+    if baseline is not None and (not isinstance(baseline, str) or baseline not in costs):
         raise SymconvError(f"baseline={baseline!r} must be one of the costs: {', '.join(map(repr, costs))}")
     costs = {name: as_cost(cost) for name, cost in costs.items()}
     base = None if baseline is None else costs[baseline]
@@ -199,12 +197,21 @@ def compare(
     missing = present - set(grid)
     if missing:
         raise SymconvError(f"compare needs a value for every symbol: {sorted(missing)} not in grid")
-    axes = {name: [exact(v, name) for v in values] for name, values in grid.items()}
+    symbols = {s.name: s for e in exprs.values() for s in e.free_symbols}
+    axes = {name: _axis(name, values, symbols) for name, values in grid.items()}
     rows = []
     for point in itertools.product(*axes.values()):
         values = dict(zip(axes, point, strict=True))
+        for cost in costs.values():
+            cost.check_at(values)  # every point, not only the ends of a range
         rows.append({**values, **{name: substitute(e, values) for name, e in exprs.items()}})
     return rows
+
+
+def _axis(name: str, values: Iterable[object], symbols: Mapping[str, sympy.Symbol]) -> list[sympy.Expr]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise WrongType(f"grid[{name!r}]={values!r} must be a list of values")
+    return [checked_value(v, symbols[name], symbols) for v in values]
 
 
 # --------------------------------------------------------------------------- limits
@@ -217,12 +224,16 @@ def limit(expr: sympy.Expr, symbol: sympy.Symbol | str, value: object = sympy.oo
     >>> limit(1 / C_out + 1 / K**2, "C_out", "oo")
     K**(-2)
     """
-    expr = as_roundings(sympy.sympify(expr))
+    expr = as_roundings(expression(expr))
     x = find_symbol(expr, symbol)
+    if isinstance(value, str):
+        point = parse_expression(value, name="value", infinity=True)
+    else:
+        point = exact_value(value, "value")
     try:
-        return sympy.limit(expr, x, sympy.sympify(value))
+        return sympy.limit(expr, x, point)
     except (NotImplementedError, ValueError, TypeError, sympy.SympifyError) as err:
-        raise SymconvError(f"cannot take the limit of {expr} as {x} -> {value}: {err}") from None
+        raise SymconvError(f"cannot take the limit of {expr} as {x} -> {value}: {err or type(err).__name__}") from None
 
 
 def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Symbol | str]) -> sympy.Expr:
@@ -237,8 +248,15 @@ def asymptotic(expr: sympy.Expr, symbols: sympy.Symbol | str | Sequence[sympy.Sy
     >>> asymptotic((C_out + K**2) / (C_out * K**2), C_out)
     K**(-2)
     """
-    expr = as_roundings(sympy.sympify(expr))
-    names = [symbols] if isinstance(symbols, str | sympy.Symbol) else list(symbols)
+    expr = as_roundings(expression(expr))
+    if isinstance(symbols, str | sympy.Symbol):
+        names = [symbols]
+    elif isinstance(symbols, Iterable) and not isinstance(symbols, bytes):
+        names = list(symbols)
+    else:
+        raise WrongType(f"symbols={symbols!r} must be a symbol name or a list of them")
+    if not names:
+        raise SymconvError("symbols= must name at least one symbol")
     xs = [find_symbol(expr, s) for s in names]
     scale = sympy.Dummy("scale", positive=True)
     scaled = sympy.cancel(sympy.together(expr.subs({x: scale * x for x in xs}, simultaneous=True)))

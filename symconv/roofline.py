@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import sympy
 
-from symconv.arguments import exact
+from symconv.arguments import as_cost, exact
 from symconv.canonical import canonical
 from symconv.conventions import memory_model
 from symconv.cost import Cost
@@ -35,7 +36,9 @@ class Roofline:
 
 def _balance(value: object) -> sympy.Expr:
     if isinstance(value, float):  # the decimal the user wrote, exactly: 10.2 -> 51/5
-        value = sympy.Rational(repr(value))
+        if not math.isfinite(value):
+            raise SymconvError(f"machine_balance={value} must be a positive number (operations per byte)")
+        value = sympy.Rational(repr(float(value)))
     balance = exact(value, "machine_balance")
     if not (balance.is_number and balance.is_positive):
         raise SymconvError(f"machine_balance={value} must be a positive number (operations per byte)")
@@ -61,6 +64,7 @@ def roofline(
     >>> roofline(symconv.Conv2d(C, C, 1, bias=False).cost((1, C, 56, 56)), 10).memory_bound_values
     Range(1, 41, 1)
     """
+    cost = as_cost(cost)
     balance = _balance(machine_balance)
     compute = as_roundings(cost.compute(convention))
     moved = as_roundings(cost.memory(memory_model(model), as_element_size(element_size)))
@@ -69,7 +73,7 @@ def roofline(
     condition = sympy.Lt(compute, balance * moved)
     if not difference.free_symbols:
         verdict = "memory-bound" if difference < 0 else "compute-bound"
-        return Roofline(intensity, balance, verdict, sympy.sympify(difference < 0))
+        return Roofline(intensity, balance, verdict, sympy.true if difference < 0 else sympy.false)
     values = None
     signed = without_positive_factors(difference)
     if len(signed.free_symbols) == 1:

@@ -15,6 +15,7 @@ from fractions import Fraction
 import sympy
 
 from symconv.errors import InvalidConfiguration
+from symconv.rules import record
 
 Size = int | sympy.Expr
 
@@ -47,13 +48,33 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
         value = float(value)
     if isinstance(value, numbers.Number) and not isinstance(value, sympy.Basic):
         value = _python_integer(value, name, rule)
-    expr = sympy.sympify(value)
+    expr = sympy.Integer(value) if isinstance(value, int) else value
     if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     # unevaluated: sympy would otherwise query the assumptions on the relation before decide() simplifies it
     if decide(sympy.Ge(expr, minimum, evaluate=False)) is False:
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
+    template = f"{_escaped(name)}={{}} must be {rule}"
+    if expr.is_integer is None:
+        record("integer", expr, template, expr)
+    record("holds", expr >= minimum, template, expr)
     return expr
+
+
+def _escaped(text: str) -> str:
+    """``text`` for a :class:`~symconv.rules.Rule` message template (braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def require(relation: sympy.Basic, message: str, *args: sympy.Basic) -> None:
+    """Raise if ``relation`` is decidably false; record it if undecidable.
+
+    ``message`` is a template whose ``{}`` fields are ``args``, so that the error names the
+    values the rule is checked on again after substitution (:mod:`symconv.rules`).
+    """
+    if decide(relation) is False:
+        raise InvalidConfiguration(message.format(*args))
+    record("holds", relation, message, *args)
 
 
 def _python_integer(value: numbers.Number, name: str, rule: str) -> int:
@@ -97,7 +118,7 @@ def as_element_size(value: object) -> sympy.Expr:
 
 def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[sympy.Expr, ...]:
     """Expand an int/symbol or a ``dims``-tuple to one size per spatial axis (PyTorch's ``_ntuple``)."""
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != dims:
             raise InvalidConfiguration(
                 f"{name}={show(tuple(value))} must have {dims} entr{'y' if dims == 1 else 'ies'}"
@@ -207,14 +228,16 @@ def _is_linear(expr: sympy.Expr) -> bool:
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:
     """Raise if ``divisor`` decidably does not divide ``dividend``."""
     quotient = dividend / divisor
+    template = f"{_escaped(divisor_name)}={{}} must divide {_escaped(dividend_name)}={{}}"
     if quotient.is_integer is False or (quotient.is_Number and not quotient.is_Integer):
-        raise InvalidConfiguration(f"{divisor_name}={divisor} must divide {dividend_name}={dividend}")
+        raise InvalidConfiguration(template.format(divisor, dividend))
+    record("integer", quotient, template, divisor, dividend)
 
 
 def require_equal(actual: sympy.Expr, actual_name: str, expected: sympy.Expr, expected_name: str) -> None:
     """Raise if two sizes that must agree decidably differ."""
-    if decide(sympy.Eq(actual, expected, evaluate=False)) is False:
-        raise InvalidConfiguration(f"{actual_name}={actual} does not match {expected_name}={expected}")
+    template = f"{_escaped(actual_name)}={{}} does not match {_escaped(expected_name)}={{}}"
+    require(sympy.Eq(actual, expected, evaluate=False), template, actual, expected)
 
 
 def product(values: Sequence[sympy.Expr]) -> sympy.Expr:

@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import sympy
@@ -48,6 +48,7 @@ from symconv.lowering import Lowering, Tensor
 from symconv.network.graph import Layer, Network
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
+from symconv.rules import substitute, substitution
 from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
@@ -107,6 +108,41 @@ class TrainingCost:
         """Elements (times ``element_size``: bytes) autograd keeps for the backward; indices at ``index_size``."""
         sizes = {"value": as_element_size(element_size), "index": as_element_size(index_size)}
         return sympy.Add(*(sizes[t.kind] * t.elements for t in self.saved))
+
+    def symbols(self) -> dict[str, sympy.Symbol]:
+        """The symbols of the step (forward, backward and saved tensors), by name."""
+        found = {**self.forward.symbols(), **self.backward.symbols()}
+        found.update((s.name, s) for t in self.saved for s in t.elements.free_symbols)
+        return found
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> TrainingCost:
+        """The step with symbols replaced, each value checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks it.
+
+        >>> import symconv
+        >>> from symconv.symbols import H
+        >>> step = cost(symconv.Conv2d(4, 8, 3), (1, 4, H, 9))
+        >>> step.at(H=9).backward.macs  # grad input and grad weight: 2 * (8*4*9 taps * 7*7 outputs)
+        28224
+        >>> step.at(H=2)
+        Traceback (most recent call last):
+        ...
+        symconv.errors.InvalidConfiguration: kernel_size=3 with dilation=1 needs a padded input of at least 3, got 2 ...
+        """
+        return self.replaced({s.name: v for s, v in substitution(values, self.symbols(), self.operator).items()})
+
+    def at(self, **values: object) -> TrainingCost:
+        """``subs`` with keyword arguments: ``step.at(H=56, W=56)``."""
+        return self.subs(values)
+
+    def replaced(self, by_name: Mapping[str, sympy.Expr]) -> TrainingCost:
+        """The step with symbols replaced by already checked values; the configuration's rules checked again."""
+        return TrainingCost(
+            self.operator,
+            self.forward.replaced(by_name),
+            self.backward.replaced(by_name),
+            substitute(self.trainable, by_name),
+            tuple(replace(t, elements=substitute(t.elements, by_name)) for t in self.saved),
+        )
 
 
 @dataclass(frozen=True)
@@ -205,9 +241,15 @@ def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost
     inputs = _input_tensors(op, input_shapes)
     forward = op.cost(*input_shapes)
     needs = _needs(grad, len(inputs), _own_params(forward))
-    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
+    back = _backward_cost(op, inputs, needs, forward)
     saved = tuple(_saved_tensor(s, repr(op)) for s in backward.saved(op, inputs, needs))
     return TrainingCost(repr(op), forward, back, _trainable(forward, needs.params), saved)
+
+
+def _backward_cost(op, inputs: tuple[Tensor, ...], needs: backward.Needs, forward: Cost) -> Cost:
+    """The backward's cost, under the forward's validation rules (checked again when values are substituted)."""
+    lowering = Lowering(backward.lower(op, inputs, needs), inputs[0])
+    return Cost.from_lowering(f"{op!r} backward", lowering, rules=forward.rules, configuration=forward.configuration)
 
 
 def _saved_tensor(s: backward.Saved, layer: str) -> SavedTensor:
@@ -321,6 +363,17 @@ class NetworkTrainingCost:
         if name in ("macs", "flops", "mults", "adds", "ops", "params", "trainable", "compute", "activations", "ratio"):
             return getattr(self.total, name)
         raise AttributeError(name)
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkTrainingCost:
+        """Every layer's step and the total with symbols replaced, values and configurations checked again."""
+        where = f"network {self.name!r}"
+        by_name = {s.name: v for s, v in substitution(values, self.total.symbols(), where).items()}
+        rows = tuple(replace(row, cost=row.cost.replaced(by_name)) for row in self.layers)
+        return NetworkTrainingCost(self.name, rows, self.total.replaced(by_name))
+
+    def at(self, **values: object) -> NetworkTrainingCost:
+        """``subs`` with keyword arguments: ``step.at(H=224, W=224)``."""
+        return self.subs(values)
 
 
 Trainable = Callable[[Layer], frozenset[str]] | None
@@ -442,7 +495,7 @@ def _layer_step(net: Network, layer: Layer, needs: backward.Needs) -> TrainingCo
     shapes = tuple(x.shape for x in layer.inputs)
     op = layer.operator
     inputs = _input_tensors(op, shapes)
-    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
+    back = _backward_cost(op, inputs, needs, layer.cost)
     saved = tuple(_saved_tensor(s, layer.name) for s in backward.saved(op, inputs, needs))
     return TrainingCost(repr(op), layer.cost, back, _trainable(layer.cost, needs.params), saved)
 

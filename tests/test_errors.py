@@ -14,6 +14,7 @@ import sympy
 
 import symconv
 from symconv import InvalidConfiguration, UnknownName
+from symconv.errors import WrongType
 from symconv.symbols import C, C_in, C_out, C_p, H, K, N, W, g, p, s
 
 negative = sympy.Symbol("n", integer=True, negative=True)
@@ -134,8 +135,70 @@ RULES = [
         lambda: symconv.Conv2d(1e40, 1, 3),
         "in_channels=1e+40 must be an int: a float is exact only up to 2**53",
     ),
-    rule("bias-not-bool", lambda: symconv.Conv2d(1, 1, 3, bias=1), "bias=1 must be True or False"),
-    rule("bias-not-bool-linear", lambda: symconv.Linear(1, 1, bias=None), "bias=None must be True or False"),
+    rule("bias-not-bool", lambda: symconv.Conv2d(1, 1, 3, bias=1), "bias=1 must be True or False", WrongType),
+    rule("bias-not-bool-linear", lambda: symconv.Linear(1, 1, bias=None), "bias=None must be True or False", WrongType),
+    rule(
+        "fused-not-bool",
+        lambda: symconv.DepthwiseSeparableConv2d(4, 8, 3, fused="yes"),
+        "fused='yes' must be True or False",
+        WrongType,
+    ),
+    # padding modes, as PyTorch checks them
+    rule(
+        "reflect-padding-too-large",
+        lambda: symconv.Conv2d(4, 8, 3, padding=2, padding_mode="reflect").cost((1, 4, 2, 2)),
+        "padding=2 must be less than the input size H=2 with padding_mode='reflect'",
+    ),
+    rule(
+        "circular-wraps-twice",
+        lambda: symconv.Conv1d(4, 8, 3, padding=3, padding_mode="circular").cost((1, 4, 2)),
+        "padding=3 must not exceed the input size L=2 with padding_mode='circular'",
+    ),
+    # substitution re-validates
+    rule(
+        "at-kernel-too-large",
+        lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(H=1),
+        "kernel_size=3 with dilation=1 needs a padded input of at least 3, got 1 (input H=1)",
+    ),
+    rule(
+        "at-zero", lambda: symconv.at(symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)), H=0), "H=0 must be a positive integer"
+    ),
+    rule(
+        "at-complex", lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(H=sympy.I), "H=I must be a positive integer"
+    ),
+    rule("at-float", lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(H=2.5), "H=2.5 must be exact"),
+    rule("at-bool", lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(H=True), "H=True must be exact", WrongType),
+    rule(
+        "at-unknown-name",
+        lambda: symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9)).at(Z=3),
+        "symbol 'Z' does not occur in Conv2d",
+    ),
+    rule(
+        "at-groups",
+        lambda: symconv.Conv2d(C, C, 3, groups=g).cost((1, C, 8, 8)).at(C=6, g=4),
+        "groups=4 must divide in_channels=6",
+    ),
+    rule(
+        "compare-negative",
+        lambda: symconv.compare({"c": symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9))}, "macs", {"H": [-5]}),
+        "H=-5 must be a positive integer",
+    ),
+    rule(
+        "compare-every-point",
+        lambda: symconv.compare({"c": symconv.Conv2d(C, 8, 3, groups=4).cost((1, C, 9, 9))}, "macs", {"C": [4, 5]}),
+        "groups=4 must divide in_channels=5",
+    ),
+    rule(
+        "crossover-infinite",
+        lambda: symconv.crossover(
+            symconv.Conv2d(4, 8, 3).cost((1, 4, H, W)),
+            symconv.Conv2d(4, 8, 1).cost((1, 4, H, W)),
+            "macs",
+            "W",
+            {"H": sympy.oo},
+        ),
+        "H=oo must be a positive integer",
+    ),
     rule(
         "depth-multiplier-zero",
         lambda: symconv.DepthwiseSeparableConv2d(2, 4, 3, depth_multiplier=0),

@@ -58,11 +58,27 @@ def test_escape_leaves_no_active_character(text):
     assert not set(bare) & set("\\{}$&%#_^~<>|\n"), bare
 
 
-@given(st.text(alphabet=st.characters(codec="ascii", exclude_characters="\n\r\t\f\v")))
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)))
 def test_escape_round_trips(text):
     escaped = str(escape(text))
     assert not set(_DECODER.sub("", escaped)) & set("\\{}$&%#_^~")
     assert decode(escaped) == text
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "bell\x07", "esc\x1b[0m", "del\x7f", "zero\u200bwidth"])
+def test_escape_refuses_control_characters(text):
+    with pytest.raises(SymconvError, match="control character"):
+        escape(text)
+
+
+@pytest.mark.parametrize("text", ["\u4e2d\u6587", "\U0001f600", "\u2603"])
+def test_escape_refuses_what_pdflatex_cannot_typeset(text):
+    with pytest.raises(SymconvError, match="pdfLaTeX cannot typeset"):
+        escape(text)
+
+
+def test_escape_typesets_latin1_and_greek():
+    assert str(escape("na\u00efve \u03b1\u03a9")) == "na\u00efve \\ensuremath{\\alpha}\\ensuremath{\\Omega}"
 
 
 def test_escape_turns_line_breaks_into_spaces():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import symconv
 from symconv.errors import InvalidConfiguration, SymconvError, UnknownName
 from symconv.query import asymptotic, at, canonical, compare, crossover, limit, quantity, ratio, roofline
-from symconv.symbols import C, C_in, C_out, C_p, H, K, W, g, s
+from symconv.symbols import C, C_in, C_out, C_p, H, K, W, alpha, g, s
 
 SETTINGS = settings(max_examples=25, deadline=None)
 small = st.integers(min_value=1, max_value=12)
@@ -444,9 +444,12 @@ def test_at_errors():
         at(cost, D=3)
     with pytest.raises(SymconvError, match=r"H=56\.0 must be exact"):
         at(cost, H=56.0)
-    with pytest.raises(SymconvError, match="must be exact"):
-        at(cost, H="56")
-    assert at(C_out * K, C_out=Fraction(1, 2)) == K / 2
+    assert at(cost, H="56") == at(cost, H=56)  # text is parsed, never evaluated
+    with pytest.raises(SymconvError, match="is not an expression"):
+        at(cost, H="__import__('os')")
+    with pytest.raises(SymconvError, match=r"C_out=1/2 must be a positive integer"):
+        at(C_out * K, C_out=Fraction(1, 2))
+    assert at(alpha * K, alpha=Fraction(1, 2)) == K / 2  # a multiplier is a positive rational
 
 
 def test_compare_grid_against_concrete_operators():

@@ -16,6 +16,7 @@ from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
 INPUT_ERROR = 1
+INTERNAL_ERROR = 70  # sysexits EX_SOFTWARE: a bug of ours, reported on one line
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # exact results print in full, however many digits
     try:
         return args.run(args)
     except SymconvError as error:
@@ -74,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"symconv {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return INPUT_ERROR
+    except RecursionError:
+        print(f"symconv {args.command}: error: the expression is nested too deeply", file=sys.stderr)
+        return INPUT_ERROR
+    except Exception as error:  # a bug of ours: still one line, never a traceback
+        message = " ".join(str(error).split())[:500]
+        print(f"symconv {args.command}: internal error: {type(error).__name__}: {message}", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def roofline_table(rows, chip, dtype: str) -> str:
 def _words(value) -> str:
     if value is None:
         return "-"
-    value = sympy.sympify(value)
+    value = sympy.Integer(value) if isinstance(value, int) else value
     return str(value) if value.is_Integer else str(int(sympy.ceiling(value)))
 
 

@@ -8,6 +8,7 @@ import sympy
 
 from symconv import query
 from symconv.cli import operators
+from symconv.cli.budget import budget
 from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_value
@@ -72,8 +73,12 @@ def run_ratio(args: argparse.Namespace) -> int:
     label = quantity_named(args.quantity).label
     rows = [Row("ratio", value, f"{label} of {args.first} / {args.second}")]
     if args.limit:
-        name, _, to = args.limit.partition("=")
-        rows.append(Row(f"limit {name}->{to or 'oo'}", query.limit(value, name.strip(), to.strip() or "oo")))
+        name, equals, to = args.limit.partition("=")
+        if equals and not to.strip():
+            raise BadValue(f"--limit {args.limit} must be SYMBOL or SYMBOL=VALUE, with a value after '='")
+        with budget(f"the limit as {name.strip()} -> {to.strip() or 'oo'}"):
+            found = query.limit(value, name.strip(), to.strip() or "oo")
+        rows.append(Row(f"limit {name}->{to or 'oo'}", found))
     print(FORMATS[args.format](Report(f"{a.operator} / {b.operator} on input {shape}", tuple(rows))))
     return 0
 
@@ -89,7 +94,9 @@ def given_values(pairs: list[str] | None) -> dict[str, object]:
 
 def run_crossover(args: argparse.Namespace) -> int:
     (a, b), shape = costs(args)
-    found = query.crossover(a, b, args.quantity, args.over, given_values(args.given), element_size=element_size(args))
+    given = given_values(args.given)
+    with budget("the crossover"):
+        found = query.crossover(a, b, args.quantity, args.over, given, element_size=element_size(args))
     label = quantity_named(args.quantity).label
     x = found.symbol
     rows = [

@@ -13,6 +13,7 @@ from symconv.cli.compare import given_values
 from symconv.cli.cost import add_quantity_option
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
+from symconv.quantities import quantity_named
 
 EXAMPLE = """\
 examples:
@@ -78,6 +79,11 @@ def load_factory(spec: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    for option, value in (("--quantity", args.quantity), ("--baseline", args.baseline)):
+        if value and not args.layers:
+            raise BadValue(f"{option} sets the columns of the per-layer table: add --layers")
+    for name in args.quantity or ():
+        quantity_named(name)
     factory = load_factory(args.factory)
     shape = operators.read_option(parse_shape, "input", args.input)
     try:

@@ -105,6 +105,11 @@ def run_table(args: argparse.Namespace) -> int:
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else list(names)
     if len(labels) != len(names):
         raise BadValue(f"--labels gives {len(labels)} labels for {len(names)} operators")
+    if args.labels and len(set(labels)) != len(labels):
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        raise BadValue(f"--labels must be distinct: {', '.join(map(repr, twice))} labels two rows")
+    if not args.labels:  # the same operator twice (with different --set options): number the rows
+        labels = [f"{name} ({i})" if names.count(name) > 1 else name for i, name in enumerate(names, start=1)]
     per_row = [{} for _ in names]
     for key, text in operators.overrides(args.set, "--set").items():
         row, sep, option = key.partition(":")

@@ -41,8 +41,7 @@ def as_json_value(value: object) -> object:
         return [as_json_value(v) for v in value]
     if isinstance(value, bool | str | int):
         return value
-    expr = sympy.sympify(value)
-    return int(expr) if expr.is_Integer else str(expr)
+    return int(value) if isinstance(value, sympy.Integer) else str(value)
 
 
 def as_text_value(value: object) -> str:
@@ -59,7 +58,7 @@ def as_latex_value(value: object) -> str:
         return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
     if isinstance(value, str):
         return r"\text{" + escape(value) + "}"
-    return latex_expression(sympy.sympify(value))
+    return latex_expression(value if isinstance(value, sympy.Basic) else sympy.Integer(value))
 
 
 def text(report: Report) -> str:

@@ -15,7 +15,7 @@ from symconv.codegen.nodes import integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.intfuncs import Gcd
 from symconv.ops import Operator
 from symconv.quantities import Quantity, quantity_named
@@ -60,9 +60,13 @@ def derive(
     operators: Operators, names: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
 ) -> list[Derived]:
     """Every quantity of every operator as a :class:`Derived` function body (``ratio:`` ones over ``baseline``)."""
+    if not isinstance(operators, Mapping):
+        raise WrongType(f"operators={operators!r} must be a mapping of names to (operator, input_shape) pairs")
+    if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+        raise WrongType(f"quantities={names!r} must be a list of quantity names")
     specs = {check_identifier(key, "operator name"): _spec(value) for key, value in operators.items()}
     chosen = tuple(quantity_named(name) for name in names)
-    if baseline is not None and baseline not in specs:
+    if baseline is not None and (not isinstance(baseline, str) or baseline not in specs):
         raise InvalidConfiguration(f"baseline={baseline!r} must be one of the operators: {', '.join(map(repr, specs))}")
     if baseline is None and any(q.relative for q in chosen):
         raise InvalidConfiguration("a ratio quantity needs baseline= one of the operators")

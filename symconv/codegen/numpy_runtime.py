@@ -10,7 +10,8 @@ configuration by configuration in float64. Otherwise, or when an argument
 already holds integers beyond int64, it is evaluated exactly on Python ints
 (``dtype=object``): never a wrapped number. ``_LIMIT`` is below int64's 2**63
 with a wide margin for the float64 rounding of the bound; ``_MAX_RUNS`` caps
-the memory of the vectorised col2im counts (configurations x largest stride).
+the memory of the vectorised col2im counts (configurations x largest stride), ``_MAX_TAPS``
+its loop over taps (beyond it, the closed form ``axis_counts`` runs element by element).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from symconv.col2im_counts import axis_counts, transposed_length
 
 _LIMIT = 2.0**62
 _MAX_RUNS = 2**26
+_MAX_TAPS = 64
 
 
 def _integers(name, value):
@@ -73,7 +75,8 @@ def _quotient(numerator, denominator):
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
     """``axis_counts`` element-wise: vectorised in int64, on Python ints for object arrays or huge strides."""
     args = np.broadcast_arrays(*[np.asarray(a) for a in (length, kernel, stride, dilation, padding, output_padding)])
-    if any(a.dtype == object for a in args) or args[2].size * int(args[2].max(initial=1)) > _MAX_RUNS:
+    too_long = int(args[1].max(initial=0)) > _MAX_TAPS  # the int64 sweep loops over taps; axis_counts does not
+    if any(a.dtype == object for a in args) or too_long or args[2].size * int(args[2].max(initial=1)) > _MAX_RUNS:
         exact = np.frompyfunc(axis_counts, 6, 2)(*[a.astype(object) for a in args])
         dtype = object if any(a.dtype == object for a in args) else np.int64
         return tuple(np.asarray(counts).astype(dtype) for counts in exact)

@@ -15,12 +15,21 @@ from dataclasses import dataclass
 import sympy
 
 from symconv.cost import Cost
-from symconv.errors import InvalidConfiguration
+from symconv.errors import InvalidConfiguration, WrongType
 from symconv.ops import registry
 from symconv.ops.base import Operator, PerAxis, shapes_for
 from symconv.ops.registry import Free, Registration, constructor_parameters
 
 Build = Callable[[bool], tuple[Operator, Sequence[object]]]
+
+
+def plain_text(text: object, what: str) -> str:
+    """Text that a generated docstring can hold as it is: printable, no backslash, no triple quote."""
+    if not isinstance(text, str):
+        raise WrongType(f"{what}={text!r} must be a string")
+    if not text.isprintable() or "\\" in text or '"""' in text:
+        raise InvalidConfiguration(f"{what}={text!r} must be printable text without backslashes or triple quotes")
+    return text
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,14 @@ class Argument:
     default: int | bool | None = None
     minimum: int = 1
     axes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # the default is printed into generated code, and the doc into its docstring: exact types, plain text
+        if type(self.default) not in (int, bool, type(None)):
+            raise WrongType(f"Argument {self.name!r}: default={self.default!r} must be an int, a bool or None")
+        if type(self.minimum) is not int or self.minimum not in (0, 1):
+            raise InvalidConfiguration(f"Argument {self.name!r}: minimum={self.minimum!r} must be 0 or 1")
+        plain_text(self.doc, f"Argument {self.name!r}: doc")
 
     @property
     def symbol(self) -> sympy.Symbol:
@@ -64,6 +81,11 @@ class Spec:
     arguments: tuple[Argument, ...]
     build: Build
     switch: str | None = None
+
+    def __post_init__(self) -> None:
+        plain_text(self.title, "Spec title")
+        if not callable(self.build):
+            raise WrongType(f"Spec {self.title!r}: build={self.build!r} must be a function")
 
     def costs(self) -> tuple[Cost, ...]:
         """One cost per value of the switch (``False`` first), or a single cost."""

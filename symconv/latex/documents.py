@@ -35,6 +35,7 @@ from symconv.latex.printer import latex
 from symconv.latex.tables import check_label
 from symconv.lowering import Stage
 from symconv.quantities import quantity_named
+from symconv.validate import mapping, of_type, text
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,12 @@ def convention_text(name: str) -> str:
 
 def view(d: Derivation, *, lowering: Mapping[str, Cost] | None = None, label: str = "") -> DerivationView:
     """Everything ``derivation.tex`` needs, printed or ready to print."""
-    lowerings = tuple(lowering_view(name, cost) for name, cost in (lowering or {}).items())
+    of_type(d, Derivation, "d", "a Derivation")
+    lowering = mapping({} if lowering is None else lowering, "lowering", "labels to costs")
+    for name, cost in lowering.items():
+        text(name, "lowering label")
+        of_type(cost, Cost, f"lowering[{name!r}]", "a symconv Cost")
+    lowerings = tuple(lowering_view(name, cost) for name, cost in lowering.items())
     formulas = [step.expr for step in d.steps] + [e for _, e in d.definitions]
     for low in lowerings:
         formulas += [c.expr for st in low.stages for c in st.counts]
@@ -211,6 +217,7 @@ def derivation(
     document : bool
         A standalone document (with the title) instead of a fragment for ``\\input``.
     """
+    of_type(document, bool, "document", "True or False")
     doc = view(d, lowering=lowering, label=label)
     if document:
         return render("document.tex", title=doc.title, body="derivation.tex", doc=doc)

@@ -20,17 +20,28 @@ K \cdot \mathrm{count}_{2}
 >>> from symconv.functions import Col2imTargets
 >>> print(latex(Col2imTargets(H, K, s, 1, p, 0)))
 \operatorname{targets}_{K, s, 1, p, 0}\left(H\right)
+
+A name outside the symbol table that is not a plain identifier is user text: it is
+typeset literally, escaped, never as LaTeX source.
+
+>>> print(latex(sympy.Symbol(r"\input{/etc/passwd}") + 1))
+\text{\textit{\textbackslash{}input\{/etc/passwd\}}} + 1
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import sympy
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 
+from symconv.latex.text import escape
 from symconv.symbols import LATEX_NAMES
+
+#: Names sympy typesets itself: letters and digits, with ``_``/``__``/``^`` sub- and superscripts.
+SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:(?:__?|\^)[A-Za-z0-9]+)*")
 
 
 class SymconvLatexPrinter(LatexPrinter):
@@ -56,6 +67,8 @@ class SymconvLatexPrinter(LatexPrinter):
         """A symbol outside the table whose name is a word (``count_2``) prints upright: ``\\mathrm{count}_{2}``."""
         if expr in self._settings["symbol_names"]:
             return self._settings["symbol_names"][expr]
+        if not SAFE_NAME.fullmatch(expr.name):
+            return literal_name(expr.name)
         base, supers, subs = split_super_sub(expr.name)
         if len(base) < 2 or translate(base) != base:
             return super()._print_Symbol(expr, style)
@@ -65,6 +78,12 @@ class SymconvLatexPrinter(LatexPrinter):
         if supers:
             tex = rf"{tex}^{{{' '.join(translate(x) for x in supers)}}}"
         return tex
+
+    def _hprint_Function(self, func: str) -> str:
+        """A function's name (``f``, ``\\operatorname{count}``); a name that is not an identifier, literally."""
+        if not SAFE_NAME.fullmatch(func) or "^" in func:
+            return literal_name(func)
+        return super()._hprint_Function(func)
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
         """An unevaluated product with reciprocal factors (a quotient before it is cancelled) prints as a fraction."""
@@ -112,6 +131,11 @@ class SymconvLatexPrinter(LatexPrinter):
 
     def _print_Col2imTargets(self, expr: sympy.Expr, exp: str | None = None) -> str:
         return self._axis_count("targets", expr, exp)
+
+
+def literal_name(name: str) -> str:
+    """A name typeset as escaped italic text (control characters and untypesettable characters refused)."""
+    return rf"\text{{\textit{{{escape(name)}}}}}"
 
 
 def _flat_factors(expr: sympy.Expr) -> list[sympy.Expr]:

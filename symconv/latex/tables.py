@@ -17,6 +17,7 @@ standard & \num[group-digits=integer]{73728} \\
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,11 +28,12 @@ from markupsafe import Markup
 
 from symconv.arguments import as_cost
 from symconv.cost import Cost
-from symconv.errors import SymconvError
+from symconv.errors import SymconvError, WrongType
 from symconv.latex.environment import render
 from symconv.latex.printer import latex
+from symconv.network.graph import Network, NetworkCost
 from symconv.quantities import Quantity, quantity_named
-from symconv.symbols import symbol
+from symconv.rules import checked_value
 
 _LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
 
@@ -89,19 +91,43 @@ def cell(value: sympy.Expr, digits: int, *, exact: bool = False) -> Cell:
     return Cell("math", Markup(latex(value, fold_short_frac=True)))
 
 
-def _values(values: Mapping[str | sympy.Symbol, object] | None) -> dict[sympy.Symbol, sympy.Expr]:
+def _values(
+    values: Mapping[str | sympy.Symbol, object] | None, rows: Mapping[str, Cost]
+) -> dict[sympy.Symbol, sympy.Expr]:
     if values is None:
         return {}
+    if not isinstance(values, Mapping):
+        raise WrongType(f"values={values!r} must be a mapping of symbol names to integers")
+    symbols: dict[str, sympy.Symbol] = {}
+    for cost in rows.values():
+        symbols.update(cost.symbols())
     resolved = {}
     for key, value in values.items():
-        sym = key if isinstance(key, sympy.Symbol) else symbol(str(key))
-        if isinstance(value, bool) or not isinstance(value, int | sympy.Integer):
-            raise SymconvError(f"values[{str(key)!r}]={value!r} must be an integer")
-        resolved[sym] = sympy.Integer(value)
+        name = key.name if isinstance(key, sympy.Symbol) else key
+        if not isinstance(name, str) or name not in symbols:
+            listed = ", ".join(sorted(symbols)) or "none"
+            raise SymconvError(f"values key {name!r} is not a symbol of any row; their symbols are: {listed}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral | sympy.Integer):
+            raise SymconvError(f"values[{name!r}]={value!r} must be an integer")
+        resolved[symbols[name]] = checked_value(value, symbols[name])
     return resolved
 
 
+def _costs(rows: Mapping[str, Cost | NetworkCost]) -> dict[str, Cost]:
+    """Each row's :class:`Cost` (a network's: its total), the labels checked to be text."""
+    if not isinstance(rows, Mapping):
+        raise WrongType(f"rows={rows!r} must be a mapping of row labels to costs")
+    for name, cost in rows.items():
+        if not isinstance(name, str):
+            raise WrongType(f"row label {name!r} must be a string")
+        if not isinstance(cost, Cost | NetworkCost | Network):
+            raise WrongType(f"rows[{name!r}]={cost!r} must be a symconv Cost (use op.cost(input_shape))")
+    return {name: as_cost(cost) for name, cost in rows.items()}
+
+
 def check_label(label: str) -> str:
+    if not isinstance(label, str):
+        raise WrongType(f"label={label!r} must be a string")
     if label and not _LABEL.fullmatch(label):
         raise SymconvError(f"label={label!r} must use only letters, digits and ':._-'")
     return label
@@ -119,8 +145,17 @@ def build(
     digits: int = 3,
 ) -> Table:
     """The :class:`Table` of ``rows`` x ``quantities``, every cell printed (see :func:`table`)."""
+    rows = _costs(rows)
     if not rows:
         raise SymconvError("rows must name at least one operator")
+    if isinstance(quantities, str) or not isinstance(quantities, Sequence):
+        raise WrongType(f"quantities={quantities!r} must be a list of quantity names")
+    if baseline is not None and not isinstance(baseline, str):
+        raise WrongType(f"baseline={baseline!r} must be a row label")
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 1 <= digits <= 100:
+        raise SymconvError(f"digits={digits!r} must be an integer from 1 to 100")
+    if not isinstance(caption, str) or not isinstance(corner, str):
+        raise WrongType(f"caption={caption!r} and corner={corner!r} must be strings")
     columns = [quantity_named(q) for q in quantities]
     if not columns:
         raise SymconvError("quantities must name at least one quantity")
@@ -128,8 +163,8 @@ def build(
         raise SymconvError(f"baseline={baseline!r} must be one of the rows: {', '.join(map(repr, rows))}")
     if baseline is None and any(q.relative for q in columns):
         raise SymconvError("a ratio quantity needs baseline= one of the rows")
-    fixed = _values(values)
-    costs = {name: as_cost(cost).subs(fixed) for name, cost in rows.items()}  # a network's: its total
+    fixed = _values(values, rows)
+    costs = {name: _fixed(cost, fixed) for name, cost in rows.items()}
     base = costs[baseline] if baseline is not None else None
     printed = {
         name: tuple(cell(_value(q, cost, base), digits, exact=not fixed) for q in columns)
@@ -148,6 +183,12 @@ def build(
         values=tuple(fixed.items()),
         notes=_notes(columns, baseline, digits, rounded=bool(fixed)),
     )
+
+
+def _fixed(cost: Cost, fixed: Mapping[sympy.Symbol, sympy.Expr]) -> Cost:
+    """``cost`` at the values of its own symbols (rows need not share every symbol), checked again."""
+    present = cost.symbols()
+    return cost.replaced({s.name: v for s, v in fixed.items() if s.name in present})
 
 
 def _value(q: Quantity, cost: Cost, baseline: Cost | None) -> sympy.Expr:
@@ -195,5 +236,7 @@ def table(
     digits : int
         Significant digits of non-integer numbers.
     """
+    if not isinstance(document, bool):
+        raise WrongType(f"document={document!r} must be True or False")
     t = build(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, digits=digits)
     return render("document.tex", title="", body="table.tex", t=t) if document else render("table.tex", t=t)

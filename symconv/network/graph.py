@@ -30,10 +30,12 @@ from dataclasses import dataclass, replace
 
 import sympy
 
+from symconv import validate
 from symconv.cost import Cost, _map_tree
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.lowering import Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
+from symconv.rules import substitute, substitution
 from symconv.sizes import as_size
 
 
@@ -69,8 +71,8 @@ def _state(operator: Operator) -> object:
 def _apply(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
     """Output shape and cost, from one lowering when the operator's cost is its lowering's (all but networks)."""
     if type(operator).cost is Operator.cost:
-        lowering = operator.lower(*operator.input_tensors(shapes))
-        return lowering.output.shape, Cost.from_lowering(repr(operator), lowering)
+        lowering, cost = operator.lowered(*shapes)
+        return lowering.output.shape, cost
     return operator.output_shape(*shapes), operator.total_cost(*shapes)
 
 
@@ -94,7 +96,7 @@ class Network(Operator):
     def input(self, shape: Sequence[object], name: str = "input") -> Value:
         """Declare an input of ``shape`` (ints or symbols); its sizes are integers by declaration."""
         self._claim(name)
-        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
+        value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(validate.shape(shape, "shape"))))
         self.inputs.append(value)
         self.arity = len(self.inputs)
         self._applied.clear()
@@ -265,18 +267,26 @@ class NetworkCost:
         return latex_layer_table(self, quantities, **options)
 
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
-        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``."""
+        """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``.
+
+        Values are checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks them, and every
+        layer's configuration again on them.
+        """
+        symbols = self.total.symbols()
+        for row in self.layers:
+            symbols.update((s.name, s) for shape in (*row.input_shapes, row.output_shape) for s in _symbols(shape))
+        by_name = {sym.name: v for sym, v in substitution(values, symbols, f"network {self.name!r}").items()}
         layers = tuple(
             LayerCost(
                 row.name,
                 row.operator,
-                tuple(_subs_shape(s, values) for s in row.input_shapes),
-                _subs_shape(row.output_shape, values),
-                row.cost.subs(values),
+                tuple(_subs_shape(s, by_name) for s in row.input_shapes),
+                _subs_shape(row.output_shape, by_name),
+                row.cost.replaced(by_name),
             )
             for row in self.layers
         )
-        return NetworkCost(self.name, layers, self.total.subs(values), self.unsupported)
+        return NetworkCost(self.name, layers, self.total.replaced(by_name), self.unsupported)
 
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
@@ -287,6 +297,9 @@ def _renamed(tensor: Tensor, rename: Mapping[str, str]) -> Tensor:
     return replace(tensor, storage=rename[tensor.name]) if tensor.name in rename else tensor
 
 
-def _subs_shape(shape: tuple[sympy.Expr, ...], values: Mapping[sympy.Symbol | str, object]) -> tuple[sympy.Expr, ...]:
-    by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
-    return tuple(v.subs({s: by_name[s.name] for s in v.free_symbols if s.name in by_name}) for v in shape)
+def _symbols(shape: tuple[sympy.Expr, ...]) -> set[sympy.Symbol]:
+    return {s for v in shape for s in v.free_symbols}
+
+
+def _subs_shape(shape: tuple[sympy.Expr, ...], by_name: Mapping[str, sympy.Expr]) -> tuple[sympy.Expr, ...]:
+    return tuple(substitute(v, by_name) for v in shape)

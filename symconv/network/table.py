@@ -14,6 +14,7 @@ import sympy
 from symconv.errors import InvalidConfiguration
 from symconv.network.graph import NetworkCost
 from symconv.quantities import Quantity, quantity_named
+from symconv.validate import items
 
 COLUMNS = ("macs", "params", "memory")
 
@@ -30,9 +31,9 @@ def layer_table(
     ``columns`` are quantity names (:mod:`symconv.quantities`), headed by their labels; ``ratio:``
     columns divide by the layer named ``baseline``.
     """
-    quantities = [quantity_named(c) for c in columns]
+    quantities = [quantity_named(c) for c in items(columns, "columns", "quantity names")]
     layers = {r.name: r.cost for r in cost.layers}
-    if baseline is not None and baseline not in layers:
+    if baseline is not None and (not isinstance(baseline, str) or baseline not in layers):
         raise InvalidConfiguration(f"baseline={baseline!r} must be one of the layers")
     base = None if baseline is None else layers[baseline]
 

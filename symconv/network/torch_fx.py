@@ -19,6 +19,7 @@ layer per call; a parameter shared by several layers is counted once.
 from __future__ import annotations
 
 import importlib
+import numbers
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -500,14 +501,25 @@ def _size_arithmetic(target: Callable, function: Callable) -> Callable:
     return handler
 
 
+def _number(value) -> sympy.Basic:
+    """A traced Python number as sympy (an int exactly); never text."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if isinstance(value, numbers.Real):
+        return sympy.Float(value)
+    raise NotLowerable(f"{value!r} is not a number symconv can compute with")
+
+
 def _floordiv(a, b):
-    return sympy.floor(sympy.sympify(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
+    return sympy.floor(_number(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
 
 
 def _compare(relation: Callable) -> Callable:
     def compare(a, b):
         if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-            return decide(relation(sympy.sympify(a), sympy.sympify(b)))
+            return decide(relation(_number(a), _number(b)))
         return relation(a, b)
 
     compare.__name__ = relation.__name__

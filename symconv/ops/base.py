@@ -11,7 +11,7 @@ gives the stages, ``cost(*input_shapes)`` validates the shapes, lowers and sums.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, NewType
 
@@ -20,6 +20,7 @@ import sympy
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Lowering, Role, Tensor
+from symconv.rules import RecordingMeta, configuration_symbols, recording, rules_of
 from symconv.sizes import as_size, show
 
 Shape = tuple[sympy.Expr, ...]
@@ -28,7 +29,7 @@ Shape = tuple[sympy.Expr, ...]
 PerAxis = NewType("PerAxis", object)
 
 
-class Operator(ABC):
+class Operator(metaclass=RecordingMeta):
     """An operator described once, by how it lowers onto GEMMs and data movement."""
 
     #: number of inputs; ``None`` for two or more
@@ -55,7 +56,20 @@ class Operator(ABC):
             from symconv.training import cost  # training builds on the operators
 
             return cost(self, *input_shapes, grad=grad)
-        return Cost.from_lowering(repr(self), self.lower(*self.input_tensors(input_shapes)))
+        return self.lowered(*input_shapes)[1]
+
+    def lowered(self, *input_shapes: Sequence[object]) -> tuple[Lowering, Cost]:
+        """The lowering on inputs of ``input_shapes``, and its :class:`~symconv.cost.Cost`.
+
+        The cost carries the validation rules accepted undecided (on symbols) while the operator
+        was built and lowered, so that substituting values checks them again (:mod:`symconv.rules`).
+        """
+        with recording() as rules:
+            lowering = self.lower(*self.input_tensors(input_shapes))
+        rules = (*rules_of(self), *rules)
+        return lowering, Cost.from_lowering(
+            repr(self), lowering, rules=rules, configuration=configuration_symbols(self)
+        )
 
     def total_cost(self, *input_shapes: Sequence[object]) -> Cost:
         """The :class:`~symconv.cost.Cost` record itself (a network's :meth:`cost` adds a per-layer breakdown)."""

@@ -13,6 +13,7 @@ from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
 from symconv.ops.registry import Free, Generated, register
 from symconv.sizes import as_size, decide, require_equal, show
+from symconv.validate import flag
 
 
 class Chain(Operator):
@@ -121,6 +122,7 @@ class DepthwiseSeparableConv2d(Operator):
         bias: bool = True,
         fused: bool = False,
     ) -> None:
+        flag(fused, "fused")
         in_channels = as_size(in_channels, "in_channels")  # before it is multiplied into out_channels
         multiplier = as_size(depth_multiplier, "depth_multiplier")
         depthwise = Conv2d(

@@ -12,6 +12,7 @@ from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
 from symconv.sizes import as_size
+from symconv.validate import flag
 
 
 @register("constant", example=({"shape": (1, 4)}, ((2, 3),)))
@@ -24,7 +25,7 @@ class Constant(Operator):
 
     def __init__(self, shape, parameter: bool = True) -> None:
         self.shape: Shape = tuple(as_size(v, f"shape[{i}]") for i, v in enumerate(shape))
-        self.parameter = bool(parameter)
+        self.parameter = flag(parameter, "parameter")
 
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         output = Tensor(f"{prefix}output", output_role, self.shape)

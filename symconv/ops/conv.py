@@ -7,17 +7,19 @@ buffer, then col2im. One class per family, parameterised by ``dims``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import sympy
 
 from symconv.errors import InvalidConfiguration
-from symconv.geometry import conv_axes, transposed_axes
+from symconv.geometry import ConvAxis, conv_axes, transposed_axes
 from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, PerAxis
 from symconv.ops.registry import Generated, register
-from symconv.sizes import as_size, product, require_divides, require_equal, show
+from symconv.sizes import as_size, product, require, require_divides, require_equal, show
 from symconv.touched import TouchedLength
+from symconv.validate import flag
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -33,9 +35,7 @@ class _Channels(Operator):
         self.groups = as_size(groups, "groups")
         require_divides(self.groups, "groups", self.in_channels, "in_channels")
         require_divides(self.groups, "groups", self.out_channels, "out_channels")
-        if not isinstance(bias, bool):
-            raise InvalidConfiguration(f"bias={show(bias)} must be True or False")
-        self.bias = bias
+        self.bias = flag(bias, "bias")
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         unbatched = len(shape) == self.dims + 1  # as PyTorch accepts it
@@ -83,7 +83,7 @@ class ConvNd(_Channels):
             raise InvalidConfiguration(f"padding_mode={show(padding_mode)} must be one of {', '.join(PADDING_MODES)}")
         self.padding_mode = padding_mode
         self.axes = conv_axes(self.dims, kernel_size, stride, padding, dilation)
-        self._padding_arg = padding
+        self._padding_arg = padding if isinstance(padding, str) else _plain(padding)
 
     @property
     def kernel_size(self) -> tuple[sympy.Expr, ...]:
@@ -91,6 +91,8 @@ class ConvNd(_Channels):
 
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         n, _, *lengths = x.shape
+        for axis, length, name in zip(self.axes, lengths, AXIS_NAMES[self.dims]):
+            _check_padding_mode(self.padding_mode, axis, length, name)
         out_lengths = tuple(
             axis.output_length(length, name) for axis, length, name in zip(self.axes, lengths, AXIS_NAMES[self.dims])
         )
@@ -131,6 +133,25 @@ class ConvNd(_Channels):
             args.append(f"groups={self.groups}")
         args.append(f"bias={self.bias}")
         return args
+
+
+def _plain(padding: object) -> object:
+    """Numeric padding as sizes (NumPy integers become exact integers), for the repr."""
+    if isinstance(padding, Sequence):
+        return tuple(as_size(v, "padding", minimum=0) for v in padding)
+    return as_size(padding, "padding", minimum=0)
+
+
+def _check_padding_mode(mode: str, axis: ConvAxis, length: sympy.Expr, name: str) -> None:
+    """PyTorch's rules for non-zero padding: reflection needs ``padding < size``; circular padding may wrap once."""
+    if mode == "reflect":
+        rule = "padding={} must be less than the input size {}={} with padding_mode='reflect'"
+        for pad in dict.fromkeys((axis.pad_left, axis.pad_right)):
+            require(pad < length, rule.replace("{}={}", name + "={}"), pad, length)
+    elif mode == "circular":
+        rule = "padding={} must not exceed the input size {}={} with padding_mode='circular' (it would wrap twice)"
+        for pad in dict.fromkeys((axis.pad_left, axis.pad_right)):
+            require(pad <= length, rule.replace("{}={}", name + "={}"), pad, length)
 
 
 class ConvTransposeNd(_Channels):

@@ -8,7 +8,8 @@ from symconv.errors import InvalidConfiguration
 from symconv.lowering import BiasAdd, Gemm, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.registry import Generated, register
-from symconv.sizes import as_size, product, require_equal, show
+from symconv.sizes import as_size, product, require_equal
+from symconv.validate import flag
 
 
 @register(
@@ -28,9 +29,7 @@ class Linear(Operator):
     def __init__(self, in_features, out_features, bias: bool = True) -> None:
         self.in_features = as_size(in_features, "in_features")
         self.out_features = as_size(out_features, "out_features")
-        if not isinstance(bias, bool):
-            raise InvalidConfiguration(f"bias={show(bias)} must be True or False")
-        self.bias = bias
+        self.bias = flag(bias, "bias")
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         if not shape:

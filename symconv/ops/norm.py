@@ -7,7 +7,8 @@ from symconv.lowering import Tensor
 from symconv.ops.base import Shape, SpatialInput
 from symconv.ops.elementwise import Map
 from symconv.ops.registry import register
-from symconv.sizes import as_size, require_equal
+from symconv.sizes import as_size, require_divides, require_equal
+from symconv.validate import flag
 
 
 class BatchNorm(Map, SpatialInput):
@@ -25,7 +26,7 @@ class BatchNorm(Map, SpatialInput):
 
     def __init__(self, num_features, affine: bool = True) -> None:
         self.num_features = as_size(num_features, "num_features")
-        self.affine = affine
+        self.affine = flag(affine, "affine")
 
     def check_input(self, shape: Shape) -> Shape:
         if not (self.dims == 1 and len(shape) == 2):  # (N, C) is a valid BatchNorm1d input
@@ -104,7 +105,7 @@ class LayerNorm(_Statistics):
     def __init__(self, normalized_shape, elementwise_affine: bool = True) -> None:
         shape = normalized_shape if isinstance(normalized_shape, tuple | list) else (normalized_shape,)
         self.normalized_shape = tuple(as_size(v, f"normalized_shape[{i}]") for i, v in enumerate(shape))
-        self.affine = elementwise_affine
+        self.affine = flag(elementwise_affine, "elementwise_affine")
 
     def affine_shape(self) -> Shape:
         return self.normalized_shape
@@ -135,7 +136,8 @@ class GroupNorm(_Statistics):
 
     def __init__(self, num_groups, num_channels, affine: bool = True) -> None:
         self.num_groups, self.num_channels = as_size(num_groups, "num_groups"), as_size(num_channels, "num_channels")
-        self.affine = affine
+        require_divides(self.num_groups, "num_groups", self.num_channels, "num_channels")
+        self.affine = flag(affine, "affine")
 
     def affine_shape(self) -> Shape:
         return (self.num_channels,)

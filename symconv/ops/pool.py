@@ -24,7 +24,8 @@ from symconv.intfuncs import Gcd
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, Shape, SpatialInput, dim_index
 from symconv.ops.registry import register
-from symconv.sizes import decide, per_axis, product, show
+from symconv.sizes import decide, per_axis, product, require, show
+from symconv.validate import flag
 
 ONE = sympy.Integer(1)
 
@@ -34,10 +35,10 @@ class Pool(SpatialInput):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> None:
         self.axes = conv_axes(self.dims, kernel_size, kernel_size if stride is None else stride, padding, dilation)
-        self.ceil_mode = bool(ceil_mode)
+        self.ceil_mode = flag(ceil_mode, "ceil_mode")
         for axis in self.axes:
-            if decide(2 * axis.pad_left <= axis.kernel) is False:
-                raise InvalidConfiguration(f"padding={axis.pad_left} must be at most half of kernel_size={axis.kernel}")
+            rule = "padding={} must be at most half of kernel_size={}"
+            require(sympy.Le(2 * axis.pad_left, axis.kernel), rule, axis.pad_left, axis.kernel)
             # PyTorch drops a last window that would start in the right padding; it cannot when stride <= span - pad
             if self.ceil_mode and decide(axis.stride <= axis.span - axis.pad_left) is not True:
                 raise InvalidConfiguration(
@@ -89,7 +90,9 @@ class AvgPool(Pool):
         count_include_pad: bool = True,
         divisor_override=None,
     ) -> None:
-        self.count_include_pad = bool(count_include_pad)  # the same sum; only the divisor of a border window differs
+        self.count_include_pad = flag(
+            count_include_pad, "count_include_pad"
+        )  # the same sum; only the divisor of a border window differs
         if divisor_override is not None:
             raise InvalidConfiguration(f"divisor_override={show(divisor_override)} is not supported")
         super().__init__(kernel_size, stride, padding, 1, ceil_mode)
@@ -229,7 +232,7 @@ class Mean(Operator):
 
     def __init__(self, dim, keepdim: bool = False) -> None:
         self.dim = tuple(dim) if isinstance(dim, Sequence) else (dim,)
-        self.keepdim = keepdim
+        self.keepdim = flag(keepdim, "keepdim")
 
     def check_input(self, shape: Shape) -> Shape:
         for d in self.dim:
