@@ -198,7 +198,7 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -234,7 +234,7 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return 2*batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -270,7 +270,7 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -307,7 +307,7 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
         exact
     """
     _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size - groups)) // groups)
+    return _t0*bias + _t0*(kernel_size*(in_channels // groups) - 1)
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -344,7 +344,8 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
         exact
     """
     _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
+    _t1 = kernel_size*(in_channels // groups)
+    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -380,7 +381,7 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
+    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -416,7 +417,7 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -454,7 +455,7 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
     """
     _t0 = batch*in_channels
     _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((groups*(2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return 2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
 
 
 def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -490,17 +491,9 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     fractions.Fraction
         exact
     """
-    _t0 = in_channels*kernel_size*out_channels
-    _t1 = batch*in_channels
-    _t2 = out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    _t3 = _t1*length + _t2*batch
-    _t4 = _t0 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t0 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t1*_t2*kernel_size
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    _t1 = kernel_size*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*in_channels*length + bias*out_channels)
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -546,7 +539,7 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -592,7 +585,7 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return 2*batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -638,7 +631,7 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -685,7 +678,7 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         exact
     """
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
+    return _t0*bias + _t0*(kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -732,7 +725,8 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         exact
     """
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
+    _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
 
 
 def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -778,7 +772,7 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -824,7 +818,7 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -870,10 +864,10 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
-    _t0 = kernel_size_h*kernel_size_w
-    _t1 = batch*in_channels
+    _t0 = batch*in_channels
+    _t1 = kernel_size_h*kernel_size_w
     _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    return 2*_t0*_t1*_t2 + _t0*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
 
 
 def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -919,18 +913,9 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*height*in_channels*width + bias*out_channels)
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -986,7 +971,7 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1042,7 +1027,7 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1098,7 +1083,7 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1155,7 +1140,7 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         exact
     """
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
+    return _t0*bias + _t0*(kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1212,7 +1197,8 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         exact
     """
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
 
 
 def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1268,7 +1254,7 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1324,7 +1310,7 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1380,10 +1366,10 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t1 = batch*in_channels
+    _t0 = batch*in_channels
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
     _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
+    return 2*_t0*_t1*_t2 + _t0*depth*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
 
 
 def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1439,18 +1425,9 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t1 = _t0*in_channels*out_channels
-    _t2 = batch*in_channels
-    _t3 = out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t2*depth*height*width + _t3*batch
-    _t5 = _t1 + groups*(_t4 + out_channels)
-    _t6 = _t5*groups**3
-    _t7 = _t1 + _t4*groups
-    _t8 = 2*_t7
-    _t9 = _t0*_t2*_t3
-    _t10 = _t9*groups**2
-    return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
+    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*depth*height*in_channels*width + bias*out_channels)
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1488,7 +1465,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     int
         exact
     """
-    return (batch*in_channels*kernel_size*length*out_channels // groups)
+    return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1526,7 +1503,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size*length*out_channels // groups)
+    return 2*batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1564,7 +1541,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     int
         exact
     """
-    return (batch*in_channels*kernel_size*length*out_channels // groups)
+    return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1604,7 +1581,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     """
     _t0 = batch*out_channels
     _t1 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
+    return _t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*kernel_size*length*((in_channels // groups) - 1) + _t0*(_t1[0] - _t1[1])
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1642,10 +1619,11 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = _t0*kernel_size*length
-    _t2 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
+    _t0 = (in_channels // groups)
+    _t1 = batch*out_channels
+    _t2 = _t1*kernel_size*length
+    _t3 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return _t0*_t2 + _t1*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t1*(_t3[0] - _t3[1]) + _t2*(_t0 - 1)
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1683,7 +1661,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
+    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1721,7 +1699,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1759,9 +1737,9 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     int
         exact
     """
-    _t0 = kernel_size*out_channels
-    _t1 = batch*length
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
+    _t0 = batch*length
+    _t1 = kernel_size*out_channels
+    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels
 
 
 def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1799,17 +1777,9 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*in_channels*length
-    _t3 = _t2 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = batch*length
+    _t1 = kernel_size*out_channels*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1859,7 +1829,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
-    return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1909,7 +1879,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
-    return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return 2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1959,7 +1929,7 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
-    return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2012,7 +1982,7 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     _t0 = batch*out_channels
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
+    return _t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1])
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2062,11 +2032,12 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = _t0*height*kernel_size_h*kernel_size_w*width
-    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
+    _t0 = (in_channels // groups)
+    _t1 = batch*out_channels
+    _t2 = _t1*height*kernel_size_h*kernel_size_w*width
+    _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return _t0*_t2 + _t1*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0] - _t3[1]*_t4[1]) + _t2*(_t0 - 1)
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2116,7 +2087,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2166,7 +2137,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2216,9 +2187,9 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     int
         exact
     """
-    _t0 = kernel_size_h*kernel_size_w*out_channels
-    _t1 = batch*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t0 = batch*height*width
+    _t1 = kernel_size_h*kernel_size_w*out_channels
+    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
 
 
 def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2268,17 +2239,9 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = batch*height*width
+    _t1 = kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2340,7 +2303,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
-    return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2402,7 +2365,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
-    return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return 2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2464,7 +2427,7 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
-    return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2530,7 +2493,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
+    return _t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1])
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2592,12 +2555,13 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
+    _t0 = (in_channels // groups)
+    _t1 = batch*out_channels
+    _t2 = _t1*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
+    _t3 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t4 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t5 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return _t0*_t2 + _t1*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0]*_t5[0] - _t3[1]*_t4[1]*_t5[1]) + _t2*(_t0 - 1)
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2659,7 +2623,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2721,7 +2685,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    return batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2783,9 +2747,9 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     int
         exact
     """
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = batch*depth*height*width
-    return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
+    _t0 = batch*depth*height*width
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
+    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
 
 
 def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2847,17 +2811,9 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = _t0*in_channels
-    _t2 = batch*depth*height*in_channels*width
-    _t3 = _t2 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)
-    _t4 = _t1 + groups*(_t3 + out_channels)
-    _t5 = _t4*groups**3
-    _t6 = _t1 + _t3*groups
-    _t7 = 2*_t6
-    _t8 = _t0*_t2
-    _t9 = _t8*groups**2
-    return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+    _t0 = batch*depth*height*width
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3076,11 +3032,7 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
         exact
     """
     _t0 = batch*in_features
-    _t1 = _t0 + batch*out_features + in_features*out_features
-    _t2 = _t1 + out_features
-    _t3 = _t0*out_features
-    _t4 = _t1*_t3
-    return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
+    return Fraction(2*_t0*out_features, _t0 + batch*out_features + bias*out_features + in_features*out_features)
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3516,14 +3468,10 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
     """
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = 2*_t2
+    _t4 = _t0*kernel_size_h*kernel_size_w
+    return Fraction(_t1*_t3 + _t3*_t4, _t0*_t3 + _t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels))
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3958,14 +3906,10 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     """
     _t0 = depth_multiplier*in_channels
     _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = 2*_t2
+    _t4 = _t0*kernel_size_h*kernel_size_w
+    return Fraction(_t1*_t3 + _t3*_t4, _t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels))
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4247,14 +4191,9 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    _t1 = _t0**2*kernel_size**2
+    _t2 = 2*batch*height*width
+    return Fraction(_t1*_t2, _t0*_t2 + _t0*bias + _t1)
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4538,12 +4477,6 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+    _t1 = _t0**2*kernel_size**2
+    _t2 = 2*batch*height*width
+    return Fraction(_t1*_t2, _t0*_t2 + _t0*bias + _t1 + _t2*(channels - _t0))

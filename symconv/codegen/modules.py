@@ -10,7 +10,7 @@ import sympy
 
 from symconv.codegen.bounds import bound
 from symconv.codegen.identifiers import check_identifier
-from symconv.codegen.nodes import integer_form
+from symconv.codegen.nodes import Ratio, integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
 from symconv.codegen.source import defined_names, function_definitions
@@ -50,11 +50,20 @@ def derive(operators: Operators, names: Iterable[str] = DEFAULT_QUANTITIES) -> l
         _check_arguments(key, spec)
         costs = spec.costs()
         for quantity in chosen:
-            expr = integer_form(spec.expression(quantity.of, costs), integer=quantity.integer)
+            expr = _integer_expression(spec, quantity, costs)
             _check_symbols(key, spec, expr)
             assignments, (result,) = sympy.cse(expr, symbols=sympy.numbered_symbols("_t"), order="canonical")
             derived.append(Derived(f"{key}_{quantity.name}", spec, quantity, tuple(assignments), result))
     return derived
+
+
+def _integer_expression(spec: Spec, quantity: Quantity, costs: tuple) -> sympy.Expr:
+    divisible = spec.divisible_symbols()
+    if quantity.parts is None:
+        return integer_form(spec.expression(quantity.of, costs), integer=quantity.integer, divisible=divisible)
+    # a quotient of two counts: each generated as an integer, divided once
+    top, bottom = (integer_form(spec.expression(f, costs), integer=True, divisible=divisible) for f in quantity.parts)
+    return Ratio(top, bottom)
 
 
 def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
@@ -97,6 +106,9 @@ class Printed:
     result: str
     bound_assignments: tuple[tuple[str, str], ...] = ()
     bound_checks: str = ""
+    row_bound_assignments: tuple[tuple[str, str], ...] = ()
+    row_bound_checks: str = ""
+    quotient: bool = False
 
 
 def _signature(arguments: tuple[Argument, ...]) -> str:
@@ -141,20 +153,25 @@ def _print_scalar(d: Derived) -> Printed:
     )
 
 
-def _print_numpy(d: Derived) -> Printed:
-    printer = NumpyPrinter()
+def _bounds(d: Derived, rows: bool) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[sympy.Expr]]:
+    """The bound of every assignment, and the bounds that must fit (inputs and constants fit already)."""
     names, bounds, checks = {}, [], []
     for index, (target, value) in enumerate(d.assignments):
         names[target] = sympy.Symbol(f"_b{index}")
-        bounds.append((names[target], bound(value, names, checks)))
-    checks.append(bound(d.result, names, checks))
+        bounds.append((names[target], bound(value, names, checks, rows)))
+    checks.append(bound(d.result, names, checks, rows))
     inputs = {a.symbol for a in d.spec.arguments}
-    kept = list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
+    return bounds, list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
+
+
+def _print_numpy(d: Derived) -> Printed:
+    printer = NumpyPrinter()
+    (bounds, kept), (row_bounds, row_kept) = _bounds(d, rows=False), _bounds(d, rows=True)
     free = set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
     used = [a.name for a in _ordered(d.spec.arguments) if a.symbol in free]
     returns = [
         "numpy.ndarray",
-        "    int64, or exact Python ints (dtype=object) where int64 could overflow"
+        "    int64, or exact Python ints (dtype=object) when a value does not fit in int64"
         if d.quantity.integer
         else "    float64: the exact quotient of two integers, rounded once",
     ]
@@ -169,6 +186,9 @@ def _print_numpy(d: Derived) -> Printed:
         result=printer.doprint(d.result),
         bound_assignments=_assign(printer, bounds),
         bound_checks="".join(f"{printer.doprint(c)}, " for c in kept),
+        row_bound_assignments=_assign(printer, row_bounds),
+        row_bound_checks="".join(f"{printer.doprint(c)}, " for c in row_kept),
+        quotient=not d.quantity.integer,
     )
 
 

@@ -6,9 +6,10 @@ They use only ``np`` (NumPy), ``axis_counts`` and ``transposed_length`` (copied 
 A generated function is evaluated in int64 when a magnitude bound proves every
 value that matters fits (see :mod:`symconv.codegen.bounds`): first on the
 arguments' largest magnitudes (a few reductions), then, if that is not enough,
-configuration by configuration in float64. Otherwise, or when an argument
-already holds integers beyond int64, it is evaluated exactly on Python ints
-(``dtype=object``): never a wrapped number. ``_LIMIT`` is below int64's 2**63
+configuration by configuration in float64. The configurations that bound does
+not clear (or every one, when an argument already holds integers beyond int64)
+are evaluated exactly on Python ints: never a wrapped number. The result stays
+int64 when every value fits, float64 for a quotient. ``_LIMIT`` is below int64's 2**63
 with a wide margin for the float64 rounding of the bound; ``_MAX_RUNS`` caps
 the memory of the vectorised col2im counts (configurations x largest stride).
 """
@@ -21,6 +22,7 @@ from symconv.col2im_counts import axis_counts, transposed_length
 
 _LIMIT = 2.0**62
 _MAX_RUNS = 2**26
+_BLOCK = 1024
 
 
 def _integers(name, value):
@@ -49,15 +51,65 @@ def _fits(bounds):
     return all(np.all(b < _LIMIT) for b in bounds)
 
 
-def _evaluate(compute, bound, names, values):
-    """``compute(*values)`` in int64 if the bound proves it exact, else exactly on Python ints."""
+def _rows_fitting(bounds):
+    """Where every bound is below the limit (a boolean array, broadcast over the bounds)."""
+    fitting = np.bool_(True)
+    for b in bounds:
+        fitting = fitting & (np.asarray(b) < _LIMIT)
+    return fitting
+
+
+def _evaluate(compute, bounds, names, values, quotient):
+    """``compute(*values)`` in int64 where a bound proves it exact, exactly on Python ints elsewhere.
+
+    ``bounds`` is ``(on magnitudes, on each configuration's values)``; ``quotient`` says the
+    result is a float64 quotient (never an object array).
+    """
+    bound, row_bound = bounds
     arrays = [_integers(name, value) for name, value in zip(names, values, strict=True)]
-    if all(a.dtype == np.int64 for a in arrays):
-        if _fits(bound(*[_magnitude(a) for a in arrays])):
-            return compute(*arrays)
-        if _fits(bound(*[np.abs(a.astype(np.float64)) for a in arrays])):
-            return compute(*arrays)
-    return compute(*[a.astype(object) for a in arrays])
+    if any(a.dtype != np.int64 for a in arrays):
+        return _exact(compute, arrays, quotient)
+    if _fits(bound(*[_magnitude(a) for a in arrays])):
+        return compute(*arrays)
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = [a.reshape(-1) if a.size == 1 else np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    suspects = _suspect_rows(bound, flat)
+    values = [a if a.size == 1 else a[suspects] for a in flat]
+    others = suspects[~_rows_fitting(row_bound(*[np.abs(a.astype(np.float64)) for a in values]))]
+    if others.size == 0:
+        return compute(*arrays)
+    size = max(a.size for a in flat)
+    if others.size == size:
+        return _exact(compute, arrays, quotient)
+    with np.errstate(all="ignore"):  # the rows that may have wrapped are recomputed exactly below
+        result = np.broadcast_to(compute(*flat), (size,))
+    exact = _exact(compute, [a if a.size == 1 else a[others] for a in flat], quotient)
+    result = result.astype(object) if exact.dtype == object else result.copy()
+    result[others] = exact
+    return result.reshape(shape)
+
+
+def _suspect_rows(bound, flat):
+    """Indices of the rows in blocks whose magnitude bound does not fit (the others are exact in int64)."""
+    size = max(a.size for a in flat)
+    starts = np.arange(0, size, _BLOCK)
+    maxima = [
+        _magnitude(a) if a.size == 1 else np.maximum.reduceat(a.view(np.uint64), starts).astype(np.float64)
+        for a in flat
+    ]
+    blocks = np.flatnonzero(~np.broadcast_to(_rows_fitting(bound(*maxima)), starts.shape))
+    rows = (blocks[:, None] * _BLOCK + np.arange(_BLOCK)).reshape(-1)
+    return rows[rows < size]
+
+
+def _exact(compute, arrays, quotient):
+    """``compute`` on Python ints; a quotient as float64, integers as int64 when every one fits."""
+    result = np.asarray(compute(*[a.astype(object) for a in arrays]))
+    if quotient:
+        return result.astype(np.float64)
+    if result.dtype == object and all(-(2**63) <= v < 2**63 for v in result.flat):
+        return result.astype(np.int64)
+    return result
 
 
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):

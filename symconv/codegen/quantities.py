@@ -14,12 +14,17 @@ from symconv.errors import UnknownName
 
 @dataclass(frozen=True)
 class Quantity:
-    """A named quantity: how to read it off a cost, what it means, and whether it is an integer count."""
+    """A named quantity: how to read it off a cost, what it means, and whether it is an integer count.
+
+    A quotient of two counts (``integer=False``) names them in ``parts`` (numerator, denominator),
+    so that each is generated as an integer expression and divided once.
+    """
 
     name: str
     of: Callable[[Cost], sympy.Expr]
     summary: str
     integer: bool = True
+    parts: tuple[Callable[[Cost], sympy.Expr], Callable[[Cost], sympy.Expr]] | None = None
 
 
 QUANTITIES: dict[str, Quantity] = {
@@ -38,6 +43,7 @@ QUANTITIES: dict[str, Quantity] = {
             lambda c: c.intensity(FLOPS, IDEAL),
             "arithmetic intensity: flops per element moved (ideal memory model)",
             integer=False,
+            parts=(FLOPS.of, lambda c: c.memory(IDEAL)),
         ),
     )
 }

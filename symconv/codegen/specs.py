@@ -52,13 +52,19 @@ class Spec:
     """An operator to generate functions for.
 
     ``build(switch_value)`` returns ``(operator, input_shape)`` in the symbols of
-    ``arguments``; without a ``switch`` it is called once with ``False``.
+    ``arguments``; without a ``switch`` it is called once with ``False``. ``divisible``
+    names pairs ``(n, d)`` of arguments where ``d`` divides ``n`` in every configuration
+    PyTorch accepts (``groups`` and the channel counts).
     """
 
     title: str
     arguments: tuple[Argument, ...]
     build: Build
     switch: str | None = None
+    divisible: tuple[tuple[str, str], ...] = ()
+
+    def divisible_symbols(self) -> tuple[tuple[sympy.Symbol, sympy.Symbol], ...]:
+        return tuple((self.argument(n).symbol, self.argument(d).symbol) for n, d in self.divisible)
 
     def costs(self) -> tuple[Cost, ...]:
         """One cost per value of the switch (``False`` first), or a single cost."""
@@ -158,7 +164,8 @@ def _conv_spec(cls: type[Operator], transposed: bool) -> Spec:
     def build(bias: bool):
         return cls(sym["in_channels"], sym["out_channels"], groups=sym["groups"], bias=bias, **hyper), shape
 
-    return Spec(f"torch.nn.{cls.__name__}", arguments, build, switch="bias")
+    divisible = (("in_channels", "groups"), ("out_channels", "groups"))
+    return Spec(f"torch.nn.{cls.__name__}", arguments, build, switch="bias", divisible=divisible)
 
 
 def _linear_spec() -> Spec:
