@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from symconv import codegen
 from symconv.cli import operators
 from symconv.cli.output import emit
 from symconv.cli.values import parse_shape
@@ -38,6 +37,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 def run(args: argparse.Namespace) -> int:
     (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
     shape = operators.read_option(parse_shape, "input", args.input)
+    from symconv import codegen  # Jinja and the printers: only for this command
+
     generate = codegen.numpy_module if args.numpy else codegen.python_module
     quantities = args.quantity or list(codegen.DEFAULT_QUANTITIES)
     emit(generate({args.name or args.operator: (op, shape)}, quantities), args, suffix=".py")
