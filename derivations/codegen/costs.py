@@ -306,8 +306,7 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return _t0*bias + _t0*(kernel_size*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -343,9 +342,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     int
         exact
     """
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    _t1 = kernel_size*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -381,7 +378,7 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
     int
         exact
     """
-    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -417,7 +414,7 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
     int
         exact
     """
-    return batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return batch*in_channels*length + out_channels*(batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -453,9 +450,8 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
     int
         exact
     """
-    _t0 = batch*in_channels
-    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return 2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    _t0 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return batch*(_t0*out_channels + in_channels*(2*_t0*kernel_size + length)) + out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -491,9 +487,9 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     fractions.Fraction
         exact
     """
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    _t0 = batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     _t1 = kernel_size*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*in_channels*length + bias*out_channels)
+    return Fraction(2*_t0*_t1*out_channels, batch*in_channels*length + out_channels*(_t0 + _t1 + bias))
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -677,8 +673,7 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*bias + _t0*(kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -724,9 +719,7 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     int
         exact
     """
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -772,7 +765,7 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
     int
         exact
     """
-    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -818,7 +811,7 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
-    return batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*height*in_channels*width + out_channels*(batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -864,10 +857,9 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
-    _t0 = batch*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1*_t2 + _t0*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
+    _t0 = kernel_size_h*kernel_size_w
+    _t1 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -913,9 +905,9 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     fractions.Fraction
         exact
     """
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*height*in_channels*width + bias*out_channels)
+    return Fraction(2*_t0*_t1*out_channels, batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1139,8 +1131,7 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*bias + _t0*(kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1196,9 +1187,7 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     int
         exact
     """
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1254,7 +1243,7 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
     int
         exact
     """
-    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1310,7 +1299,7 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
-    return batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*depth*height*in_channels*width + out_channels*(batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1366,10 +1355,9 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
-    _t0 = batch*in_channels
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1*_t2 + _t0*depth*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
+    _t1 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + depth*height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1425,9 +1413,9 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     fractions.Fraction
         exact
     """
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0 + _t1*out_channels + batch*depth*height*in_channels*width + bias*out_channels)
+    return Fraction(2*_t0*_t1*out_channels, batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1579,9 +1567,8 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return _t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*kernel_size*length*((in_channels // groups) - 1) + _t0*(_t1[0] - _t1[1])
+    _t0 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*((in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1619,11 +1606,8 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     int
         exact
     """
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*kernel_size*length
-    _t3 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return _t0*_t2 + _t1*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t1*(_t3[0] - _t3[1]) + _t2*(_t0 - 1)
+    _t0 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*(2*(in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1661,7 +1645,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     int
         exact
     """
-    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1699,7 +1683,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     int
         exact
     """
-    return batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1737,9 +1721,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     int
         exact
     """
-    _t0 = batch*length
-    _t1 = kernel_size*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + 2*kernel_size*length + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1777,9 +1759,9 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     fractions.Fraction
         exact
     """
-    _t0 = batch*length
-    _t1 = kernel_size*out_channels*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)
+    _t0 = kernel_size*(in_channels // groups)
+    _t1 = batch*length
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias))
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1979,10 +1961,9 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1])
+    _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2032,12 +2013,9 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*height*kernel_size_h*kernel_size_w*width
-    _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*_t2 + _t1*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0] - _t3[1]*_t4[1]) + _t2*(_t0 - 1)
+    _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2087,7 +2065,7 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
     int
         exact
     """
-    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2137,7 +2115,7 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
-    return batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2187,9 +2165,9 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     int
         exact
     """
-    _t0 = batch*height*width
-    _t1 = kernel_size_h*kernel_size_w*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
+    _t0 = height*width
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
 def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2239,9 +2217,9 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     fractions.Fraction
         exact
     """
-    _t0 = batch*height*width
-    _t1 = kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)
+    _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*height*width
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2489,11 +2467,10 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1])
+    _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2555,13 +2532,10 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _t3 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t4 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t5 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*_t2 + _t1*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0]*_t5[0] - _t3[1]*_t4[1]*_t5[1]) + _t2*(_t0 - 1)
+    _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2623,7 +2597,7 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
     int
         exact
     """
-    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2685,7 +2659,7 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
-    return batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2747,9 +2721,9 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     int
         exact
     """
-    _t0 = batch*depth*height*width
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
+    _t0 = depth*height*width
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
 def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2811,9 +2785,9 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     fractions.Fraction
         exact
     """
-    _t0 = batch*depth*height*width
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
-    return Fraction(2*_t0*_t1, _t0*in_channels + _t1 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*depth*height*width
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -2909,8 +2883,7 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    _t0 = batch*out_features
-    return _t0*bias + _t0*(in_features - 1)
+    return batch*out_features*(bias + in_features - 1)
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
@@ -2934,8 +2907,7 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    _t0 = batch*out_features
-    return _t0*bias + _t0*in_features + _t0*(in_features - 1)
+    return batch*out_features*(bias + 2*in_features - 1)
 
 
 def linear_params(in_features, out_features, bias=True, batch=1):
@@ -2959,7 +2931,7 @@ def linear_params(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return bias*out_features + in_features*out_features
+    return out_features*(bias + in_features)
 
 
 def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
@@ -2983,7 +2955,7 @@ def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
@@ -3007,7 +2979,7 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def linear_intensity(in_features, out_features, bias=True, batch=1):
@@ -3032,7 +3004,7 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
         exact
     """
     _t0 = batch*in_features
-    return Fraction(2*_t0*out_features, _t0 + batch*out_features + bias*out_features + in_features*out_features)
+    return Fraction(2*_t0*out_features, _t0 + out_features*(batch + bias + in_features))
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3078,8 +3050,7 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3125,8 +3096,7 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
     int
         exact
     """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3172,8 +3142,7 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3220,10 +3189,7 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3270,11 +3236,7 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3321,7 +3283,7 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
         exact
     """
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3367,9 +3329,8 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
     int
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3415,12 +3376,9 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     int
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
 
 
 def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3466,12 +3424,11 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
     fractions.Fraction
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t3 = 2*_t2
-    _t4 = _t0*kernel_size_h*kernel_size_w
-    return Fraction(_t1*_t3 + _t3*_t4, _t0*_t3 + _t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels))
+    return Fraction(_t0*_t1*_t3, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3)))
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3517,8 +3474,7 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3564,8 +3520,7 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3611,8 +3566,7 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3659,10 +3613,7 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3709,11 +3660,7 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
         exact
     """
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3760,7 +3707,7 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
         exact
     """
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3806,8 +3753,7 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
     int
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3853,12 +3799,9 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     int
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
 
 
 def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -3904,12 +3847,10 @@ def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel
     fractions.Fraction
         exact
     """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t3 = 2*_t2
-    _t4 = _t0*kernel_size_h*kernel_size_w
-    return Fraction(_t1*_t3 + _t3*_t4, _t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels))
+    return Fraction(2*_t0*_t1*_t2, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width))
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4030,8 +3971,7 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4062,10 +4002,7 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4096,7 +4033,7 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4127,7 +4064,7 @@ def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4,
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4158,9 +4095,8 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+    _t1 = kernel_size**2
+    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
 
 
 def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4190,10 +4126,10 @@ def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bi
     fractions.Fraction
         exact
     """
-    _t0 = (channels // n_div)
-    _t1 = _t0**2*kernel_size**2
+    _t0 = kernel_size**2
+    _t1 = (channels // n_div)
     _t2 = 2*batch*height*width
-    return Fraction(_t1*_t2, _t0*_t2 + _t0*bias + _t1)
+    return Fraction(_t0*_t1**2*_t2, _t1*(_t0*_t1 + _t2 + bias))
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4314,8 +4250,7 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4346,10 +4281,7 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4380,7 +4312,7 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4411,8 +4343,7 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4443,10 +4374,8 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+    _t1 = kernel_size**2
+    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
 
 
 def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4479,4 +4408,4 @@ def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n
     _t0 = (channels // n_div)
     _t1 = _t0**2*kernel_size**2
     _t2 = 2*batch*height*width
-    return Fraction(_t1*_t2, _t0*_t2 + _t0*bias + _t1 + _t2*(channels - _t0))
+    return Fraction(_t1*_t2, _t0*bias + _t1 + _t2*channels)

@@ -446,18 +446,15 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
 
 
 def _conv1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return _t0*bias + _t0*(kernel_size*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def _conv1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*bias + _b0*(in_channels*kernel_size + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(bias + in_channels*kernel_size + 1)*(dilation*(kernel_size + 1) + length + 2*padding + 2), )
 
 
 def _conv1d_adds_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*bias + _b0*(kernel_size*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)*(bias + kernel_size*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -497,21 +494,15 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
 
 
 def _conv1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    _t1 = kernel_size*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def _conv1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
-    _b1 = in_channels*kernel_size
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(bias + 2*in_channels*kernel_size + 1)*(dilation*(kernel_size + 1) + length + 2*padding + 2), )
 
 
 def _conv1d_ops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)
-    _b1 = kernel_size*(((in_channels) / (groups)) + 1)
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)*(bias + 2*kernel_size*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -551,15 +542,15 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
 
 
 def _conv1d_params(in_channels, out_channels, kernel_size, groups, bias):
-    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size), )
 
 
 def _conv1d_params_row_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (bias*out_channels + kernel_size*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -599,15 +590,15 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
 
 
 def _conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return batch*in_channels*length + out_channels*(batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias + kernel_size*(in_channels // groups))
 
 
 def _conv1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2) + bias*out_channels + in_channels*kernel_size*out_channels, )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + length + 2*padding + 2) + bias + in_channels*kernel_size), )
 
 
 def _conv1d_memory_ideal_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2) + bias*out_channels + kernel_size*out_channels*(((in_channels) / (groups)) + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + out_channels*(batch*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -647,21 +638,18 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
 
 
 def _conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*in_channels
-    _t1 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return 2*_t0*_t1*kernel_size + _t0*length + _t1*batch*out_channels + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    _t0 = ((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    return batch*(_t0*out_channels + in_channels*(2*_t0*kernel_size + length)) + out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def _conv1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = dilation*(kernel_size + 1) + length + 2*padding + 2
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1*kernel_size + _b0*length + _b1*batch*out_channels + bias*out_channels + in_channels*kernel_size*out_channels, )
+    _b0 = dilation*(kernel_size + 1) + length + 2*padding + 2
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*(_b0*out_channels + in_channels*(2*_b0*kernel_size + length)) + out_channels*(bias + in_channels*kernel_size), )
 
 
 def _conv1d_memory_im2col_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = ((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1*kernel_size + _b0*length + _b1*batch*out_channels + bias*out_channels + kernel_size*out_channels*(((in_channels) / (groups)) + 1), )
+    _b0 = ((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*(_b0*out_channels + in_channels*(2*_b0*kernel_size + length)) + out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -701,21 +689,21 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
 
 
 def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    _t0 = batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     _t1 = kernel_size*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0 + _t1*out_channels + batch*in_channels*length + bias*out_channels))
+    return ((2*_t0*_t1*out_channels) / (batch*in_channels*length + out_channels*(_t0 + _t1 + bias)))
 
 
 def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation*(kernel_size + 1) + length + 2*padding + 2)
+    _b0 = batch*(dilation*(kernel_size + 1) + length + 2*padding + 2)
     _b1 = in_channels*kernel_size
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*in_channels*length + bias*out_channels, )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1*out_channels, batch*in_channels*length + out_channels*(_b0 + _b1 + bias), )
 
 
 def _conv1d_intensity_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)
+    _b0 = batch*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)
     _b1 = kernel_size*(((in_channels) / (groups)) + 1)
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*in_channels*length + bias*out_channels, )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1*out_channels, batch*in_channels*length + out_channels*(_b0 + _b1 + bias), )
 
 
 def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -929,18 +917,15 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
 
 
 def _conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*bias + _t0*(kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias + _b0*(in_channels*kernel_size_h*kernel_size_w + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(bias + in_channels*kernel_size_h*kernel_size_w + 1)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _conv2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias + _b0*(kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -990,21 +975,15 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
 
 
 def _conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b1 = in_channels*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(bias + 2*in_channels*kernel_size_h*kernel_size_w + 1)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _conv2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + 2*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1054,15 +1033,15 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
 
 
 def _conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def _conv2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1112,15 +1091,15 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
 
 
 def _conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*height*in_channels*width + out_channels*(batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def _conv2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + out_channels*(batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1170,24 +1149,21 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def _conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1*_t2 + _t0*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
+    _t0 = kernel_size_h*kernel_size_w
+    _t1 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = kernel_size_h*kernel_size_w
-    _b2 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2 + _b0*height*width + _b1*in_channels*out_channels + _b2*batch*out_channels + bias*out_channels, )
+    _b0 = kernel_size_h*kernel_size_w
+    _b1 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + height*width)) + out_channels*(_b0*in_channels + bias), )
 
 
 def _conv2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = kernel_size_h*kernel_size_w
-    _b2 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2 + _b0*height*width + _b1*out_channels*(((in_channels) / (groups)) + 1) + _b2*batch*out_channels + bias*out_channels, )
+    _b0 = kernel_size_h*kernel_size_w
+    _b1 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + height*width)) + out_channels*(_b0*(((in_channels) / (groups)) + 1) + bias), )
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1237,21 +1213,21 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
 
 
 def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0 + _t1*out_channels + batch*height*in_channels*width + bias*out_channels))
+    return ((2*_t0*_t1*out_channels) / (batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias)))
 
 
 def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b0 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b1 = in_channels*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*height*in_channels*width + bias*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
 def _conv2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    _b0 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
     _b1 = kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*height*in_channels*width + bias*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
 def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1505,18 +1481,15 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
 
 
 def _conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*bias + _t0*(kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)
+    return batch*out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias + _b0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w + 1)*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _conv3d_adds_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias + _b0*(kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1576,21 +1549,15 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
 
 
 def _conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    return _t0*_t1 + _t0*bias + _t0*(_t1 - 1)
+    return batch*out_channels*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b1 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(bias + 2*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + 1)*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _conv3d_ops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1 + _b0*bias + _b0*(_b1 + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1650,15 +1617,15 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
 
 
 def _conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def _conv3d_params_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1718,15 +1685,15 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
 
 
 def _conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*depth*height*in_channels*width + out_channels*(batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + out_channels*(batch*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def _conv3d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + out_channels*(batch*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1786,24 +1753,21 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def _conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*in_channels
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1*_t2 + _t0*depth*height*width + _t1*out_channels*(in_channels // groups) + _t2*batch*out_channels + bias*out_channels
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w
+    _t1 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + depth*height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w
-    _b2 = (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2 + _b0*depth*height*width + _b1*in_channels*out_channels + _b2*batch*out_channels + bias*out_channels, )
+    _b0 = kernel_size_d*kernel_size_h*kernel_size_w
+    _b1 = (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + depth*height*width)) + out_channels*(_b0*in_channels + bias), )
 
 
 def _conv3d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*in_channels
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w
-    _b2 = (((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2 + _b0*depth*height*width + _b1*out_channels*(((in_channels) / (groups)) + 1) + _b2*batch*out_channels + bias*out_channels, )
+    _b0 = kernel_size_d*kernel_size_h*kernel_size_w
+    _b1 = (((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + depth*height*width)) + out_channels*(_b0*(((in_channels) / (groups)) + 1) + bias), )
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -1863,21 +1827,21 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
 
 
 def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0 + _t1*out_channels + batch*depth*height*in_channels*width + bias*out_channels))
+    return ((2*_t0*_t1*out_channels) / (batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias)))
 
 
 def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b0 = batch*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b1 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*depth*height*in_channels*width + bias*out_channels, )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*depth*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
 def _conv3d_intensity_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    _b0 = batch*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
     _b1 = kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1, _b0 + _b1*out_channels + batch*depth*height*in_channels*width + bias*out_channels, )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*depth*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
 def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2087,21 +2051,18 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
 
 
 def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _t0 = batch*out_channels
-    _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return _t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*kernel_size*length*((in_channels // groups) - 1) + _t0*(_t1[0] - _t1[1])
+    _t0 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*((in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, 2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + _b0*kernel_size*length*(in_channels + 1), )
+    _b0 = kernel_size*length
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(in_channels + 1)), )
 
 
 def _conv_transpose1d_adds_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, 2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + _b0*kernel_size*length*(((in_channels) / (groups)) + 2), )
+    _b0 = kernel_size*length
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(((in_channels) / (groups)) + 2)), )
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2143,27 +2104,18 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
 
 
 def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*kernel_size*length
-    _t3 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return _t0*_t2 + _t1*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t1*(_t3[0] - _t3[1]) + _t2*(_t0 - 1)
+    _t0 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*(2*(in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = in_channels
-    _b1 = batch*out_channels
-    _b2 = _b1*kernel_size*length
-    _b3 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*_b2 + 2*_b1*_b3 + _b1*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = kernel_size*length
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(2*in_channels + 1)), )
 
 
 def _conv_transpose1d_ops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = ((in_channels) / (groups)) + 1
-    _b1 = batch*out_channels
-    _b2 = _b1*kernel_size*length
-    _b3 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*_b2 + 2*_b1*_b3 + _b1*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = kernel_size*length
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(2*((in_channels) / (groups)) + 3)), )
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2205,15 +2157,15 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
 
 
 def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
-    return bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size), )
 
 
 def _conv_transpose1d_params_row_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (bias*out_channels + kernel_size*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2255,15 +2207,15 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
 
 
 def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels + kernel_size*out_channels*(in_channels // groups)
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return (batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels + in_channels*kernel_size*out_channels, )
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias + in_channels*kernel_size), )
 
 
 def _conv_transpose1d_memory_ideal_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return (batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels + kernel_size*out_channels*(((in_channels) / (groups)) + 1), )
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2305,21 +2257,15 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
 
 
 def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _t0 = batch*length
-    _t1 = kernel_size*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + 2*kernel_size*length + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*length
-    _b1 = kernel_size*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*in_channels + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels, )
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + 2*kernel_size*length + output_padding + 2*padding + stride*(length + 1) + 1) + bias + in_channels*kernel_size), )
 
 
 def _conv_transpose1d_memory_im2col_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*length
-    _b1 = kernel_size*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*(((in_channels) / (groups)) + 1) + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels, )
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + 2*kernel_size*length + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2361,21 +2307,21 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
 
 
 def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _t0 = batch*length
-    _t1 = kernel_size*out_channels*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0*in_channels + _t1 + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels))
+    _t0 = kernel_size*(in_channels // groups)
+    _t1 = batch*length
+    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias)))
 
 
 def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*length
-    _b1 = in_channels*kernel_size*out_channels
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels, )
+    _b0 = in_channels*kernel_size
+    _b1 = batch*length
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias), )
 
 
 def _conv_transpose1d_intensity_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = batch*length
-    _b1 = kernel_size*out_channels*(((in_channels) / (groups)) + 1)
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels, )
+    _b0 = kernel_size*(((in_channels) / (groups)) + 1)
+    _b1 = batch*length
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias), )
 
 
 def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -2603,24 +2549,21 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
 
 
 def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels
-    _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1])
+    _t0 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = height*kernel_size_h
-    _b2 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, 2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b0*height*kernel_size_h*kernel_size_w*width*(in_channels + 1), )
+    _b0 = height*kernel_size_h
+    _b1 = kernel_size_w*width
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(in_channels + 1)), )
 
 
 def _conv_transpose2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = height*kernel_size_h
-    _b2 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, 2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b0*height*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2), )
+    _b0 = height*kernel_size_h
+    _b1 = kernel_size_w*width
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2)), )
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2674,30 +2617,21 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
 
 
 def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*height*kernel_size_h*kernel_size_w*width
-    _t3 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t4 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*_t2 + _t1*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0] - _t3[1]*_t4[1]) + _t2*(_t0 - 1)
+    _t0 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = in_channels
-    _b1 = batch*out_channels
-    _b2 = _b1*height*kernel_size_h*kernel_size_w*width
-    _b3 = height*kernel_size_h
-    _b4 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*_b2 + 2*_b1*_b3*_b4 + _b1*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = height*kernel_size_h
+    _b1 = kernel_size_w*width
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(2*in_channels + 1)), )
 
 
 def _conv_transpose2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = ((in_channels) / (groups)) + 1
-    _b1 = batch*out_channels
-    _b2 = _b1*height*kernel_size_h*kernel_size_w*width
-    _b3 = height*kernel_size_h
-    _b4 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*_b2 + 2*_b1*_b3*_b4 + _b1*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = height*kernel_size_h
+    _b1 = kernel_size_w*width
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(2*((in_channels) / (groups)) + 3)), )
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2751,15 +2685,15 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
 
 
 def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def _conv_transpose2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2813,15 +2747,15 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
 
 
 def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
+    return (batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + in_channels*kernel_size_h*kernel_size_w), )
 
 
 def _conv_transpose2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels + kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2875,21 +2809,21 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
 
 
 def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*height*width
-    _t1 = kernel_size_h*kernel_size_w*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
+    _t0 = height*width
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
 def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*height*width
-    _b1 = kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = height*width
+    _b1 = kernel_size_h*kernel_size_w
+    return (_b0*batch*in_channels + out_channels*(_b1*in_channels + batch*(2*_b0*_b1 + (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
 def _conv_transpose2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*height*width
-    _b1 = kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*(((in_channels) / (groups)) + 1) + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = height*width
+    _b1 = kernel_size_h*kernel_size_w
+    return (_b0*batch*in_channels + out_channels*(_b1*(((in_channels) / (groups)) + 1) + batch*(2*_b0*_b1 + (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -2943,21 +2877,21 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
 
 
 def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*height*width
-    _t1 = kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0*in_channels + _t1 + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels))
+    _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*height*width
+    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias)))
 
 
 def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*height*width
-    _b1 = in_channels*kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = in_channels*kernel_size_h*kernel_size_w
+    _b1 = batch*height*width
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
 def _conv_transpose2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*height*width
-    _b1 = kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+    _b1 = batch*height*width
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
 def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3233,27 +3167,24 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
 
 
 def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*out_channels
-    _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t3 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1])
+    _t0 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = depth*kernel_size_d
-    _b2 = height*kernel_size_h
-    _b3 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, 2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels + 1), )
+    _b0 = depth*kernel_size_d
+    _b1 = height*kernel_size_h
+    _b2 = kernel_size_w*width
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels + 1)), )
 
 
 def _conv_transpose3d_adds_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*out_channels
-    _b1 = depth*kernel_size_d
-    _b2 = height*kernel_size_h
-    _b3 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, 2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2), )
+    _b0 = depth*kernel_size_d
+    _b1 = height*kernel_size_h
+    _b2 = kernel_size_w*width
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2)), )
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3319,33 +3250,24 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
 
 
 def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = (in_channels // groups)
-    _t1 = batch*out_channels
-    _t2 = _t1*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _t3 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t4 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t5 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return _t0*_t2 + _t1*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t1*(_t3[0]*_t4[0]*_t5[0] - _t3[1]*_t4[1]*_t5[1]) + _t2*(_t0 - 1)
+    _t0 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = in_channels
-    _b1 = batch*out_channels
-    _b2 = _b1*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _b3 = depth*kernel_size_d
-    _b4 = height*kernel_size_h
-    _b5 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*_b2 + 2*_b1*_b3*_b4*_b5 + _b1*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = depth*kernel_size_d
+    _b1 = height*kernel_size_h
+    _b2 = kernel_size_w*width
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*in_channels + 1)), )
 
 
 def _conv_transpose3d_ops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = ((in_channels) / (groups)) + 1
-    _b1 = batch*out_channels
-    _b2 = _b1*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _b3 = depth*kernel_size_d
-    _b4 = height*kernel_size_h
-    _b5 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*_b2 + 2*_b1*_b3*_b4*_b5 + _b1*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + _b2*(_b0 + 1), )
+    _b0 = depth*kernel_size_d
+    _b1 = height*kernel_size_h
+    _b2 = kernel_size_w*width
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*((in_channels) / (groups)) + 3)), )
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3411,15 +3333,15 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
 
 
 def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
+    return (out_channels*(bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def _conv_transpose3d_params_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3485,15 +3407,15 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
 
 
 def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
+    return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
+    return (batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
 def _conv_transpose3d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels + kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1), )
+    return (batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3559,21 +3481,21 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
 
 
 def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*depth*height*width
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    return 2*_t0*_t1 + _t0*in_channels + _t1*(in_channels // groups) + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels
+    _t0 = depth*height*width
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
 def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*depth*height*width
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = depth*height*width
+    _b1 = kernel_size_d*kernel_size_h*kernel_size_w
+    return (_b0*batch*in_channels + out_channels*(_b1*in_channels + batch*(2*_b0*_b1 + (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
 def _conv_transpose3d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*depth*height*width
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1 + _b0*in_channels + _b1*(((in_channels) / (groups)) + 1) + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = depth*height*width
+    _b1 = kernel_size_d*kernel_size_h*kernel_size_w
+    return (_b0*batch*in_channels + out_channels*(_b1*(((in_channels) / (groups)) + 1) + batch*(2*_b0*_b1 + (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3639,21 +3561,21 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
 
 
 def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _t0 = batch*depth*height*width
-    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(in_channels // groups)
-    return ((2*_t0*_t1) / (_t0*in_channels + _t1 + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels))
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*depth*height*width
+    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias)))
 
 
 def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*depth*height*width
-    _b1 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w
+    _b1 = batch*depth*height*width
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
 def _conv_transpose3d_intensity_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*depth*height*width
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)
-    return (2*_b0*_b1, _b0*in_channels + _b1 + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels, )
+    _b0 = kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+    _b1 = batch*depth*height*width
+    return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
 def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
@@ -3827,18 +3749,15 @@ def linear_mults(in_features, out_features, bias=True, batch=1):
 
 
 def _linear_adds(in_features, out_features, bias, batch):
-    _t0 = batch*out_features
-    return _t0*bias + _t0*(in_features - 1)
+    return batch*out_features*(bias + in_features - 1)
 
 
 def _linear_adds_bound(in_features, out_features, bias, batch):
-    _b0 = batch*out_features
-    return (_b0*bias + _b0*(in_features + 1), )
+    return (batch*out_features*(bias + in_features + 1), )
 
 
 def _linear_adds_row_bound(in_features, out_features, bias, batch):
-    _b0 = batch*out_features
-    return (_b0*bias + _b0*(in_features + 1), )
+    return (batch*out_features*(bias + in_features + 1), )
 
 
 def linear_adds(in_features, out_features, bias=True, batch=1):
@@ -3866,18 +3785,15 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
 
 
 def _linear_ops(in_features, out_features, bias, batch):
-    _t0 = batch*out_features
-    return _t0*bias + _t0*in_features + _t0*(in_features - 1)
+    return batch*out_features*(bias + 2*in_features - 1)
 
 
 def _linear_ops_bound(in_features, out_features, bias, batch):
-    _b0 = batch*out_features
-    return (_b0*bias + _b0*in_features + _b0*(in_features + 1), )
+    return (batch*out_features*(bias + 2*in_features + 1), )
 
 
 def _linear_ops_row_bound(in_features, out_features, bias, batch):
-    _b0 = batch*out_features
-    return (_b0*bias + _b0*in_features + _b0*(in_features + 1), )
+    return (batch*out_features*(bias + 2*in_features + 1), )
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
@@ -3905,15 +3821,15 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
 
 
 def _linear_params(in_features, out_features, bias):
-    return bias*out_features + in_features*out_features
+    return out_features*(bias + in_features)
 
 
 def _linear_params_bound(in_features, out_features, bias):
-    return (bias*out_features + in_features*out_features, )
+    return (out_features*(bias + in_features), )
 
 
 def _linear_params_row_bound(in_features, out_features, bias):
-    return (bias*out_features + in_features*out_features, )
+    return (out_features*(bias + in_features), )
 
 
 def linear_params(in_features, out_features, bias=True, batch=1):
@@ -3941,15 +3857,15 @@ def linear_params(in_features, out_features, bias=True, batch=1):
 
 
 def _linear_memory_ideal(in_features, out_features, bias, batch):
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def _linear_memory_ideal_bound(in_features, out_features, bias, batch):
-    return (batch*in_features + batch*out_features + bias*out_features + in_features*out_features, )
+    return (batch*in_features + out_features*(batch + bias + in_features), )
 
 
 def _linear_memory_ideal_row_bound(in_features, out_features, bias, batch):
-    return (batch*in_features + batch*out_features + bias*out_features + in_features*out_features, )
+    return (batch*in_features + out_features*(batch + bias + in_features), )
 
 
 def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
@@ -3977,15 +3893,15 @@ def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
 
 
 def _linear_memory_im2col(in_features, out_features, bias, batch):
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def _linear_memory_im2col_bound(in_features, out_features, bias, batch):
-    return (batch*in_features + batch*out_features + bias*out_features + in_features*out_features, )
+    return (batch*in_features + out_features*(batch + bias + in_features), )
 
 
 def _linear_memory_im2col_row_bound(in_features, out_features, bias, batch):
-    return (batch*in_features + batch*out_features + bias*out_features + in_features*out_features, )
+    return (batch*in_features + out_features*(batch + bias + in_features), )
 
 
 def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
@@ -4014,17 +3930,17 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
 
 def _linear_intensity(in_features, out_features, bias, batch):
     _t0 = batch*in_features
-    return ((2*_t0*out_features) / (_t0 + batch*out_features + bias*out_features + in_features*out_features))
+    return ((2*_t0*out_features) / (_t0 + out_features*(batch + bias + in_features)))
 
 
 def _linear_intensity_bound(in_features, out_features, bias, batch):
     _b0 = batch*in_features
-    return (2*_b0*out_features, _b0 + batch*out_features + bias*out_features + in_features*out_features, )
+    return (2*_b0*out_features, _b0 + out_features*(batch + bias + in_features), )
 
 
 def _linear_intensity_row_bound(in_features, out_features, bias, batch):
     _b0 = batch*in_features
-    return (2*_b0*out_features, _b0 + batch*out_features + bias*out_features + in_features*out_features, )
+    return (2*_b0*out_features, _b0 + out_features*(batch + bias + in_features), )
 
 
 def linear_intensity(in_features, out_features, bias=True, batch=1):
@@ -4052,18 +3968,15 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
 
 
 def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4113,18 +4026,15 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, ke
 
 
 def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4174,18 +4084,15 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, k
 
 
 def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4236,26 +4143,17 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, k
 
 def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4306,29 +4204,17 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, ke
 
 def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4379,17 +4265,17 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, ker
 
 def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
 
 
 def _depthwise_separable_conv2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4439,21 +4325,18 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, 
 
 
 def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
 
 
 def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    _b0 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
 
 
 def _depthwise_separable_conv2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    _b0 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4503,30 +4386,21 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
 
 
 def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
 
 
 def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
 
 
 def _depthwise_separable_conv2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b0 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4576,30 +4450,27 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
 
 
 def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t3 = 2*_t2
-    _t4 = _t0*kernel_size_h*kernel_size_w
-    return ((_t1*_t3 + _t3*_t4) / (_t0*_t3 + _t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels)))
+    return ((_t0*_t1*_t3) / (_t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3))))
 
 
 def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
     _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
     _b3 = 2*_b2
-    _b4 = _b0*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b1*_b3 + _b3*_b4, _b0*_b3 + _b1 + _b2*out_channels + _b4 + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
 
 
 def _depthwise_separable_conv2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
     _b2 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
     _b3 = 2*_b2
-    _b4 = _b0*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b1*_b3 + _b3*_b4, _b0*_b3 + _b1 + _b2*out_channels + _b4 + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
 
 
 def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4649,18 +4520,15 @@ def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_
 
 
 def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_fused_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4710,18 +4578,15 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
 
 
 def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_fused_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4771,18 +4636,15 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
 
 
 def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_fused_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4833,26 +4695,17 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
 
 def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_fused_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4903,29 +4756,17 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
 
 def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
 def _depthwise_separable_conv2d_fused_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
     _b0 = depth_multiplier*in_channels
-    _b1 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -4976,17 +4817,17 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_
 
 def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
 
 
 def _depthwise_separable_conv2d_fused_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
     _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
 
 
 def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -5036,18 +4877,15 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
 
 
 def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
 
 
 def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
 
 
 def _depthwise_separable_conv2d_fused_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -5097,30 +4935,21 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
 
 
 def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
 
 
 def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
 
 
 def _depthwise_separable_conv2d_fused_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+    _b0 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -5170,30 +4999,24 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
 
 
 def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t3 = 2*_t2
-    _t4 = _t0*kernel_size_h*kernel_size_w
-    return ((_t1*_t3 + _t3*_t4) / (_t1 + _t2*out_channels + _t4 + batch*height*in_channels*width + bias*(_t0 + out_channels)))
+    return ((2*_t0*_t1*_t2) / (_t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width)))
 
 
 def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
     _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b3 = 2*_b2
-    _b4 = _b0*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b1*_b3 + _b3*_b4, _b1 + _b2*out_channels + _b4 + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
 
 
 def _depthwise_separable_conv2d_fused_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
     _b2 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b3 = 2*_b2
-    _b4 = _b0*kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b1*_b3 + _b3*_b4, _b1 + _b2*out_channels + _b4 + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
 
 
 def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
@@ -5370,20 +5193,17 @@ def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=F
 
 def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
 
 
 def _partial_conv2d_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
 
 
 def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5418,26 +5238,17 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
 
 def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
 
 
 def _partial_conv2d_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5472,17 +5283,17 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
 
 def _partial_conv2d_params(channels, kernel_size, n_div, bias):
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
     _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + bias), )
 
 
 def _partial_conv2d_params_row_bound(channels, kernel_size, n_div, bias):
     _b0 = ((channels) / (n_div)) + 1
-    return (_b0**2*kernel_size**2 + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + bias), )
 
 
 def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5517,17 +5328,17 @@ def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=
 
 def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
 
 
 def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
 
 
 def _partial_conv2d_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
 
 
 def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5562,23 +5373,20 @@ def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4,
 
 def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+    _t1 = kernel_size**2
+    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
 
 
 def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = 2*_b0*batch*height*width
-    _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+    _b1 = kernel_size**2
+    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
 
 
 def _partial_conv2d_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = 2*_b0*batch*height*width
-    _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+    _b1 = kernel_size**2
+    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5612,24 +5420,24 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
 
 
 def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0**2*kernel_size**2
+    _t0 = kernel_size**2
+    _t1 = (channels // n_div)
     _t2 = 2*batch*height*width
-    return ((_t1*_t2) / (_t0*_t2 + _t0*bias + _t1))
+    return ((_t0*_t1**2*_t2) / (_t1*(_t0*_t1 + _t2 + bias)))
 
 
 def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0**2*kernel_size**2
+    _b0 = kernel_size**2
+    _b1 = channels
     _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*_b2 + _b0*bias + _b1, )
+    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
 
 
 def _partial_conv2d_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    _b1 = _b0**2*kernel_size**2
+    _b0 = kernel_size**2
+    _b1 = ((channels) / (n_div)) + 1
     _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*_b2 + _b0*bias + _b1, )
+    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
 
 
 def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5790,20 +5598,17 @@ def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div
 
 def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
 
 
 def _partial_conv2d_split_cat_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
 
 
 def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5838,26 +5643,17 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
 
 def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
 
 
 def _partial_conv2d_split_cat_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5892,17 +5688,17 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
 
 def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
     _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + bias), )
 
 
 def _partial_conv2d_split_cat_params_row_bound(channels, kernel_size, n_div, bias):
     _b0 = ((channels) / (n_div)) + 1
-    return (_b0**2*kernel_size**2 + _b0*bias, )
+    return (_b0*(_b0*kernel_size**2 + bias), )
 
 
 def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5937,20 +5733,17 @@ def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_di
 
 def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
 
 
 def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
 
 
 def _partial_conv2d_split_cat_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -5985,26 +5778,20 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
 
 def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
     _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+    _t1 = kernel_size**2
+    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
 
 
 def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+    _b1 = kernel_size**2
+    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
 
 
 def _partial_conv2d_split_cat_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+    _b1 = kernel_size**2
+    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -6041,21 +5828,21 @@ def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_
     _t0 = (channels // n_div)
     _t1 = _t0**2*kernel_size**2
     _t2 = 2*batch*height*width
-    return ((_t1*_t2) / (_t0*_t2 + _t0*bias + _t1 + _t2*(channels - _t0)))
+    return ((_t1*_t2) / (_t0*bias + _t1 + _t2*channels))
 
 
 def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = channels
     _b1 = _b0**2*kernel_size**2
     _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*_b2 + _b0*bias + _b1 + _b2*(_b0 + channels), )
+    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
 
 
 def _partial_conv2d_split_cat_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
     _b0 = ((channels) / (n_div)) + 1
     _b1 = _b0**2*kernel_size**2
     _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*_b2 + _b0*bias + _b1 + _b2*(_b0 + channels), )
+    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
 
 
 def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):

@@ -8,7 +8,6 @@ other expressions are written as sympy's text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -73,6 +72,8 @@ def text(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
+    import json  # only for --format json
+
     body = {"title": report.title, **{row.name: as_json_value(row.value) for row in report.rows}}
     body["notes"] = {row.name: row.note for row in report.rows if row.note}
     return json.dumps(body, indent=2)

@@ -9,6 +9,7 @@ import jinja2
 import sympy
 
 from symconv.codegen.bounds import bound
+from symconv.codegen.factoring import fewer_operations
 from symconv.codegen.identifiers import check_identifier
 from symconv.codegen.nodes import Ratio, integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
@@ -50,7 +51,7 @@ def derive(operators: Operators, names: Iterable[str] = DEFAULT_QUANTITIES) -> l
         _check_arguments(key, spec)
         costs = spec.costs()
         for quantity in chosen:
-            expr = _integer_expression(spec, quantity, costs)
+            expr = fewer_operations(_integer_expression(spec, quantity, costs))
             _check_symbols(key, spec, expr)
             assignments, (result,) = sympy.cse(expr, symbols=sympy.numbered_symbols("_t"), order="canonical")
             derived.append(Derived(f"{key}_{quantity.name}", spec, quantity, tuple(assignments), result))

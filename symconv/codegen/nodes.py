@@ -93,13 +93,17 @@ def exact_divisions(expr: sympy.Expr, divisible: Sequence[tuple[sympy.Symbol, sy
 
     >>> from symconv.symbols import C_in, C_out, g
     >>> exact_divisions((C_in * C_out + g * C_out) / g, [(C_in, g), (C_out, g)])
-    C_out*FloorDiv(C_in, g) + C_out
+    C_out*(FloorDiv(C_in, g) + 1)
     """
     for n, d in divisible:
         if not quotient(expr)[1].has(d):
             break
         part = FloorDiv(n, d)
-        expr = expr.subs(n, part * d).subs(part * d, n)
+        expr = expr.subs(n, part * d)
+        p, q = quotient(expr)
+        if q.has(d):  # a sum over d: take d out of it, to cancel
+            expr = sympy.factor_terms(p) / q
+        expr = expr.subs(part * d, n)
     return expr
 
 
