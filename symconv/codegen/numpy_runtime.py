@@ -5,8 +5,9 @@ They use only ``np`` (NumPy), ``axis_counts`` and ``transposed_length`` (copied 
 
 A generated function is evaluated in int64 when a magnitude bound proves every
 value that matters fits (see :mod:`symconv.codegen.bounds`): first on the
-arguments' largest magnitudes (a few reductions), then, if that is not enough,
-configuration by configuration in float64. The configurations that bound does
+arguments' largest magnitudes in each block of ``_BLOCK`` rows (one reduction
+per argument), then, in the blocks where that is not enough, configuration by
+configuration in float64. The configurations that bound does
 not clear (or every one, when an argument already holds integers beyond int64)
 are evaluated exactly on Python ints: never a wrapped number. The result stays
 int64 when every value fits, float64 for a quotient. ``_LIMIT`` is below int64's 2**63
@@ -47,10 +48,6 @@ def _magnitude(array):
     return float(array.view(np.uint64).max())
 
 
-def _fits(bounds):
-    return all(np.all(b < _LIMIT) for b in bounds)
-
-
 def _rows_fitting(bounds):
     """Where every bound is below the limit (a boolean array, broadcast over the bounds)."""
     fitting = np.bool_(True)
@@ -69,16 +66,20 @@ def _evaluate(compute, bounds, names, values, quotient):
     arrays = [_integers(name, value) for name, value in zip(names, values, strict=True)]
     if any(a.dtype != np.int64 for a in arrays):
         return _exact(compute, arrays, quotient)
-    if _fits(bound(*[_magnitude(a) for a in arrays])):
-        return compute(*arrays)
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    flat = [a.reshape(-1) if a.size == 1 else np.broadcast_to(a, shape).reshape(-1) for a in arrays]
-    suspects = _suspect_rows(bound, flat)
+    size = int(np.prod(shape))
+    if size == 0:
+        return compute(*arrays)
+    starts = np.arange(0, size, _BLOCK)
+    blocks = _rows_fitting(bound(*[_block_magnitudes(a, size, starts) for a in arrays]))
+    if np.all(blocks):
+        return compute(*arrays)
+    flat = [a.reshape(-1) if a.size in (1, size) else np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    suspects = _rows_of(np.flatnonzero(~np.broadcast_to(blocks, starts.shape)), size)
     values = [a if a.size == 1 else a[suspects] for a in flat]
     others = suspects[~_rows_fitting(row_bound(*[np.abs(a.astype(np.float64)) for a in values]))]
     if others.size == 0:
         return compute(*arrays)
-    size = max(a.size for a in flat)
     if others.size == size:
         return _exact(compute, arrays, quotient)
     with np.errstate(all="ignore"):  # the rows that may have wrapped are recomputed exactly below
@@ -89,15 +90,14 @@ def _evaluate(compute, bounds, names, values, quotient):
     return result.reshape(shape)
 
 
-def _suspect_rows(bound, flat):
-    """Indices of the rows in blocks whose magnitude bound does not fit (the others are exact in int64)."""
-    size = max(a.size for a in flat)
-    starts = np.arange(0, size, _BLOCK)
-    maxima = [
-        _magnitude(a) if a.size == 1 else np.maximum.reduceat(a.view(np.uint64), starts).astype(np.float64)
-        for a in flat
-    ]
-    blocks = np.flatnonzero(~np.broadcast_to(_rows_fitting(bound(*maxima)), starts.shape))
+def _block_magnitudes(array, size, starts):
+    """The largest magnitude in each block of rows (one pass), or over the whole array if it broadcasts."""
+    if array.size != size:
+        return _magnitude(array)
+    return np.maximum.reduceat(array.reshape(-1).view(np.uint64), starts).astype(np.float64)
+
+
+def _rows_of(blocks, size):
     rows = (blocks[:, None] * _BLOCK + np.arange(_BLOCK)).reshape(-1)
     return rows[rows < size]
 
