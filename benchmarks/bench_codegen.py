@@ -24,7 +24,9 @@ are the baseline; they live only here. ``--check`` exits 1 if a goal is missed.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
+import inspect
 import random
 import statistics
 import subprocess
@@ -139,8 +141,14 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     return batch * (in_channels * height * width + out_channels * h_out * w_out) + weights
 
 
-def conv2d_intensity_numpy(**arrays):
-    return conv2d_flops(**arrays) / conv2d_memory_ideal(**arrays)
+def conv2d_intensity_numpy(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1,
+                           stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True,
+                           batch=1):  # fmt: skip
+    h_out = (height + 2 * padding_h - dilation_h * (kernel_size_h - 1) - 1) // stride_h + 1
+    w_out = (width + 2 * padding_w - dilation_w * (kernel_size_w - 1) - 1) // stride_w + 1
+    taps = kernel_size_h * kernel_size_w * (in_channels // groups)
+    outputs = batch * out_channels * h_out * w_out
+    return 2 * outputs * taps / (batch * in_channels * height * width + outputs + out_channels * (taps + bias))
 
 
 HAND = {
@@ -182,6 +190,31 @@ def parameters(function) -> tuple[str, ...]:
     return function.__code__.co_varnames[: function.__code__.co_argcount]
 
 
+PER_AXIS = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+
+
+def with_signature_of(generated, formula):
+    """The hand-written ``formula`` (written on per-axis values) as a function with ``generated``'s signature.
+
+    Its body is the formula's own text; each per-axis argument it uses is read inline as a caller
+    of PyTorch's signature would (a tuple gives one value per axis, an int or an array all of them).
+    """
+    source = inspect.getsource(formula)
+    lines = [line for line in source.splitlines()[ast.parse(source).body[0].body[0].lineno - 1 :] if line.strip()]
+    used = {name for name in PER_AXIS if any(f"{name}_h" in line for line in lines)}
+    unpack = [
+        f"    {name}_h, {name}_w = {name} if {name}.__class__ is tuple else ({name}, {name})" for name in sorted(used)
+    ]
+    namespace = dict(formula.__globals__)
+    exec(f"def {formula.__name__}{inspect.signature(generated)}:\n" + "\n".join(unpack + lines) + "\n", namespace)
+    return namespace[formula.__name__]
+
+
+def pytorch_arguments(config: dict, names: tuple[str, ...]) -> tuple:
+    """``config`` (one value per axis) as the arguments ``names`` of PyTorch's signature (a tuple per axis)."""
+    return tuple((config[f"{n}_h"], config[f"{n}_w"]) if n in PER_AXIS else config[n] for n in names)
+
+
 # Scalar: generated vs hand-written, positionally and with keywords ------------------------------
 
 
@@ -210,11 +243,11 @@ def bench_scalar(scalar, rng: random.Random, configs: int, rounds: int) -> list[
     for family, hand in HAND.items():
         transposed = family == "ConvTranspose2d"
         table = [random_config(rng, transposed) for _ in range(configs)]
-        for quantity, hand_fn in hand.items():
+        for quantity, formula in hand.items():
             generated = getattr(scalar, f"{PREFIX[family]}_{quantity}")
+            hand_fn = with_signature_of(generated, formula)
             names = parameters(generated)
-            assert names == parameters(hand_fn), (family, quantity)
-            rows = [tuple(c[n] for n in names) for c in table]
+            rows = [pytorch_arguments(c, names) for c in table]
             for row in rows:
                 assert generated(*row) == hand_fn(*row), (family, quantity, row)
             noop, twin = noop_like(generated), types.FunctionType(hand_fn.__code__, hand_fn.__globals__)
@@ -279,7 +312,7 @@ def bench_torch(scalar, rng: random.Random, configs: int, rounds: int) -> list[G
         flop_counter(*torch_layer(random_config(rng, transposed), transposed))  # first use imports and caches
         for _ in range(configs):
             config = random_config(rng, transposed)
-            row = tuple(config[n] for n in names)
+            row = pytorch_arguments(config, names)
             layer, x = torch_layer(config, transposed)
             assert flop_counter(layer, x) == generated(*row), config
             repeat = calls(generated, names, [row] * 100, keywords=False)
@@ -321,6 +354,13 @@ def numpy_table(rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
     return table
 
 
+def pytorch_style(table: dict) -> dict:
+    """Columns of one value per axis as PyTorch's arguments: a tuple of one column per axis."""
+    per_axis = {n for n in PER_AXIS if f"{n}_h" in table}
+    columns = {k: v for k, v in table.items() if k[:-2] not in per_axis}
+    return columns | {n: (table[f"{n}_h"], table[f"{n}_w"]) for n in sorted(per_axis)}
+
+
 def bench_numpy(vector, rows: int, rounds: int) -> list[Goal]:
     goals = []
     table = numpy_table(np.random.default_rng(0), rows)
@@ -328,15 +368,17 @@ def bench_numpy(vector, rows: int, rounds: int) -> list[Goal]:
     overflowing = dict(table, batch=table["batch"].copy())
     row = rows // 2
     overflowing["batch"][row] = 2**50  # x channels x taps x pixels: beyond int64
+    arguments, overflowing_arguments = pytorch_style(table), pytorch_style(overflowing)
     for quantity in NUMPY_QUANTITIES:
         generated = getattr(vector, f"conv2d_{quantity}")
-        normal = generated(**table)
-        np.testing.assert_array_equal(normal, hand[quantity](**table))
+        by_hand = with_signature_of(generated, hand[quantity])
+        normal = generated(**arguments)
+        np.testing.assert_array_equal(normal, by_hand(**arguments))
         t = interleaved(
             {
-                "generated": lambda f=generated: f(**table),
-                "hand": lambda f=hand[quantity]: f(**table),
-                "overflow": lambda f=generated: f(**overflowing),
+                "generated": lambda f=generated: f(**arguments),
+                "hand": lambda f=by_hand: f(**arguments),
+                "overflow": lambda f=generated: f(**overflowing_arguments),
             },
             rounds,
         )
@@ -344,7 +386,7 @@ def bench_numpy(vector, rows: int, rounds: int) -> list[Goal]:
         goals.append(Goal(NAME, f"numpy Conv2d {quantity}", t["generated"] / t["hand"], 1.5, detail=detail))
         if quantity == "params":  # does not depend on the batch
             continue
-        result = generated(**overflowing)
+        result = generated(**overflowing_arguments)
         config = {k: (v[row].item() if isinstance(v, np.ndarray) else v) for k, v in overflowing.items()}
         scalar_fn = HAND["Conv2d"][quantity]
         exact = scalar_fn(**config)
@@ -365,8 +407,9 @@ def depthwise_goal(vector) -> Goal:
     """Depthwise rows (channels = groups = 2**14) whose values fit stay int64, exact."""
     c, size, batch = 2**14, 2**12 + 2, 2**12  # in_channels * out_channels * ... would be 9 * 2**64
     rows = {"in_channels": np.full(8, c), "out_channels": np.full(8, c), "groups": np.full(8, c)}
-    rows |= {"kernel_size_h": 3, "kernel_size_w": 3, "height": size, "width": size, "batch": batch}
-    config = {k: (int(v[0]) if isinstance(v, np.ndarray) else v) for k, v in rows.items()}
+    rows |= {"kernel_size": 3, "height": size, "width": size, "batch": batch}
+    config = {k: (int(v[0]) if isinstance(v, np.ndarray) else v) for k, v in rows.items() if k != "kernel_size"}
+    config |= {"kernel_size_h": 3, "kernel_size_w": 3}
     failed = []
     for quantity in ("macs", "flops", "params", "memory_ideal", "memory_im2col"):
         got = getattr(vector, f"conv2d_{quantity}")(**rows)

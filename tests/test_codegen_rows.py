@@ -84,12 +84,10 @@ def test_conv2d_one_overflowing_row_is_exact_and_the_others_too(vector):
     args = {
         "in_channels": groups * rng.integers(1, 64, n),
         "out_channels": groups * rng.integers(1, 64, n),
-        "kernel_size_h": np.full(n, 3),
-        "kernel_size_w": np.full(n, 3),
+        "kernel_size": 3,
         "height": rng.integers(8, 128, n),
         "width": None,
-        "padding_h": np.full(n, 1),
-        "padding_w": np.full(n, 1),
+        "padding": (np.full(n, 1), np.full(n, 1)),  # one array per axis
         "groups": groups,
         "batch": rng.integers(1, 32, n),
     }
@@ -123,7 +121,7 @@ def test_depthwise_rows_that_fit_stay_int64(vector):
     # divide in_channels by groups first: 9 * 2**50.
     c, size, batch = 2**14, 2**12 + 2, 2**12
     rows = {"in_channels": np.full(4, c), "out_channels": np.full(4, c), "groups": np.full(4, c)}
-    rows |= {"kernel_size_h": 3, "kernel_size_w": 3, "height": size, "width": size, "batch": batch}
+    rows |= {"kernel_size": 3, "height": size, "width": size, "batch": batch}
     op = symconv.Conv2d(c, c, 3, groups=c)
     cost = op.cost((batch, c, size, size))
     assert c * c * 9 * (size - 2) ** 2 * batch > INT64_MAX
@@ -141,7 +139,7 @@ def test_depthwise_rows_that_fit_stay_int64(vector):
 
 def test_intensity_is_float64_with_or_without_an_overflowing_row(vector):
     flops = [2 * 64 * 64 * 9 * 56 * 56, 2 * 2**40 * 64 * 9 * 56 * 56]
-    rows = {"in_channels": np.array([64, 2**40]), "out_channels": 64, "kernel_size_h": 3, "kernel_size_w": 3}
+    rows = {"in_channels": np.array([64, 2**40]), "out_channels": 64, "kernel_size": (3, 3)}
     rows |= {"height": 58, "width": 58, "bias": False}
     got = vector.conv2d_intensity(**rows)
     memory = [c * 58 * 58 + 64 * 56 * 56 + 64 * c * 9 for c in (64, 2**40)]

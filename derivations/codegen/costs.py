@@ -63,15 +63,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -108,6 +99,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity",
 ]
 
 
@@ -162,6 +162,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
             total += stop - reach
             reach = stop
     return total
+
+
+
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
 
 
 
@@ -345,7 +355,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     return batch*out_channels*(bias + 2*kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv1d.
@@ -358,8 +368,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
@@ -372,6 +380,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -492,7 +502,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     return Fraction(2*_t0*_t1*out_channels, batch*in_channels*length + out_channels*(_t0 + _t1 + bias))
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -503,26 +513,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -535,10 +537,14 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -549,26 +555,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -581,10 +579,14 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return 2*batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -595,26 +597,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -627,10 +621,14 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -641,26 +639,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -673,10 +663,14 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -687,26 +681,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -719,10 +705,14 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*out_channels*(bias + 2*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv2d.
@@ -733,42 +723,35 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -779,26 +762,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -811,10 +786,14 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*height*in_channels*width + out_channels*(batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -825,26 +804,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -857,12 +828,16 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w
     _t1 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv2d.
@@ -873,26 +848,18 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -905,12 +872,16 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
     return Fraction(2*_t0*_t1*out_channels, batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -921,36 +892,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -963,10 +918,14 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -977,36 +936,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1019,10 +962,14 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1033,36 +980,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1075,10 +1006,14 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1089,36 +1024,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1131,10 +1050,14 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1145,36 +1068,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1187,10 +1094,14 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*out_channels*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1201,52 +1112,37 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1257,36 +1153,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1299,10 +1179,14 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*depth*height*in_channels*width + out_channels*(batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1313,36 +1197,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1355,12 +1223,16 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return batch*(_t1*out_channels + in_channels*(2*_t0*_t1 + depth*height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv3d.
@@ -1371,36 +1243,20 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1413,12 +1269,16 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     fractions.Fraction
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
     return Fraction(2*_t0*_t1*out_channels, batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1439,12 +1299,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1456,7 +1316,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1477,12 +1337,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1494,7 +1354,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     return 2*batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1515,12 +1375,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1532,7 +1392,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1553,12 +1413,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1571,7 +1431,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*((in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1592,12 +1452,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1610,7 +1470,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*(2*(in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1623,22 +1483,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -1648,7 +1508,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1669,12 +1529,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1686,7 +1546,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1707,12 +1567,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1724,7 +1584,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + 2*kernel_size*length + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1745,12 +1605,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1764,7 +1624,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias))
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1775,34 +1635,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1811,10 +1661,11 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1825,34 +1676,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1861,10 +1702,11 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return 2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1875,34 +1717,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1911,10 +1743,11 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1925,34 +1758,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1961,12 +1784,17 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1977,34 +1805,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2013,12 +1831,17 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2029,46 +1852,37 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2079,34 +1893,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2115,10 +1919,15 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2129,34 +1938,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2165,12 +1964,17 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     int
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = height*width
     _t1 = kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2181,34 +1985,24 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2217,12 +2011,17 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
     _t1 = batch*height*width
     return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2233,46 +2032,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2281,10 +2060,11 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2295,46 +2075,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2343,10 +2103,11 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return 2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2357,46 +2118,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2405,10 +2146,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2419,46 +2161,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2467,13 +2189,18 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2484,46 +2211,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2532,13 +2239,18 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2549,58 +2261,39 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2611,46 +2304,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2659,10 +2332,15 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2673,46 +2351,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2721,12 +2379,17 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     _t0 = depth*height*width
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2737,44 +2400,408 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*depth*height*width
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
@@ -2785,9 +2812,956 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     fractions.Fraction
         exact
     """
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    _t1 = batch*depth*height*width
-    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = 2*_t2
+    return Fraction(_t0*_t1*_t3, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3)))
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return Fraction(2*_t0*_t1*_t2, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width))
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + bias)
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = kernel_size**2
+    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = kernel_size**2
+    _t1 = (channels // n_div)
+    _t2 = 2*batch*height*width
+    return Fraction(_t0*_t1**2*_t2, _t1*(_t0*_t1 + _t2 + bias))
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + bias)
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = kernel_size**2
+    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0**2*kernel_size**2
+    _t2 = 2*batch*height*width
+    return Fraction(_t1*_t2, _t0*bias + _t1 + _t2*channels)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3005,1407 +3979,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     """
     _t0 = batch*in_features
     return Fraction(2*_t0*out_features, _t0 + out_features*(batch + bias + in_features))
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w
-    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = kernel_size_h*kernel_size_w + out_channels
-    _t1 = depth_multiplier*in_channels
-    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t3 = 2*_t2
-    return Fraction(_t0*_t1*_t3, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3)))
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w
-    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = kernel_size_h*kernel_size_w + out_channels
-    _t1 = depth_multiplier*in_channels
-    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return Fraction(2*_t0*_t1*_t2, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width))
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + bias)
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = kernel_size**2
-    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = kernel_size**2
-    _t1 = (channels // n_div)
-    _t2 = 2*batch*height*width
-    return Fraction(_t0*_t1**2*_t2, _t1*(_t0*_t1 + _t2 + bias))
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + bias)
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = kernel_size**2
-    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0**2*kernel_size**2
-    _t2 = 2*batch*height*width
-    return Fraction(_t1*_t2, _t0*bias + _t1 + _t2*channels)

@@ -65,15 +65,6 @@ __all__ = [
     "conv_transpose3d_memory_ideal",
     "conv_transpose3d_memory_im2col",
     "conv_transpose3d_intensity",
-    "linear_macs",
-    "linear_flops",
-    "linear_mults",
-    "linear_adds",
-    "linear_ops",
-    "linear_params",
-    "linear_memory_ideal",
-    "linear_memory_im2col",
-    "linear_intensity",
     "depthwise_separable_conv2d_macs",
     "depthwise_separable_conv2d_flops",
     "depthwise_separable_conv2d_mults",
@@ -110,6 +101,15 @@ __all__ = [
     "partial_conv2d_split_cat_memory_ideal",
     "partial_conv2d_split_cat_memory_im2col",
     "partial_conv2d_split_cat_intensity",
+    "linear_macs",
+    "linear_flops",
+    "linear_mults",
+    "linear_adds",
+    "linear_ops",
+    "linear_params",
+    "linear_memory_ideal",
+    "linear_memory_im2col",
+    "linear_intensity",
 ]
 
 
@@ -167,6 +167,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
+
+
+
 _LIMIT = 2.0**62
 
 
@@ -174,6 +184,9 @@ _MAX_RUNS = 2**26
 
 
 _BLOCK = 1024
+
+
+_EXACT_IN_FLOAT = 2**53
 
 
 def _integers(name, value):
@@ -262,6 +275,29 @@ def _exact(compute, arrays, quotient):
     return result
 
 
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    Operands below 2**53 are exact in float64, so NumPy's division rounds once; the rows
+    with a larger one are divided as Python ints (``int / int`` rounds the exact quotient),
+    where NumPy would round each operand first.
+    """
+    p, q = np.asarray(numerator), np.asarray(denominator)
+    if p.dtype == object or q.dtype == object:
+        return np.asarray(p.astype(object) / q.astype(object), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        result = np.asarray(np.true_divide(p, q))
+    large = (np.abs(p) >= _EXACT_IN_FLOAT) | (np.abs(q) >= _EXACT_IN_FLOAT)
+    if not np.any(large):
+        return result
+    shape = result.shape
+    large = np.broadcast_to(large, shape)
+    result = result.copy()
+    exact = np.broadcast_to(p, shape)[large].astype(object) / np.broadcast_to(q, shape)[large].astype(object)
+    result[large] = np.asarray(exact, dtype=np.float64)
+    return result
+
+
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
     """``axis_counts`` element-wise: vectorised in int64, on Python ints for object arrays or huge strides."""
     args = np.broadcast_arrays(*[np.asarray(a) for a in (length, kernel, stride, dilation, padding, output_padding)])
@@ -309,7 +345,7 @@ def _conv1d_macs_bound(in_channels, out_channels, kernel_size, length, stride, p
 
 
 def _conv1d_macs_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*kernel_size*out_channels*(((in_channels) / (groups)) + 1)*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*kernel_size*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2), )
 
 
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -357,7 +393,7 @@ def _conv1d_flops_bound(in_channels, out_channels, kernel_size, length, stride, 
 
 
 def _conv1d_flops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*batch*kernel_size*out_channels*(((in_channels) / (groups)) + 1)*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*batch*kernel_size*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2), )
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -405,7 +441,7 @@ def _conv1d_mults_bound(in_channels, out_channels, kernel_size, length, stride, 
 
 
 def _conv1d_mults_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*kernel_size*out_channels*(((in_channels) / (groups)) + 1)*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*kernel_size*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2), )
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -453,7 +489,7 @@ def _conv1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, p
 
 
 def _conv1d_adds_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)*(bias + kernel_size*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2)*(bias + kernel_size*(_quotient(in_channels, groups) + 1) + 1), )
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -501,7 +537,7 @@ def _conv1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, pa
 
 
 def _conv1d_ops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)*(bias + 2*kernel_size*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*out_channels*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2)*(bias + 2*kernel_size*(_quotient(in_channels, groups) + 1) + 1), )
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -549,10 +585,10 @@ def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
 
 
 def _conv1d_params_row_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv1d.
@@ -565,8 +601,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
@@ -579,6 +613,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -597,7 +633,7 @@ def _conv1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, s
 
 
 def _conv1d_memory_ideal_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + out_channels*(batch*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*in_channels*length + out_channels*(batch*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2) + bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -647,8 +683,8 @@ def _conv1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, 
 
 
 def _conv1d_memory_im2col_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = ((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2
-    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*(_b0*out_channels + in_channels*(2*_b0*kernel_size + length)) + out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+    _b0 = _quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2
+    return (dilation*(kernel_size + 1) + length + 2*padding + 1, batch*(_b0*out_channels + in_channels*(2*_b0*kernel_size + length)) + out_channels*(bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -690,7 +726,7 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
 def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
     _t0 = batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
     _t1 = kernel_size*(in_channels // groups)
-    return ((2*_t0*_t1*out_channels) / (batch*in_channels*length + out_channels*(_t0 + _t1 + bias)))
+    return _quotient(2*_t0*_t1*out_channels, batch*in_channels*length + out_channels*(_t0 + _t1 + bias))
 
 
 def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -700,8 +736,8 @@ def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stri
 
 
 def _conv1d_intensity_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
-    _b0 = batch*(((dilation*(kernel_size + 1) + length + 2*padding + 1) / (stride)) + 2)
-    _b1 = kernel_size*(((in_channels) / (groups)) + 1)
+    _b0 = batch*(_quotient(dilation*(kernel_size + 1) + length + 2*padding + 1, stride) + 2)
+    _b1 = kernel_size*(_quotient(in_channels, groups) + 1)
     return (dilation*(kernel_size + 1) + length + 2*padding + 1, 2*_b0*_b1*out_channels, batch*in_channels*length + out_channels*(_b0 + _b1 + bias), )
 
 
@@ -750,10 +786,10 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
 
 
 def _conv2d_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -764,26 +800,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -796,6 +824,10 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_macs, (_conv2d_macs_bound, _conv2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -808,10 +840,10 @@ def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def _conv2d_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -822,26 +854,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -854,6 +878,10 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_flops, (_conv2d_flops_bound, _conv2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -866,10 +894,10 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
 
 
 def _conv2d_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -880,26 +908,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -912,6 +932,10 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_mults, (_conv2d_mults_bound, _conv2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -924,10 +948,10 @@ def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
 
 
 def _conv2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(bias + kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1) + 1), )
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -938,26 +962,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -970,6 +986,10 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_adds, (_conv2d_adds_bound, _conv2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -982,10 +1002,10 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
 
 
 def _conv2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + 2*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(bias + 2*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1) + 1), )
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -996,26 +1016,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1028,6 +1040,10 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_ops, (_conv2d_ops_bound, _conv2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1040,10 +1056,10 @@ def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w
 
 
 def _conv2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (out_channels*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv2d.
@@ -1054,38 +1070,31 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return _evaluate(_conv2d_params, (_conv2d_params_bound, _conv2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -1098,10 +1107,10 @@ def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_
 
 
 def _conv2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + out_channels*(batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*height*in_channels*width + out_channels*(batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2) + bias + kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -1112,26 +1121,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1144,6 +1145,10 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_ideal, (_conv2d_memory_ideal_bound, _conv2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1161,11 +1166,11 @@ def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel
 
 def _conv2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_h*kernel_size_w
-    _b1 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + height*width)) + out_channels*(_b0*(((in_channels) / (groups)) + 1) + bias), )
+    _b1 = (_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + height*width)) + out_channels*(_b0*(_quotient(in_channels, groups) + 1) + bias), )
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -1176,26 +1181,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1208,13 +1205,17 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_im2col, (_conv2d_memory_im2col_bound, _conv2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
 def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
-    return ((2*_t0*_t1*out_channels) / (batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias)))
+    return _quotient(2*_t0*_t1*out_channels, batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -1224,12 +1225,12 @@ def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_siz
 
 
 def _conv2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+    _b0 = batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    _b1 = kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv2d.
@@ -1240,26 +1241,18 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1272,6 +1265,10 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
     return _evaluate(_conv2d_intensity, (_conv2d_intensity_bound, _conv2d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), True)
 
 
@@ -1284,10 +1281,10 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
 
 
 def _conv3d_macs_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1298,36 +1295,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1340,6 +1321,10 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_macs, (_conv3d_macs_bound, _conv3d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1352,10 +1337,10 @@ def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def _conv3d_flops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1366,36 +1351,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1408,6 +1377,10 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_flops, (_conv3d_flops_bound, _conv3d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1420,10 +1393,10 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
 
 
 def _conv3d_mults_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(((in_channels) / (groups)) + 1)*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(_quotient(in_channels, groups) + 1)*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1434,36 +1407,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1476,6 +1433,10 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_mults, (_conv3d_mults_bound, _conv3d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1488,10 +1449,10 @@ def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
 
 
 def _conv3d_adds_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1) + 1), )
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1502,36 +1463,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1544,6 +1489,10 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_adds, (_conv3d_adds_bound, _conv3d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1556,10 +1505,10 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
 
 
 def _conv3d_ops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1) + 1), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1) + 1), )
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1570,36 +1519,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1612,6 +1545,10 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_ops, (_conv3d_ops_bound, _conv3d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1624,10 +1561,10 @@ def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h
 
 
 def _conv3d_params_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1638,48 +1575,33 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return _evaluate(_conv3d_params, (_conv3d_params_bound, _conv3d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -1692,10 +1614,10 @@ def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_
 
 
 def _conv3d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + out_channels*(batch*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth*height*in_channels*width + out_channels*(batch*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1706,36 +1628,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1748,6 +1654,10 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_ideal, (_conv3d_memory_ideal_bound, _conv3d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1765,11 +1675,11 @@ def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel
 
 def _conv3d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _b1 = (((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + depth*height*width)) + out_channels*(_b0*(((in_channels) / (groups)) + 1) + bias), )
+    _b1 = (_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b1*out_channels + in_channels*(2*_b0*_b1 + depth*height*width)) + out_channels*(_b0*(_quotient(in_channels, groups) + 1) + bias), )
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1780,36 +1690,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1822,13 +1716,17 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_im2col, (_conv3d_memory_im2col_bound, _conv3d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
 def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
     _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
-    return ((2*_t0*_t1*out_channels) / (batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias)))
+    return _quotient(2*_t0*_t1*out_channels, batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1838,12 +1736,12 @@ def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_siz
 
 
 def _conv3d_intensity_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = batch*(((depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1) / (stride_d)) + 2)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+    _b0 = batch*(_quotient(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, stride_d) + 2)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    _b1 = kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*out_channels, batch*depth*height*in_channels*width + out_channels*(_b0 + _b1 + bias), )
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv3d.
@@ -1854,36 +1752,20 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1896,6 +1778,10 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
     return _evaluate(_conv3d_intensity, (_conv3d_intensity_bound, _conv3d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), True)
 
 
@@ -1908,10 +1794,10 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
 
 
 def _conv_transpose1d_macs_row_bound(in_channels, out_channels, kernel_size, length, groups, batch):
-    return (batch*kernel_size*length*out_channels*(((in_channels) / (groups)) + 1), )
+    return (batch*kernel_size*length*out_channels*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1932,12 +1818,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1958,10 +1844,10 @@ def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length
 
 
 def _conv_transpose1d_flops_row_bound(in_channels, out_channels, kernel_size, length, groups, batch):
-    return (2*batch*kernel_size*length*out_channels*(((in_channels) / (groups)) + 1), )
+    return (2*batch*kernel_size*length*out_channels*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1982,12 +1868,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2008,10 +1894,10 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
 
 
 def _conv_transpose1d_mults_row_bound(in_channels, out_channels, kernel_size, length, groups, batch):
-    return (batch*kernel_size*length*out_channels*(((in_channels) / (groups)) + 1), )
+    return (batch*kernel_size*length*out_channels*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2032,12 +1918,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2049,22 +1935,22 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return _evaluate(_conv_transpose1d_mults, (_conv_transpose1d_mults_bound, _conv_transpose1d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,), False)
 
 
-def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*((in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
-def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(in_channels + 1)), )
 
 
-def _conv_transpose1d_adds_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(((in_channels) / (groups)) + 2)), )
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(_quotient(in_channels, groups) + 2)), )
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2085,12 +1971,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2099,25 +1985,25 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose1d_adds, (_conv_transpose1d_adds_bound, _conv_transpose1d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,), False)
+    return _evaluate(_conv_transpose1d_adds, (_conv_transpose1d_adds_bound, _conv_transpose1d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,), False)
 
 
-def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*(2*(in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
-def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(2*in_channels + 1)), )
 
 
-def _conv_transpose1d_ops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*length
-    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(2*((in_channels) / (groups)) + 3)), )
+    return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, batch*out_channels*(2*_b0 + bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + kernel_size*length*(2*_quotient(in_channels, groups) + 3)), )
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2138,12 +2024,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2152,7 +2038,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose1d_ops, (_conv_transpose1d_ops_bound, _conv_transpose1d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,), False)
+    return _evaluate(_conv_transpose1d_ops, (_conv_transpose1d_ops_bound, _conv_transpose1d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,), False)
 
 
 def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
@@ -2164,10 +2050,10 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
 
 
 def _conv_transpose1d_params_row_bound(in_channels, out_channels, kernel_size, groups, bias):
-    return (out_channels*(bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2180,22 +2066,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -2205,19 +2091,19 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return _evaluate(_conv_transpose1d_params, (_conv_transpose1d_params_bound, _conv_transpose1d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,), False)
 
 
-def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
-def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias + in_channels*kernel_size), )
 
 
-def _conv_transpose1d_memory_ideal_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+def _conv_transpose1d_memory_ideal_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2238,12 +2124,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2252,22 +2138,22 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose1d_memory_ideal, (_conv_transpose1d_memory_ideal_bound, _conv_transpose1d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,), False)
+    return _evaluate(_conv_transpose1d_memory_ideal, (_conv_transpose1d_memory_ideal_bound, _conv_transpose1d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,), False)
 
 
-def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + 2*kernel_size*length + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
-def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + 2*kernel_size*length + output_padding + 2*padding + stride*(length + 1) + 1) + bias + in_channels*kernel_size), )
 
 
-def _conv_transpose1d_memory_im2col_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + 2*kernel_size*length + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(((in_channels) / (groups)) + 1)), )
+def _conv_transpose1d_memory_im2col_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
+    return (batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size + 1) + 2*kernel_size*length + output_padding + 2*padding + stride*(length + 1) + 1) + bias + kernel_size*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2288,12 +2174,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2302,28 +2188,28 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose1d_memory_im2col, (_conv_transpose1d_memory_im2col_bound, _conv_transpose1d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,), False)
+    return _evaluate(_conv_transpose1d_memory_im2col, (_conv_transpose1d_memory_im2col_bound, _conv_transpose1d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,), False)
 
 
-def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*(in_channels // groups)
     _t1 = batch*length
-    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias)))
+    return _quotient(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias))
 
 
-def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = in_channels*kernel_size
     _b1 = batch*length
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias), )
 
 
-def _conv_transpose1d_intensity_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
-    _b0 = kernel_size*(((in_channels) / (groups)) + 1)
+def _conv_transpose1d_intensity_row_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
+    _b0 = kernel_size*(_quotient(in_channels, groups) + 1)
     _b1 = batch*length
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias), )
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2344,12 +2230,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2358,7 +2244,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose1d_intensity, (_conv_transpose1d_intensity_bound, _conv_transpose1d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,), True)
+    return _evaluate(_conv_transpose1d_intensity, (_conv_transpose1d_intensity_bound, _conv_transpose1d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,), True)
 
 
 def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
@@ -2370,10 +2256,10 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
 
 
 def _conv_transpose2d_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
-    return (batch*height*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (batch*height*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2384,34 +2270,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2420,6 +2296,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_macs, (_conv_transpose2d_macs_bound, _conv_transpose2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
@@ -2432,10 +2309,10 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
 
 
 def _conv_transpose2d_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
-    return (2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2446,34 +2323,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2482,6 +2349,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_flops, (_conv_transpose2d_flops_bound, _conv_transpose2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
@@ -2494,10 +2362,10 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
 
 
 def _conv_transpose2d_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
-    return (batch*height*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (batch*height*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2508,34 +2376,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2544,28 +2402,29 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_mults, (_conv_transpose2d_mults_bound, _conv_transpose2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
-def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
-def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*kernel_size_h
     _b1 = kernel_size_w*width
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(in_channels + 1)), )
 
 
-def _conv_transpose2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*kernel_size_h
     _b1 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2)), )
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(_quotient(in_channels, groups) + 2)), )
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2576,34 +2435,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2612,28 +2461,33 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose2d_adds, (_conv_transpose2d_adds_bound, _conv_transpose2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_adds, (_conv_transpose2d_adds_bound, _conv_transpose2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
-def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*kernel_size_h
     _b1 = kernel_size_w*width
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(2*in_channels + 1)), )
 
 
-def _conv_transpose2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*kernel_size_h
     _b1 = kernel_size_w*width
-    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(2*((in_channels) / (groups)) + 3)), )
+    return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1 + bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + height*kernel_size_h*kernel_size_w*width*(2*_quotient(in_channels, groups) + 3)), )
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2644,34 +2498,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2680,7 +2524,12 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose2d_ops, (_conv_transpose2d_ops_bound, _conv_transpose2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_ops, (_conv_transpose2d_ops_bound, _conv_transpose2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
 def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
@@ -2692,10 +2541,10 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
 
 
 def _conv_transpose2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
-    return (out_channels*(bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2706,58 +2555,49 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_params, (_conv_transpose2d_params_bound, _conv_transpose2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
-def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return (batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def _conv_transpose2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+def _conv_transpose2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
+    return (batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2768,34 +2608,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2804,28 +2634,33 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose2d_memory_ideal, (_conv_transpose2d_memory_ideal_bound, _conv_transpose2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_ideal, (_conv_transpose2d_memory_ideal_bound, _conv_transpose2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = height*width
     _t1 = kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
-def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*width
     _b1 = kernel_size_h*kernel_size_w
     return (_b0*batch*in_channels + out_channels*(_b1*in_channels + batch*(2*_b0*_b1 + (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
-def _conv_transpose2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = height*width
     _b1 = kernel_size_h*kernel_size_w
-    return (_b0*batch*in_channels + out_channels*(_b1*(((in_channels) / (groups)) + 1) + batch*(2*_b0*_b1 + (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
+    return (_b0*batch*in_channels + out_channels*(_b1*(_quotient(in_channels, groups) + 1) + batch*(2*_b0*_b1 + (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2836,34 +2671,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2872,28 +2697,33 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose2d_memory_im2col, (_conv_transpose2d_memory_im2col_bound, _conv_transpose2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_im2col, (_conv_transpose2d_memory_im2col_bound, _conv_transpose2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
     _t1 = batch*height*width
-    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias)))
+    return _quotient(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
-def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = in_channels*kernel_size_h*kernel_size_w
     _b1 = batch*height*width
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
-def _conv_transpose2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+def _conv_transpose2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
+    _b0 = kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)
     _b1 = batch*height*width
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2904,34 +2734,24 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2940,7 +2760,12 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose2d_intensity, (_conv_transpose2d_intensity_bound, _conv_transpose2d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,), True)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_intensity, (_conv_transpose2d_intensity_bound, _conv_transpose2d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), True)
 
 
 def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
@@ -2952,10 +2777,10 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
 
 
 def _conv_transpose3d_macs_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
-    return (batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2966,46 +2791,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3014,6 +2819,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_macs, (_conv_transpose3d_macs_bound, _conv_transpose3d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
@@ -3026,10 +2832,10 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
 
 
 def _conv_transpose3d_flops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
-    return (2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3040,46 +2846,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3088,6 +2874,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_flops, (_conv_transpose3d_flops_bound, _conv_transpose3d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
@@ -3100,10 +2887,10 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
 
 
 def _conv_transpose3d_mults_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
-    return (batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(((in_channels) / (groups)) + 1), )
+    return (batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(_quotient(in_channels, groups) + 1), )
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3114,46 +2901,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3162,31 +2929,32 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_mults, (_conv_transpose3d_mults_bound, _conv_transpose3d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
-def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
-def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*kernel_size_d
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels + 1)), )
 
 
-def _conv_transpose3d_adds_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*kernel_size_d
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(((in_channels) / (groups)) + 2)), )
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(_quotient(in_channels, groups) + 2)), )
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3197,46 +2965,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3245,31 +2993,36 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose3d_adds, (_conv_transpose3d_adds_bound, _conv_transpose3d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_adds, (_conv_transpose3d_adds_bound, _conv_transpose3d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
-def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*kernel_size_d
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*in_channels + 1)), )
 
 
-def _conv_transpose3d_ops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*kernel_size_d
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
-    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*((in_channels) / (groups)) + 3)), )
+    return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, batch*out_channels*(2*_b0*_b1*_b2 + bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*_quotient(in_channels, groups) + 3)), )
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3280,46 +3033,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3328,7 +3061,12 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose3d_ops, (_conv_transpose3d_ops_bound, _conv_transpose3d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_ops, (_conv_transpose3d_ops_bound, _conv_transpose3d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
 def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
@@ -3340,10 +3078,10 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
 
 
 def _conv_transpose3d_params_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
-    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+    return (out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3354,70 +3092,51 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_params, (_conv_transpose3d_params_bound, _conv_transpose3d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
-def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
-def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return (batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def _conv_transpose3d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    return (batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)), )
+def _conv_transpose3d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
+    return (batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)), )
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3428,46 +3147,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3476,28 +3175,33 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose3d_memory_ideal, (_conv_transpose3d_memory_ideal_bound, _conv_transpose3d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_ideal, (_conv_transpose3d_memory_ideal_bound, _conv_transpose3d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = depth*height*width
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(2*_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w)) + bias)
 
 
-def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*height*width
     _b1 = kernel_size_d*kernel_size_h*kernel_size_w
     return (_b0*batch*in_channels + out_channels*(_b1*in_channels + batch*(2*_b0*_b1 + (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
-def _conv_transpose3d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = depth*height*width
     _b1 = kernel_size_d*kernel_size_h*kernel_size_w
-    return (_b0*batch*in_channels + out_channels*(_b1*(((in_channels) / (groups)) + 1) + batch*(2*_b0*_b1 + (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
+    return (_b0*batch*in_channels + out_channels*(_b1*(_quotient(in_channels, groups) + 1) + batch*(2*_b0*_b1 + (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)) + bias), )
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3508,46 +3212,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3556,28 +3240,33 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    return _evaluate(_conv_transpose3d_memory_im2col, (_conv_transpose3d_memory_im2col_bound, _conv_transpose3d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_im2col, (_conv_transpose3d_memory_im2col_bound, _conv_transpose3d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
-def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
     _t1 = batch*depth*height*width
-    return ((2*_t0*_t1*out_channels) / (_t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias)))
+    return _quotient(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
-def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w
     _b1 = batch*depth*height*width
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
-def _conv_transpose3d_intensity_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
-    _b0 = kernel_size_d*kernel_size_h*kernel_size_w*(((in_channels) / (groups)) + 1)
+def _conv_transpose3d_intensity_row_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
+    _b0 = kernel_size_d*kernel_size_h*kernel_size_w*(_quotient(in_channels, groups) + 1)
     _b1 = batch*depth*height*width
     return (2*_b0*_b1*out_channels, _b1*in_channels + out_channels*(_b0 + batch*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias), )
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3588,44 +3277,538 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_intensity, (_conv_transpose3d_intensity_bound, _conv_transpose3d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), True)
+
+
+def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_macs, (_depthwise_separable_conv2d_macs_bound, _depthwise_separable_conv2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_flops, (_depthwise_separable_conv2d_flops_bound, _depthwise_separable_conv2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_mults, (_depthwise_separable_conv2d_mults_bound, _depthwise_separable_conv2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_adds, (_depthwise_separable_conv2d_adds_bound, _depthwise_separable_conv2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_ops, (_depthwise_separable_conv2d_ops_bound, _depthwise_separable_conv2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
+
+
+def _depthwise_separable_conv2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_params, (_depthwise_separable_conv2d_params_bound, _depthwise_separable_conv2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
+
+
+def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
+
+
+def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
+
+
+def _depthwise_separable_conv2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_ideal, (_depthwise_separable_conv2d_memory_ideal_bound, _depthwise_separable_conv2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
+
+
+def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
+
+
+def _depthwise_separable_conv2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = (_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_im2col, (_depthwise_separable_conv2d_memory_im2col_bound, _depthwise_separable_conv2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = 2*_t2
+    return _quotient(_t0*_t1*_t3, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3)))
+
+
+def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
+    _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b3 = 2*_b2
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
+
+
+def _depthwise_separable_conv2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
+    _b2 = batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    _b3 = 2*_b2
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
@@ -3636,7 +3819,1328 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose3d_intensity, (_conv_transpose3d_intensity_bound, _conv_transpose3d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), True)
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_intensity, (_depthwise_separable_conv2d_intensity_bound, _depthwise_separable_conv2d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
+
+
+def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_fused_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_macs, (_depthwise_separable_conv2d_fused_macs_bound, _depthwise_separable_conv2d_fused_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_fused_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_flops, (_depthwise_separable_conv2d_fused_flops_bound, _depthwise_separable_conv2d_fused_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_fused_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2), )
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_mults, (_depthwise_separable_conv2d_fused_mults_bound, _depthwise_separable_conv2d_fused_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_fused_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_adds, (_depthwise_separable_conv2d_fused_adds_bound, _depthwise_separable_conv2d_fused_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+
+
+def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
+
+
+def _depthwise_separable_conv2d_fused_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_ops, (_depthwise_separable_conv2d_fused_ops_bound, _depthwise_separable_conv2d_fused_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
+
+
+def _depthwise_separable_conv2d_fused_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_params, (_depthwise_separable_conv2d_fused_params_bound, _depthwise_separable_conv2d_fused_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, (_depthwise_separable_conv2d_fused_memory_ideal_bound, _depthwise_separable_conv2d_fused_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = (_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    _b1 = kernel_size_h*kernel_size_w
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, (_depthwise_separable_conv2d_fused_memory_im2col_bound, _depthwise_separable_conv2d_fused_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
+
+
+def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _quotient(2*_t0*_t1*_t2, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width))
+
+
+def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
+    _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
+
+
+def _depthwise_separable_conv2d_fused_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = kernel_size_h*kernel_size_w + out_channels
+    _b1 = depth_multiplier*in_channels
+    _b2 = batch*(_quotient(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, stride_h) + 2)*(_quotient(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, stride_w) + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_intensity, (_depthwise_separable_conv2d_fused_intensity_bound, _depthwise_separable_conv2d_fused_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
+
+
+def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_macs_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_macs, (_partial_conv2d_macs_bound, _partial_conv2d_macs_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_flops_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_flops, (_partial_conv2d_flops_bound, _partial_conv2d_flops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_mults_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_mults, (_partial_conv2d_mults_bound, _partial_conv2d_mults_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
+
+
+def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
+
+
+def _partial_conv2d_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_adds, (_partial_conv2d_adds_bound, _partial_conv2d_adds_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
+
+
+def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
+
+
+def _partial_conv2d_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_ops, (_partial_conv2d_ops_bound, _partial_conv2d_ops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + bias)
+
+
+def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0*(_b0*kernel_size**2 + bias), )
+
+
+def _partial_conv2d_params_row_bound(channels, kernel_size, n_div, bias):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*(_b0*kernel_size**2 + bias), )
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_params, (_partial_conv2d_params_bound, _partial_conv2d_params_row_bound), ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,), False)
+
+
+def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
+
+
+def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
+
+
+def _partial_conv2d_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_memory_ideal, (_partial_conv2d_memory_ideal_bound, _partial_conv2d_memory_ideal_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = kernel_size**2
+    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
+
+
+def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = kernel_size**2
+    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
+
+
+def _partial_conv2d_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    _b1 = kernel_size**2
+    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_memory_im2col, (_partial_conv2d_memory_im2col_bound, _partial_conv2d_memory_im2col_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = kernel_size**2
+    _t1 = (channels // n_div)
+    _t2 = 2*batch*height*width
+    return _quotient(_t0*_t1**2*_t2, _t1*(_t0*_t1 + _t2 + bias))
+
+
+def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = kernel_size**2
+    _b1 = channels
+    _b2 = 2*batch*height*width
+    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
+
+
+def _partial_conv2d_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = kernel_size**2
+    _b1 = _quotient(channels, n_div) + 1
+    _b2 = 2*batch*height*width
+    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_intensity, (_partial_conv2d_intensity_bound, _partial_conv2d_intensity_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), True)
+
+
+def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_split_cat_macs_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_macs, (_partial_conv2d_split_cat_macs_bound, _partial_conv2d_split_cat_macs_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_split_cat_flops_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_flops, (_partial_conv2d_split_cat_flops_bound, _partial_conv2d_split_cat_flops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def _partial_conv2d_split_cat_mults_row_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*height*kernel_size**2*width*(_quotient(channels, n_div) + 1)**2, )
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_mults, (_partial_conv2d_split_cat_mults_bound, _partial_conv2d_split_cat_mults_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
+
+
+def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
+
+
+def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
+
+
+def _partial_conv2d_split_cat_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_adds, (_partial_conv2d_split_cat_adds_bound, _partial_conv2d_split_cat_adds_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
+
+
+def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
+
+
+def _partial_conv2d_split_cat_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_ops, (_partial_conv2d_split_cat_ops_bound, _partial_conv2d_split_cat_ops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0*(_t0*kernel_size**2 + bias)
+
+
+def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0*(_b0*kernel_size**2 + bias), )
+
+
+def _partial_conv2d_split_cat_params_row_bound(channels, kernel_size, n_div, bias):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0*(_b0*kernel_size**2 + bias), )
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_params, (_partial_conv2d_split_cat_params_bound, _partial_conv2d_split_cat_params_row_bound), ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,), False)
+
+
+def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
+
+
+def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
+
+
+def _partial_conv2d_split_cat_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_ideal, (_partial_conv2d_split_cat_memory_ideal_bound, _partial_conv2d_split_cat_memory_ideal_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = kernel_size**2
+    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
+
+
+def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = kernel_size**2
+    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
+
+
+def _partial_conv2d_split_cat_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    _b1 = kernel_size**2
+    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) when a value does not fit in int64
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_im2col, (_partial_conv2d_split_cat_memory_im2col_bound, _partial_conv2d_split_cat_memory_im2col_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
+
+
+def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0**2*kernel_size**2
+    _t2 = 2*batch*height*width
+    return _quotient(_t1*_t2, _t0*bias + _t1 + _t2*channels)
+
+
+def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0**2*kernel_size**2
+    _b2 = 2*batch*height*width
+    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
+
+
+def _partial_conv2d_split_cat_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = _quotient(channels, n_div) + 1
+    _b1 = _b0**2*kernel_size**2
+    _b2 = 2*batch*height*width
+    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_split_cat_intensity, (_partial_conv2d_split_cat_intensity_bound, _partial_conv2d_split_cat_intensity_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), True)
 
 
 def _linear_macs(in_features, out_features, batch):
@@ -3929,7 +5433,7 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
 
 def _linear_intensity(in_features, out_features, bias, batch):
     _t0 = batch*in_features
-    return ((2*_t0*out_features) / (_t0 + out_features*(batch + bias + in_features)))
+    return _quotient(2*_t0*out_features, _t0 + out_features*(batch + bias + in_features))
 
 
 def _linear_intensity_bound(in_features, out_features, bias, batch):
@@ -3964,1911 +5468,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
         float64: the exact quotient of two integers, rounded once
     """
     return _evaluate(_linear_intensity, (_linear_intensity_bound, _linear_intensity_row_bound), ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,), True)
-
-
-def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_macs, (_depthwise_separable_conv2d_macs_bound, _depthwise_separable_conv2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_flops, (_depthwise_separable_conv2d_flops_bound, _depthwise_separable_conv2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_mults, (_depthwise_separable_conv2d_mults_bound, _depthwise_separable_conv2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_adds, (_depthwise_separable_conv2d_adds_bound, _depthwise_separable_conv2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_ops, (_depthwise_separable_conv2d_ops_bound, _depthwise_separable_conv2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
-
-
-def _depthwise_separable_conv2d_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_params, (_depthwise_separable_conv2d_params_bound, _depthwise_separable_conv2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
-
-
-def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
-
-
-def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
-
-
-def _depthwise_separable_conv2d_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_b0 + kernel_size_h*kernel_size_w + out_channels)), )
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_ideal, (_depthwise_separable_conv2d_memory_ideal_bound, _depthwise_separable_conv2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w
-    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
-
-
-def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b1 = kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
-
-
-def _depthwise_separable_conv2d_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 4*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_im2col, (_depthwise_separable_conv2d_memory_im2col_bound, _depthwise_separable_conv2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = kernel_size_h*kernel_size_w + out_channels
-    _t1 = depth_multiplier*in_channels
-    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t3 = 2*_t2
-    return ((_t0*_t1*_t3) / (_t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3))))
-
-
-def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w + out_channels
-    _b1 = depth_multiplier*in_channels
-    _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b3 = 2*_b2
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
-
-
-def _depthwise_separable_conv2d_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w + out_channels
-    _b1 = depth_multiplier*in_channels
-    _b2 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b3 = 2*_b2
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b1*_b3, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_b0 + _b3)), )
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_intensity, (_depthwise_separable_conv2d_intensity_bound, _depthwise_separable_conv2d_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
-
-
-def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_fused_macs_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_macs, (_depthwise_separable_conv2d_fused_macs_bound, _depthwise_separable_conv2d_fused_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_fused_flops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_flops, (_depthwise_separable_conv2d_fused_flops_bound, _depthwise_separable_conv2d_fused_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_fused_mults_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2), )
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_mults, (_depthwise_separable_conv2d_fused_mults_bound, _depthwise_separable_conv2d_fused_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_fused_adds_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(kernel_size_h*kernel_size_w + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_adds, (_depthwise_separable_conv2d_fused_adds_bound, _depthwise_separable_conv2d_fused_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-
-
-def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1))*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
-
-
-def _depthwise_separable_conv2d_fused_ops_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)*(_b0*(2*kernel_size_h*kernel_size_w + out_channels + 1) + bias*(_b0 + out_channels) + out_channels*(_b0 + 1)), )
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_ops, (_depthwise_separable_conv2d_fused_ops_bound, _depthwise_separable_conv2d_fused_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
-
-
-def _depthwise_separable_conv2d_fused_params_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_params, (_depthwise_separable_conv2d_fused_params_bound, _depthwise_separable_conv2d_fused_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*out_channels*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels)), )
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, (_depthwise_separable_conv2d_fused_memory_ideal_bound, _depthwise_separable_conv2d_fused_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t1 = kernel_size_h*kernel_size_w
-    return _t0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t0*(2*_t1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_t1 + out_channels))
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b1 = kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = (((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    _b1 = kernel_size_h*kernel_size_w
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_b0*(2*_b1 + 2*depth_multiplier) + height*width) + depth_multiplier*(_b1 + out_channels)), )
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, (_depthwise_separable_conv2d_fused_memory_im2col_bound, _depthwise_separable_conv2d_fused_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
-
-
-def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = kernel_size_h*kernel_size_w + out_channels
-    _t1 = depth_multiplier*in_channels
-    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((2*_t0*_t1*_t2) / (_t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width)))
-
-
-def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w + out_channels
-    _b1 = depth_multiplier*in_channels
-    _b2 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
-
-
-def _depthwise_separable_conv2d_fused_intensity_row_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = kernel_size_h*kernel_size_w + out_channels
-    _b1 = depth_multiplier*in_channels
-    _b2 = batch*(((dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1) / (stride_h)) + 2)*(((dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1) / (stride_w)) + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1*_b2, _b2*out_channels + bias*(_b1 + out_channels) + in_channels*(_b0*depth_multiplier + batch*height*width), )
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_intensity, (_depthwise_separable_conv2d_fused_intensity_bound, _depthwise_separable_conv2d_fused_intensity_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
-
-
-def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_macs_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_macs, (_partial_conv2d_macs_bound, _partial_conv2d_macs_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_flops_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_flops, (_partial_conv2d_flops_bound, _partial_conv2d_flops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_mults_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_mults, (_partial_conv2d_mults_bound, _partial_conv2d_mults_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
-
-
-def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
-
-
-def _partial_conv2d_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_adds, (_partial_conv2d_adds_bound, _partial_conv2d_adds_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
-
-
-def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
-
-
-def _partial_conv2d_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_ops, (_partial_conv2d_ops_bound, _partial_conv2d_ops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + bias)
-
-
-def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0*(_b0*kernel_size**2 + bias), )
-
-
-def _partial_conv2d_params_row_bound(channels, kernel_size, n_div, bias):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*(_b0*kernel_size**2 + bias), )
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_params, (_partial_conv2d_params_bound, _partial_conv2d_params_row_bound), ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,), False)
-
-
-def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
-
-
-def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
-
-
-def _partial_conv2d_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*(_b0*kernel_size**2 + 2*batch*height*width + bias), )
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_memory_ideal, (_partial_conv2d_memory_ideal_bound, _partial_conv2d_memory_ideal_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = kernel_size**2
-    return _t0*(_t0*_t1 + batch*height*width*(2*_t1 + 2) + bias)
-
-
-def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = kernel_size**2
-    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
-
-
-def _partial_conv2d_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    _b1 = kernel_size**2
-    return (_b0*(_b0*_b1 + batch*height*width*(2*_b1 + 2) + bias), )
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_memory_im2col, (_partial_conv2d_memory_im2col_bound, _partial_conv2d_memory_im2col_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = kernel_size**2
-    _t1 = (channels // n_div)
-    _t2 = 2*batch*height*width
-    return ((_t0*_t1**2*_t2) / (_t1*(_t0*_t1 + _t2 + bias)))
-
-
-def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = kernel_size**2
-    _b1 = channels
-    _b2 = 2*batch*height*width
-    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
-
-
-def _partial_conv2d_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = kernel_size**2
-    _b1 = ((channels) / (n_div)) + 1
-    _b2 = 2*batch*height*width
-    return (_b0*_b1**2*_b2, _b1*(_b0*_b1 + _b2 + bias), )
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_intensity, (_partial_conv2d_intensity_bound, _partial_conv2d_intensity_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), True)
-
-
-def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_split_cat_macs_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_macs, (_partial_conv2d_split_cat_macs_bound, _partial_conv2d_split_cat_macs_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_split_cat_flops_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_flops, (_partial_conv2d_split_cat_flops_bound, _partial_conv2d_split_cat_flops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def _partial_conv2d_split_cat_mults_row_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*height*kernel_size**2*width*(((channels) / (n_div)) + 1)**2, )
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_mults, (_partial_conv2d_split_cat_mults_bound, _partial_conv2d_split_cat_mults_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,), False)
-
-
-def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
-
-
-def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
-
-
-def _partial_conv2d_split_cat_adds_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*batch*height*width*(_b0*kernel_size**2 + bias + 1), )
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_adds, (_partial_conv2d_split_cat_adds_bound, _partial_conv2d_split_cat_adds_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
-
-
-def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
-
-
-def _partial_conv2d_split_cat_ops_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*batch*height*width*(2*_b0*kernel_size**2 + bias + 1), )
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_ops, (_partial_conv2d_split_cat_ops_bound, _partial_conv2d_split_cat_ops_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0*(_t0*kernel_size**2 + bias)
-
-
-def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0*(_b0*kernel_size**2 + bias), )
-
-
-def _partial_conv2d_split_cat_params_row_bound(channels, kernel_size, n_div, bias):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0*(_b0*kernel_size**2 + bias), )
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_params, (_partial_conv2d_split_cat_params_bound, _partial_conv2d_split_cat_params_row_bound), ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,), False)
-
-
-def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias + 2*batch*channels*height*width
-
-
-def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
-
-
-def _partial_conv2d_split_cat_memory_ideal_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    return (_b0**2*kernel_size**2 + _b0*bias + 2*batch*channels*height*width, )
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_ideal, (_partial_conv2d_split_cat_memory_ideal_bound, _partial_conv2d_split_cat_memory_ideal_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = kernel_size**2
-    return _t0**2*_t1 + _t0*bias + batch*height*width*(2*_t0*_t1 + 2*channels)
-
-
-def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = kernel_size**2
-    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
-
-
-def _partial_conv2d_split_cat_memory_im2col_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    _b1 = kernel_size**2
-    return (_b0**2*_b1 + _b0*bias + batch*height*width*(2*_b0*_b1 + 2*channels), )
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) when a value does not fit in int64
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_im2col, (_partial_conv2d_split_cat_memory_im2col_bound, _partial_conv2d_split_cat_memory_im2col_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), False)
-
-
-def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0**2*kernel_size**2
-    _t2 = 2*batch*height*width
-    return ((_t1*_t2) / (_t0*bias + _t1 + _t2*channels))
-
-
-def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0**2*kernel_size**2
-    _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
-
-
-def _partial_conv2d_split_cat_intensity_row_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = ((channels) / (n_div)) + 1
-    _b1 = _b0**2*kernel_size**2
-    _b2 = 2*batch*height*width
-    return (_b1*_b2, _b0*bias + _b1 + _b2*channels, )
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_split_cat_intensity, (_partial_conv2d_split_cat_intensity_bound, _partial_conv2d_split_cat_intensity_row_bound), ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,), True)

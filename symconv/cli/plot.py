@@ -8,7 +8,7 @@ from symconv import plot
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_cost_options, element_size
-from symconv.cli.values import BadValue, parse_shape
+from symconv.cli.values import BadValue
 from symconv.errors import SymconvError
 
 EXAMPLE = """\
@@ -62,11 +62,11 @@ def parse_range(text: str) -> range:
     return range(lo, hi + 1, step[0] if step else 1)
 
 
-def check_at(names, args: argparse.Namespace, extras, shape, fix: dict[str, object]) -> None:
+def check_at(names, args: argparse.Namespace, extras, shapes, fix: dict[str, object]) -> None:
     """Build and cost the operators with ``fix`` substituted: an invalid end of the range is an error."""
     try:
         for op in operators.build_all(names, operators.given_options(args), extras, fix):
-            op.cost(tuple(operators.substitute(size, fix) for size in shape))
+            op.cost(*(tuple(operators.substitute(size, fix) for size in shape) for shape in shapes))
     except SymconvError as error:
         point = ", ".join(f"{name}={value}" for name, value in fix.items())
         raise BadValue(f"at {point}: {error}") from error
@@ -78,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
         raise BadValue(f"plot takes one or two operators, got {len(names)}: {' '.join(names)}")
     extras = [operators.overrides(args.a, "--a"), operators.overrides(args.b, "--b")][: len(names)]
     ops = operators.build_all(names, operators.given_options(args), extras)
-    shape = operators.read_option(parse_shape, "input", args.input)
+    shapes = operators.read_inputs(args)
     values, given = parse_range(args.range), given_values(args.given)
     for end in (values[0], values[-1]):
-        check_at(names, args, extras, shape, {**given, args.over: end})
+        check_at(names, args, extras, shapes, {**given, args.over: end})
     labels = names if len(names) == 1 else [f"A: {names[0]}", f"B: {names[1]}"]
-    costs = {label: op.cost(shape) for label, op in zip(labels, ops, strict=True)}
+    costs = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     data = plot.series(
         costs,
         args.quantity,

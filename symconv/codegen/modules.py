@@ -77,17 +77,20 @@ def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
 
 def _check_arguments(key: str, spec: Spec) -> None:
     for argument in spec.arguments:
-        check_identifier(argument.name, f"operator {key!r}: symbol", RESERVED)
+        for name in (argument.name, *argument.axes):
+            check_identifier(name, f"operator {key!r}: symbol", RESERVED)
 
 
 def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
-    unknown = sorted(s.name for s in expr.free_symbols - {a.symbol for a in spec.arguments})
+    unknown = sorted(s.name for s in expr.free_symbols - {s for a in spec.arguments for s in a.symbols})
     if unknown:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} of operator {key!r} is not one of its arguments")
 
 
-COL2IM, RUNTIME = "symconv.col2im_counts", "symconv.codegen.numpy_runtime"
-RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME)
+COL2IM, RUNTIME, AXES = "symconv.col2im_counts", "symconv.codegen.numpy_runtime", "symconv.codegen.axes"
+RESERVED = (
+    frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME) | defined_names(AXES)
+)
 
 
 # Printing ----------------------------------------------------------------------------------------
@@ -110,25 +113,60 @@ class Printed:
     row_bound_assignments: tuple[tuple[str, str], ...] = ()
     row_bound_checks: str = ""
     quotient: bool = False
+    prologue: tuple[str, ...] = ()
 
 
-def _signature(arguments: tuple[Argument, ...]) -> str:
-    required = [a.name for a in arguments if a.default is None]
-    optional = [f"{a.name}={a.default!r}" for a in arguments if a.default is not None]
-    return ", ".join(required + optional)
+def _free(d: Derived) -> set[sympy.Symbol]:
+    return set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
 
 
-def _ordered(arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
-    return tuple(a for a in arguments if a.default is None) + tuple(a for a in arguments if a.default is not None)
+def _required(a: Argument, free: set[sympy.Symbol]) -> bool:
+    """An argument without a default that the quantity depends on (one it does not need defaults to None)."""
+    return a.default is None and any(s in free for s in a.symbols)
+
+
+def _signature(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> str:
+    return ", ".join(a.name if _required(a, free) else f"{a.name}={a.default!r}" for a in _ordered(arguments, free))
+
+
+def _ordered(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[Argument, ...]:
+    return tuple(a for a in arguments if _required(a, free)) + tuple(a for a in arguments if not _required(a, free))
+
+
+def _prologue(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
+    """Per-axis arguments read into one variable per axis.
+
+    An int and a tuple of the right length are read inline (a call would cost more than the
+    formula); anything else goes through ``_per_axis``, which also says what is wrong.
+    """
+    return tuple(
+        f"{', '.join(a.axes)} = {_per_axis_read(a.name, len(a.axes))}"
+        for a in arguments
+        if a.axes and any(s in free for s in a.symbols)
+    )
+
+
+def _per_axis_read(name: str, axes: int) -> str:
+    every = ", ".join([name] * axes)
+    return (
+        f"{name} if {name}.__class__ is tuple and len({name}) == {axes} else "
+        f"({every}) if {name}.__class__ is int else _per_axis({name}, {axes})"
+    )
 
 
 def _docstring(d: Derived, returns: list[str], arrays: bool = False) -> str:
     lines = [f"{d.quantity.summary[0].upper()}{d.quantity.summary[1:]}.", "", f"Operator: {d.spec.title}.", ""]
     lines += ["Parameters", "----------"]
-    for a in _ordered(d.spec.arguments):
+    free = _free(d)
+    for a in _ordered(d.spec.arguments, free):
         kind = "bool" if isinstance(a.default, bool) else "int"
         kind = f"{kind} or array_like of {kind}" if arrays else kind
-        lines += [f"{a.name} : {kind}" + ("" if a.default is None else f", default {a.default!r}"), f"    {a.doc}"]
+        kind = f"{kind}, or a tuple of them" if a.axes else kind
+        if a.default is None and not _required(a, free):
+            kind, doc = f"{kind}, optional", f"{a.doc} (this quantity does not depend on it)"
+        else:
+            kind, doc = kind + ("" if a.default is None else f", default {a.default!r}"), a.doc
+        lines += [f"{a.name} : {kind}", f"    {doc}"]
     lines += ["", "Returns", "-------", *returns]
     text = "\n".join(f"    {line}" if line else "" for line in lines)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
@@ -144,13 +182,14 @@ def _print_scalar(d: Derived) -> Printed:
     returns = ["int", "    exact"] if d.quantity.integer else ["fractions.Fraction", "    exact"]
     return Printed(
         name=d.name,
-        signature=_signature(d.spec.arguments),
+        signature=_signature(d.spec.arguments, _free(d)),
         parameters="",
         names="",
         values="",
         docstring=_docstring(d, returns),
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
+        prologue=_prologue(d.spec.arguments, _free(d)),
     )
 
 
@@ -161,15 +200,15 @@ def _bounds(d: Derived, rows: bool) -> tuple[list[tuple[sympy.Symbol, sympy.Expr
         names[target] = sympy.Symbol(f"_b{index}")
         bounds.append((names[target], bound(value, names, checks, rows)))
     checks.append(bound(d.result, names, checks, rows))
-    inputs = {a.symbol for a in d.spec.arguments}
+    inputs = {s for a in d.spec.arguments for s in a.symbols}
     return bounds, list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
 
 
 def _print_numpy(d: Derived) -> Printed:
     printer = NumpyPrinter()
     (bounds, kept), (row_bounds, row_kept) = _bounds(d, rows=False), _bounds(d, rows=True)
-    free = set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
-    used = [a.name for a in _ordered(d.spec.arguments) if a.symbol in free]
+    free = _free(d)
+    used = [s.name for a in _ordered(d.spec.arguments, free) for s in a.symbols if s in free]
     returns = [
         "numpy.ndarray",
         "    int64, or exact Python ints (dtype=object) when a value does not fit in int64"
@@ -178,7 +217,7 @@ def _print_numpy(d: Derived) -> Printed:
     ]
     return Printed(
         name=d.name,
-        signature=_signature(d.spec.arguments),
+        signature=_signature(d.spec.arguments, free),
         parameters=", ".join(used),
         names=repr(tuple(used)),
         values=f"({', '.join(used)},)" if used else "()",
@@ -190,6 +229,7 @@ def _print_numpy(d: Derived) -> Printed:
         row_bound_assignments=_assign(printer, row_bounds),
         row_bound_checks="".join(f"{printer.doprint(c)}, " for c in row_kept),
         quotient=not d.quantity.integer,
+        prologue=_prologue(d.spec.arguments, free),
     )
 
 
@@ -198,6 +238,7 @@ def _render(template: str, printed: list[Printed]) -> str:
         functions=printed,
         col2im=function_definitions(COL2IM),
         runtime=function_definitions(RUNTIME),
+        axes=function_definitions(AXES) if any(p.prologue for p in printed) else "",
     )
 
 

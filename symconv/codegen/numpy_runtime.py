@@ -24,6 +24,7 @@ from symconv.col2im_counts import axis_counts, transposed_length
 _LIMIT = 2.0**62
 _MAX_RUNS = 2**26
 _BLOCK = 1024
+_EXACT_IN_FLOAT = 2**53
 
 
 def _integers(name, value):
@@ -109,6 +110,29 @@ def _exact(compute, arrays, quotient):
         return result.astype(np.float64)
     if result.dtype == object and all(-(2**63) <= v < 2**63 for v in result.flat):
         return result.astype(np.int64)
+    return result
+
+
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    Operands below 2**53 are exact in float64, so NumPy's division rounds once; the rows
+    with a larger one are divided as Python ints (``int / int`` rounds the exact quotient),
+    where NumPy would round each operand first.
+    """
+    p, q = np.asarray(numerator), np.asarray(denominator)
+    if p.dtype == object or q.dtype == object:
+        return np.asarray(p.astype(object) / q.astype(object), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        result = np.asarray(np.true_divide(p, q))
+    large = (np.abs(p) >= _EXACT_IN_FLOAT) | (np.abs(q) >= _EXACT_IN_FLOAT)
+    if not np.any(large):
+        return result
+    shape = result.shape
+    large = np.broadcast_to(large, shape)
+    result = result.copy()
+    exact = np.broadcast_to(p, shape)[large].astype(object) / np.broadcast_to(q, shape)[large].astype(object)
+    result[large] = np.asarray(exact, dtype=np.float64)
     return result
 
 
