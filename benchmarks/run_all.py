@@ -33,6 +33,17 @@ SETTINGS = {
     "networks": ({}, {"repeats": 1, "rounds": 3}),
     "cli": ({}, {"rounds": 5}),
 }
+NOTES = {
+    "codegen": "The scalar rows time a loop over the same configurations on both sides; *call alone* is a "
+    "no-op of the same signature, so *arithmetic* compares the formulas without the call. With one "
+    "overflowing row the result must hold Python ints (`dtype=object`): converting the other rows costs "
+    "about as much as computing them in int64, so the ratio is about 2x by construction.",
+    "networks": "Both sides end with a compiled function of (H, W): symconv's `from_torch` plus compiling its "
+    "total, against PyTorch's FlopCounterMode under FakeTensorMode with a ShapeEnv plus compiling PyTorch's "
+    "own total (printed by its `PythonPrinter`). Both totals are checked equal at all 1,000 resolutions.",
+    "cli": "Fresh processes. Any command that computes pays sympy's import of `sympy.tensor` on its first "
+    "sum, which `import sympy` alone does not (the *first sum* row).",
+}
 COMMANDS = {
     "codegen": "python benchmarks/bench_codegen.py",
     "networks": "python benchmarks/bench_networks.py",
@@ -77,7 +88,7 @@ def markdown(results: dict[str, list[Goal]]) -> str:
         f"{platform.system()} {platform.machine()}). Absolute times depend on the machine; the ratios are the point.",
     ]
     for name, goals in results.items():
-        lines += ["", f"## {TITLES[name]}", "", f"One command: `{COMMANDS[name]}`.", ""]
+        lines += ["", f"## {TITLES[name]}", "", f"One command: `{COMMANDS[name]}`. {NOTES[name]}", ""]
         lines += ["| | measured | target | | details |", "|---|---:|---|---|---|"]
         for g in goals:
             row = (g.name, g.value_text(), g.target_text, g.verdict, g.detail)

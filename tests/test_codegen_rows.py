@@ -146,3 +146,19 @@ def test_intensity_is_float64_with_or_without_an_overflowing_row(vector):
     assert got.dtype == np.float64
     assert got.tolist() == [float(Fraction(f, m)) for f, m in zip(flops, memory, strict=True)]
     assert vector.conv2d_intensity(**(rows | {"in_channels": np.array([64, 128])})).dtype == np.float64
+
+
+def test_quotient_rounds_once_beyond_2_53_and_stays_float64(vector):
+    # flops and memory of the second row exceed 2**53: NumPy would round each before dividing
+    rows = {"in_channels": np.array([64, 2**35 + 1]), "out_channels": 2**20 + 3, "kernel_size": 3}
+    rows |= {"height": 58, "width": 61, "bias": True}
+    got = vector.conv2d_intensity(**rows)
+    want = []
+    for c in (64, 2**35 + 1):
+        outputs = (2**20 + 3) * 56 * 59
+        flops = 2 * outputs * c * 9
+        memory = c * 58 * 61 + outputs + (2**20 + 3) * (9 * c + 1)
+        assert c == 64 or flops > 2**53
+        want.append(float(Fraction(flops, memory)))
+    assert got.dtype == np.float64
+    assert got.tolist() == want
