@@ -45,6 +45,7 @@ from common import ROOT, Goal, exit_code, interleaved, print_goals
 
 sys.path.insert(0, str(ROOT))
 from symconv.codegen import NUMPY_PATH, SCALAR_PATH, artifacts
+from symconv.quantities import quantity_named
 
 NAME = "codegen"
 
@@ -100,7 +101,9 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     h_out = (height + 2 * padding_h - dilation_h * (kernel_size_h - 1) - 1) // stride_h + 1
     w_out = (width + 2 * padding_w - dilation_w * (kernel_size_w - 1) - 1) // stride_w + 1
     weights = out_channels * (kernel_size_h * kernel_size_w * (in_channels // groups) + bias)
-    columns = 2 * in_channels * kernel_size_h * kernel_size_w * h_out * w_out  # written, then read
+    # written, then read; a pointwise convolution (1x1, stride 1, unpadded) multiplies the input itself
+    stored = kernel_size_h + kernel_size_w + stride_h + stride_w + padding_h + padding_w > 4
+    columns = 2 * in_channels * kernel_size_h * kernel_size_w * h_out * w_out * stored
     return batch * (in_channels * height * width + columns + out_channels * h_out * w_out) + weights
 
 
@@ -186,6 +189,11 @@ def random_config(rng: random.Random, transposed: bool) -> dict[str, int | bool]
     return config
 
 
+def generated_name(prefix: str, quantity: str) -> str:
+    """The generated function of ``quantity``: ``conv2d_intensity_flops_ideal`` for ``intensity``."""
+    return f"{prefix}_{quantity_named(quantity).identifier}"
+
+
 def parameters(function) -> tuple[str, ...]:
     return function.__code__.co_varnames[: function.__code__.co_argcount]
 
@@ -244,7 +252,7 @@ def bench_scalar(scalar, rng: random.Random, configs: int, rounds: int) -> list[
         transposed = family == "ConvTranspose2d"
         table = [random_config(rng, transposed) for _ in range(configs)]
         for quantity, formula in hand.items():
-            generated = getattr(scalar, f"{PREFIX[family]}_{quantity}")
+            generated = getattr(scalar, generated_name(PREFIX[family], quantity))
             hand_fn = with_signature_of(generated, formula)
             names = parameters(generated)
             rows = [pytorch_arguments(c, names) for c in table]
@@ -370,7 +378,7 @@ def bench_numpy(vector, rows: int, rounds: int) -> list[Goal]:
     overflowing["batch"][row] = 2**50  # x channels x taps x pixels: beyond int64
     arguments, overflowing_arguments = pytorch_style(table), pytorch_style(overflowing)
     for quantity in NUMPY_QUANTITIES:
-        generated = getattr(vector, f"conv2d_{quantity}")
+        generated = getattr(vector, generated_name("conv2d", quantity))
         by_hand = with_signature_of(generated, hand[quantity])
         normal = generated(**arguments)
         np.testing.assert_array_equal(normal, by_hand(**arguments))

@@ -415,3 +415,20 @@ def test_adaptive_pool_gcd_prints_in_python_and_numpy(c, h, w, o) -> None:
         c * (summed - o * o),
         scalar["pool_adds"](C=c, H=big, W=w),
     ]
+
+
+@pytest.mark.parametrize("kernel_size", [(3, 3, 3), (3,), [3, 3, 3]])
+@pytest.mark.parametrize("module", ["scalar", "vector"])
+def test_per_axis_argument_of_the_wrong_length_says_so(module, kernel_size, request):
+    conv2d_macs = request.getfixturevalue(module).conv2d_macs
+    with pytest.raises(ValueError, match="expected 2 values, one per axis, got"):
+        conv2d_macs(in_channels=4, out_channels=4, kernel_size=kernel_size, height=8, width=8)
+
+
+@pytest.mark.parametrize("module", ["scalar", "vector"])
+def test_per_axis_argument_as_int_tuple_or_list_agree(module, request):
+    conv2d_macs = request.getfixturevalue(module).conv2d_macs
+    # 4 * 4 channels x 3 * 1 taps at (8 - 3 + 1) x (8 + 2 - 1 + 1) = 6 x 10 output pixels
+    got = [conv2d_macs(4, 4, k, 8, 8, padding=(0, 1)) for k in ((3, 1), [3, 1])]
+    assert [int(v) for v in got] == [4 * 4 * 3 * 1 * 6 * 10] * 2
+    assert int(conv2d_macs(4, 4, 3, 8, 8)) == 4 * 4 * 9 * 6 * 6

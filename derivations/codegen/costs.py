@@ -540,10 +540,17 @@ def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -582,10 +589,17 @@ def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return 2*batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -624,10 +638,17 @@ def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -666,10 +687,17 @@ def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -708,10 +736,17 @@ def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*out_channels*(bias + 2*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -750,7 +785,11 @@ def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -789,10 +828,17 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, s
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*height*in_channels*width + out_channels*(batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -831,10 +877,17 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = kernel_size_h*kernel_size_w
     _t1 = 2*padding_h
     _t2 = 2*padding_w
@@ -878,10 +931,17 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height,
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
     return Fraction(2*_t0*_t1*out_channels, batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
@@ -924,10 +984,17 @@ def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, st
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -968,10 +1035,17 @@ def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, s
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -1012,10 +1086,17 @@ def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, s
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
@@ -1056,10 +1137,17 @@ def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, st
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -1100,10 +1188,17 @@ def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, str
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*out_channels*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -1144,7 +1239,11 @@ def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -1185,10 +1284,17 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, w
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*depth*height*in_channels*width + out_channels*(batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -1229,10 +1335,17 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = 2*padding_d
     _t2 = 2*padding_h
@@ -1279,10 +1392,17 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, 
     fractions.Fraction
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
     return Fraction(2*_t0*_t1*out_channels, batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
@@ -1671,7 +1791,11 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -1712,7 +1836,11 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return 2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -1753,7 +1881,11 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -1794,11 +1926,19 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
@@ -1841,11 +1981,19 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
@@ -1888,7 +2036,11 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, pa
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -1929,11 +2081,19 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -1974,11 +2134,19 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = height*width
     _t1 = kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0]) + bias)
@@ -2021,11 +2189,19 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
     _t1 = batch*height*width
     return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
@@ -2070,7 +2246,11 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -2113,7 +2293,11 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return 2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -2156,7 +2340,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
@@ -2199,11 +2387,19 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
@@ -2249,11 +2445,19 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, 
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
@@ -2299,7 +2503,11 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, pa
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -2342,11 +2550,19 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
@@ -2389,11 +2605,19 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = depth*height*width
     _t1 = kernel_size_d*kernel_size_h*kernel_size_w
     return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0]) + bias)
@@ -2438,11 +2662,19 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
     _t1 = batch*depth*height*width
     return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
@@ -2483,10 +2715,17 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, heig
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2525,10 +2764,17 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, hei
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2567,10 +2813,17 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, hei
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2609,10 +2862,17 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, heig
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
@@ -2652,10 +2912,17 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, heigh
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
@@ -2695,7 +2962,11 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, st
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
@@ -2735,10 +3006,17 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
 
@@ -2778,10 +3056,17 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = 2*padding_h
     _t1 = 2*padding_w
     _t2 = ((_t0 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t1 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
@@ -2825,10 +3110,17 @@ def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, 
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = kernel_size_h*kernel_size_w + out_channels
     _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
@@ -2871,10 +3163,17 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2913,10 +3212,17 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2955,10 +3261,17 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
@@ -2997,10 +3310,17 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
@@ -3040,10 +3360,17 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
@@ -3083,7 +3410,11 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     _t0 = depth_multiplier*in_channels
     return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
@@ -3123,10 +3454,17 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
 
 
@@ -3165,10 +3503,17 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     int
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = 2*padding_h
     _t1 = 2*padding_w
     _t2 = ((_t0 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t1 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
@@ -3212,10 +3557,17 @@ def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_chan
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = kernel_size_h*kernel_size_w + out_channels
     _t1 = depth_multiplier*in_channels
     _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)

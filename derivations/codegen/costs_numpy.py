@@ -833,10 +833,17 @@ def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_macs, (_conv2d_macs_bound, _conv2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -887,10 +894,17 @@ def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_flops, (_conv2d_flops_bound, _conv2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -941,10 +955,17 @@ def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_mults, (_conv2d_mults_bound, _conv2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -995,10 +1016,17 @@ def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_adds, (_conv2d_adds_bound, _conv2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1049,10 +1077,17 @@ def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_ops, (_conv2d_ops_bound, _conv2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1103,7 +1138,11 @@ def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_conv2d_params, (_conv2d_params_bound, _conv2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -1154,10 +1193,17 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_memory_ideal, (_conv2d_memory_ideal_bound, _conv2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1223,10 +1269,17 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_memory_im2col, (_conv2d_memory_im2col_bound, _conv2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1283,10 +1336,17 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height,
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv2d_intensity_flops_ideal, (_conv2d_intensity_flops_ideal_bound, _conv2d_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,), True)
 
 
@@ -1339,10 +1399,17 @@ def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, st
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_macs, (_conv3d_macs_bound, _conv3d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1395,10 +1462,17 @@ def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_flops, (_conv3d_flops_bound, _conv3d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1451,10 +1525,17 @@ def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_mults, (_conv3d_mults_bound, _conv3d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,), False)
 
 
@@ -1507,10 +1588,17 @@ def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, st
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_adds, (_conv3d_adds_bound, _conv3d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1563,10 +1651,17 @@ def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, str
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_ops, (_conv3d_ops_bound, _conv3d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1619,7 +1714,11 @@ def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return _evaluate(_conv3d_params, (_conv3d_params_bound, _conv3d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -1672,10 +1771,17 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_memory_ideal, (_conv3d_memory_ideal_bound, _conv3d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1746,10 +1852,17 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_memory_im2col, (_conv3d_memory_im2col_bound, _conv3d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), False)
 
 
@@ -1808,10 +1921,17 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, 
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv3d_intensity_flops_ideal, (_conv3d_intensity_flops_ideal_bound, _conv3d_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,), True)
 
 
@@ -2326,7 +2446,11 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_conv_transpose2d_macs, (_conv_transpose2d_macs_bound, _conv_transpose2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
@@ -2379,7 +2503,11 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_conv_transpose2d_flops, (_conv_transpose2d_flops_bound, _conv_transpose2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
@@ -2432,7 +2560,11 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_conv_transpose2d_mults, (_conv_transpose2d_mults_bound, _conv_transpose2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,), False)
 
 
@@ -2491,11 +2623,19 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv_transpose2d_adds, (_conv_transpose2d_adds_bound, _conv_transpose2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
@@ -2554,11 +2694,19 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv_transpose2d_ops, (_conv_transpose2d_ops_bound, _conv_transpose2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
@@ -2611,7 +2759,11 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, pa
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_conv_transpose2d_params, (_conv_transpose2d_params_bound, _conv_transpose2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -2664,11 +2816,19 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv_transpose2d_memory_ideal, (_conv_transpose2d_memory_ideal_bound, _conv_transpose2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
@@ -2727,11 +2887,19 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv_transpose2d_memory_im2col, (_conv_transpose2d_memory_im2col_bound, _conv_transpose2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), False)
 
 
@@ -2790,11 +2958,19 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 2 else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_conv_transpose2d_intensity_flops_ideal, (_conv_transpose2d_intensity_flops_ideal_bound, _conv_transpose2d_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,), True)
 
 
@@ -2849,7 +3025,11 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return _evaluate(_conv_transpose3d_macs, (_conv_transpose3d_macs_bound, _conv_transpose3d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
@@ -2904,7 +3084,11 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return _evaluate(_conv_transpose3d_flops, (_conv_transpose3d_flops_bound, _conv_transpose3d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
@@ -2959,7 +3143,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return _evaluate(_conv_transpose3d_mults, (_conv_transpose3d_mults_bound, _conv_transpose3d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,), False)
 
 
@@ -3023,11 +3211,19 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv_transpose3d_adds, (_conv_transpose3d_adds_bound, _conv_transpose3d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
@@ -3091,11 +3287,19 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv_transpose3d_ops, (_conv_transpose3d_ops_bound, _conv_transpose3d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
@@ -3150,7 +3354,11 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, pa
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
     return _evaluate(_conv_transpose3d_params, (_conv_transpose3d_params_bound, _conv_transpose3d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,), False)
 
 
@@ -3205,11 +3413,19 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv_transpose3d_memory_ideal, (_conv_transpose3d_memory_ideal_bound, _conv_transpose3d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
@@ -3270,11 +3486,19 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv_transpose3d_memory_im2col, (_conv_transpose3d_memory_im2col_bound, _conv_transpose3d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), False)
 
 
@@ -3335,11 +3559,19 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 3 else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 3 else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 3 else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple and len(output_padding) == 3 else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 3 else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
     return _evaluate(_conv_transpose3d_intensity_flops_ideal, (_conv_transpose3d_intensity_flops_ideal_bound, _conv_transpose3d_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,), True)
 
 
@@ -3390,10 +3622,17 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, heig
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_macs, (_depthwise_separable_conv2d_macs_bound, _depthwise_separable_conv2d_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -3444,10 +3683,17 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, hei
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_flops, (_depthwise_separable_conv2d_flops_bound, _depthwise_separable_conv2d_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -3498,10 +3744,17 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, hei
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_mults, (_depthwise_separable_conv2d_mults_bound, _depthwise_separable_conv2d_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -3555,10 +3808,17 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, heig
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_adds, (_depthwise_separable_conv2d_adds_bound, _depthwise_separable_conv2d_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -3612,10 +3872,17 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, heigh
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_ops, (_depthwise_separable_conv2d_ops_bound, _depthwise_separable_conv2d_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -3669,7 +3936,11 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, st
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_params, (_depthwise_separable_conv2d_params_bound, _depthwise_separable_conv2d_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
 
 
@@ -3723,10 +3994,17 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_memory_ideal, (_depthwise_separable_conv2d_memory_ideal_bound, _depthwise_separable_conv2d_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -3792,10 +4070,17 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_memory_im2col, (_depthwise_separable_conv2d_memory_im2col_bound, _depthwise_separable_conv2d_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -3858,10 +4143,17 @@ def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, 
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_intensity_flops_ideal, (_depthwise_separable_conv2d_intensity_flops_ideal_bound, _depthwise_separable_conv2d_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
 
 
@@ -3912,10 +4204,17 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_macs, (_depthwise_separable_conv2d_fused_macs_bound, _depthwise_separable_conv2d_fused_macs_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -3966,10 +4265,17 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_flops, (_depthwise_separable_conv2d_fused_flops_bound, _depthwise_separable_conv2d_fused_flops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -4020,10 +4326,17 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_mults, (_depthwise_separable_conv2d_fused_mults_bound, _depthwise_separable_conv2d_fused_mults_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,), False)
 
 
@@ -4077,10 +4390,17 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_adds, (_depthwise_separable_conv2d_fused_adds_bound, _depthwise_separable_conv2d_fused_adds_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -4134,10 +4454,17 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_ops, (_depthwise_separable_conv2d_fused_ops_bound, _depthwise_separable_conv2d_fused_ops_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -4191,7 +4518,11 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_params, (_depthwise_separable_conv2d_fused_params_bound, _depthwise_separable_conv2d_fused_params_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,), False)
 
 
@@ -4242,10 +4573,17 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, (_depthwise_separable_conv2d_fused_memory_ideal_bound, _depthwise_separable_conv2d_fused_memory_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -4311,10 +4649,17 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     numpy.ndarray
         int64, or exact Python ints (dtype=object) when a value does not fit in int64
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, (_depthwise_separable_conv2d_fused_memory_im2col_bound, _depthwise_separable_conv2d_fused_memory_im2col_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), False)
 
 
@@ -4374,10 +4719,17 @@ def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_chan
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple and len(kernel_size) == 2 else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
-    stride_h, stride_w = stride if stride.__class__ is tuple and len(stride) == 2 else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
-    padding_h, padding_w = padding if padding.__class__ is tuple and len(padding) == 2 else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
-    dilation_h, dilation_w = dilation if dilation.__class__ is tuple and len(dilation) == 2 else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     return _evaluate(_depthwise_separable_conv2d_fused_intensity_flops_ideal, (_depthwise_separable_conv2d_fused_intensity_flops_ideal_bound, _depthwise_separable_conv2d_fused_intensity_flops_ideal_row_bound), ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,), True)
 
 

@@ -156,6 +156,7 @@ class Printed:
     row_bound_checks: str = ""
     quotient: bool = False
     prologue: tuple[str, ...] = ()
+    prologue_checks: tuple[str, ...] = ()
 
 
 def _free(d: Derived) -> set[sympy.Symbol]:
@@ -175,24 +176,31 @@ def _ordered(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[
     return tuple(a for a in arguments if _required(a, free)) + tuple(a for a in arguments if not _required(a, free))
 
 
+def _per_axis_arguments(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[Argument, ...]:
+    return tuple(a for a in arguments if a.axes and any(s in free for s in a.symbols))
+
+
 def _prologue(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
     """Per-axis arguments read into one variable per axis.
 
-    An int and a tuple of the right length are read inline (a call would cost more than the
-    formula); anything else goes through ``_per_axis``, which also says what is wrong.
+    A tuple (as PyTorch's layers store them) and an int are read inline, as a hand would: a call
+    would cost more than the formula. Anything else goes through ``_per_axis``; a tuple of the
+    wrong length fails to unpack, and :func:`_prologue_checks` then says what is wrong.
     """
     return tuple(
-        f"{', '.join(a.axes)} = {_per_axis_read(a.name, len(a.axes))}"
-        for a in arguments
-        if a.axes and any(s in free for s in a.symbols)
+        f"{', '.join(a.axes)} = {_per_axis_read(a.name, len(a.axes))}" for a in _per_axis_arguments(arguments, free)
     )
+
+
+def _prologue_checks(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
+    """Calls that raise ``_per_axis``'s error for the per-axis argument that failed to unpack."""
+    return tuple(f"_per_axis({a.name}, {len(a.axes)})" for a in _per_axis_arguments(arguments, free))
 
 
 def _per_axis_read(name: str, axes: int) -> str:
     every = ", ".join([name] * axes)
     return (
-        f"{name} if {name}.__class__ is tuple and len({name}) == {axes} else "
-        f"({every}) if {name}.__class__ is int else _per_axis({name}, {axes})"
+        f"{name} if {name}.__class__ is tuple else ({every}) if {name}.__class__ is int else _per_axis({name}, {axes})"
     )
 
 
@@ -232,6 +240,7 @@ def _print_scalar(d: Derived) -> Printed:
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
         prologue=_prologue(d.spec.arguments, _free(d)),
+        prologue_checks=_prologue_checks(d.spec.arguments, _free(d)),
     )
 
 
@@ -272,6 +281,7 @@ def _print_numpy(d: Derived) -> Printed:
         row_bound_checks="".join(f"{printer.doprint(c)}, " for c in row_kept),
         quotient=not d.quantity.integer,
         prologue=_prologue(d.spec.arguments, free),
+        prologue_checks=_prologue_checks(d.spec.arguments, free),
     )
 
 
