@@ -27,11 +27,15 @@ TITLES = {
     "codegen": "Generated cost functions",
     "networks": "A network's closed form",
     "cli": "The command line",
+    "from_torch": "From a PyTorch model to its symbolic total",
+    "zoo": "The model zoo",
 }
 SETTINGS = {
     "codegen": ({}, {"configs": 100, "rows": 100_000, "torch_configs": 5, "rounds": 7}),
     "networks": ({}, {"repeats": 1, "rounds": 3}),
     "cli": ({}, {"rounds": 5}),
+    "from_torch": ({}, {"repeats": 3}),
+    "zoo": ({"repeat": 3}, {"repeat": 1, "only": ["resnet18", "mobilenet_v2"]}),
 }
 NOTES = {
     "codegen": "The scalar rows time a loop over the same configurations on both sides; *call alone* is a "
@@ -43,23 +47,36 @@ NOTES = {
     "own total (printed by its `PythonPrinter`). Both totals are checked equal at all 1,000 resolutions.",
     "cli": "Fresh processes. Any command that computes pays sympy's import of `sympy.tensor` on its first "
     "sum, which `import sympy` alone does not (the *first sum* row).",
+    "from_torch": "VGG-16 and a 200-layer stack of 3x3 convolutions (stride 2 every 40): `from_torch` to the "
+    "symbolic FLOP total in H, W (in a worker process, caches cleared before every run) against PyTorch's "
+    "FlopCounterMode under FakeTensorMode with a ShapeEnv (dynamic H, W), cold, the sides alternating run by "
+    "run. Every total equals FlopCounterMode at three resolutions.",
+    "zoo": "torchvision and timm models with random weights on the meta device (nothing downloaded). A model is "
+    "*exact* when its symbolic total equals FlopCounterMode at three resolutions; the timing compares "
+    "`from_torch` with PyTorch's symbolic route on the exact models, interleaved. PyTorch's route often "
+    "specialises the sizes and returns a plain integer: it does less work there.",
 }
 COMMANDS = {
     "codegen": "python benchmarks/bench_codegen.py",
     "networks": "python benchmarks/bench_networks.py",
     "cli": "python benchmarks/bench_cli.py",
+    "from_torch": "python benchmarks/bench_from_torch.py",
+    "zoo": "PYTHONPATH=.:tests python benchmarks/bench_zoo.py",
 }
 
 
-def run(names: list[str], quick: bool) -> dict[str, list[Goal]]:
+def run(names: list[str], quick: bool, write_docs: bool) -> dict[str, list[Goal]]:
+    """Each benchmark's goals; with ``write_docs`` the page is rewritten after each (a long run keeps what it has)."""
     results = {}
     for name in names:
         module = importlib.import_module(f"bench_{name}")
         full, small = SETTINGS[name]
         start = time.perf_counter()
         results[name] = module.measure(**(small if quick else full))
-        print(f"{TITLES[name]} ({time.perf_counter() - start:.0f} s)")
+        print(f"{TITLES[name]} ({time.perf_counter() - start:.0f} s)", flush=True)
         print_goals(results[name])
+        if write_docs:
+            write_atomic(DOCS, markdown(results))
     return results
 
 
@@ -71,7 +88,7 @@ def markdown(results: dict[str, list[Goal]]) -> str:
     import numpy
 
     versions = f"Python {platform.python_version()}, NumPy {numpy.__version__}"
-    if "networks" in results:
+    if results.keys() & {"networks", "from_torch", "zoo"}:
         import torch
 
         versions += f", PyTorch {torch.__version__}"
@@ -107,9 +124,8 @@ def main() -> int:
     unknown = sorted(set(names) - set(TITLES))
     if unknown:
         parser.error(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(TITLES)}")
-    results = run(names, args.quick)
+    results = run(names, args.quick, args.write_docs)
     if args.write_docs:
-        write_atomic(DOCS, markdown(results))
         print(f"wrote {DOCS.relative_to(ROOT)}")
     return exit_code([g for goals in results.values() for g in goals], args.check)
 
