@@ -432,3 +432,23 @@ def test_per_axis_argument_as_int_tuple_or_list_agree(module, request):
     got = [conv2d_macs(4, 4, k, 8, 8, padding=(0, 1)) for k in ((3, 1), [3, 1])]
     assert [int(v) for v in got] == [4 * 4 * 3 * 1 * 6 * 10] * 2
     assert int(conv2d_macs(4, 4, 3, 8, 8)) == 4 * 4 * 9 * 6 * 6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 10**6), st.integers(1, 10**30))
+def test_scalar_function_of_a_network_total_is_exact(h, w):
+    from symconv.codegen import scalar_function
+    from symconv.intfuncs import CeilDiv, FloorDiv
+    from symconv.symbols import H, W
+
+    # the shape of a network's total: a sum of products of output sizes with a shared factor 128
+    total = 128 * (147 * CeilDiv(H, 2) * CeilDiv(W, 2) + 3840 * CeilDiv(H, 4) * CeilDiv(W, 4) + 32000)
+    total += 3 * FloorDiv(H + 1, 2) * FloorDiv(W - 1, 3)
+    f = scalar_function(total, (H, W))
+
+    def ceil(a, b):  # written independently: -(-a // b)
+        return -(-a // b)
+
+    expected = 128 * (147 * ceil(h, 2) * ceil(w, 2) + 3840 * ceil(h, 4) * ceil(w, 4) + 32000)
+    expected += 3 * ((h + 1) // 2) * ((w - 1) // 3)
+    assert f(h, w) == f(H=h, W=w) == expected

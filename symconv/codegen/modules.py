@@ -76,11 +76,16 @@ def derive(
                 spec_, expr = _relative(quantity, spec, costs[key], specs[baseline], costs[baseline])
             else:
                 spec_, expr = spec, _integer_expression(spec, quantity, costs[key])
-            expr = fewer_operations(expr)
             _check_symbols(key, spec_, expr)
-            assignments, (result,) = sympy.cse(expr, symbols=sympy.numbered_symbols("_t"), order="canonical")
-            derived.append(Derived(f"{key}_{quantity.identifier}", spec_, quantity, tuple(assignments), result))
+            assignments, result = _body(expr)
+            derived.append(Derived(f"{key}_{quantity.identifier}", spec_, quantity, assignments, result))
     return derived
+
+
+def _body(expr: sympy.Expr) -> tuple[tuple[tuple[sympy.Symbol, sympy.Expr], ...], sympy.Expr]:
+    """A function body: common factors out of sums, then ``cse`` assignments and the result."""
+    assignments, (result,) = sympy.cse(fewer_operations(expr), symbols=sympy.numbered_symbols("_t"), order="canonical")
+    return tuple(assignments), result
 
 
 def _integer_expression(spec: Spec, quantity: Quantity, costs: tuple) -> sympy.Expr:
@@ -359,7 +364,7 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
     if unknown:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} is not one of the arguments {names}")
     body = integer_form(expr, integer=integer)
-    assignments, (result,) = sympy.cse(body, symbols=sympy.numbered_symbols("_t"), order="canonical")
+    assignments, result = _body(body)
     printer = ScalarPrinter()
     printed = Printed(
         name="function",
