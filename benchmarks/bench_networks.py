@@ -4,7 +4,8 @@
 
 For each network (defined in tests/torch_models.py), in one run:
 
-1. one-off, to a compiled function of (H, W), each from cold caches, median of ``--repeats``:
+1. one-off, to a compiled function of (H, W), each step from cold caches, the steps in turn in
+   every repeat, median of ``--repeats``:
    symconv's ``from_torch`` (torch.fx trace, its own formulas) plus compiling the total
    (``symconv.codegen.scalar_function``), reported separately; PyTorch's
    FlopCounterMode on a fake input whose H, W are ShapeEnv symbols (FakeTensorMode; private
@@ -86,14 +87,20 @@ def torch_compiled(expr: sympy.Expr, h: sympy.Symbol, w: sympy.Symbol):
     return namespace["total"]
 
 
-def median_of(repeats: int, fn):
-    times, result = [], None
+def one_offs(repeats: int, steps: dict) -> tuple[dict[str, float], dict[str, object]]:
+    """Median seconds of each one-off step, each from cold caches, the steps in turn in every repeat.
+
+    A step is called with the results of the steps before it in this repeat (a compile needs its total).
+    """
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    results: dict[str, object] = {}
     for _ in range(repeats):
-        cold()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for name, step in steps.items():
+            cold()
+            start = time.perf_counter()
+            results[name] = step(results)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}, results
 
 
 def flop_counter(model: torch.nn.Module, h: int, w: int) -> int:
@@ -103,10 +110,17 @@ def flop_counter(model: torch.nn.Module, h: int, w: int) -> int:
 
 
 def bench(name: str, model: torch.nn.Module, sizes: list[tuple[int, int]], repeats: int, rounds: int) -> list[Goal]:
-    t_trace, ours = median_of(repeats, lambda: symconv_total(model))
-    t_compile, f = median_of(repeats, lambda: scalar_function(ours, (H, W)))
-    t_theirs, (theirs, (h, w)) = median_of(repeats, lambda: torch_total(model))
-    t_their_compile, g = median_of(repeats, lambda: torch_compiled(theirs, h, w))
+    once, built = one_offs(
+        repeats,
+        {
+            "trace": lambda r: symconv_total(model),
+            "compile": lambda r: scalar_function(r["trace"], (H, W)),
+            "theirs": lambda r: torch_total(model),
+            "their compile": lambda r: torch_compiled(r["theirs"][0], *r["theirs"][1]),
+        },
+    )
+    t_trace, t_compile, t_theirs, t_their_compile = once.values()
+    ours, f, (theirs, _), g = built.values()
     values = [f(a, b) for a, b in sizes]
     assert values == [g(a, b) for a, b in sizes], f"{name}: symconv and PyTorch's symbolic total disagree"
     assert values[:3] == [flop_counter(model, a, b) for a, b in sizes[:3]], f"{name}: FlopCounterMode disagrees"
