@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Goal, exit_code, interleaved, print_goals
+from common import ENV, ROOT, Goal, exit_code, interleaved, print_goals
 
 NAME = "cli"
 PYTHON = sys.executable
@@ -59,11 +59,11 @@ COMMANDS = {
 
 
 def run(command: list[str]) -> None:
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=ENV)
 
 
 def measure(rounds: int = 15) -> list[Goal]:
-    for command in COMMANDS.values():  # warm the file cache and the bytecode
+    for command in COMMANDS.values():  # warm the file cache and write the bytecode
         run(command)
     t = interleaved({name: lambda c=command: run(c) for name, command in COMMANDS.items()}, rounds)
     base = t["import symconv"]

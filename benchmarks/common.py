@@ -7,6 +7,7 @@ the median over rounds, and a ratio is taken between medians of the same run.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The environment of a fresh interpreter timed here: an installed package has its bytecode cached (pip
+#: compiles it), so bytecode is written and read whatever the caller's PYTHONDONTWRITEBYTECODE says.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
 def interleaved(cases: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, float]:

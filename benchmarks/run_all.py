@@ -2,7 +2,8 @@
 
     python benchmarks/run_all.py [--quick] [--only codegen,networks,cli] [--write-docs] [--check]
 
-``--write-docs`` rewrites docs/benchmarks.md from this run's figures; ``--check`` exits 1 if a
+``--write-docs`` rewrites docs/benchmarks.md from this run's figures (with ``--only``, the other
+benchmarks' sections are kept from the page as it was); ``--check`` exits 1 if a
 goal is missed (each missed goal is named on stderr). ``--quick`` uses smaller sizes (for a
 smoke run; the docs table should come from a full run).
 """
@@ -84,6 +85,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*")
 
 
+def kept_sections(results: dict[str, list[Goal]]) -> dict[str, str]:
+    """The sections of the current page for the benchmarks not rerun (``--only``), by title."""
+    if not DOCS.exists():
+        return {}
+    rerun = {TITLES[name] for name in results}
+    sections = DOCS.read_text().split("\n## ")[1:]
+    return {s.split("\n", 1)[0]: "## " + s.rstrip("\n") for s in sections if s.split("\n", 1)[0] not in rerun}
+
+
 def markdown(results: dict[str, list[Goal]]) -> str:
     import numpy
 
@@ -104,10 +114,15 @@ def markdown(results: dict[str, list[Goal]]) -> str:
         f"Regenerate this page with `python benchmarks/run_all.py --write-docs` ({versions};",
         f"{platform.system()} {platform.machine()}). Absolute times depend on the machine; the ratios are the point.",
     ]
-    for name, goals in results.items():
-        lines += ["", f"## {TITLES[name]}", "", f"One command: `{COMMANDS[name]}`. {NOTES[name]}", ""]
+    kept = kept_sections(results)
+    for name, title in TITLES.items():
+        if name not in results:
+            if title in kept:
+                lines += ["", kept[title]]
+            continue
+        lines += ["", f"## {title}", "", f"One command: `{COMMANDS[name]}`. {NOTES[name]}", ""]
         lines += ["| | measured | target | | details |", "|---|---:|---|---|---|"]
-        for g in goals:
+        for g in results[name]:
             row = (g.name, g.value_text(), g.target_text, g.verdict, g.detail)
             lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
     return "\n".join(lines) + "\n"

@@ -41,3 +41,24 @@ def test_latex_output_loads_the_renderer_when_asked():
 @pytest.mark.slow
 def test_codegen_loads_the_code_generator():
     assert "jinja2" in loaded_after(["codegen", *CONV])
+
+
+def _subcommands(parser) -> set[str]:
+    return set(parser._subparsers._group_actions[0].choices)
+
+
+def test_every_subcommand_module_is_listed_and_each_name_builds_its_own_parser():
+    import pkgutil
+
+    import symconv.cli
+    from symconv.cli import COMMANDS, build_parser
+
+    with_register = set()
+    for info in pkgutil.iter_modules(symconv.cli.__path__):
+        module = __import__(f"symconv.cli.{info.name}", fromlist=["register"])
+        if hasattr(module, "register"):
+            with_register.add(info.name)
+    assert with_register == set(COMMANDS.values())  # a new command module must be named in COMMANDS
+    assert _subcommands(build_parser()) == {"seeds", *COMMANDS}
+    for name, module in COMMANDS.items():
+        assert name in _subcommands(build_parser([name, "--help"])), (name, module)
