@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import sys
 import time
@@ -112,7 +113,8 @@ def markdown(results: dict[str, list[Goal]]) -> str:
         "itself, at least 1%) of the target meets it. *info* rows are reported, not judged.",
         "",
         f"Regenerate this page with `python benchmarks/run_all.py --write-docs` ({versions};",
-        f"{platform.system()} {platform.machine()}). Absolute times depend on the machine; the ratios are the point.",
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when",
+        "written). Absolute times depend on the machine and its load; the ratios are the point.",
     ]
     kept = kept_sections(results)
     for name, title in TITLES.items():
