@@ -145,30 +145,55 @@ def flop_counter(model, h: int, w: int) -> int:
     return counter.get_total_flops()
 
 
+NAME = "from_torch"
+
+
+def timings(repeats: int = 7, baseline: Path | None = None) -> dict[tuple[str, str], list[float]]:
+    """Seconds per cold run, by (network, side), the sides interleaved run by run; every total checked."""
+    nets = models()
+    workers = {"symconv": Worker(ROOT)}
+    if baseline:
+        workers["baseline"] = Worker(baseline.resolve())
+    torch_symbolic(nets["VGG-16"][:3])  # PyTorch's lazily imported machinery, untimed
+    times: dict[tuple[str, str], list[float]] = {}
+    try:
+        for _ in range(repeats):
+            for name, model in nets.items():
+                expected = [flop_counter(model, a, b) for a, b in RESOLUTIONS]
+                for side, w in workers.items():
+                    result = w.run(name)
+                    assert result["values"] == expected, f"{name}: {side} {result['values']} != {expected}"
+                    times.setdefault((name, side), []).append(result["seconds"])
+                seconds, expr, (h, w_) = torch_symbolic(model)
+                assert [int(expr.subs({h: a, w_: b})) for a, b in RESOLUTIONS] == expected, f"{name}: PyTorch"
+                times.setdefault((name, "torch"), []).append(seconds)
+    finally:
+        for w in workers.values():
+            w.close()
+    return times
+
+
+def measure(repeats: int = 7) -> list:
+    """The goals of :func:`timings`: PyTorch's time to its symbolic total / symconv's, per network (reported)."""
+    from common import Goal
+
+    times = timings(repeats)
+    goals = []
+    for name in dict.fromkeys(network for network, _ in times):
+        ours, theirs = (statistics.median(times[(name, side)]) for side in ("symconv", "torch"))
+        detail = f"{ours * 1e3:.0f} vs {theirs * 1e3:.0f} ms, medians of {repeats} cold runs, totals equal"
+        goals.append(Goal(NAME, f"{name}: PyTorch's symbolic total / from_torch", theirs / ours, detail=detail))
+    return goals
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--baseline", type=Path, help="another symconv checkout, timed interleaved with this one")
     args = parser.parse_args()
-    nets = models()
-    workers = {"symconv": Worker(ROOT)}
-    if args.baseline:
-        workers["baseline"] = Worker(args.baseline.resolve())
-    torch_symbolic(nets["VGG-16"][:3])  # PyTorch's lazily imported machinery, untimed
-    times: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.repeats):
-        for name, model in nets.items():
-            expected = [flop_counter(model, a, b) for a, b in RESOLUTIONS]
-            for side, w in workers.items():
-                result = w.run(name)
-                assert result["values"] == expected, f"{name}: {side} {result['values']} != {expected}"
-                times.setdefault((name, side), []).append(result["seconds"])
-            seconds, expr, (h, w_) = torch_symbolic(model)
-            assert [int(expr.subs({h: a, w_: b})) for a, b in RESOLUTIONS] == expected, f"{name}: PyTorch"
-            times.setdefault((name, "torch"), []).append(seconds)
-    for w in workers.values():
-        w.close()
-    sides = [*workers, "torch"]
+    times = timings(args.repeats, args.baseline)
+    sides = ["symconv", *(["baseline"] if args.baseline else []), "torch"]
+    nets = list(dict.fromkeys(network for network, _ in times))
     header = f"{'network':16} " + " ".join(f"{s + ' ms':>12}" for s in sides) + f" {'torch/symconv':>14}"
     if args.baseline:
         header += f" {'baseline/symconv':>17}"

@@ -1,27 +1,29 @@
-"""symconv.from_torch vs PyTorch's own symbolic route (FlopCounterMode under FakeTensorMode with a ShapeEnv).
+"""A network's FLOPs as a closed form in H, W: symconv against PyTorch's own symbolic route, like for like.
+
+    python benchmarks/bench_networks.py [--repeats 3] [--rounds 15] [--check]
 
 For each network (defined in tests/torch_models.py), in one run:
 
-1. time to the symbolic total in H, W: symconv traces with torch.fx and replays with its own
-   formulas; PyTorch runs FlopCounterMode on a fake input whose H, W are ShapeEnv symbols
-   (private APIs: torch._subclasses.fake_tensor, torch.fx.experimental.symbolic_shapes).
-   Each side is timed ``--repeats`` times from cold caches (sympy's and symconv's cleared,
-   a new ShapeEnv for PyTorch); the minimum is reported;
-2. size of the total: ``sympy.count_ops`` of symconv's total and of PyTorch's (raw, and
-   after ``sympy.simplify``);
-3. evaluating at 1,000 resolutions: symconv's total compiled to an exact integer function
-   (symconv.codegen.scalar_function) vs FlopCounterMode run once per resolution on the meta
-   device (run ``--torch-runs`` times and scaled to 1,000; ``--torch-runs 1000`` runs all).
+1. one-off, to a compiled function of (H, W), each step from cold caches, the steps in turn in
+   every repeat, median of ``--repeats``:
+   symconv's ``from_torch`` (torch.fx trace, its own formulas) plus compiling the total
+   (``symconv.codegen.scalar_function``), reported separately; PyTorch's
+   FlopCounterMode on a fake input whose H, W are ShapeEnv symbols (FakeTensorMode; private
+   APIs), its total printed by PyTorch's own ``PythonPrinter`` and compiled once;
+2. evaluating each compiled function at the same 1,000 random resolutions, interleaved
+   rounds, medians; both are checked equal there, and equal to FlopCounterMode on the meta
+   device at a few resolutions;
+3. amortised: one-off plus 1,000 evaluations, each side;
+4. for scale only (not the same work): FlopCounterMode run once per resolution on the meta device.
 
-Both totals are checked equal at every resolution FlopCounterMode is run at.
-
-Run: ``python benchmarks/bench_networks.py`` (from the repository root).
+Goal: PyTorch's one-off time / symconv's >= 2 (``--check`` exits 1 if a network misses it).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -30,9 +32,12 @@ import sympy
 import torch
 from torch._subclasses.fake_tensor import FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
+from torch.utils._sympy.printers import PythonPrinter
 from torch.utils.flop_counter import FlopCounterMode
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, Goal, exit_code, interleaved, print_goals
+
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import torch_models  # noqa: E402
@@ -42,6 +47,7 @@ from symconv.codegen import scalar_function  # noqa: E402
 from symconv.sizes import _decide_relational, _integer_symbol  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
+NAME = "networks"
 MODELS = {
     "ResNet-50": torch_models.resnet50,
     "MobileNetV1": torch_models.mobilenet_v1,
@@ -52,7 +58,7 @@ MODELS = {
 
 
 def cold() -> None:
-    """Forget every cache symconv or sympy keeps, so each timing starts cold."""
+    """Forget every cache symconv or sympy keeps, so each one-off timing starts cold."""
     sympy.core.cache.clear_cache()
     for cached in (_decide_relational, _integer_symbol):
         cached.cache_clear()
@@ -74,67 +80,114 @@ def torch_total(model: torch.nn.Module) -> tuple[sympy.Expr, tuple[sympy.Symbol,
     return sympy.sympify(total.node.expr if isinstance(total, torch.SymInt) else total), (h, w)
 
 
-def best_time(fn, repeats: int) -> tuple[float, object]:
-    times, result = [], None
+def torch_compiled(expr: sympy.Expr, h: sympy.Symbol, w: sympy.Symbol):
+    """PyTorch's total as a Python function of (h, w), printed by PyTorch's own printer, compiled once."""
+    namespace: dict = {}
+    exec(f"def total({h}, {w}):\n    return {PythonPrinter().doprint(expr)}\n", namespace)
+    return namespace["total"]
+
+
+def one_offs(repeats: int, steps: dict) -> tuple[dict[str, float], dict[str, object]]:
+    """Median seconds of each one-off step, each from cold caches, the steps in turn in every repeat.
+
+    A step is called with the results of the steps before it in this repeat (a compile needs its total).
+    """
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    results: dict[str, object] = {}
     for _ in range(repeats):
-        cold()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        for name, step in steps.items():
+            cold()
+            start = time.perf_counter()
+            results[name] = step(results)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}, results
 
 
-def torch_flops(model: torch.nn.Module, h: int, w: int) -> int:
+def flop_counter(model: torch.nn.Module, h: int, w: int) -> int:
     with FlopCounterMode(display=False) as counter:
         model(torch.empty(1, 3, h, w, device="meta"))
     return counter.get_total_flops()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--torch-runs", type=int, default=20, help="FlopCounterMode runs, scaled to 1,000")
-    args = parser.parse_args()
+def bench(name: str, model: torch.nn.Module, sizes: list[tuple[int, int]], repeats: int, rounds: int) -> list[Goal]:
+    once, built = one_offs(
+        repeats,
+        {
+            "trace": lambda r: symconv_total(model),
+            "compile": lambda r: scalar_function(r["trace"], (H, W)),
+            "theirs": lambda r: torch_total(model),
+            "their compile": lambda r: torch_compiled(r["theirs"][0], *r["theirs"][1]),
+        },
+    )
+    t_trace, t_compile, t_theirs, t_their_compile = once.values()
+    ours, f, (theirs, _), g = built.values()
+    values = [f(a, b) for a, b in sizes]
+    assert values == [g(a, b) for a, b in sizes], f"{name}: symconv and PyTorch's symbolic total disagree"
+    assert values[:3] == [flop_counter(model, a, b) for a, b in sizes[:3]], f"{name}: FlopCounterMode disagrees"
+
+    def evaluate(fn):
+        return lambda: [fn(a, b) for a, b in sizes]
+
+    t = interleaved({"symconv": evaluate(f), "torch": evaluate(g)}, rounds)
+    runs = interleaved({"run": lambda: flop_counter(model, *sizes[0])}, 5)["run"]
+    ours_once, theirs_once = t_trace + t_compile, t_theirs + t_their_compile
+    n = len(sizes)
+    return [
+        Goal(
+            NAME,
+            f"{name}: one-off, PyTorch / symconv",
+            theirs_once / ours_once,
+            2.0,
+            at_most=False,
+            detail=f"symconv from_torch {t_trace:.3f} s + compile {t_compile * 1e3:.1f} ms; PyTorch symbolic "
+            f"{t_theirs:.3f} s + compile {t_their_compile * 1e3:.1f} ms",
+        ),
+        Goal(
+            NAME,
+            f"{name}: {n:,} evaluations, symconv / PyTorch",
+            t["symconv"] / t["torch"],
+            detail=f"{t['symconv'] * 1e3:.2f} vs {t['torch'] * 1e3:.2f} ms; sympy.count_ops "
+            f"{sympy.count_ops(ours)} vs {sympy.count_ops(theirs)}",
+        ),
+        Goal(
+            NAME,
+            f"{name}: one-off + {n:,} evaluations, symconv / PyTorch",
+            (ours_once + t["symconv"]) / (theirs_once + t["torch"]),
+        ),
+        Goal(
+            NAME,
+            f"{name}: FlopCounterMode per resolution (meta) / symconv's compiled total",
+            runs / (t["symconv"] / n),
+            detail="not the same work: re-running the model per resolution, for scale",
+        ),
+    ]
+
+
+def measure(repeats: int = 3, rounds: int = 15) -> list[Goal]:
     rng = random.Random(0)
     sizes = [(rng.randint(64, 512), rng.randint(64, 512)) for _ in range(1000)]
-    header = (
-        f"{'network':16} {'symconv s':>9} {'torch s':>8} {'ratio':>6} | {'ops':>4} {'torch':>5} {'simpl':>5} | "
-        f"{'eval 1000 ms':>12} {'torch 1000 s':>12} {'speed-up':>9}"
-    )
-    print(header)
-    print("-" * len(header))
     with torch.device("meta"):
         torch_total(torch_models.mobilenet_v1())  # load PyTorch's lazily imported machinery before timing
+        symconv_total(torch_models.mobilenet_v1())
+    goals = []
     for name, factory in MODELS.items():
         with torch.device("meta"):
             model = factory().eval()
-        t_ours, ours = best_time(lambda m=model: symconv_total(m), args.repeats)
-        t_torch, (theirs, (h, w)) = best_time(lambda m=model: torch_total(m), args.repeats)
-        simplified = sympy.simplify(theirs)
+        goals += bench(name, model, sizes, repeats, rounds)
+    return goals
 
-        f = scalar_function(ours, (H, W))
-        start = time.perf_counter()
-        values = [f(H=a, W=b) for a, b in sizes]
-        t_eval = time.perf_counter() - start
 
-        runs = sizes[: args.torch_runs]
-        start = time.perf_counter()
-        measured = [torch_flops(model, a, b) for a, b in runs]
-        t_runs = (time.perf_counter() - start) * len(sizes) / len(runs)
-        assert measured == values[: len(runs)], f"{name}: symconv and FlopCounterMode disagree"
-        assert all(theirs.subs({h: a, w: b}) == v for (a, b), v in zip(runs[:5], values, strict=False))
-
-        print(
-            f"{name:16} {t_ours:9.3f} {t_torch:8.3f} {t_torch / t_ours:5.1f}x | "
-            f"{sympy.count_ops(ours):4} {sympy.count_ops(theirs):5} {sympy.count_ops(simplified):5} | "
-            f"{t_eval * 1e3:12.2f} {t_runs:12.1f} {t_runs / t_eval:8.0f}x"
-        )
-    print(
-        "\nratio = PyTorch's time to its symbolic total / symconv's (target >= 2); ops = sympy.count_ops of the "
-        "total\n(symconv, PyTorch raw, PyTorch after sympy.simplify); eval = the compiled total at 1,000 random "
-        f"(H, W),\nagainst FlopCounterMode on the meta device ({args.torch_runs} runs, scaled to 1,000)."
-    )
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="one-off timings per side (median)")
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds of 1,000 evaluations")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
+    args = parser.parse_args()
+    goals = measure(args.repeats, args.rounds)
+    print("symconv network benchmark (ratios of medians; evaluations interleaved)")
+    print_goals(goals)
+    return exit_code(goals, args.check)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

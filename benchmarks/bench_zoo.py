@@ -56,6 +56,34 @@ def bench(spec: zoo.Model, repeat: int) -> dict:
     return row
 
 
+NAME = "zoo"
+
+
+def measure(repeat: int = 3, only: list[str] | None = None) -> list:
+    """The zoo's outcomes and PyTorch's time to its symbolic total / from_torch's, over the models costed exactly."""
+    from common import Goal
+
+    rows = [bench(spec, repeat) for spec in zoo.ZOO if only is None or spec.name in only]
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("exact", "wrong", "refused", "crash")}
+    goals = [
+        Goal(
+            NAME,
+            "models costed exactly",
+            counts["exact"],
+            unit="",
+            detail=", ".join(f"{v} {k}" for k, v in counts.items()),
+        ),
+        Goal(NAME, "models silently wrong", counts["wrong"], 0, unit=""),
+    ]
+    speed = [1 / r["ratio"] for r in rows if "ratio" in r]
+    if speed:
+        geomean = math.exp(statistics.fmean(math.log(x) for x in speed))
+        slowest = min(zip(speed, (r["model"] for r in rows if "ratio" in r), strict=True))
+        detail = f"{len(speed)} models, medians of {repeat} interleaved runs; lowest {slowest[0]:.2f}x ({slowest[1]})"
+        goals.append(Goal(NAME, "PyTorch's symbolic route / from_torch, geometric mean", geomean, detail=detail))
+    return goals
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=None, help="model names (default: the whole zoo)")

@@ -119,6 +119,14 @@ class Quantity:
         """Shorter names the parser also accepts (defaults left out: ``memory`` for ``memory:ideal``)."""
         return ()
 
+    @property
+    def parts(self) -> tuple[Quantity, Quantity] | None:
+        """(numerator, denominator) of a quotient of two counts of one cost, else None.
+
+        Generated code computes each as an integer and divides once.
+        """
+        return None
+
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
         """The value of this quantity for ``cost`` (bytes per element ``element_size``; ``baseline`` for ratios)."""
         raise NotImplementedError
@@ -248,9 +256,13 @@ class Intensity(Quantity):
         short = tuple(f"intensity:{name}" for name in (self.compute.name, *self.compute.aliases))
         return ("intensity", *short) if self.compute.convention == FLOPS else short
 
+    @property
+    def parts(self) -> tuple[Quantity, Quantity]:
+        return (self.compute, Traffic("memory", self.model))
+
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
-        moved = Traffic("memory", self.model).of(cost, element_size=element_size)
-        return canonical(self.compute.of(cost) / moved)
+        top, moved = self.parts
+        return canonical(top.of(cost) / moved.of(cost, element_size=element_size))
 
 
 @dataclass(frozen=True)

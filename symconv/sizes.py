@@ -127,7 +127,7 @@ def per_axis(value: object, dims: int, name: str, *, minimum: int = 1) -> tuple[
     return (as_size(value, name, minimum=minimum),) * dims
 
 
-@functools.lru_cache(maxsize=4096)  # symbolic checks repeat across builds; simplify is slow
+@functools.lru_cache(maxsize=4096)  # symbolic checks repeat across builds
 def decide(relation: object) -> bool | None:
     """Truth of a sympy relation under the symbols' assumptions: True, False, or None if undecidable."""
     if isinstance(relation, bool):
@@ -159,12 +159,7 @@ def _decide_relational(relation: sympy.core.relational.Relational) -> bool | Non
     lowest = None if difference.is_Number else _lowest(difference)
     if lowest is not None:  # a sum that grows without bound from ``lowest``
         return _MONOTONE[check](lowest)
-    # the assumptions decide most relations as written; simplify (slow) only when they cannot and
-    # the difference is not already linear (simplify cannot rewrite a sum of symbol multiples)
-    answer = getattr(difference, check)
-    if answer is not None or _is_linear(difference):
-        return answer
-    return getattr(sympy.simplify(difference), check)
+    return getattr(difference, check)
 
 
 _MONOTONE = {
@@ -219,10 +214,6 @@ def _stand_ins(expr: sympy.Expr) -> sympy.Expr:
 @functools.lru_cache(maxsize=4096)
 def _integer_symbol(atom: sympy.Expr) -> sympy.Symbol:
     return sympy.Dummy(integer=True, positive=atom.is_positive, nonnegative=atom.is_nonnegative)
-
-
-def _is_linear(expr: sympy.Expr) -> bool:
-    return all(t.is_Number or t.as_coeff_Mul()[1].is_Symbol for t in sympy.Add.make_args(expr))
 
 
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:

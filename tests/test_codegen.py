@@ -415,3 +415,40 @@ def test_adaptive_pool_gcd_prints_in_python_and_numpy(c, h, w, o) -> None:
         c * (summed - o * o),
         scalar["pool_adds"](C=c, H=big, W=w),
     ]
+
+
+@pytest.mark.parametrize("kernel_size", [(3, 3, 3), (3,), [3, 3, 3]])
+@pytest.mark.parametrize("module", ["scalar", "vector"])
+def test_per_axis_argument_of_the_wrong_length_says_so(module, kernel_size, request):
+    conv2d_macs = request.getfixturevalue(module).conv2d_macs
+    with pytest.raises(ValueError, match="expected 2 values, one per axis, got"):
+        conv2d_macs(in_channels=4, out_channels=4, kernel_size=kernel_size, height=8, width=8)
+
+
+@pytest.mark.parametrize("module", ["scalar", "vector"])
+def test_per_axis_argument_as_int_tuple_or_list_agree(module, request):
+    conv2d_macs = request.getfixturevalue(module).conv2d_macs
+    # 4 * 4 channels x 3 * 1 taps at (8 - 3 + 1) x (8 + 2 - 1 + 1) = 6 x 10 output pixels
+    got = [conv2d_macs(4, 4, k, 8, 8, padding=(0, 1)) for k in ((3, 1), [3, 1])]
+    assert [int(v) for v in got] == [4 * 4 * 3 * 1 * 6 * 10] * 2
+    assert int(conv2d_macs(4, 4, 3, 8, 8)) == 4 * 4 * 9 * 6 * 6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 10**6), st.integers(1, 10**30))
+def test_scalar_function_of_a_network_total_is_exact(h, w):
+    from symconv.codegen import scalar_function
+    from symconv.intfuncs import CeilDiv, FloorDiv
+    from symconv.symbols import H, W
+
+    # the shape of a network's total: a sum of products of output sizes with a shared factor 128
+    total = 128 * (147 * CeilDiv(H, 2) * CeilDiv(W, 2) + 3840 * CeilDiv(H, 4) * CeilDiv(W, 4) + 32000)
+    total += 3 * FloorDiv(H + 1, 2) * FloorDiv(W - 1, 3)
+    f = scalar_function(total, (H, W))
+
+    def ceil(a, b):  # written independently: -(-a // b)
+        return -(-a // b)
+
+    expected = 128 * (147 * ceil(h, 2) * ceil(w, 2) + 3840 * ceil(h, 4) * ceil(w, 4) + 32000)
+    expected += 3 * ((h + 1) // 2) * ((w - 1) // 3)
+    assert f(h, w) == f(H=h, W=w) == expected

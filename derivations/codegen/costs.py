@@ -230,7 +230,7 @@ def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -266,7 +266,7 @@ def conv1d_flops(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return 2*batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -302,7 +302,7 @@ def conv1d_mults(in_channels, out_channels, kernel_size, length, stride=1, paddi
     int
         exact
     """
-    return (batch*in_channels*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) // groups)
+    return batch*kernel_size*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)*(in_channels // groups)
 
 
 def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -338,8 +338,7 @@ def conv1d_adds(in_channels, out_channels, kernel_size, length, stride=1, paddin
     int
         exact
     """
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size - groups)) // groups)
+    return batch*out_channels*(bias + kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -375,8 +374,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     int
         exact
     """
-    _t0 = batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
+    return batch*out_channels*(bias + 2*kernel_size*(in_channels // groups) - 1)*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
 
 
 def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
@@ -412,7 +410,7 @@ def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -448,7 +446,7 @@ def conv1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return batch*in_channels*length + out_channels*(batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1) + bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -484,12 +482,11 @@ def conv1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=
     int
         exact
     """
-    _t0 = batch*in_channels
-    _t1 = 2*padding
-    _t2 = kernel_size - 1
-    _t3 = ((_t1 + length - _t2*dilation - 1) // stride + 1)
-    _t4 = _t1 + stride
-    return ((groups*(2*_t0*_t3*kernel_size*((_t4 + kernel_size - 3) // (_t2 + _t4) + 1) + _t0*length + _t3*batch*out_channels + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    _t0 = 2*padding
+    _t1 = kernel_size - 1
+    _t2 = ((_t0 + length - _t1*dilation - 1) // stride + 1)
+    _t3 = _t0 + stride
+    return batch*(_t2*out_channels + in_channels*(2*_t2*kernel_size*((_t3 + kernel_size - 3) // (_t1 + _t3) + 1) + length)) + out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -525,15 +522,9 @@ def conv1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length,
     fractions.Fraction
         exact
     """
-    _t0 = in_channels*kernel_size*out_channels
-    _t1 = groups*out_channels
-    _t2 = batch*((dilation + length + 2*padding - dilation*kernel_size - 1) // stride + 1)
-    _t3 = _t0 + _t1*_t2 + batch*groups*in_channels*length
-    _t4 = 2*_t3
-    _t5 = _t1 + _t3
-    _t6 = _t0*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    _t0 = batch*((length + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1)
+    _t1 = kernel_size*(in_channels // groups)
+    return Fraction(2*_t0*_t1*out_channels, batch*in_channels*length + out_channels*(_t0 + _t1 + bias))
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -571,11 +562,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -613,11 +611,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return 2*batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -655,11 +660,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -697,12 +709,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -740,12 +758,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*out_channels*(bias + 2*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
@@ -783,8 +807,12 @@ def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -822,11 +850,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, s
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*height*in_channels*width + out_channels*(batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -864,17 +899,23 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = kernel_size_h*kernel_size_w
-    _t1 = batch*in_channels
-    _t2 = 2*padding_h
-    _t3 = 2*padding_w
-    _t4 = ((_t2 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t3 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t5 = _t2 + _t3 + kernel_size_h + kernel_size_w + stride_h + stride_w
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t4*((_t5 - 5) // (_t5 - 3) + 1) + _t1*height*width + _t4*batch*out_channels + bias*out_channels)) // groups)
+    _t1 = 2*padding_h
+    _t2 = 2*padding_w
+    _t3 = ((_t1 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t2 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t1 + _t2 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return batch*(_t3*out_channels + in_channels*(2*_t0*_t3*((_t4 - 5) // (_t4 - 3) + 1) + height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -912,19 +953,20 @@ def conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height,
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = in_channels*kernel_size_h*kernel_size_w*out_channels
-    _t1 = groups*out_channels
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0 + _t1*_t2 + batch*groups*height*in_channels*width
-    _t4 = 2*_t3
-    _t5 = _t1 + _t3
-    _t6 = _t0*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    return Fraction(2*_t0*_t1*out_channels, batch*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -964,11 +1006,18 @@ def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, st
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1008,11 +1057,18 @@ def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, s
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return 2*batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1052,11 +1108,18 @@ def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, s
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)*(in_channels // groups)
 
 
 def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1096,12 +1159,18 @@ def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, st
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1141,12 +1210,18 @@ def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, str
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*out_channels*(bias + 2*kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups) - 1)*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
@@ -1186,8 +1261,12 @@ def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, d
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1227,11 +1306,18 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, w
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*depth*height*in_channels*width + out_channels*(batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1271,18 +1357,24 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, 
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
-    _t1 = batch*in_channels
-    _t2 = 2*padding_d
-    _t3 = 2*padding_h
-    _t4 = 2*padding_w
-    _t5 = ((_t2 + depth - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t6 = _t2 + _t3 + _t4 + kernel_size_d + kernel_size_h + kernel_size_w + stride_d + stride_h + stride_w
-    return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t5*((_t6 - 7) // (_t6 - 5) + 1) + _t1*depth*height*width + _t5*batch*out_channels + bias*out_channels)) // groups)
+    _t1 = 2*padding_d
+    _t2 = 2*padding_h
+    _t3 = 2*padding_w
+    _t4 = ((_t1 + depth - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((_t2 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t3 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t5 = _t1 + _t2 + _t3 + kernel_size_d + kernel_size_h + kernel_size_w + stride_d + stride_h + stride_w
+    return batch*(_t4*out_channels + in_channels*(2*_t0*_t4*((_t5 - 7) // (_t5 - 5) + 1) + depth*height*width)) + out_channels*(_t0*(in_channels // groups) + bias)
 
 
 def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
@@ -1322,19 +1414,20 @@ def conv3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, 
     fractions.Fraction
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = groups*out_channels
-    _t2 = batch*((depth + dilation_d + 2*padding_d - dilation_d*kernel_size_d - 1) // stride_d + 1)*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0 + _t1*_t2 + batch*depth*groups*height*in_channels*width
-    _t4 = 2*_t3
-    _t5 = _t1 + _t3
-    _t6 = _t0*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    _t0 = batch*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    return Fraction(2*_t0*_t1*out_channels, batch*depth*height*in_channels*width + out_channels*(_t0 + _t1 + bias))
 
 
 def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1372,7 +1465,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     int
         exact
     """
-    return (batch*in_channels*kernel_size*length*out_channels // groups)
+    return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1410,7 +1503,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     int
         exact
     """
-    return (2*batch*in_channels*kernel_size*length*out_channels // groups)
+    return 2*batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1448,7 +1541,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     int
         exact
     """
-    return (batch*in_channels*kernel_size*length*out_channels // groups)
+    return batch*kernel_size*length*out_channels*(in_channels // groups)
 
 
 def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1486,9 +1579,8 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
+    _t0 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*((in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1526,10 +1618,8 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     int
         exact
     """
-    _t0 = batch*out_channels
-    _t1 = _t0*kernel_size*length
-    _t2 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
+    _t0 = axis_counts(length, kernel_size, stride, dilation, padding, output_padding)
+    return batch*out_channels*(bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + kernel_size*length*(2*(in_channels // groups) - 1) + _t0[0] - _t0[1])
 
 
 def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
@@ -1567,7 +1657,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, pa
     int
         exact
     """
-    return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
+    return out_channels*(bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1605,7 +1695,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     int
         exact
     """
-    return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1643,10 +1733,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     int
         exact
     """
-    _t0 = kernel_size*out_channels
-    _t1 = batch*length
-    _t2 = batch*out_channels
-    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t2*axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] + bias*out_channels)) // groups)
+    return batch*in_channels*length + out_channels*(batch*(dilation*(kernel_size - 1) + kernel_size*length + output_padding + stride*(length - 1) + axis_counts(length, kernel_size, stride, dilation, padding, output_padding)[0] + 1 - 2*padding) + bias + kernel_size*(in_channels // groups))
 
 
 def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1684,18 +1771,9 @@ def conv_transpose1d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
-    _t0 = groups*out_channels
-    _t1 = _t0*batch
-    _t2 = in_channels*kernel_size*out_channels
-    _t3 = batch*length
-    _t4 = _t1*dilation
-    _t5 = _t1*stride
-    _t6 = _t1*output_padding + _t1 + _t2 + _t3*groups*in_channels + _t4*kernel_size + _t5*length - 2*_t1*padding - _t4 - _t5
-    _t7 = 2*_t6
-    _t8 = _t0 + _t6
-    _t9 = _t2*_t3
-    _t10 = _t8*_t9
-    return Fraction(_t10*_t7 + _t7*bias*(_t6*_t9 - _t10), _t6**2*_t8)
+    _t0 = kernel_size*(in_channels // groups)
+    _t1 = batch*length
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias))
 
 
 def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1735,8 +1813,12 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
+    return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1776,8 +1858,12 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
+    return 2*batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1817,8 +1903,12 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
+    return batch*height*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1858,15 +1948,22 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*out_channels
-    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1906,16 +2003,22 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, 
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*out_channels
-    _t1 = _t0*height*kernel_size_h*kernel_size_w*width
-    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t1 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + height*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0] - _t0[1]*_t1[1])
 
 
 def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
@@ -1955,8 +2058,12 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, pa
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
+    return out_channels*(bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -1996,12 +2103,20 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*height*in_channels*width + out_channels*(batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2041,15 +2156,22 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, heigh
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = kernel_size_h*kernel_size_w*out_channels
-    _t1 = batch*height*width
-    _t2 = batch*out_channels
-    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = height*width
+    _t1 = kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(_t0*_t1 + (dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0]) + bias)
 
 
 def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2089,46 +2211,22 @@ def conv_transpose2d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = groups*out_channels
-    _t1 = _t0*batch
-    _t2 = _t1*output_padding_h
-    _t3 = _t1*output_padding_w
-    _t4 = kernel_size_h*kernel_size_w
-    _t5 = _t4*in_channels*out_channels
-    _t6 = _t1*dilation_h
-    _t7 = _t1*dilation_w
-    _t8 = 2*_t1
-    _t9 = _t1*stride_h
-    _t10 = _t1*stride_w
-    _t11 = _t6*dilation_w
-    _t12 = _t6*kernel_size_h
-    _t13 = _t6*stride_w
-    _t14 = _t7*kernel_size_w
-    _t15 = _t7*stride_h
-    _t16 = height*width
-    _t17 = _t16*batch
-    _t18 = _t9*height
-    _t19 = _t9*stride_w
-    _t20 = _t10*width
-    _t21 = _t3*dilation_h
-    _t22 = 2*padding_w
-    _t23 = _t2*dilation_w
-    _t24 = 2*padding_h
-    _t25 = _t2*stride_w
-    _t26 = _t3*stride_h
-    _t27 = _t12*stride_w
-    _t28 = _t14*stride_h
-    _t29 = 4*_t1*padding_h*padding_w + _t1 + _t10*_t24 + _t11*_t4 + _t11 + _t12 + _t13 + _t14 + _t15 + _t16*_t19 + _t17*groups*in_channels + _t18 + _t19 + _t2*output_padding_w + _t2 + _t20 + _t21*kernel_size_h + _t22*_t6 + _t22*_t9 + _t23*kernel_size_w + _t24*_t7 + _t25*width + _t26*height + _t27*width + _t28*height + _t3 + _t5 - _t10 - _t11*kernel_size_h - _t11*kernel_size_w - _t12*_t22 - _t13*width - _t14*_t24 - _t15*height - _t18*_t22 - _t18*stride_w - _t19*width - _t2*_t22 - _t20*_t24 - _t21 - _t23 - _t24*_t3 - _t25 - _t26 - _t27 - _t28 - _t6 - _t7 - _t8*padding_h - _t8*padding_w - _t9
-    _t30 = 2*_t29
-    _t31 = _t0 + _t29
-    _t32 = _t17*_t5
-    _t33 = _t31*_t32
-    return Fraction(_t30*_t33 + _t30*bias*(_t29*_t32 - _t33), _t29**2*_t31)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(output_padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*height*width
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
 def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2170,8 +2268,12 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
+    return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2213,8 +2315,12 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
+    return 2*batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2256,8 +2362,12 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
+    return batch*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width*(in_channels // groups)
 
 
 def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2299,16 +2409,23 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = batch*out_channels
-    _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t3 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*((in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2350,17 +2467,23 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, 
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = batch*out_channels
-    _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
-    _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
-    _t3 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
-    _t4 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
-    return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    _t0 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
+    _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
+    _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
+    return batch*out_channels*(bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(2*(in_channels // groups) - 1) + _t0[0]*_t1[0]*_t2[0] - _t0[1]*_t1[1]*_t2[1])
 
 
 def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
@@ -2402,8 +2525,12 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, pa
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        raise
+    return out_channels*(bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2445,12 +2572,20 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth,
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    return batch*depth*height*in_channels*width + out_channels*(batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias + kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups))
 
 
 def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2492,15 +2627,22 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth
     int
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
-    _t1 = batch*depth*height*width
-    _t2 = batch*out_channels
-    return ((_t0*in_channels + groups*(_t0*_t1 + _t1*in_channels + _t2*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t2*axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0] + bias*out_channels)) // groups)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    _t0 = depth*height*width
+    _t1 = kernel_size_d*kernel_size_h*kernel_size_w
+    return _t0*batch*in_channels + out_channels*(_t1*(in_channels // groups) + batch*(_t0*_t1 + (dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)[0]*axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)[0]*axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)[0]) + bias)
 
 
 def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
@@ -2542,185 +2684,22 @@ def conv_transpose3d_intensity_flops_ideal(in_channels, out_channels, kernel_siz
     fractions.Fraction
         exact
     """
-    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
-    stride_d, stride_h, stride_w = _per_axis(stride, 3)
-    padding_d, padding_h, padding_w = _per_axis(padding, 3)
-    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
-    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
-    _t0 = groups*out_channels
-    _t1 = _t0*batch
-    _t2 = _t1*output_padding_d
-    _t3 = _t1*output_padding_h
-    _t4 = _t1*output_padding_w
-    _t5 = _t1*dilation_d
-    _t6 = _t1*dilation_h
-    _t7 = _t1*dilation_w
-    _t8 = 2*_t1
-    _t9 = _t1*stride_d
-    _t10 = _t1*stride_h
-    _t11 = _t1*stride_w
-    _t12 = _t9*depth
-    _t13 = _t5*dilation_h
-    _t14 = _t5*dilation_w
-    _t15 = _t5*kernel_size_d
-    _t16 = _t5*stride_h
-    _t17 = _t5*stride_w
-    _t18 = _t6*dilation_w
-    _t19 = _t6*kernel_size_h
-    _t20 = _t6*stride_d
-    _t21 = _t6*stride_w
-    _t22 = _t7*kernel_size_w
-    _t23 = _t7*stride_d
-    _t24 = _t7*stride_h
-    _t25 = _t10*height
-    _t26 = _t2*output_padding_h
-    _t27 = _t2*output_padding_w
-    _t28 = _t3*output_padding_w
-    _t29 = _t9*stride_h
-    _t30 = _t9*stride_w
-    _t31 = _t10*stride_w
-    _t32 = _t11*width
-    _t33 = kernel_size_d*kernel_size_h
-    _t34 = _t33*kernel_size_w
-    _t35 = _t34*in_channels*out_channels
-    _t36 = _t3*dilation_d
-    _t37 = _t4*dilation_d
-    _t38 = 2*padding_h
-    _t39 = 2*padding_w
-    _t40 = _t2*dilation_h
-    _t41 = _t4*dilation_h
-    _t42 = 2*padding_d
-    _t43 = _t2*dilation_w
-    _t44 = _t3*dilation_w
-    _t45 = 2*_t2
-    _t46 = _t2*stride_h
-    _t47 = _t2*stride_w
-    _t48 = 2*_t3
-    _t49 = _t3*stride_d
-    _t50 = _t3*stride_w
-    _t51 = 2*_t4
-    _t52 = _t4*stride_d
-    _t53 = _t4*stride_h
-    _t54 = 4*padding_d
-    _t55 = _t1*_t54
-    _t56 = _t1*padding_h*padding_w
-    _t57 = depth*width
-    _t58 = _t57*batch*height
-    _t59 = _t49*depth
-    _t60 = _t52*depth
-    _t61 = _t37*dilation_h
-    _t62 = _t36*dilation_w
-    _t63 = _t36*kernel_size_d
-    _t64 = _t37*kernel_size_d
-    _t65 = _t36*stride_w
-    _t66 = _t37*stride_h
-    _t67 = _t40*dilation_w
-    _t68 = _t40*kernel_size_h
-    _t69 = _t41*kernel_size_h
-    _t70 = _t40*stride_w
-    _t71 = _t41*stride_d
-    _t72 = _t43*kernel_size_w
-    _t73 = _t44*kernel_size_w
-    _t74 = _t43*stride_h
-    _t75 = _t44*stride_d
-    _t76 = _t46*height
-    _t77 = _t53*height
-    _t78 = _t46*stride_w
-    _t79 = _t47*width
-    _t80 = _t49*stride_w
-    _t81 = _t50*width
-    _t82 = _t52*stride_h
-    _t83 = _t20*depth
-    _t84 = _t23*depth
-    _t85 = _t12*stride_h
-    _t86 = _t12*stride_w
-    _t87 = _t13*dilation_w
-    _t88 = _t13*kernel_size_d
-    _t89 = _t13*kernel_size_h
-    _t90 = _t13*_t39
-    _t91 = _t13*stride_w
-    _t92 = _t14*kernel_size_d
-    _t93 = _t14*kernel_size_w
-    _t94 = _t14*stride_h
-    _t95 = _t16*height
-    _t96 = _t15*stride_h
-    _t97 = _t15*stride_w
-    _t98 = _t28*dilation_d
-    _t99 = 4*padding_h*padding_w
-    _t100 = _t16*stride_w
-    _t101 = _t17*width
-    _t102 = _t18*kernel_size_h
-    _t103 = _t18*kernel_size_w
-    _t104 = _t18*stride_d
-    _t105 = _t19*stride_d
-    _t106 = _t19*stride_w
-    _t107 = _t27*dilation_h
-    _t108 = _t54*padding_w
-    _t109 = _t20*stride_w
-    _t110 = _t21*width
-    _t111 = _t24*height
-    _t112 = _t22*stride_d
-    _t113 = _t22*stride_h
-    _t114 = _t26*dilation_w
-    _t115 = _t54*padding_h
-    _t116 = _t23*stride_h
-    _t117 = _t29*height
-    _t118 = _t25*stride_w
-    _t119 = _t26*stride_w
-    _t120 = _t27*stride_h
-    _t121 = _t28*stride_d
-    _t122 = _t29*stride_w
-    _t123 = _t30*width
-    _t124 = _t31*width
-    _t125 = _t105*depth
-    _t126 = _t112*depth
-    _t127 = _t84*stride_h
-    _t128 = _t85*height
-    _t129 = _t85*stride_w
-    _t130 = _t86*width
-    _t131 = _t87*kernel_size_d
-    _t132 = _t87*kernel_size_h
-    _t133 = _t88*stride_w
-    _t134 = _t89*stride_w
-    _t135 = _t91*width
-    _t136 = _t92*kernel_size_w
-    _t137 = _t92*stride_h
-    _t138 = _t93*stride_h
-    _t139 = _t96*height
-    _t140 = _t95*stride_w
-    _t141 = _t96*stride_w
-    _t142 = _t97*width
-    _t143 = _t102*kernel_size_w
-    _t144 = _t102*stride_d
-    _t145 = _t103*stride_d
-    _t146 = _t105*stride_w
-    _t147 = _t106*width
-    _t148 = _t113*height
-    _t149 = _t112*stride_h
-    _t150 = _t117*stride_w
-    _t151 = _t118*width
-    _t152 = _t59*stride_w
-    _t153 = _t60*stride_h
-    _t154 = _t62*kernel_size_d
-    _t155 = _t63*stride_w
-    _t156 = _t64*stride_h
-    _t157 = _t67*kernel_size_h
-    _t158 = _t68*stride_w
-    _t159 = _t69*stride_d
-    _t160 = _t72*stride_h
-    _t161 = _t73*stride_d
-    _t162 = _t76*stride_w
-    _t163 = _t126*stride_h
-    _t164 = _t128*stride_w
-    _t165 = _t136*stride_h
-    _t166 = _t139*stride_w
-    _t167 = _t143*stride_d
-    _t168 = _t1 + _t10*_t39 + _t10*_t42 + _t100*width + _t101*_t38 + _t102*_t42 + _t103*_t42 + _t104*depth + _t105*_t39 + _t106*_t42 + _t107*kernel_size_h + _t108*_t19 + _t108*_t25 + _t108*_t3 + _t109*width + _t11*_t38 + _t11*_t42 + _t110*_t42 + _t111*_t42 + _t112*_t38 + _t113*_t42 + _t114*kernel_size_w + _t115*_t22 + _t115*_t32 + _t115*_t4 + _t116*height + _t117*_t39 + _t118*_t42 + _t119*width + _t12*_t99 + _t12 + _t120*height + _t121*depth + _t122*width + _t123*_t38 + _t124*_t42 + _t125 + _t126 + _t127 + _t128 + _t129 + _t13*_t33 + _t13 + _t130 + _t131 + _t132 + _t133 + _t134 + _t135*_t33 + _t135 + _t136 + _t137 + _t138 + _t139 + _t14 + _t140 + _t141 + _t142 + _t143 + _t144 + _t145 + _t146*_t57 + _t146 + _t147 + _t148 + _t149 + _t15*_t99 + _t15 + _t150 + _t151 + _t152*width + _t153*height + _t154*kernel_size_w + _t155*width + _t156*height + _t157*kernel_size_w + _t158*width + _t159*depth + _t16 + _t160*height + _t161*depth + _t162*width + _t163*height + _t164*width + _t165*height + _t166*width + _t167*depth + _t17 + _t18 + _t19 + _t2*_t99 + _t2 + _t20 + _t21 + _t22 + _t23 + _t24 + _t25 + _t26*output_padding_w + _t26 + _t27 + _t28 + _t29 + _t3 + _t30 + _t31 + _t32 + _t33*_t61 + _t34*_t87 + _t35 + _t36*_t39 + _t37*_t38 + _t38*_t43 + _t38*_t47 + _t38*_t5 + _t38*_t52 + _t38*_t7 + _t38*_t84 + _t38*_t86 + _t38*_t9 + _t38*_t92 + _t38*_t93 + _t38*_t97 + _t39*_t40 + _t39*_t46 + _t39*_t49 + _t39*_t5 + _t39*_t6 + _t39*_t83 + _t39*_t85 + _t39*_t88 + _t39*_t89 + _t39*_t9 + _t39*_t95 + _t39*_t96 + _t4 + _t41*_t42 + _t42*_t44 + _t42*_t50 + _t42*_t53 + _t42*_t6 + _t42*_t7 + _t55*padding_h + _t55*padding_w + 4*_t56 + _t58*groups*in_channels + _t59 + _t60 + _t61 + _t62 + _t63 + _t64 + _t65 + _t66 + _t67 + _t68 + _t69 + _t70 + _t71 + _t72 + _t73 + _t74 + _t75 + _t76 + _t77 + _t78 + _t79 + _t80 + _t81 + _t82 + _t83*stride_w + _t87*kernel_size_w + _t94*height + _t98*kernel_size_d - _t10*_t108 - _t10 - _t100 - _t101 - _t102 - _t103 - _t104 - _t105 - _t106 - _t107 - _t108*_t6 - _t109*_t57 - _t109 - _t11*_t115 - _t11 - _t110 - _t111 - _t112 - _t113 - _t114 - _t115*_t7 - _t116 - _t117 - _t118 - _t119 - _t12*_t38 - _t12*_t39 - _t120 - _t121 - _t122 - _t123 - _t124 - _t125*_t39 - _t125*stride_w - _t126*_t38 - _t127*height - _t128*_t39 - _t129*width - _t130*_t38 - _t131*kernel_size_w - _t132*kernel_size_w - _t133*width - _t134*width - _t136*_t38 - _t137*height - _t138*height - _t139*_t39 - _t14*_t38 - _t140*width - _t141*width - _t142*_t38 - _t143*_t42 - _t144*depth - _t145*depth - _t146*width - _t147*_t42 - _t148*_t42 - _t149*height - _t15*_t38 - _t15*_t39 - _t150*width - _t151*_t42 - _t152 - _t153 - _t154 - _t155 - _t156 - _t157 - _t158 - _t159 - _t16*_t39 - _t160 - _t161 - _t162 - _t163 - _t164 - _t165 - _t166 - _t167 - _t17*_t38 - _t18*_t42 - _t19*_t39 - _t19*_t42 - _t20*_t39 - _t21*_t42 - _t22*_t38 - _t22*_t42 - _t23*_t38 - _t24*_t42 - _t25*_t39 - _t25*_t42 - _t26*_t39 - _t27*_t38 - _t28*_t42 - _t29*_t39 - _t30*_t38 - _t31*_t42 - _t32*_t38 - _t32*_t42 - _t33*_t87 - _t33*_t90 - _t33*_t91 - _t36 - _t37 - _t38*_t60 - _t38*_t64 - _t38*_t72 - _t38*_t79 - _t39*_t59 - _t39*_t63 - _t39*_t68 - _t39*_t76 - _t40 - _t41 - _t42*_t69 - _t42*_t73 - _t42*_t77 - _t42*_t81 - _t43 - _t44 - _t45*padding_h - _t45*padding_w - _t46 - _t47 - _t48*padding_d - _t48*padding_w - _t49 - _t5*_t99 - _t5 - _t50 - _t51*padding_d - _t51*padding_h - _t52 - _t53 - 8*_t56*padding_d - _t6 - _t61*kernel_size_d - _t61*kernel_size_h - _t62*kernel_size_w - _t65*width - _t66*height - _t67*kernel_size_w - _t7 - _t70*width - _t71*depth - _t74*height - _t75*depth - _t78*width - _t8*padding_d - _t8*padding_h - _t8*padding_w - _t80*width - _t82*height - _t83 - _t84 - _t85 - _t86 - _t87 - _t88 - _t89 - _t9*_t99 - _t9 - _t90 - _t91 - _t92 - _t93 - _t94 - _t95 - _t96 - _t97 - _t98
-    _t169 = 2*_t168
-    _t170 = _t0 + _t168
-    _t171 = _t35*_t58
-    _t172 = _t170*_t171
-    return Fraction(_t169*_t172 + _t169*bias*(_t168*_t171 - _t172), _t168**2*_t170)
+    try:
+        kernel_size_d, kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 3)
+        stride_d, stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride, stride) if stride.__class__ is int else _per_axis(stride, 3)
+        padding_d, padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding, padding) if padding.__class__ is int else _per_axis(padding, 3)
+        output_padding_d, output_padding_h, output_padding_w = output_padding if output_padding.__class__ is tuple else (output_padding, output_padding, output_padding) if output_padding.__class__ is int else _per_axis(output_padding, 3)
+        dilation_d, dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 3)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 3)
+        _per_axis(stride, 3)
+        _per_axis(padding, 3)
+        _per_axis(output_padding, 3)
+        _per_axis(dilation, 3)
+        raise
+    _t0 = kernel_size_d*kernel_size_h*kernel_size_w*(in_channels // groups)
+    _t1 = batch*depth*height*width
+    return Fraction(2*_t0*_t1*out_channels, _t1*in_channels + out_channels*(_t0 + batch*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias))
 
 
 def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -2758,12 +2737,18 @@ def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, heig
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -2801,12 +2786,18 @@ def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, hei
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -2844,12 +2835,18 @@ def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, hei
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -2887,15 +2884,19 @@ def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, heig
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -2933,16 +2934,19 @@ def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, heigh
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
@@ -2980,9 +2984,13 @@ def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, st
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3020,13 +3028,19 @@ def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_si
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(2*_t0 + kernel_size_h*kernel_size_w + out_channels))
 
 
 def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3064,19 +3078,23 @@ def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_s
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = 2*padding_h
-    _t4 = 2*padding_w
-    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t6 = _t5*batch
-    _t7 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
-    return _t0*_t2 + 2*_t0*_t6 + _t0*out_channels + 2*_t1*_t2*_t5*((_t7 - 5) // (_t7 - 3) + 1) + _t1*height*width + _t6*out_channels + bias*(_t0 + out_channels)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = 2*padding_h
+    _t1 = 2*padding_w
+    _t2 = ((_t0 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t1 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0 + _t1 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t2*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(_t2*(2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + 2*depth_multiplier) + height*width) + depth_multiplier*(_t3 + out_channels))
 
 
 def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3114,20 +3132,22 @@ def depthwise_separable_conv2d_intensity_flops_ideal(in_channels, out_channels, 
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t2
-    _t4 = _t0*_t1 + _t0*out_channels + _t2*out_channels + 2*_t3 + batch*height*in_channels*width
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4 + out_channels
-    _t7 = _t3*(_t1 + out_channels)
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = 2*_t2
+    return Fraction(_t0*_t1*_t3, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(batch*height*width + depth_multiplier*(_t0 + _t3)))
 
 
 def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3165,12 +3185,18 @@ def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3208,12 +3234,18 @@ def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return 2*batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3251,12 +3283,18 @@ def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_siz
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*depth_multiplier*in_channels*(kernel_size_h*kernel_size_w + out_channels)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3294,15 +3332,19 @@ def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+    return batch*(_t0*(kernel_size_h*kernel_size_w - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3340,16 +3382,19 @@ def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size,
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+    return batch*(_t0*(2*kernel_size_h*kernel_size_w + out_channels - 1) + bias*(_t0 + out_channels) + out_channels*(_t0 - 1))*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
 
 
 def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
@@ -3387,9 +3432,13 @@ def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_si
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        raise
     _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+    return _t0*(kernel_size_h*kernel_size_w + out_channels) + bias*(_t0 + out_channels)
 
 
 def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3427,12 +3476,18 @@ def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, ker
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    return batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*height*width + depth_multiplier*(kernel_size_h*kernel_size_w + out_channels))
 
 
 def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3470,18 +3525,23 @@ def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, ke
     int
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = 2*padding_h
-    _t4 = 2*padding_w
-    _t5 = ((_t3 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t4 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t6 = _t3 + _t4 + kernel_size_h + kernel_size_w + stride_h + stride_w
-    return _t0*_t2 + _t0*out_channels + 2*_t1*_t2*_t5*((_t6 - 5) // (_t6 - 3) + 1) + _t1*height*width + _t5*batch*out_channels + bias*(_t0 + out_channels)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = 2*padding_h
+    _t1 = 2*padding_w
+    _t2 = ((_t0 + height - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((_t1 + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0 + _t1 + kernel_size_h + kernel_size_w + stride_h + stride_w
+    return _t2*batch*out_channels + bias*(depth_multiplier*in_channels + out_channels) + in_channels*(batch*(2*_t2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + height*width) + depth_multiplier*(_t3 + out_channels))
 
 
 def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
@@ -3519,19 +3579,21 @@ def depthwise_separable_conv2d_fused_intensity_flops_ideal(in_channels, out_chan
     fractions.Fraction
         exact
     """
-    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
-    stride_h, stride_w = _per_axis(stride, 2)
-    padding_h, padding_w = _per_axis(padding, 2)
-    dilation_h, dilation_w = _per_axis(dilation, 2)
-    _t0 = depth_multiplier*in_channels
-    _t1 = kernel_size_h*kernel_size_w
-    _t2 = batch*((dilation_h + height + 2*padding_h - dilation_h*kernel_size_h - 1) // stride_h + 1)*((dilation_w + 2*padding_w + width - dilation_w*kernel_size_w - 1) // stride_w + 1)
-    _t3 = _t0*_t1 + _t0*out_channels + _t2*out_channels + batch*height*in_channels*width
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3 + out_channels
-    _t6 = _t0*_t2*(_t1 + out_channels)
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+    try:
+        kernel_size_h, kernel_size_w = kernel_size if kernel_size.__class__ is tuple else (kernel_size, kernel_size) if kernel_size.__class__ is int else _per_axis(kernel_size, 2)
+        stride_h, stride_w = stride if stride.__class__ is tuple else (stride, stride) if stride.__class__ is int else _per_axis(stride, 2)
+        padding_h, padding_w = padding if padding.__class__ is tuple else (padding, padding) if padding.__class__ is int else _per_axis(padding, 2)
+        dilation_h, dilation_w = dilation if dilation.__class__ is tuple else (dilation, dilation) if dilation.__class__ is int else _per_axis(dilation, 2)
+    except ValueError:  # a tuple of the wrong length: _per_axis says so
+        _per_axis(kernel_size, 2)
+        _per_axis(stride, 2)
+        _per_axis(padding, 2)
+        _per_axis(dilation, 2)
+        raise
+    _t0 = kernel_size_h*kernel_size_w + out_channels
+    _t1 = depth_multiplier*in_channels
+    _t2 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return Fraction(2*_t0*_t1*_t2, _t2*out_channels + bias*(_t1 + out_channels) + in_channels*(_t0*depth_multiplier + batch*height*width))
 
 
 def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3652,8 +3714,7 @@ def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=Fa
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3684,10 +3745,7 @@ def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=Fal
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
@@ -3718,7 +3776,7 @@ def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1,
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3749,7 +3807,7 @@ def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4,
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+    return _t0*(_t0*kernel_size**2 + 2*batch*height*width + bias)
 
 
 def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3780,10 +3838,8 @@ def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    _t3 = 4*kernel_size
-    return _t0**2*_t2 + _t0*bias + _t1*_t2*((_t3 - 5) // (_t3 - 3) + 1) + _t1
+    _t1 = kernel_size**2
+    return _t0*(_t0*_t1 + batch*height*width*(2*_t1*((4*(kernel_size - 1) - 1) // (4*kernel_size - 3) + 1) + 2) + bias)
 
 
 def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3813,13 +3869,10 @@ def partial_conv2d_intensity_flops_ideal(channels, height, width, kernel_size=3,
     fractions.Fraction
         exact
     """
-    _t0 = batch*height*width
-    _t1 = 2*_t0
-    _t2 = kernel_size**2*(channels // n_div)
-    _t3 = _t1 + _t2
-    _t4 = _t3 + 1
-    _t5 = _t0*_t2
-    return Fraction(_t1*_t2*_t3*_t4 + 2*_t3*bias*(_t3*_t5 - _t4*_t5), _t3**2*_t4)
+    _t0 = kernel_size**2
+    _t1 = (channels // n_div)
+    _t2 = 2*batch*height*width
+    return Fraction(_t0*_t1**2*_t2, _t1*(_t0*_t1 + _t2 + bias))
 
 
 def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3940,8 +3993,7 @@ def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+    return _t0*batch*height*width*(_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -3972,10 +4024,7 @@ def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+    return _t0*batch*height*width*(2*_t0*kernel_size**2 + bias - 1)
 
 
 def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
@@ -4006,7 +4055,7 @@ def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False
         exact
     """
     _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
+    return _t0*(_t0*kernel_size**2 + bias)
 
 
 def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4037,8 +4086,7 @@ def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    return _t0**2*kernel_size**2 + 4*_t0*_t1 + _t0*bias + 2*_t1*(channels - _t0)
+    return _t0**2*kernel_size**2 + _t0*bias + batch*height*width*(2*_t0 + 2*channels)
 
 
 def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4069,11 +4117,8 @@ def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=
         exact
     """
     _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = kernel_size**2
-    _t3 = 2*_t1
-    _t4 = 4*kernel_size
-    return _t0**2*_t2 + 4*_t0*_t1 + _t0*_t2*_t3*((_t4 - 5) // (_t4 - 3) + 1) + _t0*bias + _t3*(channels - _t0)
+    _t1 = kernel_size**2
+    return _t0**2*_t1 + _t0*bias + batch*height*width*(_t0*(2*_t1*((4*(kernel_size - 1) - 1) // (4*kernel_size - 3) + 1) + 2) + 2*channels)
 
 
 def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
@@ -4103,16 +4148,10 @@ def partial_conv2d_split_cat_intensity_flops_ideal(channels, height, width, kern
     fractions.Fraction
         exact
     """
-    _t0 = batch*height*width
-    _t1 = 2*_t0
-    _t2 = (channels // n_div)
-    _t3 = _t2**2*kernel_size**2
-    _t4 = _t1*_t2 + _t1*channels + _t3
-    _t5 = 2*_t4
-    _t6 = _t2 + _t4
-    _t7 = _t0*_t3
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+    _t0 = (channels // n_div)
+    _t1 = _t0**2*kernel_size**2
+    _t2 = batch*height*width
+    return Fraction(2*_t1*_t2, _t0*bias + _t1 + _t2*(2*_t0 + 2*channels))
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -4208,8 +4247,7 @@ def linear_adds(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    _t0 = batch*out_features
-    return _t0*bias + _t0*(in_features - 1)
+    return batch*out_features*(bias + in_features - 1)
 
 
 def linear_ops(in_features, out_features, bias=True, batch=1):
@@ -4233,8 +4271,7 @@ def linear_ops(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    _t0 = batch*out_features
-    return _t0*bias + _t0*in_features + _t0*(in_features - 1)
+    return batch*out_features*(bias + 2*in_features - 1)
 
 
 def linear_params(in_features, out_features, bias=True, batch=1):
@@ -4258,7 +4295,7 @@ def linear_params(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return bias*out_features + in_features*out_features
+    return out_features*(bias + in_features)
 
 
 def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
@@ -4282,7 +4319,7 @@ def linear_memory_ideal(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
@@ -4306,7 +4343,7 @@ def linear_memory_im2col(in_features, out_features, bias=True, batch=1):
     int
         exact
     """
-    return batch*in_features + batch*out_features + bias*out_features + in_features*out_features
+    return batch*in_features + out_features*(batch + bias + in_features)
 
 
 def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
@@ -4331,8 +4368,4 @@ def linear_intensity_flops_ideal(in_features, out_features, bias=True, batch=1):
         exact
     """
     _t0 = batch*in_features
-    _t1 = _t0 + batch*out_features + in_features*out_features
-    _t2 = _t1 + out_features
-    _t3 = _t0*out_features
-    _t4 = _t1*_t3
-    return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
+    return Fraction(2*_t0*out_features, _t0 + out_features*(batch + bias + in_features))

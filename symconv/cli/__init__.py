@@ -7,16 +7,32 @@ result; errors a user can cause are one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
-from symconv.cli import bounds, compare, cost, devices, generate, model, plot, render
 from symconv.errors import SymconvError
 
 USAGE_ERROR = 2
 INPUT_ERROR = 1
 INTERNAL_ERROR = 70  # sysexits EX_SOFTWARE: a bug of ours, reported on one line
+
+#: The module under ``symconv.cli`` that registers each subcommand, in the order ``--help`` lists them.
+COMMANDS = {
+    "cost": "cost",
+    "ratio": "compare",
+    "crossover": "compare",
+    "plot": "plot",
+    "table": "render",
+    "derive": "render",
+    "derivations": "render",
+    "codegen": "generate",
+    "model": "model",
+    "bounds": "bounds",
+    "devices": "devices",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,7 +57,8 @@ def run_seeds(args: argparse.Namespace) -> int:
     return seeds.main()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of the one ``argv`` names (a command loads only its own modules)."""
     parser = Parser(prog="symconv", description=__doc__, formatter_class=Formatter, allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     commands.add_parser(
@@ -51,19 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  symconv seeds",
         formatter_class=Formatter,
     ).set_defaults(run=run_seeds)
-    cost.register(commands, Formatter)
-    compare.register(commands, Formatter)
-    plot.register(commands, Formatter)
-    render.register(commands, Formatter)
-    generate.register(commands, Formatter)
-    model.register(commands, Formatter)
-    bounds.register(commands, Formatter)
-    devices.register(commands, Formatter)
+    named = argv[0] if argv else None
+    for module in dict.fromkeys([COMMANDS[named]] if named in COMMANDS else COMMANDS.values()):
+        importlib.import_module(f"symconv.cli.{module}").register(commands, Formatter)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)  # exact results print in full, however many digits
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from symconv import codegen
 from symconv.cli import operators
 from symconv.cli.cost import add_quantity_option
 from symconv.cli.output import emit
@@ -41,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
     shapes = operators.read_inputs(args)
     shape = shapes[0] if op.arity == 1 else list(shapes)
+    from symconv import codegen  # Jinja and the printers: only for this command
+
     generate = codegen.numpy_module if args.numpy else codegen.python_module
     quantities = args.quantity or list(codegen.DEFAULT_QUANTITIES)
     emit(generate({args.name or args.operator: (op, shape)}, quantities), args, suffix=".py")

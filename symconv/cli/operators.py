@@ -9,6 +9,7 @@ default is required by the operator that has it.
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class Option:
         return "--" + self.name.replace("_", "-")
 
 
-def parameters(name: str) -> list[inspect.Parameter]:
+def parameters(name: str) -> tuple[inspect.Parameter, ...]:
     """The constructor parameters of operator ``name`` (``self`` and ``*args`` left out)."""
     return registry.constructor_parameters(operator_class(name))
 
@@ -63,13 +64,18 @@ def show_inputs(shapes: tuple[tuple, ...]) -> str:
 
 def options(names: Iterable[str] = OPERATORS) -> list[Option]:
     """The union of the operators' options, in first-seen order."""
+    return list(_options(tuple(names)))
+
+
+@functools.cache
+def _options(names: tuple[str, ...]) -> tuple[Option, ...]:
     found: dict[str, Option] = {}
     for op in names:
         for param in parameters(op):
             read = _READERS.get(param.annotation, parse_value)
             known = found.get(param.name)
             found[param.name] = Option(param.name, read, (*known.operators, op) if known else (op,))
-    return list(found.values())
+    return tuple(found.values())
 
 
 def signature_line(name: str) -> str:

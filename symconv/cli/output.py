@@ -7,7 +7,6 @@ from pathlib import Path
 
 from symconv.cli.values import BadValue
 from symconv.files import write_atomic
-from symconv.pdf import compile_pdf
 
 
 def emit(text: str, args: argparse.Namespace, suffix: str = ".tex") -> None:
@@ -25,5 +24,7 @@ def emit(text: str, args: argparse.Namespace, suffix: str = ".tex") -> None:
     write_atomic(target, text)
     written = [target]
     if getattr(args, "pdf", False):
+        from symconv.pdf import compile_pdf
+
         written.append(compile_pdf(text, target.with_suffix(".pdf")))
     print("wrote " + ", ".join(map(str, written)))

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from symconv import artifacts, derivations, latex
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_quantity_option
 from symconv.cli.output import emit
 from symconv.cli.values import BadValue
-from symconv.derive import Derivation
 from symconv.errors import UnknownName
 from symconv.quantities import help_text, quantity_named
+
+if TYPE_CHECKING:
+    from symconv.derive import Derivation
 
 TABLE_EXAMPLE = """\
 examples:
@@ -89,7 +91,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         epilog="examples:\n  symconv derivations\n  symconv derivations --check --root derivations",
         formatter_class=formatter,
     )
-    regenerate.add_argument("--root", default=artifacts.ROOT, help="the output directory")
+    regenerate.add_argument("--root", help="the output directory (default: derivations)")
     regenerate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     regenerate.set_defaults(run=run_derivations)
 
@@ -120,6 +122,8 @@ def run_table(args: argparse.Namespace) -> int:
     shapes = operators.read_inputs(args)
     rows = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
+    from symconv import latex  # the renderers load only for the commands that render
+
     text = latex.table(
         rows,
         quantities,
@@ -134,6 +138,8 @@ def run_table(args: argparse.Namespace) -> int:
 
 
 def run_derive(args: argparse.Namespace) -> int:
+    from symconv import artifacts, derivations, latex
+
     builtin = derivations.builtin()
     if args.list:
         for slug, d in builtin.items():
@@ -154,6 +160,9 @@ def run_derive(args: argparse.Namespace) -> int:
 
 def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
     """Derive ``--quantity`` of the operator from its lowering with :mod:`symconv.derivations`' steps."""
+    from symconv import derivations
+    from symconv.derive import Derivation
+
     if args.input is None:
         raise BadValue(f"deriving {args.name} needs --input SHAPE")
     (op,) = operators.build_all([args.name], operators.given_options(args), [{}])
@@ -167,6 +176,9 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
 
 
 def run_derivations(args: argparse.Namespace) -> int:
+    from symconv import artifacts
+
+    args.root = args.root or artifacts.ROOT
     if args.check:
         outdated = artifacts.stale(args.root)
         for path in outdated:

@@ -8,14 +8,10 @@ other expressions are written as sympy's text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
-
-from symconv.latex import escape
-from symconv.latex import latex as latex_expression
 
 
 @dataclass(frozen=True)
@@ -54,11 +50,13 @@ def as_text_value(value: object) -> str:
 
 
 def as_latex_value(value: object) -> str:
+    from symconv.latex import escape, latex  # LaTeX output only: most commands never need the renderer
+
     if isinstance(value, tuple | list):
         return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
     if isinstance(value, str):
         return r"\text{" + escape(value) + "}"
-    return latex_expression(value if isinstance(value, sympy.Basic) else sympy.Integer(value))
+    return latex(value if isinstance(value, sympy.Basic) else sympy.Integer(value))
 
 
 def text(report: Report) -> str:
@@ -73,6 +71,8 @@ def text(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
+    import json  # only for --format json
+
     body = {"title": report.title, **{row.name: as_json_value(row.value) for row in report.rows}}
     body["notes"] = {row.name: row.note for row in report.rows if row.note}
     return json.dumps(body, indent=2)
@@ -80,6 +80,8 @@ def to_json(report: Report) -> str:
 
 def latex(report: Report) -> str:
     """An ``align*`` block, one line per quantity (paste into a document with ``amsmath``)."""
+    from symconv.latex import escape
+
     lines = [rf"\text{{{escape(row.name)}}} &= {as_latex_value(row.value)}" for row in report.rows]
     title = " ".join(report.title.splitlines())
     return "% " + title + "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"

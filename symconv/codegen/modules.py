@@ -10,8 +10,9 @@ import sympy
 
 from symconv.canonical import canonical
 from symconv.codegen.bounds import bound
+from symconv.codegen.factoring import fewer_operations
 from symconv.codegen.identifiers import check_identifier
-from symconv.codegen.nodes import integer_form
+from symconv.codegen.nodes import Ratio, integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.source import defined_names, function_definitions
 from symconv.codegen.specs import Argument, Spec
@@ -78,12 +79,28 @@ def derive(
             if quantity.relative:
                 spec_, expr = _relative(quantity, spec, costs[key], specs[baseline], costs[baseline])
             else:
-                spec_, expr = spec, spec.expression(quantity.of, costs[key])
-            expr = integer_form(expr, integer=quantity.integer)
+                spec_, expr = spec, _integer_expression(spec, quantity, costs[key])
             _check_symbols(key, spec_, expr)
-            assignments, (result,) = sympy.cse(expr, symbols=sympy.numbered_symbols("_t"), order="canonical")
-            derived.append(Derived(f"{key}_{quantity.identifier}", spec_, quantity, tuple(assignments), result))
+            assignments, result = _body(expr)
+            derived.append(Derived(f"{key}_{quantity.identifier}", spec_, quantity, assignments, result))
     return derived
+
+
+def _body(expr: sympy.Expr) -> tuple[tuple[tuple[sympy.Symbol, sympy.Expr], ...], sympy.Expr]:
+    """A function body: common factors out of sums, then ``cse`` assignments and the result."""
+    assignments, (result,) = sympy.cse(fewer_operations(expr), symbols=sympy.numbered_symbols("_t"), order="canonical")
+    return tuple(assignments), result
+
+
+def _integer_expression(spec: Spec, quantity: Quantity, costs: tuple) -> sympy.Expr:
+    """The quantity as integer-division nodes; a quotient of two counts as each count's integer form, divided once."""
+    divisible = spec.divisible_symbols()
+    if quantity.parts is None:
+        return integer_form(spec.expression(quantity.of, costs), integer=quantity.integer, divisible=divisible)
+    top, bottom = (
+        integer_form(spec.expression(q.of, costs), integer=True, divisible=divisible) for q in quantity.parts
+    )
+    return Ratio(top, bottom)
 
 
 def _relative(quantity: Quantity, spec: Spec, costs: tuple, base: Spec, base_costs: tuple) -> tuple[Spec, sympy.Expr]:
@@ -93,8 +110,9 @@ def _relative(quantity: Quantity, spec: Spec, costs: tuple, base: Spec, base_cos
         raise InvalidConfiguration(f"the baseline's {quantity.base.name} is 0: the ratio is undefined")
     names = {a.name for a in spec.arguments}
     arguments = spec.arguments + tuple(a for a in base.arguments if a.name not in names)
-    merged = Spec(f"{spec.title}, relative to {base.title}", arguments, spec.build, spec.switch)
-    return merged, canonical(spec.expression(quantity.base.of, costs) / bottom)
+    merged = Spec(f"{spec.title}, relative to {base.title}", arguments, spec.build, spec.switch, spec.divisible)
+    ratio = canonical(spec.expression(quantity.base.of, costs) / bottom)
+    return merged, integer_form(ratio, integer=False, divisible=merged.divisible_symbols())
 
 
 def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
@@ -143,7 +161,11 @@ class Printed:
     result: str
     bound_assignments: tuple[tuple[str, str], ...] = ()
     bound_checks: str = ""
+    row_bound_assignments: tuple[tuple[str, str], ...] = ()
+    row_bound_checks: str = ""
+    quotient: bool = False
     prologue: tuple[str, ...] = ()
+    prologue_checks: tuple[str, ...] = ()
 
 
 def _free(d: Derived) -> set[sympy.Symbol]:
@@ -163,12 +185,31 @@ def _ordered(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[
     return tuple(a for a in arguments if _required(a, free)) + tuple(a for a in arguments if not _required(a, free))
 
 
+def _per_axis_arguments(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[Argument, ...]:
+    return tuple(a for a in arguments if a.axes and any(s in free for s in a.symbols))
+
+
 def _prologue(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
-    """Per-axis arguments read into one variable per axis."""
+    """Per-axis arguments read into one variable per axis.
+
+    A tuple (as PyTorch's layers store them) and an int are read inline, as a hand would: a call
+    would cost more than the formula. Anything else goes through ``_per_axis``; a tuple of the
+    wrong length fails to unpack, and :func:`_prologue_checks` then says what is wrong.
+    """
     return tuple(
-        f"{', '.join(a.axes)} = _per_axis({a.name}, {len(a.axes)})"
-        for a in arguments
-        if a.axes and any(s in free for s in a.symbols)
+        f"{', '.join(a.axes)} = {_per_axis_read(a.name, len(a.axes))}" for a in _per_axis_arguments(arguments, free)
+    )
+
+
+def _prologue_checks(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
+    """Calls that raise ``_per_axis``'s error for the per-axis argument that failed to unpack."""
+    return tuple(f"_per_axis({a.name}, {len(a.axes)})" for a in _per_axis_arguments(arguments, free))
+
+
+def _per_axis_read(name: str, axes: int) -> str:
+    every = ", ".join([name] * axes)
+    return (
+        f"{name} if {name}.__class__ is tuple else ({every}) if {name}.__class__ is int else _per_axis({name}, {axes})"
     )
 
 
@@ -208,23 +249,29 @@ def _print_scalar(d: Derived) -> Printed:
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
         prologue=_prologue(d.spec.arguments, _free(d)),
+        prologue_checks=_prologue_checks(d.spec.arguments, _free(d)),
     )
+
+
+def _bounds(d: Derived, rows: bool) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[sympy.Expr]]:
+    """The bound of every assignment, and the bounds that must fit (inputs and constants fit already)."""
+    names, bounds, checks = {}, [], []
+    for index, (target, value) in enumerate(d.assignments):
+        names[target] = sympy.Symbol(f"_b{index}")
+        bounds.append((names[target], bound(value, names, checks, rows)))
+    checks.append(bound(d.result, names, checks, rows))
+    inputs = {s for a in d.spec.arguments for s in a.symbols}
+    return bounds, list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
 
 
 def _print_numpy(d: Derived) -> Printed:
     printer = NumpyPrinter()
-    names, bounds, checks = {}, [], []
-    for index, (target, value) in enumerate(d.assignments):
-        names[target] = sympy.Symbol(f"_b{index}")
-        bounds.append((names[target], bound(value, names, checks)))
-    checks.append(bound(d.result, names, checks))
-    inputs = {s for a in d.spec.arguments for s in a.symbols}
-    kept = list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
+    (bounds, kept), (row_bounds, row_kept) = _bounds(d, rows=False), _bounds(d, rows=True)
     free = _free(d)
     used = [s.name for a in _ordered(d.spec.arguments, free) for s in a.symbols if s in free]
     returns = [
         "numpy.ndarray",
-        "    int64, or exact Python ints (dtype=object) where int64 could overflow"
+        "    int64, or exact Python ints (dtype=object) when a value does not fit in int64"
         if d.quantity.integer
         else "    float64: the exact quotient of two integers, rounded once",
     ]
@@ -239,7 +286,11 @@ def _print_numpy(d: Derived) -> Printed:
         result=printer.doprint(d.result),
         bound_assignments=_assign(printer, bounds),
         bound_checks="".join(f"{printer.doprint(c)}, " for c in kept),
+        row_bound_assignments=_assign(printer, row_bounds),
+        row_bound_checks="".join(f"{printer.doprint(c)}, " for c in row_kept),
+        quotient=not d.quantity.integer,
         prologue=_prologue(d.spec.arguments, free),
+        prologue_checks=_prologue_checks(d.spec.arguments, free),
     )
 
 
@@ -317,7 +368,7 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
     if unknown:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} is not one of the arguments {names}")
     body = integer_form(expr, integer=integer)
-    assignments, (result,) = sympy.cse(body, symbols=sympy.numbered_symbols("_t"), order="canonical")
+    assignments, result = _body(body)
     printer = ScalarPrinter()
     printed = Printed(
         name="function",

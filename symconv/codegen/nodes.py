@@ -24,6 +24,8 @@ Item(Col2imCounts(H, K, s, 1, 1, 0), 0)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sympy
 
 from symconv.functions import Col2imContributions, Col2imTargets
@@ -54,13 +56,39 @@ def quotient(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     return expr.as_numer_denom()
 
 
-def integer_form(expr: sympy.Expr, *, integer: bool) -> sympy.Expr:
+def exact_divisions(expr: sympy.Expr, divisible: Sequence[tuple[sympy.Symbol, sympy.Symbol]]) -> sympy.Expr:
+    """``expr`` with ``n`` as ``d*(n // d)`` for pairs ``(n, d)`` (``d`` divides ``n``) until nothing divides by ``d``.
+
+    Dividing ``n`` first keeps intermediates small (a depthwise layer's ``in_channels // groups``
+    is 1) and spares a division of the whole product; ``d*(n // d)`` left as a factor is ``n`` again.
+
+    >>> from symconv.symbols import C_in, C_out, g
+    >>> exact_divisions((C_in * C_out + g * C_out) / g, [(C_in, g), (C_out, g)])
+    C_out*(floor(C_in/g) + 1)
+    """
+    for n, d in divisible:
+        if not quotient(expr)[1].has(d):
+            break
+        part = FloorDiv(n, d)
+        expr = expr.subs(n, part * d)
+        p, q = quotient(expr)
+        if q.has(d):  # a sum over d: take d out of it, to cancel
+            expr = sympy.factor_terms(p) / q
+        expr = expr.subs(part * d, n)
+    return expr
+
+
+def integer_form(
+    expr: sympy.Expr, *, integer: bool, divisible: Sequence[tuple[sympy.Symbol, sympy.Symbol]] = ()
+) -> sympy.Expr:
     """``expr`` with every ``floor``/``ceiling`` and the outer quotient as integer-division nodes.
 
     ``integer=True`` says the value is an integer count (its outer quotient becomes a
     :class:`FloorDiv`, exact whenever the configuration is valid); ``False`` keeps an
-    exact :class:`Ratio`.
+    exact :class:`Ratio`. ``divisible`` lists pairs ``(n, d)`` where ``d`` divides ``n``
+    in every valid configuration (see :func:`exact_divisions`).
     """
+    expr = exact_divisions(expr, divisible)
     expr = expr.replace(Col2imContributions, lambda *args: Item(Col2imCounts(*args), 0))
     expr = expr.replace(Col2imTargets, lambda *args: Item(Col2imCounts(*args), 1))
     expr = expr.replace(sympy.floor, lambda arg: FloorDiv(*quotient(arg)))

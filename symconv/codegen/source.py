@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def module_source(name: str) -> str:
     return Path(spec.origin).read_text(encoding="utf-8")
 
 
+@functools.cache  # parsing a module costs more than compiling a network's total: once per process
 def function_definitions(module: str) -> str:
     """The source of every top-level function and constant assignment of ``module``, in order.
 
@@ -31,6 +33,7 @@ def function_definitions(module: str) -> str:
     return "\n\n\n".join(blocks) + "\n"
 
 
+@functools.cache
 def defined_names(module: str) -> frozenset[str]:
     """Names that :func:`function_definitions` of ``module`` defines."""
     tree = ast.parse(module_source(module))

@@ -74,13 +74,19 @@ class Spec:
     """An operator to generate functions for.
 
     ``build(switch_value)`` returns ``(operator, input_shape)`` in the symbols of
-    ``arguments``; without a ``switch`` it is called once with ``False``.
+    ``arguments``; without a ``switch`` it is called once with ``False``. ``divisible``
+    names pairs ``(n, d)`` of arguments where ``d`` divides ``n`` in every configuration
+    PyTorch accepts (``groups`` and the channel counts).
     """
 
     title: str
     arguments: tuple[Argument, ...]
     build: Build
     switch: str | None = None
+    divisible: tuple[tuple[str, str], ...] = ()
+
+    def divisible_symbols(self) -> tuple[tuple[sympy.Symbol, sympy.Symbol], ...]:
+        return tuple((self.argument(n).symbol, self.argument(d).symbol) for n, d in self.divisible)
 
     def __post_init__(self) -> None:
         plain_text(self.title, "Spec title")
@@ -208,7 +214,9 @@ def registered_spec(entry: Registration, fixed: Mapping[str, object]) -> Spec:
     title = modules[0] if modules else cls.__name__
     if constants:
         title += f" ({', '.join(f'{k}={v!r}' for k, v in constants.items())})"
-    return Spec(title, tuple(arguments), build, switch="bias" if "bias" in known else None)
+    # PyTorch's rule for the convolutions: groups divides both channel counts
+    divisible = tuple((n, "groups") for n in ("in_channels", "out_channels") if {n, "groups"} <= sym.keys())
+    return Spec(title, tuple(arguments), build, switch="bias" if "bias" in known else None, divisible=divisible)
 
 
 def builtin_specs() -> dict[str, Spec]:

@@ -14,6 +14,7 @@ front end. A name registered twice raises :class:`DuplicateRegistration`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -226,11 +227,14 @@ def counterparts() -> dict[str, Registration]:
     return dict(_BY_TORCH)
 
 
-def constructor_parameters(cls: type) -> list[inspect.Parameter]:
+@functools.cache  # reading a signature evaluates its annotations: the command line asks for each many times
+def constructor_parameters(cls: type) -> tuple[inspect.Parameter, ...]:
     """The constructor's named parameters (``self``, ``*args`` and ``**kwargs`` left out)."""
+    if cls.__init__ is object.__init__:  # no parameters (inspect would parse object's text signature)
+        return ()
     init = inspect.signature(cls.__init__, eval_str=True)
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p for p in list(init.parameters.values())[1:] if p.kind in kinds]
+    return tuple(p for p in list(init.parameters.values())[1:] if p.kind in kinds)
 
 
 def _load() -> None:
