@@ -16,7 +16,7 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e '.[test,numpy,plot,docs]'
+.venv/bin/python -m pip install -q -e '.[test,numpy,plot,docs,peers]'
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q "$@"

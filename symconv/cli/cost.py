@@ -9,12 +9,15 @@ from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
 from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
+from symconv.network.peers import PeerCount, explain
 
 EXAMPLE = """\
 examples:
   symconv cost conv2d --in-channels 64 --out-channels 128 --kernel-size 3 --padding 1 --input 1,64,56,56
   symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same --input N,C_in,H,W
   symconv cost pconv --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
+  symconv cost conv_transpose2d --in-channels 64 --out-channels 32 --kernel-size 4 --stride 2 --padding 1 \
+      --input 1,64,28,28 --peers
 
 operators (constructor parameters; [name=default] is optional):
 """
@@ -33,6 +36,18 @@ def add_cost_options(parser: argparse.ArgumentParser, *, conventions: bool = Tru
     operators.add_operator_options(parser)
 
 
+def add_peers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--peers", action="store_true", help="also show what FlopCounterMode, fvcore, ptflops, thop, calflops report"
+    )
+
+
+def peer_report(title: str, counts: tuple[PeerCount, ...]) -> Report:
+    """What each counter reports (:func:`symconv.network.peers.explain`), its version and convention as the note."""
+    rows = tuple(Row(c.tool, "-" if c.count is None else c.count, f"{c.version}: {c.why}") for c in counts)
+    return Report(f"{title}, as other counters report it", rows)
+
+
 def epilog() -> str:
     return EXAMPLE + "\n".join(operators.signature_line(name) for name in operators.OPERATORS)
 
@@ -47,6 +62,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     parser.add_argument("operator", choices=list(operators.OPERATORS), metavar="OPERATOR", help="see the list below")
     add_cost_options(parser)
+    add_peers_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -82,4 +98,6 @@ def run(args: argparse.Namespace) -> int:
     shape = operators.read_option(parse_shape, "input", args.input)
     cost = op.cost(shape)
     print(FORMATS[args.format](report(cost, shape, op.output_shape(shape), args)))
+    if args.peers:
+        print(FORMATS[args.format](peer_report(cost.operator, explain(op, shape))))
     return 0

@@ -10,13 +10,16 @@ from pathlib import Path
 import symconv
 from symconv.cli import operators
 from symconv.cli.compare import given_values
+from symconv.cli.cost import add_peers_option, peer_report
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
+from symconv.network.peers import explain
 
 EXAMPLE = """\
 examples:
   symconv model mynet.py:build --input 1,3,H,W
   symconv model mynet.py:build --input 1,3,H,W --given H=224 --given W=224 --layers
+  symconv model mynet.py:build --input 1,3,224,224 --peers
 
 mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
 """
@@ -36,6 +39,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--convention", default="macs", help="compute convention of the total")
     parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
     parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
+    add_peers_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -85,5 +89,8 @@ def run(args: argparse.Namespace) -> int:
         Row("params", total.params),
         Row("memory", total.memory(args.memory_model), f"elements, {args.memory_model}; layers as separate kernels"),
     )
-    print(FORMATS[args.format](Report(f"{args.factory} on input {shape}", rows)))
+    title = f"{args.factory} on input {shape}"
+    print(FORMATS[args.format](Report(title, rows)))
+    if args.peers:
+        print(FORMATS[args.format](peer_report(title, explain(network))))
     return 0

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
@@ -166,6 +166,8 @@ class LayerCost:
     input_shapes: tuple[tuple[sympy.Expr, ...], ...]
     output_shape: tuple[sympy.Expr, ...]
     cost: Cost
+    layer: Layerlike | None = field(default=None, compare=False, repr=False)
+    """The operator object itself (peer conventions look at its hyperparameters)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,14 @@ class NetworkCost:
     @classmethod
     def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]]) -> NetworkCost:
         rows = tuple(
-            LayerCost(layer.name, repr(layer.operator), tuple(v.shape for v in layer.inputs), layer.output.shape, cost)
+            LayerCost(
+                layer.name,
+                repr(layer.operator),
+                tuple(v.shape for v in layer.inputs),
+                layer.output.shape,
+                cost,
+                layer.operator,
+            )
             for layer, cost in costs
         )
         return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows]))
@@ -228,6 +237,7 @@ class NetworkCost:
                 tuple(_subs_shape(s, values) for s in row.input_shapes),
                 _subs_shape(row.output_shape, values),
                 row.cost.subs(values),
+                row.layer,
             )
             for row in self.layers
         )

@@ -1,0 +1,62 @@
+"""What a user reads: operator descriptions, readable numbers, the other counters' view (in process)."""
+
+from __future__ import annotations
+
+import pytest
+from cli_runner import in_process
+
+import symconv
+from symconv.cli.report import readable
+
+CONV = ["conv2d", "--in-channels", "64", "--out-channels", "64", "--kernel-size", "3"]
+
+
+@pytest.mark.parametrize(
+    ("op", "text"),
+    [
+        (symconv.Conv2d(64, 64, 3, padding=1), "padding=(1, 1)"),
+        (symconv.Conv2d(64, 64, 3, padding=(1, 1)), "padding=(1, 1)"),
+        (symconv.Conv2d(64, 64, 3, padding=(0, 2), stride=(1, 2)), "stride=(1, 2), padding=(0, 2)"),
+        (symconv.Conv2d(64, 64, 3, padding="same"), "padding='same'"),
+        (symconv.Conv1d(8, 8, 3, dilation=2, padding=2), "padding=(2,), dilation=(2,)"),
+        (symconv.ConvTranspose2d(8, 8, 4, stride=2, padding=1), "stride=(2, 2), padding=(1, 1)"),
+        (symconv.PartialConv2d(64, bias=True), "bias=True"),
+        (symconv.PartialConv2d(64), "bias=False"),
+    ],
+)
+def test_descriptions_keep_every_non_default_argument(op, text: str) -> None:
+    assert text in repr(op)
+
+
+def test_unpadded_description_says_nothing_of_padding() -> None:
+    assert "padding" not in repr(symconv.Conv2d(64, 64, 3))
+
+
+def test_cost_header_shows_the_padding() -> None:
+    result = in_process("cost", *CONV, "--padding", "1,1", "--input", "1,64,56,56")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("Conv2d(64, 64, kernel_size=(3, 3), padding=(1, 1), bias=True)")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(231211008, "231.2 M"), (999, "999"), (1000, "1.0 k"), (2 * 10**12, "2.0 T"), (-73856, "-73.9 k")],
+)
+def test_readable_units(value: int, text: str) -> None:
+    assert readable(value) == text
+
+
+def test_text_output_shows_units_beside_the_exact_integer() -> None:
+    result = in_process("cost", *CONV, "--padding", "1", "--input", "1,64,56,56")
+    # 64 outputs x 56*56 pixels x 64*9 taps = 115605504
+    assert "115605504 (115.6 M)" in result.stdout
+
+
+def test_peers_option_shows_each_tool_version_and_count() -> None:
+    args = ["conv_transpose2d", "--in-channels", "64", "--out-channels", "32", "--kernel-size", "4"]
+    result = in_process("cost", *args, "--stride", "2", "--padding", "1", "--input", "1,64,28,28", "--peers")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    # ptflops 0.7.5 per input pixel: 64*32*16*28*28 MACs + 32*56*56 bias
+    assert "25790464" in lines["ptflops"] and "0.7.5" in lines["ptflops"]
+    assert str(32 * 56 * 56 * 64 * 16) in lines["thop"]  # every output pixel
