@@ -20,6 +20,7 @@ from symconv.cost import Cost
 from symconv.derivations import builtin
 from symconv.files import write_atomic
 from symconv.latex import derivation, seed000_table, seed001_table, table
+from symconv.latex.environment import made_by
 from symconv.ops import Conv2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.seeds import BY_ID
 from symconv.symbols import C, H, K, W, g
@@ -31,6 +32,7 @@ LATEX = "latex"
 SHAPE = (1, C, H, W)
 #: A ResNet-like layer for the tables at given values.
 VALUES = {"C": 64, "K": 3, "H": 56, "W": 56, "g": 4}
+COMMAND = "python -m symconv.artifacts (or: symconv derivations)"
 QUANTITIES = ("macs", "params", "memory:ideal", "ratio:macs")
 QUANTITIES_AT_VALUES = ("macs", "params", "memory:ideal", "memory:im2col", "intensity:flops:ideal", "ratio:macs")
 
@@ -50,8 +52,9 @@ def operators() -> dict[str, Cost]:
 
 
 def _pair(name: str, render: Callable[..., str]) -> dict[str, str]:
-    """A standalone document and its fragment for ``\\input``."""
-    return {f"{LATEX}/{name}.tex": render(document=True), f"{LATEX}/fragments/{name}.tex": render(document=False)}
+    """A standalone document and its fragment for ``\\input``, both saying how they were made."""
+    with made_by(COMMAND):
+        return {f"{LATEX}/{name}.tex": render(document=True), f"{LATEX}/fragments/{name}.tex": render(document=False)}
 
 
 def latex_tables() -> dict[str, str]:

@@ -17,6 +17,7 @@ from symconv.derive import Derivation, Step
 from symconv.errors import SymconvError, UnknownName
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.latex import derivation, environment, escape, latex, table
+from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
 from symconv.lowering import Stage
@@ -32,6 +33,13 @@ DECODE = {
     r"\textless{}": "<",
     r"\textgreater{}": ">",
     r"\textbar{}": "|",
+    r"\textasciigrave{}": "`",
+    "`": "'",  # an opening quote
+    r"\textrightarrow{}": "->",
+    r"\textleftarrow{}": "<-",
+    r"\ensuremath{\geq}": ">=",
+    r"\ensuremath{\leq}": "<=",
+    r"\ensuremath{\neq}": "!=",
     r"\{": "{",
     r"\}": "}",
     r"\$": "$",
@@ -215,8 +223,19 @@ def test_table_document_is_standalone_and_fragment_is_not():
     rows = _std_and_dw()
     document, fragment = table(rows, document=True), table(rows)
     assert document.startswith("%") and r"\documentclass" in document and r"\end{document}" in document
-    assert r"\documentclass" not in fragment and fragment.startswith(r"\begin{table}")
+    body = [line for line in fragment.splitlines() if not line.startswith("%")]
+    assert r"\documentclass" not in fragment and body[0] == r"\begin{table}[htbp]"
     assert fragment in document
+
+
+def test_fragments_say_how_they_were_made_and_what_they_need():
+    rows = _std_and_dw()
+    first, second = table(rows).splitlines()[:2]
+    assert first == "% Made with symconv by: symconv's Python API"
+    assert second == r"% For \input; needs \usepackage{booktabs,siunitx}"
+    with made_by("symconv table conv2d\n\\end{document} --out t.tex"):  # a command is one comment line
+        first = table(rows, document=True).splitlines()[0]
+    assert first == r"% Made with symconv by: symconv table conv2d \end{document} --out t.tex"
 
 
 # --------------------------------------------------------------------------- derivation documents
@@ -299,3 +318,35 @@ def test_builtin_derivations_render_every_step_and_definition():
         for symbol, value in d.definitions:
             assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
         assert rf"\label{{eq:{slug}}}" in tex
+
+
+def test_derivation_prose_sets_sizes_in_math_and_defines_them():
+    from symconv.derivations import builtin
+
+    for slug in ("A1", "B7", "ratio-pconv-standard"):
+        d = builtin()[slug]
+        tex = derivation(d)
+        assert "count\\_" not in tex and "planes\\_" not in tex and "contributions\\_" not in tex
+        assert "K\\_" not in tex  # no GEMM dimension called K beside the kernel size
+        defined = {sym for sym, _ in d.definitions}
+        for step in d.steps:
+            if not isinstance(step.statement, str):
+                used = {p for p in step.statement if isinstance(p, sympy.Symbol)}
+                assert used <= defined | d.conclusion.free_symbols | set().union(
+                    *(s.expr.free_symbols for s in d.steps)
+                )
+    a1 = derivation(builtin()["A1"])
+    assert r"$B_{2}$ GEMMs of an $M_{2} \times R_{2}$ matrix" in a1
+    assert "`same' padding" in a1  # an opening quote, not two closing ones
+
+
+def test_crossover_in_latex_is_math():
+    from cli_runner import in_process
+
+    args = ["--in-channels", "64", "--out-channels", "C_out", "--kernel-size", "3", "--padding", "1", "--bias", "false"]
+    result = in_process("crossover", "dwconv", "conv2d", "--quantity", "memory", "--over", "C_out", *args,
+                        "--input", "1,64,7,7", "--format", "latex")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert r"\text{less} &= C_{\mathrm{out}} \geq 14" in result.stdout
+    assert r"\text{greater} &= 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
+    assert "textgreater" not in result.stdout

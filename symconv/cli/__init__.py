@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import NoReturn
 
 from symconv.cli import compare, cost, generate, model, plot, render
 from symconv.errors import SymconvError
+from symconv.latex.environment import made_by
 
 USAGE_ERROR = 2
 INPUT_ERROR = 1
@@ -60,9 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with made_by(shlex.join(["symconv", *argv])):
+            return args.run(args)
     except SymconvError as error:
         print(f"symconv {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)  # one line
         return INPUT_ERROR

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
+from markupsafe import Markup
 
 from symconv.latex import escape
 from symconv.latex import latex as latex_expression
@@ -72,6 +73,8 @@ def as_text_value(value: object) -> str:
 
 
 def as_latex_value(value: object) -> str:
+    if isinstance(value, Markup):  # already LaTeX (math the command built)
+        return value
     if isinstance(value, tuple | list):
         return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
     if isinstance(value, str):

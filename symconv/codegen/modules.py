@@ -13,7 +13,7 @@ from symconv.codegen.identifiers import check_identifier
 from symconv.codegen.nodes import integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.quantities import DEFAULT_QUANTITIES, Quantity, quantities
-from symconv.codegen.source import defined_names, function_definitions
+from symconv.codegen.source import defined_names, function_definitions, names_in
 from symconv.codegen.specs import Argument, Spec
 from symconv.errors import InvalidConfiguration
 from symconv.ops import Operator
@@ -173,11 +173,12 @@ def _print_numpy(d: Derived) -> Printed:
 
 
 def _render(template: str, printed: list[Printed]) -> str:
-    return _ENVIRONMENT.get_template(template).render(
-        functions=printed,
-        col2im=function_definitions(COL2IM),
-        runtime=function_definitions(RUNTIME),
-    )
+    """The module, with only the helpers its functions call and ``Fraction`` only if a quotient needs it."""
+    page = _ENVIRONMENT.get_template(template)
+    used = names_in(page.render(functions=printed, col2im="", runtime="", fraction=False))
+    runtime = function_definitions(RUNTIME, used)
+    col2im = function_definitions(COL2IM, used | (names_in(runtime) if runtime else set()))
+    return page.render(functions=printed, col2im=col2im, runtime=runtime, fraction="Fraction" in used)
 
 
 def python_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANTITIES) -> str:

@@ -27,13 +27,14 @@ from markupsafe import Markup
 
 from symconv import functions, symbols
 from symconv.cost import Cost
-from symconv.derive import Derivation
+from symconv.derive import Derivation, Prose
 from symconv.errors import SymconvError, UnknownName
 from symconv.latex.environment import environment, render
 from symconv.latex.layout import TABLE_WIDTH, Lines, lines
 from symconv.latex.printer import latex
 from symconv.latex.quantities import quantity
 from symconv.latex.tables import check_label
+from symconv.latex.text import escape
 from symconv.lowering import Stage
 
 
@@ -72,9 +73,16 @@ class LoweringView:
     tensors: tuple[TensorRow, ...]
 
 
+def prose(text: Prose) -> Markup:
+    """Prose in LaTeX: its text escaped, its formulas in math mode."""
+    if isinstance(text, str):
+        return escape(text)
+    return Markup("".join(f"${latex(part)}$" if isinstance(part, sympy.Basic) else escape(part) for part in text))
+
+
 @dataclass(frozen=True)
 class StepView:
-    statement: str
+    statement: Markup
     justification: str
     new: bool
     lines: Lines
@@ -175,7 +183,7 @@ def view(d: Derivation, *, lowering: Mapping[str, Cost] | None = None, label: st
         assumptions=d.assumptions,
         lowerings=lowerings,
         definitions=d.definitions,
-        steps=tuple(StepView(st.statement, st.justification, st.new, lines(st.expr)) for st in d.steps),
+        steps=tuple(StepView(prose(st.statement), st.justification, st.new, lines(st.expr)) for st in d.steps),
         conclusion=lines(d.conclusion),
         checked=d.result is not None,
         notation=notation(formulas),
