@@ -60,3 +60,45 @@ def test_peers_option_shows_each_tool_version_and_count() -> None:
     # ptflops 0.7.5 per input pixel: 64*32*16*28*28 MACs + 32*56*56 bias
     assert "25790464" in lines["ptflops"] and "0.7.5" in lines["ptflops"]
     assert str(32 * 56 * 56 * 64 * 16) in lines["thop"]  # every output pixel
+
+
+TABLE = ["table", "conv2d", "pconv", "--labels", "a,b", "--kernel-size", "3", "--padding", "1"]
+TABLE_TAIL = ["--quantities", "macs,ratio:macs", "--baseline", "a", "--fragment"]
+
+
+def _row(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return next(line for line in result.stdout.splitlines() if line.startswith("b &"))
+
+
+def test_numbers_print_alike_whether_given_or_concrete() -> None:
+    sizes = ["--in-channels", "64", "--out-channels", "64", "--channels", "64", "--input", "1,64,56,56"]
+    symbols = [
+        "--in-channels",
+        "C",
+        "--out-channels",
+        "C",
+        "--channels",
+        "C",
+        "--input",
+        "1,C,56,56",
+        "--given",
+        "C=64",
+    ]
+    concrete, given = in_process(*TABLE, *sizes, *TABLE_TAIL), in_process(*TABLE, *symbols, *TABLE_TAIL)
+    assert _row(concrete) == _row(given)
+    assert "{0.0625}" in _row(concrete)  # PConv convolves 16 of 64 channels: (16/64)**2 = 1/16 of the MACs
+    exact = in_process(*TABLE, *sizes, *TABLE_TAIL, "--digits", "exact")
+    assert r"$\frac{1}{16}$" in _row(exact)
+    bad = in_process(*TABLE, *sizes, *TABLE_TAIL, "--digits", "many")
+    assert bad.returncode != 0 and "--digits" in bad.stderr
+
+
+def test_wide_tables_and_raw_captions() -> None:
+    sizes = ["--in-channels", "64", "--out-channels", "64", "--channels", "64", "--input", "1,64,56,56"]
+    caption = r"Cost of $3\times3$ layers \cite{fasternet}"
+    plain = in_process(*TABLE, *sizes, *TABLE_TAIL, "--caption", caption).stdout
+    raw = in_process(*TABLE, *sizes, *TABLE_TAIL, "--caption", caption, "--raw-caption", "--wide").stdout
+    assert r"\caption{Cost of \$3\textbackslash{}times3\$" in plain and r"\begin{table}" in plain
+    assert r"\caption{Cost of $3\times3$ layers \cite{fasternet}}" in raw
+    assert r"\begin{table*}" in raw and r"\end{table*}" in raw

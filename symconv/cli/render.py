@@ -52,7 +52,14 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     table.add_argument("--quantities", default="macs,params,memory", help="comma-separated columns")
     table.add_argument("--baseline", help="the row label that ratio: columns divide by")
     table.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
-    table.add_argument("--caption", default="", help="the caption (printed literally)")
+    table.add_argument("--caption", default="", help="the caption (printed literally, unless --raw-caption)")
+    table.add_argument(
+        "--raw-caption", action="store_true", help="the caption is LaTeX (math, \\cite): placed as written"
+    )
+    table.add_argument(
+        "--digits", default="3", metavar="N", help="significant digits of numbers; 'exact' for fractions"
+    )
+    table.add_argument("--wide", action="store_true", help="table* for two-column papers: span both columns")
     table.add_argument("--label", default="", help="the \\label key")
     table.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. 1,C,H,W")
     operators.add_operator_options(table)
@@ -94,6 +101,15 @@ def _document(args: argparse.Namespace) -> bool:
     return not args.fragment
 
 
+def digits(text: str) -> int | None:
+    """``--digits``: a positive count of significant digits, or ``exact``."""
+    if text.strip() == "exact":
+        return None
+    if not text.strip().isdigit() or not 1 <= int(text) <= 50:
+        raise BadValue(f"--digits {text!r} must be 'exact' or a whole number from 1 to 50")
+    return int(text)
+
+
 def run_table(args: argparse.Namespace) -> int:
     names = args.operators
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else list(names)
@@ -117,6 +133,9 @@ def run_table(args: argparse.Namespace) -> int:
         caption=args.caption,
         label=args.label,
         document=_document(args),
+        digits=digits(args.digits),
+        wide=args.wide,
+        raw_caption=args.raw_caption,
     )
     emit(text, args)
     return 0
