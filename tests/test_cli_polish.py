@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from cli_runner import in_process
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symconv
 from symconv.cli.report import readable
+from symconv.symbols import C_in, C_out, H, K, W
 
 CONV = ["conv2d", "--in-channels", "64", "--out-channels", "64", "--kernel-size", "3"]
 
@@ -102,3 +105,32 @@ def test_wide_tables_and_raw_captions() -> None:
     assert r"\caption{Cost of \$3\textbackslash{}times3\$" in plain and r"\begin{table}" in plain
     assert r"\caption{Cost of $3\times3$ layers \cite{fasternet}}" in raw
     assert r"\begin{table*}" in raw and r"\end{table*}" in raw
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 9), st.integers(1, 9), st.integers(1, 40), st.integers(1, 200))
+def test_closed_form_crossover_agrees_with_the_costs(k: int, h: int, w: int, c_in: int, c_out: int) -> None:
+    """DWConv vs conv memory with every symbol free: the closed form decides each configuration as the costs do."""
+    from symconv.query import crossover
+
+    dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False)
+    std = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False)
+    found = crossover(dw, std, "memory", "C_out", input_shape=(1, C_in, H, W)).closed_form
+    assert found is not None
+    point = {K: k, H: h, W: w, C_in: c_in, C_out: c_out}
+    if found.assuming is not None and not found.assuming.subs(point):
+        return  # K = 1: the difference does not depend on C_out
+    # independently: unfused DWConv moves x, dw weights, the intermediate twice, pw weights, y; conv moves x, w, y
+    dw_memory = c_in * h * w + c_in * k * k + 2 * c_in * h * w + c_in * c_out + c_out * h * w
+    std_memory = c_in * h * w + c_in * c_out * k * k + c_out * h * w
+    assert bool(found.less.subs(point)) == (dw_memory < std_memory)
+    assert bool(found.greater.subs(point)) == (dw_memory > std_memory)
+    assert bool(found.equal.subs(point)) == (dw_memory == std_memory)
+
+
+def test_crossover_command_prints_the_closed_form() -> None:
+    args = ["--in-channels", "C_in", "--out-channels", "C_out", "--kernel-size", "K", "--padding", "same"]
+    result = in_process("crossover", "dwconv", "conv2d", "--quantity", "memory", "--over", "C_out", *args,
+                        "--bias", "false", "--input", "1,C_in,H,W")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "C_out > (2*H*W + K**2)/(K**2 - 1)" in result.stdout

@@ -95,14 +95,19 @@ def run_crossover(args: argparse.Namespace) -> int:
     x = found.symbol
     tex = args.format == "latex"
 
-    def where(part: sympy.Set | None) -> str:
+    closed = found.closed_form
+
+    def where(part: sympy.Set | None, condition: sympy.Basic | None) -> object:
+        if part is None and condition is not None:  # other symbols free: the boundary in closed form
+            return condition
         return Markup(describe(part, x, tex=True)) if tex else describe(part, x)
 
+    assuming = f"; for {closed.assuming}" if closed is not None and closed.assuming is not None else ""
     rows = [
         Row("difference", found.difference, f"A - B: {args.quantity} of A = {args.first} minus B = {args.second}"),
-        Row("less", where(found.less), "where A < B"),
-        Row("equal", where(found.equal), "where A = B"),
-        Row("greater", where(found.greater), "where A > B"),
+        Row("less", where(found.less, closed and closed.less), "where A < B" + assuming),
+        Row("equal", where(found.equal, closed and closed.equal), "where A = B" + assuming),
+        Row("greater", where(found.greater, closed and closed.greater), "where A > B" + assuming),
         Row("exceeds", found.exceeds, "does A exceed B: always, never, sometimes or undecided"),
     ]
     if found.boundary is not None:
