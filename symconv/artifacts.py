@@ -124,6 +124,32 @@ def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> li
     return sorted(changed + extra)
 
 
+def problems(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> dict[str, str]:
+    """What is wrong under ``root``, path by path: ``'missing'``, ``'stale'`` (differs) or ``'left over'``."""
+    rendered = artifacts() if rendered is None else rendered
+    base = Path(root)
+    found = {}
+    for path in stale(root, rendered):
+        if path not in rendered:
+            found[path] = "left over"
+        else:
+            found[path] = "stale" if (base / path).is_file() else "missing"
+    return found
+
+
+def repository_root(start: str | Path | None = None) -> Path | None:
+    """The symconv repository containing ``start`` (default: the working directory), if any.
+
+    It is the directory holding the ``derivations/`` this package renders beside its own source.
+    """
+    package = Path(__file__).resolve().parent
+    here = Path.cwd() if start is None else Path(start)
+    for directory in (here.resolve(), *here.resolve().parents):
+        if (directory / ROOT).is_dir() and (directory / "symconv").resolve() == package:
+            return directory
+    return None
+
+
 def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
@@ -143,10 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="list stale files and exit 1 if any, writing nothing")
     args = parser.parse_args(argv)
     if args.check:
-        outdated = stale(args.root)
-        for path in outdated:
-            print(f"stale: {path}")
-        return 1 if outdated else 0
+        found = problems(args.root)
+        for path, what in found.items():
+            print(f"{what}: {path}")
+        return 1 if found else 0
     for path in write_artifacts(args.root):
         print(f"wrote {Path(args.root) / path}")
     return 0

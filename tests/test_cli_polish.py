@@ -134,3 +134,25 @@ def test_crossover_command_prints_the_closed_form() -> None:
                         "--bias", "false", "--input", "1,C_in,H,W")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "C_out > (2*H*W + K**2)/(K**2 - 1)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["cost", "convtranspose2d", "--input", "1,4,5,5"], "symconv cost: error: argument OPERATOR: invalid choice"),
+        (["cost", "convtranspose2d", "--input", "1,4,5,5"], "did you mean conv_transpose2d?"),
+        (["cost", *CONV, "--in-chanels", "4", "--input", "1,64,5,5"], "symconv cost: error: unrecognized arguments"),
+        (["cost", *CONV, "--in-chanels", "4", "--input", "1,64,5,5"], "did you mean --in-channels?"),
+        (["cost", *CONV, "--input", "1,64,5,5", "--format", "jsn"], "did you mean json?"),
+        (["cots"], "did you mean cost?"),
+        (["table", "conv2d", "--input", "1,3,5,5", "--digts", "2"], "symconv table: error: unrecognized arguments"),
+    ],
+)
+def test_usage_errors_name_the_subcommand_and_suggest(args: list[str], expected: str) -> None:
+    result = in_process(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_no_suggestion_for_a_word_nothing_resembles() -> None:
+    assert "did you mean" not in in_process("cost", "zzzzzz", "--input", "1,4,5,5").stderr

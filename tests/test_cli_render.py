@@ -73,11 +73,21 @@ def test_derive_operator_and_list():
 
 def test_derivations_check_and_write(tmp_path):
     root = tmp_path / "derivations"
-    stale = in_process("derivations", "--check", "--root", str(root))
-    assert stale.returncode == 1 and "stale:" in stale.stdout
+    missing = in_process("derivations", "--check", "--root", str(root))
+    assert missing.returncode == 1 and "missing: latex/derivation-A1.tex" in missing.stdout
+    assert "stale:" not in missing.stdout  # nothing there is out of date: it is not there
     written = in_process("derivations", "--root", str(root))
     assert written.returncode == 0, written.stderr
-    assert in_process("derivations", "--check", "--root", str(root)).returncode == 0
+    assert in_process("derivations", "--check", "--out", str(root)).returncode == 0
+    (root / "latex" / "derivation-A1.tex").write_text("edited", encoding="utf-8")
+    assert "stale: latex/derivation-A1.tex" in in_process("derivations", "--check", "--out", str(root)).stdout
+
+
+def test_derivations_outside_the_repository_needs_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = in_process("derivations")
+    assert result.returncode != 0 and "--out" in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing written here
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 from symconv import artifacts, derivations, latex, query
@@ -87,10 +88,17 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         help="regenerate the rendered files under derivations/ (or --check them)",
         description="Write every rendered file of the built-in operators (LaTeX, generated code), each only if "
         "it changed; --check lists stale files and exits 1.",
-        epilog="examples:\n  symconv derivations\n  symconv derivations --check --root derivations",
+        epilog="examples:\n  symconv derivations            (inside the symconv repository)\n"
+        "  symconv derivations --check --out somewhere/derivations",
         formatter_class=formatter,
     )
-    regenerate.add_argument("--root", default=artifacts.ROOT, help="the output directory")
+    regenerate.add_argument(
+        "--out",
+        "--root",
+        dest="root",
+        metavar="DIR",
+        help="the output directory (default: derivations/ of the symconv repository, when run inside it)",
+    )
     regenerate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     regenerate.set_defaults(run=run_derivations)
 
@@ -179,12 +187,19 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
 
 
 def run_derivations(args: argparse.Namespace) -> int:
+    if args.root is None:  # never write into whatever directory the command runs in
+        repository = artifacts.repository_root()
+        if repository is None:
+            raise BadValue("not inside the symconv repository: give the output directory with --out DIR")
+        args.root = str(repository / artifacts.ROOT)
     if args.check:
-        outdated = artifacts.stale(args.root)
-        for path in outdated:
-            print(f"stale: {path}")
-        print(f"{len(outdated)} stale file(s) under {args.root}")
-        return 1 if outdated else 0
+        found = artifacts.problems(args.root)
+        for path, what in found.items():
+            print(f"{what}: {path}")
+        counts = Counter(found.values())
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "all up to date"
+        print(f"{summary} under {args.root}")
+        return 1 if found else 0
     written = artifacts.write_artifacts(args.root)
     for path in written:
         print(f"wrote {Path(args.root) / path}")
