@@ -156,3 +156,41 @@ def test_usage_errors_name_the_subcommand_and_suggest(args: list[str], expected:
 
 def test_no_suggestion_for_a_word_nothing_resembles() -> None:
     assert "did you mean" not in in_process("cost", "zzzzzz", "--input", "1,4,5,5").stderr
+
+
+PLOT = ["plot", "conv2d", "conv2d", "dwconv", "--set", "2:groups=4", "--labels", "dense,grouped,DWConv"]
+PLOT_TAIL = ["--over", "C", "--range", "8:64:8", "--in-channels", "C", "--out-channels", "C", "--kernel-size", "3"]
+
+
+def test_plot_takes_several_operators_and_writes_svg(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    paths = [tmp_path / "a.svg", tmp_path / "b.svg"]
+    for path in paths:
+        result = in_process(*PLOT, *PLOT_TAIL, "--padding", "1", "--input", "1,C,28,28", "--output", str(path))
+        assert result.returncode == 0, result.stderr
+    assert paths[0].read_bytes().startswith(b"<?xml") and paths[0].read_bytes() == paths[1].read_bytes()
+    bad = in_process(*PLOT, *PLOT_TAIL, "--kind", "ratio", "--input", "1,C,28,28", "--output", str(paths[0]))
+    assert bad.returncode != 0 and "two operators" in bad.stderr
+
+
+def test_plot_labels_are_latex_and_crossover_labels_keep_off_the_curves() -> None:
+    pytest.importorskip("matplotlib")
+    from symconv import plot
+
+    shape = (1, C_in, H, W)
+    costs = {
+        "DWConv": symconv.DepthwiseSeparableConv2d(C_in, C_out, 3, padding=1, bias=False).cost(shape),
+        "Conv2d": symconv.Conv2d(C_in, C_out, 3, padding=1, bias=False).cost(shape),
+    }
+    for kind in ("cost", "ratio"):
+        data = plot.series(costs, "memory", "C_out", range(1, 65), given={"C_in": 64, "H": 7, "W": 7}, kind=kind)
+        fig = plot.figure(data)
+        axes = fig.axes[0]
+        assert axes.get_xlabel() == r"$C_{\mathrm{out}}$"
+        (note,) = axes.texts
+        height = note.xy[1]  # axes fraction
+        to_axes = axes.transData + axes.transAxes.inverted()
+        for line in axes.get_lines()[: len(data.curves)]:
+            xs, ys = line.get_data()
+            near = [to_axes.transform((x, y))[1] for x, y in zip(xs, ys) if abs(x - 13.5) <= 5]
+            assert min(abs(height - y) for y in near) > 0.1, (kind, height, near)

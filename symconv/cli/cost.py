@@ -45,7 +45,7 @@ def add_peers_option(parser: argparse.ArgumentParser) -> None:
 def peer_report(title: str, counts: tuple[PeerCount, ...]) -> Report:
     """What each counter reports (:func:`symconv.network.peers.explain`), its version and convention as the note."""
     rows = tuple(Row(c.tool, "-" if c.count is None else c.count, f"{c.version}: {c.why}") for c in counts)
-    return Report(f"{title}, as other counters report it", rows)
+    return Report(f"{title}: what other counters report for its conv, linear and matmul layers", rows)
 
 
 def epilog() -> str:
