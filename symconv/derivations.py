@@ -240,7 +240,8 @@ def seed_derivation(row: SeedRow) -> Derivation:
         written = steps[-1].expr.subs({value: symbol for symbol, value in outputs.items()})
         listed = _joined(list(outputs), ", ")
         steps.append(Step(_prose("write the output sizes as ", listed), written, "PyTorch's output-size formulas"))
-        definitions = {**definitions, **outputs}
+        as_outputs = {value: symbol for symbol, value in outputs.items()}
+        definitions = {**outputs, **{k: v.subs(as_outputs) for k, v in definitions.items()}}  # H_out introduced first
     steps.append(Step(f"as stated by the article ({row.id})", row.stated, "equal to the stated formula"))
     kind, _ = row.quantity
     return Derivation(
