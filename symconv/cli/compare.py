@@ -99,7 +99,9 @@ def run_crossover(args: argparse.Namespace) -> int:
 
     def where(part: sympy.Set | None, condition: sympy.Basic | None) -> object:
         if part is None and condition is not None:  # other symbols free: the boundary in closed form
-            return condition
+            if tex:
+                return condition
+            return f"{condition.lhs} = {condition.rhs}" if isinstance(condition, sympy.Eq) else str(condition)
         return Markup(describe(part, x, tex=True)) if tex else describe(part, x)
 
     assuming = f"; for {closed.assuming}" if closed is not None and closed.assuming is not None else ""
