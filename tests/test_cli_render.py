@@ -29,7 +29,7 @@ def test_table_file(launcher, tmp_path):
     tex = target.read_text()
     assert "\\toprule" in tex and "\\begin{document}" in tex
     assert "50\\% \\& \\$x\\$" in tex  # the caption is text, not LaTeX
-    assert "$1 / 16$" in tex  # PConv with C/4 channels: (1/4)^2 of the MACs
+    assert r"\num[group-digits=integer]{0.0625}" in tex  # PConv with C/4 channels: (1/4)^2 of the MACs
 
 
 @pytest.mark.skipif(not HAVE_TEX, reason="needs latexmk, pdflatex and pdftotext")

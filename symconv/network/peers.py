@@ -19,7 +19,9 @@ calflops          0.3.2                   2 x MACs + bias      convs only  input
                                                                            channels per group
 ================  ======================  ===================  ==========  ===========================  ==========
 
-calflops also recomputes a convolution's output size itself: ``padding='same'`` becomes
+Functional ``torch.matmul`` is seen by the dispatch-level counters and by calflops; ptflops'
+pytorch backend counts it without dividing by the batch, and thop, which hooks modules
+only, not at all. calflops also recomputes a convolution's output size itself: ``padding='same'`` becomes
 ``d(K-1)//2`` on both sides (one pixel short per axis when ``d(K-1)`` is odd), and a
 transposed convolution's bias is counted on the *direct* convolution's output size of its input.
 
@@ -72,8 +74,9 @@ class Peer:
         operator is consulted; a bare :class:`Cost` is counted from its stages alone.
         """
         if isinstance(cost, NetworkCost):
-            total = sympy.Add(*(self._row(row.layer, row.input_shapes, row.cost) for row in cost.layers))
-            return total / _batch(cost.total) if self.per_sample else total
+            batch = _batch(cost.total)
+            rows = [(row.layer, self._row(row.layer, row.input_shapes, row.cost)) for row in cost.layers]
+            return sympy.Add(*(count / batch if self._divides(op) else count for op, count in rows))
         total = self._stages(cost)
         return total / _batch(cost) if self.per_sample else total
 
@@ -82,6 +85,10 @@ class Peer:
         shape = op.check_input(tuple(sympy.sympify(v) for v in input_shape))
         total = self._row(op, (shape,), op.cost(shape))
         return total / shape[0] if self.per_sample else total
+
+    def _divides(self, op: object) -> bool:
+        """Whether this layer's count is divided by the batch (ptflops divides its modules' counts only)."""
+        return self.per_sample and not isinstance(op, Matmul)
 
     def _row(self, op: object, shapes: tuple[tuple[sympy.Expr, ...], ...], cost: Cost) -> sympy.Expr:
         for cls in type(op).__mro__:
@@ -168,7 +175,13 @@ def _transposed_excess(cost: Cost) -> sympy.Expr:
 
 
 class _Thop(Peer):
-    """A transposed convolution counted per output element: ``C_in/g x prod(K)`` taps, inserted zeros included."""
+    """A transposed convolution counted per output element: ``C_in/g x prod(K)`` taps, inserted zeros included.
+
+    thop hooks modules only: a functional ``torch.matmul`` counts nothing.
+    """
+
+    def matmul(self, op: Matmul, shape: tuple[sympy.Expr, ...], cost: Cost) -> sympy.Expr:
+        return sympy.Integer(0)
 
     def _stages(self, cost: Cost) -> sympy.Expr:
         return self.factor * (cost.macs + _transposed_excess(cost))
