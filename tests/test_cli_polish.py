@@ -194,3 +194,17 @@ def test_plot_labels_are_latex_and_crossover_labels_keep_off_the_curves() -> Non
             xs, ys = line.get_data()
             near = [to_axes.transform((x, y))[1] for x, y in zip(xs, ys) if abs(x - 13.5) <= 5]
             assert min(abs(height - y) for y in near) > 0.1, (kind, height, near)
+
+
+def test_model_peers_report(tmp_path) -> None:
+    pytest.importorskip("torch")
+    from cli_runner import ROOT
+
+    example = ROOT / "docs" / "examples" / "mynet.py"
+    result = in_process("model", f"{example}:build", "--input", "1,3,224,224", "--peers")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    # conv 3->8 (k3, s2, p1) on 224: 112*112*8*27 MACs; conv 8->16 (k3, p1): 112*112*16*72; bias 8*112*112
+    macs = 112 * 112 * 8 * 27 + 112 * 112 * 16 * 72
+    assert f"  FlopCounterMode  {2 * macs} " in lines["FlopCounterMode"] + " "
+    assert str(macs + 8 * 112 * 112) in lines["ptflops"]
