@@ -52,9 +52,8 @@ def operators() -> dict[str, Cost]:
 
 
 def _pair(name: str, render: Callable[..., str]) -> dict[str, str]:
-    """A standalone document and its fragment for ``\\input``, both saying how they were made."""
-    with made_by(COMMAND):
-        return {f"{LATEX}/{name}.tex": render(document=True), f"{LATEX}/fragments/{name}.tex": render(document=False)}
+    """A standalone document and its fragment for ``\\input``."""
+    return {f"{LATEX}/{name}.tex": render(document=True), f"{LATEX}/fragments/{name}.tex": render(document=False)}
 
 
 def latex_tables() -> dict[str, str]:
@@ -99,8 +98,12 @@ def latex_derivations() -> dict[str, str]:
 
 
 def artifacts() -> dict[str, str]:
-    """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content."""
-    return {**latex_derivations(), **latex_tables(), **codegen.artifacts()}
+    """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content.
+
+    Each LaTeX file's header names the command that regenerates them all, whoever calls this.
+    """
+    with made_by(COMMAND):
+        return {**latex_derivations(), **latex_tables(), **codegen.artifacts()}
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:
