@@ -25,23 +25,12 @@ from symconv.conventions import (
 from symconv.cost import Cost, TensorTraffic
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName
 from symconv.network import Network, NetworkCost
-from symconv.ops import (
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    DepthwiseSeparableConv2d,
-    Fused,
-    Linear,
-    Operator,
-    PartialConv2d,
-    Sequential,
-)
+from symconv.ops import EXPORTS, Chain, Fused, Operator, Sequential
 from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
 
 __version__ = "0.1.0"
+
+globals().update(EXPORTS)  # every registered operator class (symconv.ops.registry)
 
 
 def from_torch(model, input_shape) -> NetworkCost:
@@ -65,24 +54,16 @@ __all__ = [
     "MACS",
     "MULTS",
     "OPS",
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
+    "Chain",
     "Convention",
     "Cost",
-    "DepthwiseSeparableConv2d",
     "Fused",
     "InvalidConfiguration",
-    "Linear",
     "MemoryModel",
     "Network",
     "NetworkCost",
     "NotLowerable",
     "Operator",
-    "PartialConv2d",
     "Sequential",
     "SymconvError",
     "TensorTraffic",
@@ -100,3 +81,4 @@ __all__ = [
     "roofline",
     "symbols",
 ]
+__all__ += sorted(EXPORTS)

@@ -75,28 +75,36 @@ class Cost:
             mults=sympy.Add(*(st.mults for st in stages)),
             adds=sympy.Add(*(st.adds for st in stages)),
             bias_adds=sympy.Add(*(st.bias_adds for st in stages)),
-            params=sympy.Add(*(t.elements for t in _tensors(stages) if t.role in PARAMETER_ROLES)),
+            params=sympy.Add(*_parameters(stages).values()),
             traffic=_traffic(stages),
             stages=stages,
         )
 
     @classmethod
-    def sequence(cls, operator: str, parts: Iterable[tuple[str, Cost]]) -> Cost:
+    def sequence(cls, operator: str, parts: Iterable[tuple[str, Cost]], same: Mapping[str, str] | None = None) -> Cost:
         """The cost of running ``parts`` one after another, each a separate kernel.
 
         Tensors are named ``part.tensor``; a tensor passed between parts is written by
-        one and read by the next, as unfused kernels do.
+        one and read by the next, as unfused kernels do. ``same`` maps a parameter
+        tensor's name to the name of the tensor it is (a tied weight, a layer called
+        twice): it is read by each part that uses it, and counted in ``params`` once.
         """
         parts = list(parts)
         if not parts:
             raise SymconvError("a sequence needs at least one part")
+        params = sympy.Add(*(c.params for _, c in parts))
+        if same:
+            tied = {f"{name}.{t.name}" for name, c in parts for t in c.traffic if t.role in PARAMETER_ROLES}
+            params -= sympy.Add(
+                *(t.elements for name, c in parts for t in c.traffic if f"{name}.{t.name}" in tied & same.keys())
+            )
         return cls(
             operator=operator,
             macs=sympy.Add(*(c.macs for _, c in parts)),
             mults=sympy.Add(*(c.mults for _, c in parts)),
             adds=sympy.Add(*(c.adds for _, c in parts)),
             bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
-            params=sympy.Add(*(c.params for _, c in parts)),
+            params=params,
             traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
             stages=tuple(_map_tree(st, _prefixed(name), Tensor) for name, c in parts for st in c.stages),
         )
@@ -168,6 +176,11 @@ def _tensors(stages: Iterable[Stage]) -> list:
         for tensor in (*stage.reads, *stage.writes):
             seen.setdefault(tensor.name, tensor)
     return list(seen.values())
+
+
+def _parameters(stages: Iterable[Stage]) -> dict[str, sympy.Expr]:
+    """Elements of each parameter tensor, by storage: a tied tensor once."""
+    return {t.storage or t.name: t.elements for t in _tensors(stages) if t.role in PARAMETER_ROLES}
 
 
 def _traffic(stages: tuple[Stage, ...]) -> tuple[TensorTraffic, ...]:

@@ -48,8 +48,9 @@ from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
 from symconv.derive import Derivation, Prose, Step
 from symconv.lowering import Lowering, Stage
+from symconv.network.graph import Network, NetworkCost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
-from symconv.query import canonical, quantity, ratio, simplify_rounding
+from symconv.query import as_cost, canonical, quantity, ratio, simplify_rounding
 from symconv.seeds import ROWS, SeedRow
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, K, W, W_in, g, p, s
 
@@ -216,8 +217,12 @@ def memory_steps(cost: Cost, model_name: str) -> tuple[list[Step], dict[sympy.Sy
     return steps, {}
 
 
-def quantity_steps(cost: Cost, name: str) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
-    """Steps deriving quantity ``name`` (a compute convention or ``memory:<model>``) of ``cost`` from its lowering."""
+def quantity_steps(cost: Cost | NetworkCost | Network, name: str) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+    """Steps deriving quantity ``name`` (a compute convention or ``memory:<model>``) of ``cost`` from its lowering.
+
+    ``cost`` may be a network, or a network's cost: its total, every layer's stages.
+    """
+    cost = as_cost(cost)
     kind, _, model = name.partition(":")
     return memory_steps(cost, model) if kind == "memory" else compute_steps(cost, name)
 

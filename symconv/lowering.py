@@ -38,11 +38,14 @@ class Tensor:
     ``role`` says what the memory models make of it: operator boundaries
     (``input``, ``weight``, ``bias``, ``output``), the lowering's column buffer
     (``columns``), or a tensor kept on chip inside a fused operator (``intermediate``).
+    ``storage`` names the tensor whose data this one is (a tied weight, a layer applied
+    twice): it is moved as its own tensor, and counted once in the parameters.
     """
 
     name: str
     role: Role
     shape: tuple[sympy.Expr, ...]
+    storage: str = ""
 
     @property
     def elements(self) -> sympy.Expr:

@@ -48,7 +48,8 @@ from symconv.conventions import CONVENTIONS, MEMORY_MODELS, memory_model
 from symconv.conventions import convention as find_convention
 from symconv.cost import Cost
 from symconv.errors import SymconvError, UnknownName
-from symconv.ops.base import Operator
+from symconv.network.graph import Network, NetworkCost
+from symconv.ops.base import Operator, shapes_for
 from symconv.sizes import as_element_size, decide
 
 # --------------------------------------------------------------------------- quantities
@@ -137,14 +138,24 @@ def quantity(cost: Cost, name: str, *, element_size: int = 1) -> sympy.Expr:
 _quantity_of = quantity  # for the functions below whose parameter is called ``quantity``
 
 
-def as_cost(value: Cost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
-    """A :class:`Cost`, or an :class:`Operator` costed on ``input_shape``."""
+def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
+    """A :class:`Cost`: itself, a network cost's total, or an :class:`Operator` costed on ``input_shape``.
+
+    ``input_shape`` is one shape, or one per input for an operator of several (``Add``,
+    ``Matmul``); a :class:`~symconv.network.graph.Network` is costed on its declared inputs.
+
+    >>> from symconv.network import Add
+    >>> as_cost(Add(), [(1, 4), (1, 4)]).adds
+    4
+    """
     if isinstance(value, Cost):
         return value
+    if isinstance(value, NetworkCost):
+        return value.total
     if isinstance(value, Operator):
-        if input_shape is None:
+        if input_shape is None and not isinstance(value, Network):
             raise SymconvError(f"{value!r} is an operator: give input_shape= to cost it")
-        return value.cost(input_shape)
+        return value.total_cost(*shapes_for(value, input_shape))
     raise SymconvError(f"expected a symconv Cost or Operator, got {type(value).__name__} {value!r}")
 
 

@@ -76,6 +76,7 @@ def test_write_then_check(tmp_path, rendered):
     assert artifacts.stale(tmp_path, rendered) == sorted([first, "latex/orphan.tex"])
 
 
+@pytest.mark.slow
 def test_rendering_is_byte_identical_across_processes(tmp_path):
     for seed in ("0", "1"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}

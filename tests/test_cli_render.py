@@ -78,6 +78,7 @@ def test_derive_operator_and_list():
     assert "C_{\\mathrm{in}}" in result.stdout and "\\begin{align*}" in result.stdout
 
 
+@pytest.mark.slow
 def test_derivations_check_and_write(tmp_path):
     root = tmp_path / "derivations"
     missing = in_process("derivations", "--check", "--root", str(root))

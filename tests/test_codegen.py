@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv.codegen import NUMPY_PATH, QUANTITIES, SCALAR_PATH, artifacts, numpy_module, python_module
-from symconv.codegen.specs import AXES, SPATIAL
+from symconv.codegen.specs import SPATIAL
 from symconv.errors import InvalidConfiguration
 from symconv.symbols import C_in, C_out, H, W
 
@@ -88,8 +88,7 @@ def conv_configs(draw, transposed: bool, dims: int | None = None, big: bool = Fa
             axes.append({"kernel_size": k, "stride": s, "dilation": d, "padding": p, "n": length})
     per_axis = {key: tuple(a[key] for a in axes) for key in axes[0] if key != "n"}
     kwargs = {"in_channels": c_in, "out_channels": c_out, "groups": g, "bias": bias, "batch": batch}
-    for key, values in per_axis.items():
-        kwargs.update({f"{key}{suffix}": v for suffix, v in zip(AXES[dims], values, strict=True)})
+    kwargs |= {key: values if dims > 1 else values[0] for key, values in per_axis.items()}  # as PyTorch takes them
     kwargs.update(dict(zip(SPATIAL[dims], (a["n"] for a in axes), strict=True)))
     family = TRANSPOSED if transposed else CONV
     op = family[dims](c_in, c_out, groups=g, bias=bias, **per_axis)
@@ -120,13 +119,7 @@ def test_scalar_is_exact_on_huge_sizes(scalar, config):
 def _conv2d(transposed: bool, shape: tuple[int, ...], **hyper):
     """An operator, its input shape and the generated function's kwargs, from one set of 2-D hyperparameters."""
     kwargs = {"in_channels": shape[1], "batch": shape[0], "height": shape[2], "width": shape[3]}
-    for key, value in hyper.items():
-        pair = value if isinstance(value, tuple) else (value, value)
-        kwargs |= (
-            {f"{key}_h": pair[0], f"{key}_w": pair[1]}
-            if key not in ("out_channels", "groups", "bias")
-            else {key: value}
-        )
+    kwargs |= hyper  # the generated functions take PyTorch's arguments: an int, or a tuple per axis
     op = (symconv.ConvTranspose2d if transposed else symconv.Conv2d)(shape[1], **hyper)
     return ("conv_transpose2d" if transposed else "conv2d"), op, shape, kwargs
 
@@ -172,8 +165,7 @@ def other_configs(draw, prefix: str):
     fused = prefix.endswith("fused")
     op = symconv.DepthwiseSeparableConv2d(c_in, c_out, k, s, p, d, depth_multiplier=m, bias=bias, fused=fused)
     kwargs = {"in_channels": c_in, "out_channels": c_out, "height": h, "width": w, "depth_multiplier": m}
-    for axis in ("_h", "_w"):
-        kwargs |= {f"kernel_size{axis}": k, f"stride{axis}": s, f"padding{axis}": p, f"dilation{axis}": d}
+    kwargs |= {"kernel_size": k, "stride": (s, s), "padding": p, "dilation": (d, d)}  # an int or one per axis
     return prefix, op, (n, c_in, h, w), kwargs | {"bias": bias, "batch": n}
 
 
@@ -195,13 +187,20 @@ def test_scalar_composites_and_linear_equal_derived_cost(scalar, config):
 # NumPy ------------------------------------------------------------------------------------------
 
 
+def _stacked(values: list):
+    """One array per argument; a per-axis argument as a tuple of one array per axis (an array is every axis)."""
+    if isinstance(values[0], tuple):
+        return tuple(np.array(column) for column in zip(*values, strict=True))
+    return np.array(values)
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.sampled_from([(t, d) for t in (False, True) for d in (1, 2, 3)] + OTHERS), st.data())
 def test_numpy_equals_derived_cost(vector, kind, data):
     strategy = other_configs(kind) if isinstance(kind, str) else conv_configs(*kind)
     configs = data.draw(st.lists(strategy, min_size=1, max_size=12))
     prefix = configs[0][0]
-    arrays = {key: np.array([c[3][key] for c in configs]) for key in configs[0][3]}
+    arrays = {key: _stacked([c[3][key] for c in configs]) for key in configs[0][3]}
     costs = [op.cost(shape) for _, op, shape, _ in configs]
     for quantity, q in QUANTITIES.items():
         got = getattr(vector, f"{prefix}_{quantity}")(**arrays)
@@ -215,7 +214,7 @@ def test_numpy_equals_derived_cost(vector, kind, data):
 
 def test_numpy_falls_back_to_exact_ints_when_int64_would_overflow(vector, scalar):
     # 2**21 * 2**21 channels * 3*3 taps * 2**12 * 2**12 outputs = 9 * 2**66 MACs: beyond int64.
-    big = {"in_channels": 2**21, "out_channels": 2**21, "kernel_size_h": 3, "kernel_size_w": 3}
+    big = {"in_channels": 2**21, "out_channels": 2**21, "kernel_size": 3}
     big |= {"height": 2**12 + 2, "width": 2**12 + 2}
     small = dict.fromkeys(big, 3)
     arrays = {k: np.array([small[k], big[k]]) for k in big}
@@ -230,7 +229,7 @@ def test_numpy_falls_back_to_exact_ints_when_int64_would_overflow(vector, scalar
 def test_numpy_stays_int64_when_only_the_maxima_together_would_overflow(vector):
     # Largest channels in one row, largest image in another: each row fits, the maxima's product does not.
     arrays = {"in_channels": np.array([2**28, 1]), "out_channels": np.array([2**28, 1])}
-    arrays |= {"kernel_size_h": 1, "kernel_size_w": 1, "height": np.array([1, 2**28]), "width": np.array([1, 2**28])}
+    arrays |= {"kernel_size": 1, "height": np.array([1, 2**28]), "width": np.array([1, 2**28])}
     got = vector.conv2d_macs(**arrays)
     assert got.dtype == np.int64
     assert got.tolist() == [2**56, 2**56]
@@ -282,6 +281,7 @@ def test_no_float_division_or_math_in_scalar_module(sources):
     assert "math" not in _imports(sources[SCALAR_PATH])
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic_across_hash_seeds():
     script = "import symconv.codegen as c, hashlib; print(hashlib.sha256(repr(c.artifacts()).encode()).hexdigest())"
     digests = set()

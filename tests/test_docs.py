@@ -59,6 +59,7 @@ def console_examples(page: Path) -> list[tuple[list[str], str]]:
 CONSOLE_EXAMPLES = [(page, args, output) for page in PAGES for args, output in console_examples(page)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("page", "args", "expected"), CONSOLE_EXAMPLES, ids=[f"{page_id(p)}:{a[0]}" for p, a, _ in CONSOLE_EXAMPLES]
 )
@@ -82,6 +83,7 @@ def require(module: str) -> None:
         pytest.skip(f"{module} is not installed")
 
 
+@pytest.mark.slow
 def test_sphinx_builds_without_warnings(tmp_path):
     for module in ("sphinx", "myst_parser", "furo", "matplotlib"):
         require(module)

@@ -29,7 +29,10 @@ MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 #: Overfull boxes wider than this (in pt) mean a formula or table runs into the margin.
 MARGIN_PT = 10.0
 
-pytestmark = pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"), reason=f"TeX tools missing: {MISSING}")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"), reason=f"TeX tools missing: {MISSING}"),
+]
 
 
 def _compile(directory: Path, name: str) -> subprocess.CompletedProcess:

@@ -122,22 +122,14 @@ def test_every_conv_family_matches_flop_counter(cfg) -> None:
     assert cost.params == sum(p.numel() for p in model.parameters())
 
 
-class Attention(nn.Module):
-    """Single-head self-attention scores and mixing: two linear maps and two batched matmuls."""
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-
+class CumulativeSum(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self.qkv(x).chunk(3, dim=-1)
-        scores = torch.matmul(q, k.transpose(-2, -1))
-        return self.proj(torch.bmm(scores.softmax(-1), v))
+        return x.cumsum(-1)
 
 
 def test_unsupported_method_names_the_node() -> None:
-    with pytest.raises(NotLowerable, match="softmax"):
-        symconv.from_torch(meta(Attention, 8), (2, 5, 8))
+    with pytest.raises(NotLowerable, match="cumsum"):
+        symconv.from_torch(CumulativeSum(), (2, 5, 8))
 
 
 class Matmuls(nn.Module):
@@ -276,3 +268,40 @@ def test_random_conv_pool_stacks_one_expression_matches_torch(specs, sizes) -> N
         assert cost.macs.subs({H: h, W: w}) == expected
         compared += 1
     assume(compared > 0)
+
+
+def test_tied_parameters_are_counted_once() -> None:
+    model = nn.Sequential(nn.Linear(8, 8, bias=False), nn.ReLU(), nn.Linear(8, 8, bias=False))
+    model[2].weight = model[0].weight
+    cost = symconv.from_torch(model, (2, 8))
+    assert cost.params == sum(p.numel() for p in model.parameters()) == 64
+    assert cost.macs == torch_macs(model, (2, 8))
+
+
+class SharedBlock(nn.Module):
+    """torchvision's Bottleneck pattern: one ReLU module called after every convolution, and a conv applied twice."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 1)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.conv2(out))
+        out = self.relu(self.conv2(out))  # the same convolution again
+        return self.relu(out + x)
+
+
+@pytest.mark.parametrize("size", [5, 8])
+def test_a_module_called_several_times_is_costed_per_call(size) -> None:
+    model = meta(SharedBlock, 4)
+    cost = symconv.from_torch(model, (1, 4, H, W))
+    names = [row.name for row in cost.layers]
+    assert names.count("relu") == 1 and {"relu:2", "relu:3", "relu:4", "conv2:2"} <= set(names)
+    assert cost.macs.subs({H: size, W: size}) == torch_macs(model, (1, 4, size, size))
+    assert cost.params == sum(p.numel() for p in model.parameters())
+    conv2 = [row.cost for row in cost.layers if row.name.startswith("conv2")]
+    assert conv2[0].memory() == conv2[1].memory()  # each call reads the weight and bias

@@ -12,6 +12,7 @@ from symconv.errors import SymconvError
 
 DOCUMENT = r"\documentclass{article}\pagestyle{empty}\begin{document}Hello $x^2$\end{document}"
 TOOLS = ("latexmk", "pdflatex", "pdftoppm")
+pytestmark = pytest.mark.slow
 
 if not all(shutil.which(t) for t in TOOLS):
     if os.environ.get("CI"):

@@ -165,6 +165,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
+
+
+
 def conv1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
@@ -347,7 +357,7 @@ def conv1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding
     return ((_t0*bias*groups + _t0*in_channels*kernel_size + _t0*(in_channels*kernel_size - groups)) // groups)
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv1d.
@@ -360,8 +370,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
@@ -374,6 +382,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -503,7 +513,7 @@ def conv1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, p
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -514,26 +524,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -546,10 +548,14 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -560,26 +566,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -592,10 +590,14 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -606,26 +608,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -638,10 +632,14 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return (batch*in_channels*kernel_size_h*kernel_size_w*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -652,26 +650,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -684,11 +674,15 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -699,26 +693,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -731,11 +717,15 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*in_channels*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv2d.
@@ -746,42 +736,35 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -792,26 +775,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -824,10 +799,14 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return ((groups*(batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -838,26 +817,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -870,13 +841,17 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
     _t2 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv2d.
@@ -887,26 +862,18 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -919,6 +886,10 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
@@ -933,7 +904,7 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -944,36 +915,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -986,10 +941,14 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1000,36 +959,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1042,10 +985,14 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1056,36 +1003,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1098,10 +1029,14 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return (batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) // groups)
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1112,36 +1047,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1154,11 +1073,15 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1169,36 +1092,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1211,11 +1118,15 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*bias*groups + _t0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _t0*(in_channels*kernel_size_d*kernel_size_h*kernel_size_w - groups)) // groups)
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1226,52 +1137,37 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1282,36 +1178,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1324,10 +1204,14 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1338,36 +1222,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1380,13 +1248,17 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = batch*in_channels
     _t2 = ((depth + 2*padding_d - dilation_d*(kernel_size_d - 1) - 1) // stride_d + 1)*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
     return ((_t0*in_channels*out_channels + groups*(2*_t0*_t1*_t2 + _t1*depth*height*width + _t2*batch*out_channels + bias*out_channels)) // groups)
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv3d.
@@ -1397,36 +1269,20 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        zero padding on each side along the depth
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
@@ -1439,6 +1295,10 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     fractions.Fraction
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w
     _t1 = _t0*in_channels*out_channels
     _t2 = batch*in_channels
@@ -1453,7 +1313,7 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     return Fraction(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1474,12 +1334,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1491,7 +1351,7 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1512,12 +1372,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1529,7 +1389,7 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
     return (2*batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1550,12 +1410,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1567,7 +1427,7 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return (batch*in_channels*kernel_size*length*out_channels // groups)
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1588,12 +1448,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1607,7 +1467,7 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1628,12 +1488,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1648,7 +1508,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1661,22 +1521,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int
         kernel size
-    length : int
-        input length
     stride : int, default 1
         stride
     padding : int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
+    length : int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -1686,7 +1546,7 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return ((bias*groups*out_channels + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1707,12 +1567,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1724,7 +1584,7 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1745,12 +1605,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1764,7 +1624,7 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1785,12 +1645,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int, default 0
         extra size added to one side of the output
-    dilation : int, default 1
-        spacing between kernel taps
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, default 1
+        spacing between kernel taps
     batch : int, default 1
         batch size
 
@@ -1812,7 +1672,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1823,34 +1683,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1859,10 +1709,11 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1873,34 +1724,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1909,10 +1750,11 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1923,34 +1765,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -1959,10 +1791,11 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -1973,34 +1806,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2009,13 +1832,18 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels
     _t1 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = axis_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2026,34 +1854,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2062,6 +1880,11 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2069,7 +1892,7 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2080,46 +1903,37 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return ((bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2130,34 +1944,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2166,10 +1970,15 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2180,34 +1989,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2216,12 +2015,17 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     int
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2232,34 +2036,24 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int
         input height
     width : int
         input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int, default 1
         batch size
 
@@ -2268,6 +2062,11 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     fractions.Fraction
         exact
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*height*in_channels*width
@@ -2281,7 +2080,7 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2292,46 +2091,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2340,10 +2119,11 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2354,46 +2134,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2402,10 +2162,11 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2416,46 +2177,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2464,10 +2205,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width // groups)
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2478,46 +2220,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2526,6 +2248,11 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels
     _t1 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = axis_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2533,7 +2260,7 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2544,46 +2271,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2592,6 +2299,11 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _t2 = axis_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
@@ -2600,7 +2312,7 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2611,58 +2323,39 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    depth : int
-        input depth
-    height : int
-        input height
-    width : int
-        input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
+    depth : int, optional
+        input depth (this quantity does not depend on it)
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return ((bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2673,46 +2366,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2721,10 +2394,15 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2735,46 +2413,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2783,12 +2441,17 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     int
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2799,46 +2462,26 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         channels of the input
     out_channels : int
         channels of the output
-    kernel_size_d : int
-        kernel size along the depth
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int
         input depth
     height : int
         input height
     width : int
         input width
-    stride_d : int, default 1
-        stride along the depth
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_d : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int, default 1
         batch size
 
@@ -2847,6 +2490,11 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     fractions.Fraction
         exact
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*depth*height*in_channels*width
@@ -2858,6 +2506,1394 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
     return Fraction(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = 2*_t3
+    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t6 = _t0 + _t5 + out_channels
+    _t7 = _t1*_t4 + _t2*_t4
+    _t8 = _t5*_t7
+    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int
+        channels of the input
+    out_channels : int
+        channels of the output
+    kernel_size : int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int
+        input height
+    width : int
+        input width
+    stride : int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int, default 1
+        depthwise outputs per input channel
+    bias : bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t5 = _t0 + _t4 + out_channels
+    _t6 = 2*_t3
+    _t7 = _t1*_t6 + _t2*_t6
+    _t8 = _t4*_t7
+    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 2*_t0*_t1 + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+    height : int, optional
+        input height (this quantity does not depend on it)
+    width : int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    int
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int
+        channels of the input and the output
+    height : int
+        input height
+    width : int
+        input width
+    kernel_size : int, default 3
+        kernel size
+    n_div : int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int, default 1
+        batch size
+
+    Returns
+    -------
+    fractions.Fraction
+        exact
+    """
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = 2*_t1
+    _t3 = _t0**2*kernel_size**2
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4
+    _t7 = _t1*_t3
+    _t8 = _t6*_t7
+    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
 
 
 def linear_macs(in_features, out_features, bias=True, batch=1):
@@ -3081,1469 +4117,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
     _t3 = _t0*out_features
     _t4 = _t1*_t3
     return Fraction(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return Fraction(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int
-        channels of the input
-    out_channels : int
-        channels of the output
-    kernel_size_h : int
-        kernel size along the height
-    kernel_size_w : int
-        kernel size along the width
-    height : int
-        input height
-    width : int
-        input width
-    stride_h : int, default 1
-        stride along the height
-    stride_w : int, default 1
-        stride along the width
-    padding_h : int, default 0
-        zero padding on each side along the height
-    padding_w : int, default 0
-        zero padding on each side along the width
-    dilation_h : int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int, default 1
-        depthwise outputs per input channel
-    bias : bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return Fraction(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return Fraction(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    int
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int
-        channels of the input and the output
-    height : int
-        input height
-    width : int
-        input width
-    kernel_size : int, default 3
-        kernel size
-    n_div : int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int, default 1
-        batch size
-
-    Returns
-    -------
-    fractions.Fraction
-        exact
-    """
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return Fraction(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)

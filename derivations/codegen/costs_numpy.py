@@ -166,6 +166,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 
 
 
+def _per_axis(value, axes):
+    """``value`` for each of ``axes`` spatial axes: a tuple or list gives one per axis, anything else all of them."""
+    if isinstance(value, tuple | list):
+        if len(value) != axes:
+            raise ValueError(f"expected {axes} values, one per axis, got {len(value)}")
+        return tuple(value)
+    return (value,) * axes
+
+
+
 _LIMIT = 2.0**62
 
 
@@ -207,6 +217,16 @@ def _evaluate(compute, bound, names, values):
         if _fits(bound(*[np.abs(a.astype(np.float64)) for a in arrays])):
             return compute(*arrays)
     return compute(*[a.astype(object) for a in arrays])
+
+
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    NumPy's int64 division rounds each operand to float64 first (twice wrong beyond 2**53);
+    Python's ``int / int`` rounds the exact quotient.
+    """
+    exact = np.asarray(numerator).astype(object) / np.asarray(denominator).astype(object)
+    return np.asarray(exact, dtype=np.float64)
 
 
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
@@ -479,7 +499,7 @@ def _conv1d_params_bound(in_channels, out_channels, kernel_size, groups, bias):
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv1d.
@@ -492,8 +512,6 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
@@ -506,6 +524,8 @@ def conv1d_params(in_channels, out_channels, kernel_size, length, stride=1, padd
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -618,7 +638,7 @@ def _conv1d_intensity(in_channels, out_channels, kernel_size, length, stride, pa
     _t7 = 2*_t6
     _t8 = _t1*_t2*kernel_size
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
 def _conv1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, dilation, groups, bias, batch):
@@ -679,7 +699,7 @@ def _conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -690,26 +710,18 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -722,6 +734,10 @@ def conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_macs, _conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -733,7 +749,7 @@ def _conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -744,26 +760,18 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -776,6 +784,10 @@ def conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_flops, _conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -787,7 +799,7 @@ def _conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w,
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_h*kernel_size_w*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv2d.
@@ -798,26 +810,18 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -830,6 +834,10 @@ def conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_mults, _conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, batch,))
 
 
@@ -843,7 +851,7 @@ def _conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, 
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv2d.
@@ -854,26 +862,18 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -886,6 +886,10 @@ def conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_adds, _conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -899,7 +903,7 @@ def _conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_h*kernel_size_w), )
 
 
-def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv2d.
@@ -910,26 +914,18 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -942,6 +938,10 @@ def conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, 
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_ops, _conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -953,7 +953,7 @@ def _conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv2d.
@@ -964,38 +964,31 @@ def conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, heigh
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv2d_params, _conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1007,7 +1000,7 @@ def _conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv2d.
@@ -1018,26 +1011,18 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1050,6 +1035,10 @@ def conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_ideal, _conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1067,7 +1056,7 @@ def _conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv2d.
@@ -1078,26 +1067,18 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1110,6 +1091,10 @@ def conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_memory_im2col, _conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1125,7 +1110,7 @@ def _conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, h
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
+    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch):
@@ -1143,7 +1128,7 @@ def _conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_siz
     return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
-def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv2d.
@@ -1154,26 +1139,18 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1186,6 +1163,10 @@ def conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, he
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
     return _evaluate(_conv2d_intensity, _conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1197,7 +1178,7 @@ def _conv3d_macs_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1208,36 +1189,20 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1250,6 +1215,10 @@ def conv3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_macs, _conv3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1261,7 +1230,7 @@ def _conv3d_flops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1272,36 +1241,20 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1314,6 +1267,10 @@ def conv3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_flops, _conv3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1325,7 +1282,7 @@ def _conv3d_mults_bound(in_channels, out_channels, kernel_size_d, kernel_size_h,
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, batch*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2), )
 
 
-def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.Conv3d.
@@ -1336,36 +1293,20 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1378,6 +1319,10 @@ def conv3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_mults, _conv3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, batch,))
 
 
@@ -1391,7 +1336,7 @@ def _conv3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, 
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1402,36 +1347,20 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1444,6 +1373,10 @@ def conv3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_adds, _conv3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1457,7 +1390,7 @@ def _conv3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*bias*groups + _b0*in_channels*kernel_size_d*kernel_size_h*kernel_size_w + _b0*(groups + in_channels*kernel_size_d*kernel_size_h*kernel_size_w), )
 
 
-def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.Conv3d.
@@ -1468,36 +1401,20 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1510,6 +1427,10 @@ def conv3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_s
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_ops, _conv3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1521,7 +1442,7 @@ def _conv3d_params_bound(in_channels, out_channels, kernel_size_d, kernel_size_h
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.Conv3d.
@@ -1532,48 +1453,33 @@ def conv3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kerne
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv3d_params, _conv3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
@@ -1585,7 +1491,7 @@ def _conv3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, groups*(batch*depth*height*in_channels*width + batch*out_channels*(depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 2)*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.Conv3d.
@@ -1596,36 +1502,20 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1638,6 +1528,10 @@ def conv3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h,
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_ideal, _conv3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1655,7 +1549,7 @@ def _conv3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*in_channels*out_channels + groups*(2*_b0*_b1*_b2 + _b1*depth*height*width + _b2*batch*out_channels + bias*out_channels), )
 
 
-def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.Conv3d.
@@ -1666,36 +1560,20 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1708,6 +1586,10 @@ def conv3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_memory_im2col, _conv3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1723,7 +1605,7 @@ def _conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, k
     _t8 = 2*_t7
     _t9 = _t0*_t2*_t3
     _t10 = _t9*groups**2
-    return ((_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5)) / (_t6*_t7**2))
+    return _quotient(_t6*_t8*_t9 + _t8*bias*groups*(_t10*_t7 - _t10*_t5), _t6*_t7**2)
 
 
 def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
@@ -1741,7 +1623,7 @@ def _conv3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_siz
     return (depth + dilation_d*(kernel_size_d + 1) + 2*padding_d + 1, dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b6*_b8*_b9 + _b8*bias*groups*(_b10*_b5 + _b10*_b7), _b6*_b7**2, )
 
 
-def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, dilation=1, groups=1, bias=True, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.Conv3d.
@@ -1752,36 +1634,20 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        zero padding on each side along the depth
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 3: depth, height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
@@ -1794,6 +1660,10 @@ def conv3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, ke
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
     return _evaluate(_conv3d_intensity, _conv3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
 
 
@@ -1805,7 +1675,7 @@ def _conv_transpose1d_macs_bound(in_channels, out_channels, kernel_size, length,
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1826,12 +1696,12 @@ def conv_transpose1d_macs(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1851,7 +1721,7 @@ def _conv_transpose1d_flops_bound(in_channels, out_channels, kernel_size, length
     return (2*batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1872,12 +1742,12 @@ def conv_transpose1d_flops(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1897,7 +1767,7 @@ def _conv_transpose1d_mults_bound(in_channels, out_channels, kernel_size, length
     return (batch*in_channels*kernel_size*length*out_channels, )
 
 
-def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1918,12 +1788,12 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1935,19 +1805,19 @@ def conv_transpose1d_mults(in_channels, out_channels, kernel_size, length, strid
     return _evaluate(_conv_transpose1d_mults, _conv_transpose1d_mults_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'groups', 'batch'), (in_channels, out_channels, kernel_size, length, groups, batch,))
 
 
-def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t0*kernel_size*length*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t1[0] - _t1[1]))) // groups)
 
 
-def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_adds_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b0*kernel_size*length*(groups + in_channels) + groups*(2*_b0*_b1 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -1968,12 +1838,12 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -1982,24 +1852,24 @@ def conv_transpose1d_adds(in_channels, out_channels, kernel_size, length, stride
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_adds, _conv_transpose1d_adds_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = batch*out_channels
     _t1 = _t0*kernel_size*length
     _t2 = _col2im_counts(length, kernel_size, stride, dilation, padding, output_padding)
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + _t0*(_t2[0] - _t2[1]))) // groups)
 
 
-def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_ops_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = batch*out_channels
     _b1 = _b0*kernel_size*length
     _b2 = kernel_size*length
     return (dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2 + _b0*bias*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1)), )
 
 
-def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2020,12 +1890,12 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2034,7 +1904,7 @@ def conv_transpose1d_ops(in_channels, out_channels, kernel_size, length, stride=
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_ops, _conv_transpose1d_ops_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose1d_params(in_channels, out_channels, kernel_size, groups, bias):
@@ -2045,7 +1915,7 @@ def _conv_transpose1d_params_bound(in_channels, out_channels, kernel_size, group
     return (bias*groups*out_channels + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, length=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2058,22 +1928,22 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
         channels of the output
     kernel_size : int or array_like of int
         kernel size
-    length : int or array_like of int
-        input length
     stride : int or array_like of int, default 1
         stride
     padding : int or array_like of int, default 0
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
+    length : int or array_like of int, optional
+        input length (this quantity does not depend on it)
 
     Returns
     -------
@@ -2083,15 +1953,15 @@ def conv_transpose1d_params(in_channels, out_channels, kernel_size, length, stri
     return _evaluate(_conv_transpose1d_params, _conv_transpose1d_params_bound, ('in_channels', 'out_channels', 'kernel_size', 'groups', 'bias'), (in_channels, out_channels, kernel_size, groups, bias,))
 
 
-def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return ((groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels) + in_channels*kernel_size*out_channels) // groups)
 
 
-def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_ideal_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     return (groups*(batch*in_channels*length + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels) + in_channels*kernel_size*out_channels, )
 
 
-def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2112,12 +1982,12 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2126,22 +1996,22 @@ def conv_transpose1d_memory_ideal(in_channels, out_channels, kernel_size, length
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_ideal, _conv_transpose1d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = batch*length
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation*(kernel_size - 1) + output_padding + stride*(length - 1) + 1 - 2*padding) + bias*out_channels)) // groups)
 
 
-def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_memory_im2col_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = batch*length
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation*(kernel_size + 1) + output_padding + 2*padding + stride*(length + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2162,12 +2032,12 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2176,10 +2046,10 @@ def conv_transpose1d_memory_im2col(in_channels, out_channels, kernel_size, lengt
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_memory_im2col, _conv_transpose1d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
-def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _t0 = kernel_size*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*in_channels*length
@@ -2190,10 +2060,10 @@ def _conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, 
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch):
+def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch):
     _b0 = kernel_size*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*in_channels*length
@@ -2207,7 +2077,7 @@ def _conv_transpose1d_intensity_bound(in_channels, out_channels, kernel_size, le
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, dilation=1, groups=1, bias=True, batch=1):
+def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose1d.
@@ -2228,12 +2098,12 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
         PyTorch's ``padding``: cropped from each side of the output
     output_padding : int or array_like of int, default 0
         extra size added to one side of the output
-    dilation : int or array_like of int, default 1
-        spacing between kernel taps
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, default 1
+        spacing between kernel taps
     batch : int or array_like of int, default 1
         batch size
 
@@ -2242,7 +2112,7 @@ def conv_transpose1d_intensity(in_channels, out_channels, kernel_size, length, s
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, dilation, groups, bias, batch,))
+    return _evaluate(_conv_transpose1d_intensity, _conv_transpose1d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size', 'length', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation', 'batch'), (in_channels, out_channels, kernel_size, length, stride, padding, output_padding, groups, bias, dilation, batch,))
 
 
 def _conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch):
@@ -2253,7 +2123,7 @@ def _conv_transpose2d_macs_bound(in_channels, out_channels, kernel_size_h, kerne
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2264,34 +2134,24 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2300,6 +2160,7 @@ def conv_transpose2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_macs, _conv_transpose2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2311,7 +2172,7 @@ def _conv_transpose2d_flops_bound(in_channels, out_channels, kernel_size_h, kern
     return (2*batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2322,34 +2183,24 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2358,6 +2209,7 @@ def conv_transpose2d_flops(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_flops, _conv_transpose2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
@@ -2369,7 +2221,7 @@ def _conv_transpose2d_mults_bound(in_channels, out_channels, kernel_size_h, kern
     return (batch*height*in_channels*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2380,34 +2232,24 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2416,24 +2258,25 @@ def conv_transpose2d_mults(in_channels, out_channels, kernel_size_h, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_mults, _conv_transpose2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, groups, batch,))
 
 
-def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
     _t2 = _col2im_counts(width, kernel_size_w, stride_w, dilation_w, padding_w, output_padding_w)
     return ((_t0*height*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0] - _t1[1]*_t2[1]))) // groups)
 
 
-def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = height*kernel_size_h
     _b2 = kernel_size_w*width
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*height*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2444,34 +2287,24 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2480,10 +2313,15 @@ def conv_transpose2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_adds, _conv_transpose2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*height*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -2491,7 +2329,7 @@ def _conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0] - _t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*height*kernel_size_h*kernel_size_w*width
     _b2 = height*kernel_size_h
@@ -2499,7 +2337,7 @@ def _conv_transpose2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel
     return (dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3 + _b0*bias*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2510,34 +2348,24 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2546,7 +2374,12 @@ def conv_transpose2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_ops, _conv_transpose2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias):
@@ -2557,7 +2390,7 @@ def _conv_transpose2d_params_bound(in_channels, out_channels, kernel_size_h, ker
     return (bias*groups*out_channels + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2568,54 +2401,45 @@ def conv_transpose2d_params(in_channels, out_channels, kernel_size_h, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
     return _evaluate(_conv_transpose2d_params, _conv_transpose2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return ((groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     return (groups*(batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2626,34 +2450,24 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2662,22 +2476,27 @@ def conv_transpose2d_memory_ideal(in_channels, out_channels, kernel_size_h, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_ideal, _conv_transpose2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2688,34 +2507,24 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2724,10 +2533,15 @@ def conv_transpose2d_memory_im2col(in_channels, out_channels, kernel_size_h, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_memory_im2col, _conv_transpose2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _t0 = kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*height*in_channels*width
@@ -2738,10 +2552,10 @@ def _conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch):
     _b0 = kernel_size_h*kernel_size_w*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*height*in_channels*width
@@ -2755,7 +2569,7 @@ def _conv_transpose2d_intensity_bound(in_channels, out_channels, kernel_size_h, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, output_padding_h=0, output_padding_w=0, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose2d.
@@ -2766,34 +2580,24 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 2: height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 2: height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2802,7 +2606,12 @@ def conv_transpose2d_intensity(in_channels, out_channels, kernel_size_h, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    output_padding_h, output_padding_w = _per_axis(output_padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_conv_transpose2d_intensity, _conv_transpose2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, output_padding_h, output_padding_w, groups, bias, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch):
@@ -2813,7 +2622,7 @@ def _conv_transpose3d_macs_bound(in_channels, out_channels, kernel_size_d, kerne
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_macs(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2824,46 +2633,26 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2872,6 +2661,7 @@ def conv_transpose3d_macs(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_macs, _conv_transpose3d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2883,7 +2673,7 @@ def _conv_transpose3d_flops_bound(in_channels, out_channels, kernel_size_d, kern
     return (2*batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_flops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2894,46 +2684,26 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -2942,6 +2712,7 @@ def conv_transpose3d_flops(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_flops, _conv_transpose3d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
@@ -2953,7 +2724,7 @@ def _conv_transpose3d_mults_bound(in_channels, out_channels, kernel_size_d, kern
     return (batch*depth*height*in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels*width, )
 
 
-def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_mults(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Multiplications only; bias not counted.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -2964,46 +2735,26 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3012,10 +2763,11 @@ def conv_transpose3d_mults(in_channels, out_channels, kernel_size_d, kernel_size
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_mults, _conv_transpose3d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'groups', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, groups, batch,))
 
 
-def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
     _t2 = _col2im_counts(height, kernel_size_h, stride_h, dilation_h, padding_h, output_padding_h)
@@ -3023,7 +2775,7 @@ def _conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size
     return ((_t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t1[0]*_t2[0]*_t3[0] - _t1[1]*_t2[1]*_t3[1]))) // groups)
 
 
-def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = depth*kernel_size_d
     _b2 = height*kernel_size_h
@@ -3031,7 +2783,7 @@ def _conv_transpose3d_adds_bound(in_channels, out_channels, kernel_size_d, kerne
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width*(groups + in_channels) + groups*(2*_b0*_b1*_b2*_b3 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_adds(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Additions, exactly: GEMM reductions, col2im overlaps and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3042,46 +2794,26 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3090,10 +2822,15 @@ def conv_transpose3d_adds(in_channels, out_channels, kernel_size_d, kernel_size_
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_adds, _conv_transpose3d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = batch*out_channels
     _t1 = _t0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _t2 = _col2im_counts(depth, kernel_size_d, stride_d, dilation_d, padding_d, output_padding_d)
@@ -3102,7 +2839,7 @@ def _conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_
     return ((_t1*in_channels + _t1*(in_channels - groups) + groups*(_t0*bias*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + _t0*(_t2[0]*_t3[0]*_t4[0] - _t2[1]*_t3[1]*_t4[1]))) // groups)
 
 
-def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = batch*out_channels
     _b1 = _b0*depth*height*kernel_size_d*kernel_size_h*kernel_size_w*width
     _b2 = depth*kernel_size_d
@@ -3111,7 +2848,7 @@ def _conv_transpose3d_ops_bound(in_channels, out_channels, kernel_size_d, kernel
     return (dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1, dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1, dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1, _b1*in_channels + _b1*(groups + in_channels) + groups*(2*_b0*_b2*_b3*_b4 + _b0*bias*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1)), )
 
 
-def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_ops(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Exact multiplications + additions; one addition per output element for the bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3122,46 +2859,26 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3170,7 +2887,12 @@ def conv_transpose3d_ops(in_channels, out_channels, kernel_size_d, kernel_size_h
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_ops, _conv_transpose3d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
 def _conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias):
@@ -3181,7 +2903,7 @@ def _conv_transpose3d_params_bound(in_channels, out_channels, kernel_size_d, ker
     return (bias*groups*out_channels + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1, depth=None, height=None, width=None):
     """Parameters: elements of the weight and bias.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3192,66 +2914,47 @@ def conv_transpose3d_params(in_channels, out_channels, kernel_size_d, kernel_siz
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    depth : int or array_like of int
-        input depth
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
+    depth : int or array_like of int, optional
+        input depth (this quantity does not depend on it)
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
 
     Returns
     -------
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
     return _evaluate(_conv_transpose3d_params, _conv_transpose3d_params_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'groups', 'bias'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, groups, bias,))
 
 
-def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return ((groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels) // groups)
 
 
-def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_ideal_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     return (groups*(batch*depth*height*in_channels*width + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels) + in_channels*kernel_size_d*kernel_size_h*kernel_size_w*out_channels, )
 
 
-def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3262,46 +2965,26 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3310,22 +2993,27 @@ def conv_transpose3d_memory_ideal(in_channels, out_channels, kernel_size_d, kern
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_ideal, _conv_transpose3d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = batch*depth*height*width
     return ((_t0*in_channels + groups*(2*_t0*_t1 + _t1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d - 1) + output_padding_d + stride_d*(depth - 1) + 1 - 2*padding_d)*(dilation_h*(kernel_size_h - 1) + output_padding_h + stride_h*(height - 1) + 1 - 2*padding_h)*(dilation_w*(kernel_size_w - 1) + output_padding_w + stride_w*(width - 1) + 1 - 2*padding_w) + bias*out_channels)) // groups)
 
 
-def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_memory_im2col_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = batch*depth*height*width
     return (_b0*in_channels + groups*(2*_b0*_b1 + _b1*in_channels + batch*out_channels*(dilation_d*(kernel_size_d + 1) + output_padding_d + 2*padding_d + stride_d*(depth + 1) + 1)*(dilation_h*(kernel_size_h + 1) + output_padding_h + 2*padding_h + stride_h*(height + 1) + 1)*(dilation_w*(kernel_size_w + 1) + output_padding_w + 2*padding_w + stride_w*(width + 1) + 1) + bias*out_channels), )
 
 
-def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3336,46 +3024,26 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
     batch : int or array_like of int, default 1
         batch size
 
@@ -3384,10 +3052,15 @@ def conv_transpose3d_memory_im2col(in_channels, out_channels, kernel_size_d, ker
     numpy.ndarray
         int64, or exact Python ints (dtype=object) where int64 could overflow
     """
-    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_memory_im2col, _conv_transpose3d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
 
 
-def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _t0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _t1 = _t0*in_channels
     _t2 = batch*depth*height*in_channels*width
@@ -3398,10 +3071,10 @@ def _conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel
     _t7 = 2*_t6
     _t8 = _t0*_t2
     _t9 = _t8*groups**2
-    return ((_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9)) / (_t5*_t6**2))
+    return _quotient(_t5*_t7*_t8 + _t7*bias*groups*(_t6*_t9 - _t4*_t9), _t5*_t6**2)
 
 
-def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch):
+def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch):
     _b0 = kernel_size_d*kernel_size_h*kernel_size_w*out_channels
     _b1 = _b0*in_channels
     _b2 = batch*depth*height*in_channels*width
@@ -3415,7 +3088,7 @@ def _conv_transpose3d_intensity_bound(in_channels, out_channels, kernel_size_d, 
     return (_b5*_b7*_b8 + _b7*bias*groups*(_b4*_b9 + _b6*_b9), _b5*_b6**2, )
 
 
-def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d=1, stride_h=1, stride_w=1, padding_d=0, padding_h=0, padding_w=0, output_padding_d=0, output_padding_h=0, output_padding_w=0, dilation_d=1, dilation_h=1, dilation_w=1, groups=1, bias=True, batch=1):
+def conv_transpose3d_intensity(in_channels, out_channels, kernel_size, depth, height, width, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, batch=1):
     """Arithmetic intensity: flops per element moved (ideal memory model).
 
     Operator: torch.nn.ConvTranspose3d.
@@ -3426,44 +3099,530 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
         channels of the input
     out_channels : int or array_like of int
         channels of the output
-    kernel_size_d : int or array_like of int
-        kernel size along the depth
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 3: depth, height, width)
     depth : int or array_like of int
         input depth
     height : int or array_like of int
         input height
     width : int or array_like of int
         input width
-    stride_d : int or array_like of int, default 1
-        stride along the depth
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_d : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the depth
-    padding_h : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the height
-    padding_w : int or array_like of int, default 0
-        PyTorch's ``padding``: cropped from each side of the output along the width
-    output_padding_d : int or array_like of int, default 0
-        extra size added to one side of the output along the depth
-    output_padding_h : int or array_like of int, default 0
-        extra size added to one side of the output along the height
-    output_padding_w : int or array_like of int, default 0
-        extra size added to one side of the output along the width
-    dilation_d : int or array_like of int, default 1
-        spacing between kernel taps along the depth
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 3: depth, height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        PyTorch's ``padding``: cropped from each side of the output (one value, or a tuple of 3: depth, height, width)
+    output_padding : int or array_like of int, or a tuple of them, default 0
+        extra size added to one side of the output (one value, or a tuple of 3: depth, height, width)
     groups : int or array_like of int, default 1
         blocked connections from input to output channels; divides both channel counts
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 3: depth, height, width)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_d, kernel_size_h, kernel_size_w = _per_axis(kernel_size, 3)
+    stride_d, stride_h, stride_w = _per_axis(stride, 3)
+    padding_d, padding_h, padding_w = _per_axis(padding, 3)
+    output_padding_d, output_padding_h, output_padding_w = _per_axis(output_padding, 3)
+    dilation_d, dilation_h, dilation_w = _per_axis(dilation, 3)
+    return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'groups', 'bias', 'dilation_d', 'dilation_h', 'dilation_w', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, groups, bias, dilation_d, dilation_h, dilation_w, batch,))
+
+
+def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = 2*_t3
+    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t6 = _t0 + _t5 + out_channels
+    _t7 = _t1*_t4 + _t2*_t4
+    _t8 = _t5*_t7
+    return _quotient(_t5*bias*(_t8 - _t6*_t7) + _t6*_t8, _t5**2*_t6)
+
+
+def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = _b0*out_channels
+    _b2 = _b0*kernel_size_h*kernel_size_w
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = 2*_b3
+    _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
+    _b6 = _b0 + _b5 + out_channels
+    _b7 = _b1*_b4 + _b2*_b4
+    _b8 = _b5*_b7
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
+
+
+def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d.
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
     bias : bool or array_like of bool, default True
         whether the layer adds a learnable bias (True/False or 1/0)
     batch : int or array_like of int, default 1
@@ -3474,7 +3633,1280 @@ def conv_transpose3d_intensity(in_channels, out_channels, kernel_size_d, kernel_
     numpy.ndarray
         float64: the exact quotient of two integers, rounded once
     """
-    return _evaluate(_conv_transpose3d_intensity, _conv_transpose3d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_d', 'kernel_size_h', 'kernel_size_w', 'depth', 'height', 'width', 'stride_d', 'stride_h', 'stride_w', 'padding_d', 'padding_h', 'padding_w', 'output_padding_d', 'output_padding_h', 'output_padding_w', 'dilation_d', 'dilation_h', 'dilation_w', 'groups', 'bias', 'batch'), (in_channels, out_channels, kernel_size_d, kernel_size_h, kernel_size_w, depth, height, width, stride_d, stride_h, stride_w, padding_d, padding_h, padding_w, output_padding_d, output_padding_h, output_padding_w, dilation_d, dilation_h, dilation_w, groups, bias, batch,))
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
+
+
+def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
+    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
+
+
+def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
+
+
+def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = _t0*_t1
+    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
+
+
+def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
+
+
+def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t2 = _t1*out_channels
+    _t3 = kernel_size_h*kernel_size_w
+    _t4 = _t0*_t1
+    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
+
+
+def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b2 = _b1*out_channels
+    _b3 = kernel_size_h*kernel_size_w
+    _b4 = _b0*_b1
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
+
+
+def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
+    _b0 = depth_multiplier*in_channels
+    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = batch*in_channels
+    _t2 = kernel_size_h*kernel_size_w
+    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t3*batch
+    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
+
+
+def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = batch*in_channels
+    _b2 = kernel_size_h*kernel_size_w
+    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b3*batch
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
+
+
+def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _t0 = depth_multiplier*in_channels
+    _t1 = _t0*out_channels
+    _t2 = _t0*kernel_size_h*kernel_size_w
+    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
+    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
+    _t5 = _t0 + _t4 + out_channels
+    _t6 = 2*_t3
+    _t7 = _t1*_t6 + _t2*_t6
+    _t8 = _t4*_t7
+    return _quotient(_t4*bias*(_t8 - _t5*_t7) + _t5*_t8, _t4**2*_t5)
+
+
+def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
+    _b0 = depth_multiplier*in_channels
+    _b1 = _b0*out_channels
+    _b2 = _b0*kernel_size_h*kernel_size_w
+    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
+    _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
+    _b5 = _b0 + _b4 + out_channels
+    _b6 = 2*_b3
+    _b7 = _b1*_b6 + _b2*_b6
+    _b8 = _b4*_b7
+    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
+
+
+def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size, height, width, stride=1, padding=0, dilation=1, depth_multiplier=1, bias=True, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: DepthwiseSeparableConv2d (fused=True).
+
+    Parameters
+    ----------
+    in_channels : int or array_like of int
+        channels of the input
+    out_channels : int or array_like of int
+        channels of the output
+    kernel_size : int or array_like of int, or a tuple of them
+        kernel size (one value, or a tuple of 2: height, width)
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    stride : int or array_like of int, or a tuple of them, default 1
+        stride (one value, or a tuple of 2: height, width)
+    padding : int or array_like of int, or a tuple of them, default 0
+        zero padding on each side (one value, or a tuple of 2: height, width)
+    dilation : int or array_like of int, or a tuple of them, default 1
+        spacing between kernel taps (one value, or a tuple of 2: height, width)
+    depth_multiplier : int or array_like of int, default 1
+        depthwise outputs per input channel
+    bias : bool or array_like of bool, default True
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    kernel_size_h, kernel_size_w = _per_axis(kernel_size, 2)
+    stride_h, stride_w = _per_axis(stride, 2)
+    padding_h, padding_w = _per_axis(padding, 2)
+    dilation_h, dilation_w = _per_axis(dilation, 2)
+    return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
+
+
+def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
+
+
+def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
+
+
+def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*_t0*batch*height*width
+    _t2 = kernel_size**2
+    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
+
+
+def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*_b0*batch*height*width
+    _b2 = kernel_size**2
+    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
+
+
+def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0**2*kernel_size**2
+    _t3 = 2*_t0*_t1 + _t2
+    _t4 = 2*_t3
+    _t5 = _t0 + _t3
+    _t6 = _t1*_t2
+    _t7 = _t5*_t6
+    return _quotient(_t4*_t7 + _t4*bias*(_t3*_t6 - _t7), _t3**2*_t5)
+
+
+def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0**2*kernel_size**2
+    _b3 = 2*_b0*_b1 + _b2
+    _b4 = 2*_b3
+    _b5 = _b0 + _b3
+    _b6 = _b1*_b2
+    _b7 = _b5*_b6
+    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
+
+
+def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d.
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
+    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
+    return (2*batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
+    return batch*height*kernel_size**2*width*(channels // n_div)**2
+
+
+def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
+    return (batch*channels**2*height*kernel_size**2*width, )
+
+
+def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Multiplications only; bias not counted.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
+
+
+def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = _t0*batch*height*width
+    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
+
+
+def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = _b0*batch*height*width
+    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
+
+
+def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
+
+
+def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
+
+
+def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Exact multiplications + additions; one addition per output element for the bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
+    _t0 = (channels // n_div)
+    return _t0**2*kernel_size**2 + _t0*bias
+
+
+def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
+    _b0 = channels
+    return (_b0**2*kernel_size**2 + _b0*bias, )
+
+
+def partial_conv2d_split_cat_params(channels, kernel_size=3, n_div=4, bias=False, batch=1, height=None, width=None):
+    """Parameters: elements of the weight and bias.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+    height : int or array_like of int, optional
+        input height (this quantity does not depend on it)
+    width : int or array_like of int, optional
+        input width (this quantity does not depend on it)
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
+
+
+def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
+
+
+def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
+
+
+def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = 2*batch*height*width
+    _t2 = _t0*_t1
+    _t3 = kernel_size**2
+    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
+
+
+def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = 2*batch*height*width
+    _b2 = _b0*_b1
+    _b3 = kernel_size**2
+    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
+
+
+def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, or exact Python ints (dtype=object) where int64 could overflow
+    """
+    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
+
+
+def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
+    _t0 = (channels // n_div)
+    _t1 = batch*height*width
+    _t2 = 2*_t1
+    _t3 = _t0**2*kernel_size**2
+    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
+    _t5 = 2*_t4
+    _t6 = _t0 + _t4
+    _t7 = _t1*_t3
+    _t8 = _t6*_t7
+    return _quotient(_t5*_t8 + _t5*bias*(_t4*_t7 - _t8), _t4**2*_t6)
+
+
+def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
+    _b0 = channels
+    _b1 = batch*height*width
+    _b2 = 2*_b1
+    _b3 = _b0**2*kernel_size**2
+    _b4 = _b0*_b2 + _b2*(_b0 + channels) + _b3
+    _b5 = 2*_b4
+    _b6 = _b0 + _b4
+    _b7 = _b1*_b3
+    _b8 = _b6*_b7
+    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
+
+
+def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
+    """Arithmetic intensity: flops per element moved (ideal memory model).
+
+    Operator: PartialConv2d (forward='split_cat').
+
+    Parameters
+    ----------
+    channels : int or array_like of int
+        channels of the input and the output
+    height : int or array_like of int
+        input height
+    width : int or array_like of int
+        input width
+    kernel_size : int or array_like of int, default 3
+        kernel size
+    n_div : int or array_like of int, default 4
+        the convolution covers channels // n_div channels (FasterNet's n_div)
+    bias : bool or array_like of bool, default False
+        whether the layer adds a learnable bias (True/False or 1/0)
+    batch : int or array_like of int, default 1
+        batch size
+
+    Returns
+    -------
+    numpy.ndarray
+        float64: the exact quotient of two integers, rounded once
+    """
+    return _evaluate(_partial_conv2d_split_cat_intensity, _partial_conv2d_split_cat_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
 
 
 def _linear_macs(in_features, out_features, batch):
@@ -3743,7 +5175,7 @@ def _linear_intensity(in_features, out_features, bias, batch):
     _t2 = _t1 + out_features
     _t3 = _t0*out_features
     _t4 = _t1*_t3
-    return ((2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4) / (_t1**2*_t2))
+    return _quotient(2*_t1*bias*(_t4 - _t2*_t3) + 2*_t2*_t4, _t1**2*_t2)
 
 
 def _linear_intensity_bound(in_features, out_features, bias, batch):
@@ -3777,1855 +5209,3 @@ def linear_intensity(in_features, out_features, bias=True, batch=1):
         float64: the exact quotient of two integers, rounded once
     """
     return _evaluate(_linear_intensity, _linear_intensity_bound, ('in_features', 'out_features', 'bias', 'batch'), (in_features, out_features, bias, batch,))
-
-
-def _depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_macs, _depthwise_separable_conv2d_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_flops, _depthwise_separable_conv2d_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_mults, _depthwise_separable_conv2d_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_adds, _depthwise_separable_conv2d_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_ops, _depthwise_separable_conv2d_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_params, _depthwise_separable_conv2d_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return 2*_t0*_t1 + _t0*kernel_size_h*kernel_size_w + _t0*out_channels + _t1*out_channels + batch*height*in_channels*width + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, 2*_b0*_b1 + _b0*kernel_size_h*kernel_size_w + _b0*out_channels + _b1*out_channels + batch*height*in_channels*width + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_ideal, _depthwise_separable_conv2d_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 4*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 4*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_memory_im2col, _depthwise_separable_conv2d_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = 2*_t3
-    _t5 = _t0*_t4 + _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t6 = _t0 + _t5 + out_channels
-    _t7 = _t1*_t4 + _t2*_t4
-    _t8 = _t5*_t7
-    return ((_t5*bias*(_t8 - _t6*_t7) + _t6*_t8) / (_t5**2*_t6))
-
-
-def _depthwise_separable_conv2d_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = 2*_b3
-    _b5 = _b0*_b4 + _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b6 = _b0 + _b5 + out_channels
-    _b7 = _b1*_b4 + _b2*_b4
-    _b8 = _b5*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b5*bias*(_b6*_b7 + _b8) + _b6*_b8, _b5**2*_b6, )
-
-
-def depthwise_separable_conv2d_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (two kernels).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_intensity, _depthwise_separable_conv2d_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_macs_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_macs(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_macs, _depthwise_separable_conv2d_fused_macs_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = 2*batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_flops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = 2*batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_flops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_flops, _depthwise_separable_conv2d_fused_flops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _t0 = batch*depth_multiplier*in_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels
-
-
-def _depthwise_separable_conv2d_fused_mults_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch):
-    _b0 = batch*depth_multiplier*in_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels, )
-
-
-def depthwise_separable_conv2d_fused_mults(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_mults, _depthwise_separable_conv2d_fused_mults_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, batch,))
-
-
-def _depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = _t0*_t1
-    return _t2*(_t0 - 1) + _t3*(kernel_size_h*kernel_size_w - 1) + bias*(_t2 + _t3)
-
-
-def _depthwise_separable_conv2d_fused_adds_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b2*(_b0 + 1) + _b3*(kernel_size_h*kernel_size_w + 1) + bias*(_b2 + _b3), )
-
-
-def depthwise_separable_conv2d_fused_adds(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_adds, _depthwise_separable_conv2d_fused_adds_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t2 = _t1*out_channels
-    _t3 = kernel_size_h*kernel_size_w
-    _t4 = _t0*_t1
-    return _t0*_t2 + _t2*(_t0 - 1) + _t3*_t4 + _t4*(_t3 - 1) + bias*(_t2 + _t4)
-
-
-def _depthwise_separable_conv2d_fused_ops_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b2 = _b1*out_channels
-    _b3 = kernel_size_h*kernel_size_w
-    _b4 = _b0*_b1
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + _b2*(_b0 + 1) + _b3*_b4 + _b4*(_b3 + 1) + bias*(_b2 + _b4), )
-
-
-def depthwise_separable_conv2d_fused_ops(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_ops, _depthwise_separable_conv2d_fused_ops_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_params_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias):
-    _b0 = depth_multiplier*in_channels
-    return (_b0*kernel_size_h*kernel_size_w + _b0*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_params(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_params, _depthwise_separable_conv2d_fused_params_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'depth_multiplier', 'bias'), (in_channels, out_channels, kernel_size_h, kernel_size_w, depth_multiplier, bias,))
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    return _t0*kernel_size_h*kernel_size_w + _t0*out_channels + batch*height*in_channels*width + batch*out_channels*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1) + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_ideal_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*kernel_size_h*kernel_size_w + _b0*out_channels + batch*height*in_channels*width + batch*out_channels*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2) + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_ideal(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_ideal, _depthwise_separable_conv2d_fused_memory_ideal_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = batch*in_channels
-    _t2 = kernel_size_h*kernel_size_w
-    _t3 = ((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t3*batch
-    return _t0*_t2 + 2*_t0*_t4 + _t0*out_channels + 2*_t1*_t2*_t3 + _t1*height*width + _t4*out_channels + bias*(_t0 + out_channels)
-
-
-def _depthwise_separable_conv2d_fused_memory_im2col_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = batch*in_channels
-    _b2 = kernel_size_h*kernel_size_w
-    _b3 = (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b3*batch
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b0*_b2 + 2*_b0*_b4 + _b0*out_channels + 2*_b1*_b2*_b3 + _b1*height*width + _b4*out_channels + bias*(_b0 + out_channels), )
-
-
-def depthwise_separable_conv2d_fused_memory_im2col(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_memory_im2col, _depthwise_separable_conv2d_fused_memory_im2col_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _t0 = depth_multiplier*in_channels
-    _t1 = _t0*out_channels
-    _t2 = _t0*kernel_size_h*kernel_size_w
-    _t3 = batch*((height + 2*padding_h - dilation_h*(kernel_size_h - 1) - 1) // stride_h + 1)*((2*padding_w + width - dilation_w*(kernel_size_w - 1) - 1) // stride_w + 1)
-    _t4 = _t1 + _t2 + _t3*out_channels + batch*height*in_channels*width
-    _t5 = _t0 + _t4 + out_channels
-    _t6 = 2*_t3
-    _t7 = _t1*_t6 + _t2*_t6
-    _t8 = _t4*_t7
-    return ((_t4*bias*(_t8 - _t5*_t7) + _t5*_t8) / (_t4**2*_t5))
-
-
-def _depthwise_separable_conv2d_fused_intensity_bound(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch):
-    _b0 = depth_multiplier*in_channels
-    _b1 = _b0*out_channels
-    _b2 = _b0*kernel_size_h*kernel_size_w
-    _b3 = batch*(dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 2)*(dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 2)
-    _b4 = _b1 + _b2 + _b3*out_channels + batch*height*in_channels*width
-    _b5 = _b0 + _b4 + out_channels
-    _b6 = 2*_b3
-    _b7 = _b1*_b6 + _b2*_b6
-    _b8 = _b4*_b7
-    return (dilation_h*(kernel_size_h + 1) + height + 2*padding_h + 1, dilation_w*(kernel_size_w + 1) + 2*padding_w + width + 1, _b4*bias*(_b5*_b7 + _b8) + _b5*_b8, _b4**2*_b5, )
-
-
-def depthwise_separable_conv2d_fused_intensity(in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h=1, stride_w=1, padding_h=0, padding_w=0, dilation_h=1, dilation_w=1, depth_multiplier=1, bias=True, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: depthwise-separable Conv2d (fused into one kernel).
-
-    Parameters
-    ----------
-    in_channels : int or array_like of int
-        channels of the input
-    out_channels : int or array_like of int
-        channels of the output
-    kernel_size_h : int or array_like of int
-        kernel size along the height
-    kernel_size_w : int or array_like of int
-        kernel size along the width
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    stride_h : int or array_like of int, default 1
-        stride along the height
-    stride_w : int or array_like of int, default 1
-        stride along the width
-    padding_h : int or array_like of int, default 0
-        zero padding on each side along the height
-    padding_w : int or array_like of int, default 0
-        zero padding on each side along the width
-    dilation_h : int or array_like of int, default 1
-        spacing between kernel taps along the height
-    dilation_w : int or array_like of int, default 1
-        spacing between kernel taps along the width
-    depth_multiplier : int or array_like of int, default 1
-        depthwise outputs per input channel
-    bias : bool or array_like of bool, default True
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_depthwise_separable_conv2d_fused_intensity, _depthwise_separable_conv2d_fused_intensity_bound, ('in_channels', 'out_channels', 'kernel_size_h', 'kernel_size_w', 'height', 'width', 'stride_h', 'stride_w', 'padding_h', 'padding_w', 'dilation_h', 'dilation_w', 'depth_multiplier', 'bias', 'batch'), (in_channels, out_channels, kernel_size_h, kernel_size_w, height, width, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, depth_multiplier, bias, batch,))
-
-
-def _partial_conv2d_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_macs, _partial_conv2d_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_flops, _partial_conv2d_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_mults, _partial_conv2d_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_adds, _partial_conv2d_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_ops, _partial_conv2d_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_params, _partial_conv2d_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + 2*_t0*batch*height*width + _t0*bias
-
-
-def _partial_conv2d_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + 2*_b0*batch*height*width + _b0*bias, )
-
-
-def partial_conv2d_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_ideal, _partial_conv2d_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*_t0*batch*height*width
-    _t2 = kernel_size**2
-    return _t0**2*_t2 + _t0*bias + _t1*_t2 + _t1
-
-
-def _partial_conv2d_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*_b0*batch*height*width
-    _b2 = kernel_size**2
-    return (_b0**2*_b2 + _b0*bias + _b1*_b2 + _b1, )
-
-
-def partial_conv2d_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_memory_im2col, _partial_conv2d_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0**2*kernel_size**2
-    _t3 = 2*_t0*_t1 + _t2
-    _t4 = 2*_t3
-    _t5 = _t0 + _t3
-    _t6 = _t1*_t2
-    _t7 = _t5*_t6
-    return ((_t4*_t7 + _t4*bias*(_t3*_t6 - _t7)) / (_t3**2*_t5))
-
-
-def _partial_conv2d_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0**2*kernel_size**2
-    _b3 = 2*_b0*_b1 + _b2
-    _b4 = 2*_b3
-    _b5 = _b0 + _b3
-    _b6 = _b1*_b2
-    _b7 = _b5*_b6
-    return (_b4*_b7 + _b4*bias*(_b3*_b6 + _b7), _b3**2*_b5, )
-
-
-def partial_conv2d_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='slicing').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_intensity, _partial_conv2d_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_macs(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_macs_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_macs(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiply-accumulates of the GEMMs (padded taps included); bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_macs, _partial_conv2d_split_cat_macs_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_flops(channels, height, width, kernel_size, n_div, batch):
-    return 2*batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_flops_bound(channels, height, width, kernel_size, n_div, batch):
-    return (2*batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_flops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """2 x multiply-accumulates, as PyTorch's FlopCounterMode; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_flops, _partial_conv2d_split_cat_flops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_mults(channels, height, width, kernel_size, n_div, batch):
-    return batch*height*kernel_size**2*width*(channels // n_div)**2
-
-
-def _partial_conv2d_split_cat_mults_bound(channels, height, width, kernel_size, n_div, batch):
-    return (batch*channels**2*height*kernel_size**2*width, )
-
-
-def partial_conv2d_split_cat_mults(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Multiplications only; bias not counted.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_mults, _partial_conv2d_split_cat_mults_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'batch'), (channels, height, width, kernel_size, n_div, batch,))
-
-
-def _partial_conv2d_split_cat_adds(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = _t0*batch*height*width
-    return _t1*bias + _t1*(_t0*kernel_size**2 - 1)
-
-
-def _partial_conv2d_split_cat_adds_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = _b0*batch*height*width
-    return (_b1*bias + _b1*(_b0*kernel_size**2 + 1), )
-
-
-def partial_conv2d_split_cat_adds(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Additions, exactly: GEMM reductions, col2im overlaps and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_adds, _partial_conv2d_split_cat_adds_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_ops(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t1*_t3 + _t2*bias + _t2*(_t0*_t3 - 1)
-
-
-def _partial_conv2d_split_cat_ops_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b1*_b3 + _b2*bias + _b2*(_b0*_b3 + 1), )
-
-
-def partial_conv2d_split_cat_ops(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Exact multiplications + additions; one addition per output element for the bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_ops, _partial_conv2d_split_cat_ops_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_params(channels, kernel_size, n_div, bias):
-    _t0 = (channels // n_div)
-    return _t0**2*kernel_size**2 + _t0*bias
-
-
-def _partial_conv2d_split_cat_params_bound(channels, kernel_size, n_div, bias):
-    _b0 = channels
-    return (_b0**2*kernel_size**2 + _b0*bias, )
-
-
-def partial_conv2d_split_cat_params(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Parameters: elements of the weight and bias.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_params, _partial_conv2d_split_cat_params_bound, ('channels', 'kernel_size', 'n_div', 'bias'), (channels, kernel_size, n_div, bias,))
-
-
-def _partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    return _t0**2*kernel_size**2 + _t0*_t1 + _t0*bias + _t1*(channels - _t0)
-
-
-def _partial_conv2d_split_cat_memory_ideal_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    return (_b0**2*kernel_size**2 + _b0*_b1 + _b0*bias + _b1*(_b0 + channels), )
-
-
-def partial_conv2d_split_cat_memory_ideal(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, every boundary tensor moved once; lowering buffers stay on chip (implicit GEMM).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_ideal, _partial_conv2d_split_cat_memory_ideal_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = 2*batch*height*width
-    _t2 = _t0*_t1
-    _t3 = kernel_size**2
-    return _t0**2*_t3 + _t0*bias + _t1*(channels - _t0) + _t2*_t3 + _t2
-
-
-def _partial_conv2d_split_cat_memory_im2col_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = 2*batch*height*width
-    _b2 = _b0*_b1
-    _b3 = kernel_size**2
-    return (_b0**2*_b3 + _b0*bias + _b1*(_b0 + channels) + _b2*_b3 + _b2, )
-
-
-def partial_conv2d_split_cat_memory_im2col(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Memory traffic in elements, as ideal, and the im2col/col2im column buffer is written to memory and read back.
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, or exact Python ints (dtype=object) where int64 could overflow
-    """
-    return _evaluate(_partial_conv2d_split_cat_memory_im2col, _partial_conv2d_split_cat_memory_im2col_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))
-
-
-def _partial_conv2d_split_cat_intensity(channels, height, width, kernel_size, n_div, bias, batch):
-    _t0 = (channels // n_div)
-    _t1 = batch*height*width
-    _t2 = 2*_t1
-    _t3 = _t0**2*kernel_size**2
-    _t4 = _t0*_t2 + _t2*(channels - _t0) + _t3
-    _t5 = 2*_t4
-    _t6 = _t0 + _t4
-    _t7 = _t1*_t3
-    _t8 = _t6*_t7
-    return ((_t5*_t8 + _t5*bias*(_t4*_t7 - _t8)) / (_t4**2*_t6))
-
-
-def _partial_conv2d_split_cat_intensity_bound(channels, height, width, kernel_size, n_div, bias, batch):
-    _b0 = channels
-    _b1 = batch*height*width
-    _b2 = 2*_b1
-    _b3 = _b0**2*kernel_size**2
-    _b4 = _b0*_b2 + _b2*(_b0 + channels) + _b3
-    _b5 = 2*_b4
-    _b6 = _b0 + _b4
-    _b7 = _b1*_b3
-    _b8 = _b6*_b7
-    return (_b5*_b8 + _b5*bias*(_b4*_b7 + _b8), _b4**2*_b6, )
-
-
-def partial_conv2d_split_cat_intensity(channels, height, width, kernel_size=3, n_div=4, bias=False, batch=1):
-    """Arithmetic intensity: flops per element moved (ideal memory model).
-
-    Operator: FasterNet's partial Conv2d (forward='split_cat').
-
-    Parameters
-    ----------
-    channels : int or array_like of int
-        channels of the input and the output
-    height : int or array_like of int
-        input height
-    width : int or array_like of int
-        input width
-    kernel_size : int or array_like of int, default 3
-        kernel size
-    n_div : int or array_like of int, default 4
-        the convolution covers channels // n_div channels (FasterNet's n_div)
-    bias : bool or array_like of bool, default False
-        whether the layer adds a learnable bias (True/False or 1/0)
-    batch : int or array_like of int, default 1
-        batch size
-
-    Returns
-    -------
-    numpy.ndarray
-        float64: the exact quotient of two integers, rounded once
-    """
-    return _evaluate(_partial_conv2d_split_cat_intensity, _partial_conv2d_split_cat_intensity_bound, ('channels', 'height', 'width', 'kernel_size', 'n_div', 'bias', 'batch'), (channels, height, width, kernel_size, n_div, bias, batch,))

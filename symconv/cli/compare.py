@@ -11,7 +11,7 @@ from symconv import query
 from symconv.cli import operators
 from symconv.cli.cost import add_cost_options, element_size
 from symconv.cli.report import FORMATS, Report, Row
-from symconv.cli.values import BadValue, parse_shape, parse_value
+from symconv.cli.values import BadValue, parse_value
 from symconv.latex import latex as latex_expression
 
 RATIO_EXAMPLE = """\
@@ -65,8 +65,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 
 
 def costs(args: argparse.Namespace):
-    shape = operators.read_option(parse_shape, "input", args.input)
-    return [op.cost(shape) for op in operators.build_pair(args)], shape
+    shapes = operators.read_inputs(args)
+    return [op.cost(*shapes) for op in operators.build_pair(args)], operators.show_inputs(shapes)
 
 
 def run_ratio(args: argparse.Namespace) -> int:

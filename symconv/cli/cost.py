@@ -6,7 +6,7 @@ import argparse
 
 from symconv.cli import operators
 from symconv.cli.report import FORMATS, Report, Row
-from symconv.cli.values import BadValue, parse_shape
+from symconv.cli.values import BadValue
 from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
 from symconv.network.peers import PeerCount, explain
@@ -15,7 +15,8 @@ EXAMPLE = """\
 examples:
   symconv cost conv2d --in-channels 64 --out-channels 128 --kernel-size 3 --padding 1 --input 1,64,56,56
   symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same --input N,C_in,H,W
-  symconv cost pconv --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
+  symconv cost add --input 1,C,H,W --input 1,C,H,W
+  symconv cost partial_conv2d --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
   symconv cost conv_transpose2d --in-channels 64 --out-channels 32 --kernel-size 4 --stride 2 --padding 1 \
       --input 1,64,28,28 --peers
 
@@ -28,7 +29,13 @@ def add_cost_options(parser: argparse.ArgumentParser, *, conventions: bool = Tru
 
     Commands that name a ``--quantity`` (``memory:im2col``, ``flops``) leave the last two out.
     """
-    parser.add_argument("--input", required=True, metavar="SHAPE", help="input shape, PyTorch layout, e.g. 1,C_in,H,W")
+    parser.add_argument(
+        "--input",
+        required=True,
+        action="append",
+        metavar="SHAPE",
+        help="input shape, PyTorch layout, e.g. 1,C_in,H,W (once per input of an operator of several)",
+    )
     if conventions:
         parser.add_argument("--convention", default="macs", help="compute convention (macs, flops, mults, ops, ±bias)")
         parser.add_argument("--memory-model", default="ideal", help="memory model: ideal or im2col")
@@ -49,7 +56,9 @@ def peer_report(title: str, counts: tuple[PeerCount, ...]) -> Report:
 
 
 def epilog() -> str:
-    return EXAMPLE + "\n".join(operators.signature_line(name) for name in operators.OPERATORS)
+    aliases = ", ".join(f"{alias} = {name}" for alias, name in operators.ALIASES.items())
+    lines = [operators.signature_line(name) for name in operators.OPERATORS]
+    return EXAMPLE + "\n".join(lines) + (f"\n\nolder names: {aliases}" if aliases else "")
 
 
 def register(commands: argparse._SubParsersAction, formatter: type[argparse.HelpFormatter]) -> None:
@@ -60,7 +69,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         epilog=epilog(),
         formatter_class=formatter,
     )
-    parser.add_argument("operator", choices=list(operators.OPERATORS), metavar="OPERATOR", help="see the list below")
+    parser.add_argument("operator", choices=operators.CHOICES, metavar="OPERATOR", help="see the list below")
     add_cost_options(parser)
     add_peers_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
@@ -74,7 +83,7 @@ def element_size(args: argparse.Namespace) -> int:
     return int(text)
 
 
-def report(cost: Cost, shape: tuple, output: tuple, args: argparse.Namespace) -> Report:
+def report(cost: Cost, shape: str, output: tuple, args: argparse.Namespace) -> Report:
     conv = convention(args.convention)
     model = memory_model(args.memory_model)
     size = element_size(args)
@@ -95,9 +104,10 @@ def report(cost: Cost, shape: tuple, output: tuple, args: argparse.Namespace) ->
 
 def run(args: argparse.Namespace) -> int:
     (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
-    shape = operators.read_option(parse_shape, "input", args.input)
-    cost = op.cost(shape)
-    print(FORMATS[args.format](report(cost, shape, op.output_shape(shape), args)))
+    shapes = operators.read_inputs(args)
+    cost = op.cost(*shapes)
+    print(FORMATS[args.format](report(cost, operators.show_inputs(shapes), op.output_shape(*shapes), args)))
     if args.peers:
-        print(FORMATS[args.format](peer_report(cost.operator, explain(op, shape))))
+        counts = explain(op, shapes[0]) if len(shapes) == 1 else explain(cost)
+        print(FORMATS[args.format](peer_report(cost.operator, counts)))
     return 0

@@ -7,7 +7,6 @@ import argparse
 from symconv import codegen
 from symconv.cli import operators
 from symconv.cli.output import emit
-from symconv.cli.values import parse_shape
 
 CODEGEN_EXAMPLE = """\
 examples:
@@ -25,8 +24,10 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         epilog=CODEGEN_EXAMPLE,
         formatter_class=formatter,
     )
-    generate.add_argument("operator", choices=list(operators.OPERATORS), metavar="OPERATOR")
-    generate.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. N,C_in,H,W")
+    generate.add_argument("operator", choices=operators.CHOICES, metavar="OPERATOR")
+    generate.add_argument(
+        "--input", required=True, action="append", metavar="SHAPE", help="input shape, e.g. N,C_in,H,W (once per input)"
+    )
     generate.add_argument("--quantity", action="append", help="a quantity to generate (default: codegen's set)")
     generate.add_argument("--name", help="the functions' prefix (default: the operator name)")
     generate.add_argument("--numpy", action="store_true", help="vectorised NumPy functions instead of scalar ones")
@@ -37,7 +38,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 
 def run(args: argparse.Namespace) -> int:
     (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
-    shape = operators.read_option(parse_shape, "input", args.input)
+    shapes = operators.read_inputs(args)
+    shape = shapes[0] if op.arity == 1 else list(shapes)
     generate = codegen.numpy_module if args.numpy else codegen.python_module
     quantities = args.quantity or list(codegen.DEFAULT_QUANTITIES)
     emit(generate({args.name or args.operator: (op, shape)}, quantities), args, suffix=".py")

@@ -1,4 +1,4 @@
-"""Operators by command-line name, their options read from each class's ``__init__`` signature.
+"""Operators by command-line name (from :mod:`symconv.ops.registry`), their options read from each class's signature.
 
 One option per constructor parameter (``in_channels`` -> ``--in-channels``); the
 parameter's annotation decides how the text is read (``bool``: true/false, ``str``:
@@ -15,23 +15,14 @@ from dataclasses import dataclass
 
 import sympy
 
-import symconv
-from symconv.cli.values import BadValue, parse_bool, parse_value
-from symconv.errors import UnknownName
+from symconv.cli.values import BadValue, parse_bool, parse_shape, parse_value
+from symconv.ops import registry
 from symconv.ops.base import Operator
 
-#: Command-line names of the operators.
-OPERATORS: dict[str, type[Operator]] = {
-    "conv1d": symconv.Conv1d,
-    "conv2d": symconv.Conv2d,
-    "conv3d": symconv.Conv3d,
-    "conv_transpose1d": symconv.ConvTranspose1d,
-    "conv_transpose2d": symconv.ConvTranspose2d,
-    "conv_transpose3d": symconv.ConvTranspose3d,
-    "linear": symconv.Linear,
-    "dwconv": symconv.DepthwiseSeparableConv2d,
-    "pconv": symconv.PartialConv2d,
-}
+#: Command-line names of the operators (the registry's), and the older names kept working.
+OPERATORS: dict[str, type[Operator]] = {entry.name: entry.cls for entry in registry.registrations()}
+ALIASES: dict[str, str] = {alias: entry.name for entry in registry.registrations() for alias in entry.aliases}
+CHOICES: list[str] = [*OPERATORS, *ALIASES]
 
 _READERS: dict[object, Callable[[str], object]] = {bool: parse_bool, str: str}
 
@@ -51,16 +42,23 @@ class Option:
 
 def parameters(name: str) -> list[inspect.Parameter]:
     """The constructor parameters of operator ``name`` (``self`` and ``*args`` left out)."""
-    init = inspect.signature(operator_class(name).__init__, eval_str=True)
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p for p in list(init.parameters.values())[1:] if p.kind in kinds]
+    return registry.constructor_parameters(operator_class(name))
 
 
 def operator_class(name: str) -> type[Operator]:
-    """The class called ``name`` on the command line."""
-    if name not in OPERATORS:
-        raise UnknownName("operator", name, list(OPERATORS))
-    return OPERATORS[name]
+    """The class called ``name`` (or an alias of it) on the command line."""
+    return registry.lookup(name).cls
+
+
+def read_inputs(args: argparse.Namespace) -> tuple[tuple, ...]:
+    """The ``--input`` shapes: one, or one per input of an operator of several (``--input`` repeated)."""
+    texts = args.input if isinstance(args.input, list) else [args.input]
+    return tuple(read_option(parse_shape, "input", text) for text in texts)
+
+
+def show_inputs(shapes: tuple[tuple, ...]) -> str:
+    """``(1, 64, 56, 56)``, or ``(1, 4), (1, 4)`` for several inputs."""
+    return ", ".join(str(shape) for shape in shapes)
 
 
 def options(names: Iterable[str] = OPERATORS) -> list[Option]:
@@ -135,8 +133,8 @@ def read_option(read: Callable[[str], object], name: str, text: str) -> object:
 
 def add_pair_arguments(parser: argparse.ArgumentParser) -> None:
     """Two operators by name, with per-operator overrides of the shared options."""
-    parser.add_argument("first", choices=list(OPERATORS), metavar="A", help="the operator on top (see cost --help)")
-    parser.add_argument("second", choices=list(OPERATORS), metavar="B", help="the operator it is compared with")
+    parser.add_argument("first", choices=CHOICES, metavar="A", help="the operator on top (see cost --help)")
+    parser.add_argument("second", choices=CHOICES, metavar="B", help="the operator it is compared with")
     for flag, which in (("--a", "A"), ("--b", "B")):
         parser.add_argument(
             flag, action="append", metavar="NAME=VALUE", help=f"an option for {which} only, e.g. {flag} groups=4"

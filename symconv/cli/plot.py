@@ -8,7 +8,7 @@ from symconv import plot
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_cost_options, element_size
-from symconv.cli.values import BadValue, parse_shape
+from symconv.cli.values import BadValue
 from symconv.errors import SymconvError
 
 EXAMPLE = """\
@@ -17,7 +17,7 @@ examples:
       --out-channels C_out --kernel-size 3 --padding 1 --bias false --input 1,64,7,7 --output memory.png
   symconv plot conv2d --quantity flops --over H --range 8:224:8 --in-channels 64 --out-channels 64 \\
       --kernel-size 3 --padding 1 --input 1,64,H,H --output flops.pdf
-  symconv plot conv2d conv2d dwconv --set 2:groups=4 --labels dense,grouped,DWConv --quantity macs --over C \\
+  symconv plot conv2d conv2d depthwise_separable_conv2d --set 2:groups=4 --labels dense,grouped,DWConv --over C \\
       --range 8:256:8 --in-channels C --out-channels C --kernel-size 3 --padding 1 --input 1,C,28,28 --output m.svg
 """
 
@@ -66,11 +66,11 @@ def parse_range(text: str) -> range:
     return range(lo, hi + 1, step[0] if step else 1)
 
 
-def check_at(names, args: argparse.Namespace, extras, shape, fix: dict[str, object]) -> None:
+def check_at(names, args: argparse.Namespace, extras, shapes, fix: dict[str, object]) -> None:
     """Build and cost the operators with ``fix`` substituted: an invalid end of the range is an error."""
     try:
         for op in operators.build_all(names, operators.given_options(args), extras, fix):
-            op.cost(tuple(operators.substitute(size, fix) for size in shape))
+            op.cost(*(tuple(operators.substitute(size, fix) for size in shape) for shape in shapes))
     except SymconvError as error:
         point = ", ".join(f"{name}={value}" for name, value in fix.items())
         raise BadValue(f"at {point}: {error}") from error
@@ -107,12 +107,12 @@ def run(args: argparse.Namespace) -> int:
         raise BadValue(f"--kind ratio divides two operators, got {len(names)}: {' '.join(names)}")
     extras = row_options(args, len(names))
     ops = operators.build_all(names, operators.given_options(args), extras)
-    shape = operators.read_option(parse_shape, "input", args.input)
+    shapes = operators.read_inputs(args)
     values, given = parse_range(args.range), given_values(args.given)
     for end in (values[0], values[-1]):
-        check_at(names, args, extras, shape, {**given, args.over: end})
+        check_at(names, args, extras, shapes, {**given, args.over: end})
     labels = curve_labels(args, names)
-    costs = {label: op.cost(shape) for label, op in zip(labels, ops, strict=True)}
+    costs = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     data = plot.series(
         costs,
         args.quantity,

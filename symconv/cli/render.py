@@ -11,7 +11,7 @@ from symconv import artifacts, derivations, latex, query
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.output import emit
-from symconv.cli.values import BadValue, parse_shape
+from symconv.cli.values import BadValue
 from symconv.derive import Derivation
 from symconv.errors import UnknownName
 
@@ -62,7 +62,9 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     table.add_argument("--wide", action="store_true", help="table* for two-column papers: span both columns")
     table.add_argument("--label", default="", help="the \\label key")
-    table.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. 1,C,H,W")
+    table.add_argument(
+        "--input", required=True, action="append", metavar="SHAPE", help="input shape, e.g. 1,C,H,W (once per input)"
+    )
     operators.add_operator_options(table)
     add_output_options(table, "table")
     table.set_defaults(run=run_table)
@@ -78,7 +80,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     derive.add_argument("name", nargs="?", metavar="NAME", help="a built-in derivation (see --list) or an operator")
     derive.add_argument("--list", action="store_true", help="list the built-in derivations")
     derive.add_argument("--quantity", default="macs", help="for an operator: a convention or memory:<model>")
-    derive.add_argument("--input", metavar="SHAPE", help="for an operator: its input shape")
+    derive.add_argument("--input", action="append", metavar="SHAPE", help="for an operator: its input shape(s)")
     operators.add_operator_options(derive)
     add_output_options(derive, "derivation")
     derive.set_defaults(run=run_derive)
@@ -130,8 +132,8 @@ def run_table(args: argparse.Namespace) -> int:
             raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {len(names)}")
         per_row[int(row) - 1][option] = text
     ops = operators.build_all(names, operators.given_options(args), per_row)
-    shape = operators.read_option(parse_shape, "input", args.input)
-    rows = {label: op.cost(shape) for label, op in zip(labels, ops, strict=True)}
+    shapes = operators.read_inputs(args)
+    rows = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
     text = latex.table(
         rows,
@@ -160,7 +162,7 @@ def run_derive(args: argparse.Namespace) -> int:
     if args.name in builtin:  # exactly the file under derivations/
         fragment = "" if _document(args) else "fragments/"
         emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
-    elif args.name in operators.OPERATORS:
+    elif args.name in operators.CHOICES:
         derivation, lowering = _operator_derivation(args)
         emit(latex.derivation(derivation, lowering=lowering, document=_document(args)), args)
     else:
@@ -173,7 +175,7 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
     if args.input is None:
         raise BadValue(f"deriving {args.name} needs --input SHAPE")
     (op,) = operators.build_all([args.name], operators.given_options(args), [{}])
-    cost = op.cost(operators.read_option(parse_shape, "input", args.input))
+    cost = op.cost(*operators.read_inputs(args))
     steps, definitions = derivations.quantity_steps(cost, args.quantity)
     derivation = Derivation(
         f"{args.name}: {args.quantity}",

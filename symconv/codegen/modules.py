@@ -67,17 +67,20 @@ def _spec(value: Spec | tuple[Operator, Sequence[object]]) -> Spec:
 
 def _check_arguments(key: str, spec: Spec) -> None:
     for argument in spec.arguments:
-        check_identifier(argument.name, f"operator {key!r}: symbol", RESERVED)
+        for name in (argument.name, *argument.axes):
+            check_identifier(name, f"operator {key!r}: symbol", RESERVED)
 
 
 def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
-    unknown = sorted(s.name for s in expr.free_symbols - {a.symbol for a in spec.arguments})
+    unknown = sorted(s.name for s in expr.free_symbols - {s for a in spec.arguments for s in a.symbols})
     if unknown:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} of operator {key!r} is not one of its arguments")
 
 
-COL2IM, RUNTIME = "symconv.col2im_counts", "symconv.codegen.numpy_runtime"
-RESERVED = frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME)
+COL2IM, RUNTIME, AXES = "symconv.col2im_counts", "symconv.codegen.numpy_runtime", "symconv.codegen.axes"
+RESERVED = (
+    frozenset({"Fraction", "np", "axis_counts"}) | defined_names(COL2IM) | defined_names(RUNTIME) | defined_names(AXES)
+)
 
 
 # Printing ----------------------------------------------------------------------------------------
@@ -97,25 +100,48 @@ class Printed:
     result: str
     bound_assignments: tuple[tuple[str, str], ...] = ()
     bound_checks: str = ""
+    prologue: tuple[str, ...] = ()
 
 
-def _signature(arguments: tuple[Argument, ...]) -> str:
-    required = [a.name for a in arguments if a.default is None]
-    optional = [f"{a.name}={a.default!r}" for a in arguments if a.default is not None]
-    return ", ".join(required + optional)
+def _free(d: Derived) -> set[sympy.Symbol]:
+    return set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
 
 
-def _ordered(arguments: tuple[Argument, ...]) -> tuple[Argument, ...]:
-    return tuple(a for a in arguments if a.default is None) + tuple(a for a in arguments if a.default is not None)
+def _required(a: Argument, free: set[sympy.Symbol]) -> bool:
+    """An argument without a default that the quantity depends on (one it does not need defaults to None)."""
+    return a.default is None and any(s in free for s in a.symbols)
+
+
+def _signature(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> str:
+    return ", ".join(a.name if _required(a, free) else f"{a.name}={a.default!r}" for a in _ordered(arguments, free))
+
+
+def _ordered(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[Argument, ...]:
+    return tuple(a for a in arguments if _required(a, free)) + tuple(a for a in arguments if not _required(a, free))
+
+
+def _prologue(arguments: tuple[Argument, ...], free: set[sympy.Symbol]) -> tuple[str, ...]:
+    """Per-axis arguments read into one variable per axis."""
+    return tuple(
+        f"{', '.join(a.axes)} = _per_axis({a.name}, {len(a.axes)})"
+        for a in arguments
+        if a.axes and any(s in free for s in a.symbols)
+    )
 
 
 def _docstring(d: Derived, returns: list[str], arrays: bool = False) -> str:
     lines = [f"{d.quantity.summary[0].upper()}{d.quantity.summary[1:]}.", "", f"Operator: {d.spec.title}.", ""]
     lines += ["Parameters", "----------"]
-    for a in _ordered(d.spec.arguments):
+    free = _free(d)
+    for a in _ordered(d.spec.arguments, free):
         kind = "bool" if isinstance(a.default, bool) else "int"
         kind = f"{kind} or array_like of {kind}" if arrays else kind
-        lines += [f"{a.name} : {kind}" + ("" if a.default is None else f", default {a.default!r}"), f"    {a.doc}"]
+        kind = f"{kind}, or a tuple of them" if a.axes else kind
+        if a.default is None and not _required(a, free):
+            kind, doc = f"{kind}, optional", f"{a.doc} (this quantity does not depend on it)"
+        else:
+            kind, doc = kind + ("" if a.default is None else f", default {a.default!r}"), a.doc
+        lines += [f"{a.name} : {kind}", f"    {doc}"]
     lines += ["", "Returns", "-------", *returns]
     text = "\n".join(f"    {line}" if line else "" for line in lines)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
@@ -131,13 +157,14 @@ def _print_scalar(d: Derived) -> Printed:
     returns = ["int", "    exact"] if d.quantity.integer else ["fractions.Fraction", "    exact"]
     return Printed(
         name=d.name,
-        signature=_signature(d.spec.arguments),
+        signature=_signature(d.spec.arguments, _free(d)),
         parameters="",
         names="",
         values="",
         docstring=_docstring(d, returns),
         assignments=_assign(printer, d.assignments),
         result=printer.doprint(d.result),
+        prologue=_prologue(d.spec.arguments, _free(d)),
     )
 
 
@@ -148,10 +175,10 @@ def _print_numpy(d: Derived) -> Printed:
         names[target] = sympy.Symbol(f"_b{index}")
         bounds.append((names[target], bound(value, names, checks)))
     checks.append(bound(d.result, names, checks))
-    inputs = {a.symbol for a in d.spec.arguments}
+    inputs = {s for a in d.spec.arguments for s in a.symbols}
     kept = list(dict.fromkeys(c for c in checks if not (c.is_Integer or c in inputs)))
-    free = set().union(d.result.free_symbols, *(value.free_symbols for _, value in d.assignments))
-    used = [a.name for a in _ordered(d.spec.arguments) if a.symbol in free]
+    free = _free(d)
+    used = [s.name for a in _ordered(d.spec.arguments, free) for s in a.symbols if s in free]
     returns = [
         "numpy.ndarray",
         "    int64, or exact Python ints (dtype=object) where int64 could overflow"
@@ -160,7 +187,7 @@ def _print_numpy(d: Derived) -> Printed:
     ]
     return Printed(
         name=d.name,
-        signature=_signature(d.spec.arguments),
+        signature=_signature(d.spec.arguments, free),
         parameters=", ".join(used),
         names=repr(tuple(used)),
         values=f"({', '.join(used)},)" if used else "()",
@@ -169,16 +196,19 @@ def _print_numpy(d: Derived) -> Printed:
         result=printer.doprint(d.result),
         bound_assignments=_assign(printer, bounds),
         bound_checks="".join(f"{printer.doprint(c)}, " for c in kept),
+        prologue=_prologue(d.spec.arguments, free),
     )
 
 
 def _render(template: str, printed: list[Printed]) -> str:
     """The module, with only the helpers its functions call and ``Fraction`` only if a quotient needs it."""
     page = _ENVIRONMENT.get_template(template)
-    used = names_in(page.render(functions=printed, col2im="", runtime="", fraction=False))
+    used = names_in(page.render(functions=printed, col2im="", runtime="", axes="", fraction=False))
     runtime = function_definitions(RUNTIME, used)
-    col2im = function_definitions(COL2IM, used | (names_in(runtime) if runtime else set()))
-    return page.render(functions=printed, col2im=col2im, runtime=runtime, fraction="Fraction" in used)
+    axes = function_definitions(AXES, used) if any(p.prologue for p in printed) else ""
+    helpers = used | (names_in(runtime) if runtime else set()) | (names_in(axes) if axes else set())
+    col2im = function_definitions(COL2IM, helpers)
+    return page.render(functions=printed, col2im=col2im, runtime=runtime, axes=axes, fraction="Fraction" in used)
 
 
 def python_module(operators: Operators, quantities: Iterable[str] = DEFAULT_QUANTITIES) -> str:

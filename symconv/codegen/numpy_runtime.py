@@ -60,6 +60,16 @@ def _evaluate(compute, bound, names, values):
     return compute(*[a.astype(object) for a in arrays])
 
 
+def _quotient(numerator, denominator):
+    """``numerator / denominator`` rounded once to float64.
+
+    NumPy's int64 division rounds each operand to float64 first (twice wrong beyond 2**53);
+    Python's ``int / int`` rounds the exact quotient.
+    """
+    exact = np.asarray(numerator).astype(object) / np.asarray(denominator).astype(object)
+    return np.asarray(exact, dtype=np.float64)
+
+
 def _col2im_counts(length, kernel, stride, dilation, padding, output_padding):
     """``axis_counts`` element-wise: vectorised in int64, on Python ints for object arrays or huge strides."""
     args = np.broadcast_arrays(*[np.asarray(a) for a in (length, kernel, stride, dilation, padding, output_padding)])

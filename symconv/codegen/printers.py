@@ -90,14 +90,14 @@ class ScalarPrinter(PythonCodePrinter):
 
 
 class NumpyPrinter(ScalarPrinter):
-    """The same integer arithmetic on NumPy arrays; quotients as float64 ``p / q`` of exact integers."""
+    """The same integer arithmetic on NumPy arrays; quotients as float64 ``p / q`` of exact integers, rounded once."""
 
     printmethod = "_symconv_numpy"
     col2im_function = "_col2im_counts"
 
     def _print_Ratio(self, expr) -> str:
         p, q = expr.args
-        return f"(({self._print(p)}) / ({self._print(q)}))"
+        return f"_quotient({self._print(p)}, {self._print(q)})"
 
     def _print_Max(self, expr: sympy.Max) -> str:
         return self._fold("np.maximum", expr.args)

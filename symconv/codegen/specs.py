@@ -8,43 +8,48 @@ expression ``cost(False) + bias*(cost(True) - cost(False))``, exact for ``bias``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
 
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
-from symconv.ops import (
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    DepthwiseSeparableConv2d,
-    Linear,
-    Operator,
-    PartialConv2d,
-)
+from symconv.ops import registry
+from symconv.ops.base import Operator, PerAxis, shapes_for
+from symconv.ops.registry import Free, Registration, constructor_parameters
 
 Build = Callable[[bool], tuple[Operator, Sequence[object]]]
 
 
 @dataclass(frozen=True)
 class Argument:
-    """An argument of the generated functions: a symbol's name, what it means, its default."""
+    """An argument of the generated functions: a symbol's name, what it means, its default.
+
+    With ``axes`` (one symbol name per spatial axis) the argument is given as PyTorch
+    gives it: one value for every axis, or a tuple with one per axis.
+    """
 
     name: str
     doc: str
     default: int | bool | None = None
     minimum: int = 1
+    axes: tuple[str, ...] = ()
 
     @property
     def symbol(self) -> sympy.Symbol:
+        return self._symbol(self.name)
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        """The argument's symbols: one per axis, or its own."""
+        return tuple(self._symbol(name) for name in self.axes or (self.name,))
+
+    def _symbol(self, name: str) -> sympy.Symbol:
         if self.minimum == 0:
-            return sympy.Symbol(self.name, integer=True, nonnegative=True)
-        return sympy.Symbol(self.name, integer=True, positive=True)
+            return sympy.Symbol(name, integer=True, nonnegative=True)
+        return sympy.Symbol(name, integer=True, positive=True)
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class Spec:
     def costs(self) -> tuple[Cost, ...]:
         """One cost per value of the switch (``False`` first), or a single cost."""
         values = (False, True) if self.switch else (False,)
-        return tuple(op.cost(shape) for op, shape in (self.build(v) for v in values))
+        return tuple(op.total_cost(*shapes_for(op, shape)) for op, shape in (self.build(v) for v in values))
 
     def expression(self, of: Callable[[Cost], sympy.Expr], costs: tuple[Cost, ...]) -> sympy.Expr:
         """The quantity ``of`` as one expression in the arguments' symbols."""
@@ -76,9 +81,12 @@ class Spec:
         return next(a for a in self.arguments if a.name == name)
 
     @classmethod
-    def of(cls, operator: Operator, input_shape: Sequence[object]) -> Spec:
-        """A spec for a user's operator: one argument per free symbol, in name order, none defaulted."""
-        cost = operator.cost(input_shape)
+    def of(cls, operator: Operator, input_shape: Sequence[object] | None) -> Spec:
+        """A spec for a user's operator: one argument per free symbol, in name order, none defaulted.
+
+        ``input_shape``: one shape, one per input for an operator of several, ``None`` for a network.
+        """
+        cost = operator.total_cost(*shapes_for(operator, input_shape))
         symbols = set().union(*(e.free_symbols for e in (cost.macs, cost.adds, cost.params, cost.memory("im2col"))))
         for sym in symbols:
             if not sym.is_integer:
@@ -90,10 +98,9 @@ class Spec:
         return cls(repr(operator), arguments, lambda _: (operator, input_shape))
 
 
-# Built-in operators ------------------------------------------------------------------------------
+# Built-in operators: read from the registry ------------------------------------------------------
 
 AXES = {1: ("",), 2: ("_h", "_w"), 3: ("_d", "_h", "_w")}
-AXIS_WORDS = {"": "", "_d": " along the depth", "_h": " along the height", "_w": " along the width"}
 SPATIAL = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 DOCS = {
     "in_channels": "channels of the input",
@@ -101,7 +108,6 @@ DOCS = {
     "kernel_size": "kernel size",
     "stride": "stride",
     "padding": "zero padding on each side",
-    "crop": "PyTorch's ``padding``: cropped from each side of the output",
     "output_padding": "extra size added to one side of the output",
     "dilation": "spacing between kernel taps",
     "groups": "blocked connections from input to output channels; divides both channel counts",
@@ -117,125 +123,77 @@ DOCS = {
     "channels": "channels of the input and the output",
     "n_div": "the convolution covers channels // n_div channels (FasterNet's n_div)",
 }
+#: where an argument means something else for one family: (class name, argument) -> text
+DOCS_OF_CLASS = {
+    ("ConvTransposeNd", "padding"): "PyTorch's ``padding``: cropped from each side of the output",
+    ("Linear", "batch"): "rows of the input (the product of its leading dimensions)",
+}
 
 
-def _per_axis(name: str, dims: int, default=None, minimum: int = 1, doc: str | None = None) -> tuple[Argument, ...]:
-    text = DOCS[doc or name]
-    return tuple(Argument(f"{name}{a}", text + AXIS_WORDS[a], default, minimum) for a in AXES[dims])
+def _doc(cls: type, name: str) -> str:
+    for klass in cls.__mro__:
+        if (klass.__name__, name) in DOCS_OF_CLASS:
+            return DOCS_OF_CLASS[klass.__name__, name]
+    return DOCS[name]
 
 
-def _axis_symbols(symbols: dict[str, sympy.Symbol], name: str, dims: int) -> tuple[sympy.Symbol, ...]:
-    return tuple(symbols[f"{name}{a}"] for a in AXES[dims])
+def _arguments(cls: type, fixed: Mapping[str, object]) -> tuple[list[Argument], dict[str, tuple[str, ...]]]:
+    """The arguments from the constructor's size parameters (per axis where annotated so), and their names."""
+    dims = getattr(cls, "dims", 1)
+    arguments: list[Argument] = []
+    names: dict[str, tuple[str, ...]] = {}
+    for param in constructor_parameters(cls):
+        given = fixed.get(param.name, param.default)
+        default = given.default if isinstance(given, Free) else given
+        if param.name in fixed and not isinstance(given, Free):
+            continue
+        if param.annotation is bool:
+            if param.name == "bias":  # the switch: with and without bias in one expression
+                arguments.append(Argument("bias", _doc(cls, "bias"), default, 0))
+            continue
+        if param.annotation is str or default is None:  # a mode, or an alternative left out
+            continue
+        required = default is inspect.Parameter.empty
+        default = None if required else default
+        minimum = 0 if default == 0 else 1
+        axes = AXES[dims] if param.annotation is PerAxis else ("",)
+        names[param.name] = tuple(f"{param.name}{a}" for a in axes)
+        doc = _doc(cls, param.name)
+        if len(axes) > 1:
+            doc += f" (one value, or a tuple of {len(axes)}: {', '.join(SPATIAL[dims])})"
+        arguments.append(Argument(param.name, doc, default, minimum, names[param.name] if len(axes) > 1 else ()))
+    return arguments, names
 
 
-def _conv_arguments(dims: int, transposed: bool) -> tuple[Argument, ...]:
-    optional = (
-        *_per_axis("stride", dims, 1),
-        *_per_axis("padding", dims, 0, 0, doc="crop" if transposed else None),
-        *(_per_axis("output_padding", dims, 0, 0) if transposed else ()),
-        *_per_axis("dilation", dims, 1),
-        Argument("groups", DOCS["groups"], 1),
-    )
-    return (
-        Argument("in_channels", DOCS["in_channels"]),
-        Argument("out_channels", DOCS["out_channels"]),
-        *_per_axis("kernel_size", dims),
-        *(Argument(n, DOCS[n]) for n in SPATIAL[dims]),
-        *optional,
-        Argument("bias", DOCS["bias"], True, 0),
-        Argument("batch", DOCS["batch"], 1),
-    )
-
-
-def _conv_spec(cls: type[Operator], transposed: bool) -> Spec:
-    dims = cls.dims
-    arguments = _conv_arguments(dims, transposed)
-    sym = {a.name: a.symbol for a in arguments}
-    names = ("kernel_size", "stride", "padding", "dilation", *(("output_padding",) if transposed else ()))
-    hyper = {name: _axis_symbols(sym, name, dims) for name in names}
-    shape = (sym["batch"], sym["in_channels"], *(sym[n] for n in SPATIAL[dims]))
-
-    def build(bias: bool):
-        return cls(sym["in_channels"], sym["out_channels"], groups=sym["groups"], bias=bias, **hyper), shape
-
-    return Spec(f"torch.nn.{cls.__name__}", arguments, build, switch="bias")
-
-
-def _linear_spec() -> Spec:
-    arguments = (
-        Argument("in_features", DOCS["in_features"]),
-        Argument("out_features", DOCS["out_features"]),
-        Argument("bias", DOCS["bias"], True, 0),
-        Argument("batch", "rows of the input (the product of its leading dimensions)", 1),
-    )
-    f_in, f_out, _, batch = (a.symbol for a in arguments)
-    return Spec("torch.nn.Linear", arguments, lambda bias: (Linear(f_in, f_out, bias), (batch, f_in)), switch="bias")
-
-
-def _depthwise_separable_spec(fused: bool) -> Spec:
-    arguments = (
-        Argument("in_channels", DOCS["in_channels"]),
-        Argument("out_channels", DOCS["out_channels"]),
-        *_per_axis("kernel_size", 2),
-        Argument("height", DOCS["height"]),
-        Argument("width", DOCS["width"]),
-        *_per_axis("stride", 2, 1),
-        *_per_axis("padding", 2, 0, 0),
-        *_per_axis("dilation", 2, 1),
-        Argument("depth_multiplier", DOCS["depth_multiplier"], 1),
-        Argument("bias", DOCS["bias"], True, 0),
-        Argument("batch", DOCS["batch"], 1),
-    )
-    sym = {a.name: a.symbol for a in arguments}
+def registered_spec(entry: Registration, fixed: Mapping[str, object]) -> Spec:
+    """The spec of a registered operator with constructor arguments ``fixed``, from its signature and layout."""
+    cls = entry.cls
+    arguments, names = _arguments(cls, fixed)
+    known = {a.name for a in arguments}
+    arguments += [
+        Argument(n, _doc(cls, n), 1 if n == "batch" else None) for n in entry.codegen.layout if n not in known
+    ]
+    sym = {s.name: s for a in arguments for s in a.symbols}
+    constants = {k: v for k, v in fixed.items() if not isinstance(v, Free)}
+    per_axis = {name for name, axes in names.items() if axes != (name,)}
 
     def build(bias: bool):
-        op = DepthwiseSeparableConv2d(
-            sym["in_channels"],
-            sym["out_channels"],
-            _axis_symbols(sym, "kernel_size", 2),
-            stride=_axis_symbols(sym, "stride", 2),
-            padding=_axis_symbols(sym, "padding", 2),
-            dilation=_axis_symbols(sym, "dilation", 2),
-            depth_multiplier=sym["depth_multiplier"],
-            bias=bias,
-            fused=fused,
-        )
-        return op, (sym["batch"], sym["in_channels"], sym["height"], sym["width"])
+        kwargs = {name: tuple(sym[a] for a in axes) if name in per_axis else sym[name] for name, axes in names.items()}
+        kwargs |= constants | ({"bias": bias} if "bias" in known else {})
+        return cls(**kwargs), tuple(sym[n] for n in entry.codegen.layout)
 
-    kind = "fused into one kernel" if fused else "two kernels"
-    return Spec(f"depthwise-separable Conv2d ({kind})", arguments, build, switch="bias")
-
-
-def _partial_spec(forward: str) -> Spec:
-    arguments = (
-        Argument("channels", DOCS["channels"]),
-        Argument("height", DOCS["height"]),
-        Argument("width", DOCS["width"]),
-        Argument("kernel_size", DOCS["kernel_size"], 3),
-        Argument("n_div", DOCS["n_div"], 4),
-        Argument("bias", DOCS["bias"], False, 0),
-        Argument("batch", DOCS["batch"], 1),
-    )
-    c, h, w, k, n_div, _, n = (a.symbol for a in arguments)
-
-    def build(bias: bool):
-        return PartialConv2d(c, k, n_div=n_div, forward=forward, bias=bias), (n, c, h, w)
-
-    return Spec(f"FasterNet's partial Conv2d (forward={forward!r})", arguments, build, switch="bias")
+    modules = entry.modules()
+    title = modules[0] if modules else cls.__name__
+    if constants:
+        title += f" ({', '.join(f'{k}={v!r}' for k, v in constants.items())})"
+    return Spec(title, tuple(arguments), build, switch="bias" if "bias" in known else None)
 
 
 def builtin_specs() -> dict[str, Spec]:
-    """The built-in operators, keyed by the prefix of their generated functions."""
+    """The registered operators' built-in specs, keyed by the prefix of their generated functions."""
     return {
-        "conv1d": _conv_spec(Conv1d, False),
-        "conv2d": _conv_spec(Conv2d, False),
-        "conv3d": _conv_spec(Conv3d, False),
-        "conv_transpose1d": _conv_spec(ConvTranspose1d, True),
-        "conv_transpose2d": _conv_spec(ConvTranspose2d, True),
-        "conv_transpose3d": _conv_spec(ConvTranspose3d, True),
-        "linear": _linear_spec(),
-        "depthwise_separable_conv2d": _depthwise_separable_spec(False),
-        "depthwise_separable_conv2d_fused": _depthwise_separable_spec(True),
-        "partial_conv2d": _partial_spec("slicing"),
-        "partial_conv2d_split_cat": _partial_spec("split_cat"),
+        prefix: registered_spec(entry, fixed)
+        for entry in registry.registrations()
+        if entry.codegen is not None
+        for prefix, fixed in entry.codegen.variants.items()
     }

@@ -30,6 +30,7 @@ from symconv.errors import SymconvError
 from symconv.latex.environment import render
 from symconv.latex.printer import latex
 from symconv.latex.quantities import Quantity, quantity
+from symconv.query import as_cost
 from symconv.symbols import symbol
 
 _LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
@@ -134,7 +135,7 @@ def build(
     if baseline is None and any(q.relative for q in columns):
         raise SymconvError("a ratio quantity needs baseline= one of the rows")
     fixed = _values(values)
-    costs = {name: cost.subs(fixed) for name, cost in rows.items()}
+    costs = {name: as_cost(cost).subs(fixed) for name, cost in rows.items()}  # a network's: its total
     base = costs[baseline] if baseline is not None else None
     found = {name: tuple(_value(q, cost, base) for q in columns) for name, cost in costs.items()}
     # A column of numbers is printed as numbers (rounded to ``digits``), however the numbers were reached:
@@ -193,7 +194,8 @@ def table(
     Parameters
     ----------
     rows : mapping of str to Cost
-        Row labels (user text, printed literally) and the costs to show.
+        Row labels (user text, printed literally) and the costs to show (a network, or its
+        cost, shows its total).
     quantities : sequence of str
         Column names, see :func:`symconv.latex.quantities.quantity`: ``'macs'``, ``'flops'``,
         ``'mults+bias'``, ``'params'``, ``'memory:ideal'``, ``'intensity:flops:im2col'``, ``'ratio:macs'`` ...

@@ -13,59 +13,10 @@
 
 from symconv.network.floors import merge_divisions
 from symconv.network.graph import LayerCost, Network, NetworkCost, Value
-from symconv.network.layers import (
-    Activation,
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveAvgPool3d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    BatchNorm1d,
-    BatchNorm2d,
-    BatchNorm3d,
-    Flatten,
-    Identity,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    Mean,
-    ReLU,
-    Reshape,
-    Slice,
-    Transpose,
-)
-from symconv.network.merge import Add, Concat, Matmul, Merge, Multiply
+from symconv.ops import EXPORTS
+from symconv.ops.base import Operator as Merge  # one operator protocol; the older name for several inputs
 
-__all__ = [
-    "Activation",
-    "AdaptiveAvgPool1d",
-    "AdaptiveAvgPool2d",
-    "AdaptiveAvgPool3d",
-    "Add",
-    "AvgPool1d",
-    "AvgPool2d",
-    "AvgPool3d",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "BatchNorm3d",
-    "Concat",
-    "Flatten",
-    "Identity",
-    "LayerCost",
-    "Matmul",
-    "MaxPool1d",
-    "MaxPool2d",
-    "MaxPool3d",
-    "Mean",
-    "Merge",
-    "Multiply",
-    "Network",
-    "NetworkCost",
-    "ReLU",
-    "Reshape",
-    "Slice",
-    "Transpose",
-    "Value",
-    "merge_divisions",
-]
+globals().update(EXPORTS)  # every registered operator: from symconv.network import ReLU, Add, ...
+
+__all__ = ["LayerCost", "Merge", "Network", "NetworkCost", "Value", "merge_divisions"]
+__all__ += sorted(EXPORTS)

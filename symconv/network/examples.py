@@ -17,9 +17,11 @@ from __future__ import annotations
 import sympy
 
 from symconv.network.graph import Network, Value
-from symconv.network.layers import AdaptiveAvgPool2d, BatchNorm2d, Flatten, ReLU
-from symconv.network.merge import Add
 from symconv.ops import Conv2d, Linear
+from symconv.ops.elementwise import Add, ReLU
+from symconv.ops.norm import BatchNorm2d
+from symconv.ops.pool import AdaptiveAvgPool2d
+from symconv.ops.shape import Flatten
 
 #: MobileNetV1 (Howard et al. 2017, Table 1): (output channels, stride) of each depthwise-separable layer.
 MOBILENET_V1 = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), *((512, 1),) * 5, (1024, 2), (1024, 1))

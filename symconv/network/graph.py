@@ -1,7 +1,8 @@
 """A network: named layers wired by their inputs, with symbolic shapes propagated as the layers are added.
 
-Every layer is a symconv operator (one input) or a :class:`~symconv.network.merge.Merge`
-(several). Output shapes come from the operators' own lowering (PyTorch's floor
+Every layer is a symconv operator, of one input or several; a network is itself an
+operator (its inputs are the ones it declares), so it can be a layer, or be passed to
+anything that takes an operator. Output shapes come from the operators' own lowering (PyTorch's floor
 formulas in :mod:`symconv.geometry`), nested divisions merged by
 :func:`~symconv.network.floors.merge_divisions`; costs are the operators' costs, summed
 as separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
@@ -29,14 +30,12 @@ from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
-from symconv.cost import Cost
+from symconv.cost import Cost, _map_tree
 from symconv.errors import InvalidConfiguration, SymconvError
+from symconv.lowering import Lowering, Role, Tensor
 from symconv.network.floors import Sizes
-from symconv.network.merge import Merge
-from symconv.ops.base import Operator
+from symconv.ops.base import Operator, Shape
 from symconv.sizes import as_size
-
-Layerlike = Operator | Merge
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Layer:
     """One application of an operator to values of the network, with its cost (nested divisions merged)."""
 
     name: str
-    operator: Layerlike
+    operator: Operator
     inputs: tuple[Value, ...]
     output: Value
     cost: Cost
@@ -79,22 +78,28 @@ def _named(message: str, sizes: Sizes) -> str:
     return message
 
 
-def _apply(operator: Layerlike, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
-    """Output shape and cost, from one lowering when the operator's cost is its lowering's (most are)."""
-    if type(operator).cost in (Operator.cost, Merge.cost):
-        inputs = operator.input_tensors(shapes) if isinstance(operator, Merge) else operator.input_tensor(shapes[0])
-        lowering = operator.lower(inputs)
+def _apply(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple[tuple[sympy.Expr, ...], Cost]:
+    """Output shape and cost, from one lowering when the operator's cost is its lowering's (all but networks)."""
+    if type(operator).cost is Operator.cost:
+        lowering = operator.lower(*operator.input_tensors(shapes))
         return lowering.output.shape, Cost.from_lowering(repr(operator), lowering)
-    return operator.output_shape(*shapes), operator.cost(*shapes)
+    return operator.output_shape(*shapes), operator.total_cost(*shapes)
 
 
-class Network:
-    """A network under construction: add inputs, then layers, each by a unique name."""
+class Network(Operator):
+    """A network under construction: add inputs, then layers, each by a unique name.
+
+    As an operator, a network takes the inputs it declares (:meth:`input`) and gives its
+    last layer's output; each layer is a separate kernel, which reads its inputs and
+    writes its output (:meth:`lower`). :meth:`cost` adds the per-layer breakdown.
+    """
 
     def __init__(self, name: str = "network") -> None:
         self.name = name
         self.inputs: list[Value] = []
         self.layers: list[Layer] = []
+        self.arity = 0
+        self.same: dict[str, str] = {}
         self._names: set[str] = set()
         self._sizes = Sizes(frozenset())
         self._applied: dict[tuple, tuple[tuple[sympy.Expr, ...], Cost]] = {}
@@ -104,19 +109,24 @@ class Network:
         self._claim(name)
         value = Value(name, tuple(as_size(v, f"{name}[{i}]") for i, v in enumerate(shape)))
         self.inputs.append(value)
+        self.arity = len(self.inputs)
         self._sizes = Sizes(self.integers)
         self._applied.clear()
         return value
 
-    def __call__(self, name: str, operator: Layerlike, *inputs: Value) -> Value:
+    def __call__(self, name: str, operator: Operator, *inputs: Value) -> Value:
         """Apply ``operator`` to ``inputs`` as the layer ``name``; return its output, shape propagated."""
-        if not isinstance(operator, Operator | Merge):
+        if not isinstance(operator, Operator):
             raise InvalidConfiguration(f"layer {name!r}: {operator!r} is not a symconv operator")
+        if operator is self:
+            raise InvalidConfiguration(f"layer {name!r}: a network cannot be a layer of itself")
         if not inputs or not all(isinstance(v, Value) for v in inputs):
             raise InvalidConfiguration(f"layer {name!r} needs input values of this network, got {inputs!r}")
         self._claim(name)
-        if isinstance(operator, Operator) and len(inputs) != 1:
-            raise InvalidConfiguration(f"layer {name!r}: {operator!r} takes one input, got {len(inputs)}")
+        if operator.arity is not None and len(inputs) != operator.arity:
+            raise InvalidConfiguration(
+                f"layer {name!r}: {operator!r} takes {operator.arity} input(s), got {len(inputs)}"
+            )
         sizes = self._sizes
         shapes = tuple(tuple(sizes.placeholder(v) for v in x.shape) for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
@@ -132,17 +142,69 @@ class Network:
         self.layers.append(Layer(name, operator, inputs, output, cost))
         return output
 
-    def chain(self, x: Value, *layers: tuple[str, Layerlike]) -> Value:
+    def chain(self, x: Value, *layers: tuple[str, Operator]) -> Value:
         """Apply ``(name, operator)`` pairs one after another, starting from ``x``."""
         for name, operator in layers:
             x = self(name, operator, x)
         return x
 
-    def cost(self) -> NetworkCost:
-        """Every layer's cost and the totals."""
+    def tie(self, name: str, same_as: str) -> None:
+        """Declare the parameter tensor ``name`` (``layer.weight``) the same tensor as ``same_as``: counted once."""
+        for value in (name, same_as):
+            layer, _, tensor = value.rpartition(".")
+            if layer not in self._names or not tensor:
+                raise InvalidConfiguration(f"parameter {value!r} must be LAYER.TENSOR of a layer of this network")
+        self.same[name] = self.same.get(same_as, same_as)
+
+    def cost(self, *input_shapes: Sequence[object]) -> NetworkCost:
+        """Every layer's cost and the totals, on the declared inputs (``input_shapes``, if given, must be them)."""
+        if input_shapes:
+            self.check_inputs(*(tuple(as_size(v, "input_shape") for v in s) for s in input_shapes))
         if not self.layers:
             raise InvalidConfiguration(f"network {self.name!r} has no layers")
-        return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers])
+        return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers], self.same)
+
+    def total_cost(self, *input_shapes: Sequence[object]) -> Cost:
+        """The total :class:`~symconv.cost.Cost` (all layers, separate kernels)."""
+        return self.cost(*input_shapes).total
+
+    def check_inputs(self, *shapes: Shape) -> tuple[Shape, ...]:
+        """A network's layers are sized for its declared inputs: other shapes are refused."""
+        if len(shapes) != len(self.inputs):
+            raise InvalidConfiguration(f"network {self.name!r} takes {len(self.inputs)} input(s), got {len(shapes)}")
+        for value, shape in zip(self.inputs, shapes, strict=True):
+            if len(shape) != len(value.shape):
+                raise InvalidConfiguration(f"input {value.name!r} has shape {value.shape}, got {shape}")
+            if tuple(shape) != value.shape:
+                raise InvalidConfiguration(
+                    f"input {value.name!r} is declared {value.shape}, got {tuple(shape)}: "
+                    "cost the network on its declared inputs, then substitute (NetworkCost.subs)"
+                )
+        return tuple(value.shape for value in self.inputs)
+
+    def lower(self, *inputs: Tensor, prefix: str = "", output_role: Role = "output") -> Lowering:
+        """Every layer a separate kernel: it reads its own copy of each input and writes its output."""
+        if not self.layers:
+            raise InvalidConfiguration(f"network {self.name!r} has no layers")
+        shapes = {value.name: tensor.shape for value, tensor in zip(self.inputs, inputs, strict=True)}
+        rename = {f"{prefix}{k}": f"{prefix}{v}" for k, v in self.same.items()}
+        stages = []
+        for index, layer in enumerate(self.layers):
+            role = output_role if index == len(self.layers) - 1 else "output"
+            count = len(layer.inputs)
+            names = ["input"] if count == 1 else [f"input{k}" for k in range(count)]
+            own = tuple(
+                Tensor(f"{prefix}{layer.name}.{n}", "input", shapes[v.name])
+                for n, v in zip(names, layer.inputs, strict=True)
+            )
+            lowering = layer.operator.lower(*own, prefix=f"{prefix}{layer.name}.", output_role=role)
+            renamed = _map_tree(lowering.stages, lambda t: _renamed(t, rename), Tensor)
+            stages += renamed
+            shapes[layer.name] = lowering.output.shape
+        return Lowering(tuple(stages), lowering.output)
+
+    def __repr__(self) -> str:
+        return f"Network({self.name!r})"
 
     @property
     def integers(self) -> frozenset[sympy.Expr]:
@@ -166,7 +228,7 @@ class LayerCost:
     input_shapes: tuple[tuple[sympy.Expr, ...], ...]
     output_shape: tuple[sympy.Expr, ...]
     cost: Cost
-    layer: Layerlike | None = field(default=None, compare=False, repr=False)
+    layer: Operator | None = field(default=None, compare=False, repr=False)
     """The operator object itself (peer conventions look at its hyperparameters)."""
 
 
@@ -182,7 +244,8 @@ class NetworkCost:
     total: Cost
 
     @classmethod
-    def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]]) -> NetworkCost:
+    def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]], same: Mapping[str, str] | None = None) -> NetworkCost:
+        """Rows and total; ``same`` maps a parameter tensor (``layer.weight``) to the one it is (counted once)."""
         rows = tuple(
             LayerCost(
                 layer.name,
@@ -194,7 +257,7 @@ class NetworkCost:
             )
             for layer, cost in costs
         )
-        return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows]))
+        return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows], same))
 
     @property
     def macs(self) -> sympy.Expr:
@@ -246,6 +309,10 @@ class NetworkCost:
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
         return self.subs(values)
+
+
+def _renamed(tensor: Tensor, rename: Mapping[str, str]) -> Tensor:
+    return replace(tensor, storage=rename[tensor.name]) if tensor.name in rename else tensor
 
 
 def _subs_shape(shape: tuple[sympy.Expr, ...], values: Mapping[sympy.Symbol | str, object]) -> tuple[sympy.Expr, ...]:

@@ -45,10 +45,10 @@ from symconv.cost import Cost
 from symconv.errors import NotLowerable
 from symconv.lowering import Col2im, Gemm
 from symconv.network.graph import NetworkCost
-from symconv.network.merge import Matmul
 from symconv.ops.base import Operator
 from symconv.ops.conv import ConvNd, ConvTransposeNd
 from symconv.ops.linear import Linear
+from symconv.ops.matmul import Matmul
 from symconv.sizes import product
 
 

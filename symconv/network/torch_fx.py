@@ -10,14 +10,18 @@ seconds. A module fx cannot trace (data-dependent control flow) raises
 :class:`~symconv.errors.NotLowerable` with fx's reason.
 
 Modules are mapped by class (the most specific registered base class wins),
-functions by identity, tensor methods by name; anything else raises
-``NotLowerable`` naming the node, the module and its class.
+functions by identity, tensor methods by name, all as the operator registry
+(:mod:`symconv.ops.registry`) lists them; anything else raises ``NotLowerable``
+naming the node, the module and its class. A module called several times is one
+layer per call; a parameter shared by several layers is counted once.
 """
 
 from __future__ import annotations
 
+import importlib
 import operator
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import sympy
@@ -25,80 +29,51 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-import symconv.ops as ops
 from symconv.errors import InvalidConfiguration, NotLowerable
-from symconv.network import layers, merge
 from symconv.network.graph import Network, NetworkCost, Value
+from symconv.ops import registry
+from symconv.ops.registry import Registration
+from symconv.ops.shape import Slice
 from symconv.sizes import as_size
 
-# ---- modules -> operators ---------------------------------------------------------------------------------
+# ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
 
 
-def _conv(m: nn.Module) -> ops.Operator:
-    cls = {1: ops.Conv1d, 2: ops.Conv2d, 3: ops.Conv3d}[len(m.kernel_size)]
-    return cls(
-        m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups,
-        bias=m.bias is not None, padding_mode=m.padding_mode,
-    )  # fmt: skip
+def _resolve(dotted: str) -> Any:
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
-def _conv_transpose(m: nn.Module) -> ops.Operator:
-    cls = {1: ops.ConvTranspose1d, 2: ops.ConvTranspose2d, 3: ops.ConvTranspose3d}[len(m.kernel_size)]
-    return cls(
-        m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.output_padding, m.groups,
-        bias=m.bias is not None, dilation=m.dilation, padding_mode=m.padding_mode,
-    )  # fmt: skip
+@cache
+def modules() -> dict[type, Registration]:
+    """PyTorch module class -> registration (from the registry's dotted names)."""
+    return {_resolve(name): entry for entry in registry.registrations() for name in entry.modules()}
 
 
-def _batchnorm(m: nn.Module) -> ops.Operator:
-    cls = {nn.BatchNorm1d: layers.BatchNorm1d, nn.BatchNorm2d: layers.BatchNorm2d, nn.BatchNorm3d: layers.BatchNorm3d}
-    return next(v for k, v in cls.items() if isinstance(m, k))(m.num_features, affine=m.affine)
+@cache
+def functions() -> dict[Callable, tuple[str, Registration]]:
+    """PyTorch (and ``operator``) function -> (its name, registration)."""
+    return {
+        _resolve(name): (name.rpartition(".")[2], entry)
+        for entry in registry.registrations()
+        for name in entry.functions()
+    }
 
 
-def _pool(family: dict[int, type]) -> Callable[[nn.Module], ops.Operator]:
-    def convert(m: nn.Module) -> ops.Operator:
-        dims = next(d for d, cls in family.items() if type(m).__name__.endswith(f"{d}d"))
-        if isinstance(m, nn.modules.pooling._MaxPoolNd):
-            return family[dims](m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
-        if m.divisor_override is not None:
-            raise InvalidConfiguration(f"divisor_override={m.divisor_override} is not supported")
-        return family[dims](m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad)
-
-    return convert
-
-
-def _adaptive(m: nn.Module) -> ops.Operator:
-    cls = {"1d": layers.AdaptiveAvgPool1d, "2d": layers.AdaptiveAvgPool2d, "3d": layers.AdaptiveAvgPool3d}
-    return cls[type(m).__name__[-2:]](m.output_size)
-
-
-ACTIVATIONS = (
-    nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.LeakyReLU,
-    nn.ELU, nn.Mish, nn.PReLU,
-)  # fmt: skip
-
-MODULES: dict[type, Callable[[nn.Module], Any]] = {
-    nn.modules.conv._ConvNd: _conv,
-    nn.modules.conv._ConvTransposeNd: _conv_transpose,
-    nn.Linear: lambda m: ops.Linear(m.in_features, m.out_features, bias=m.bias is not None),
-    nn.modules.batchnorm._BatchNorm: _batchnorm,
-    nn.modules.pooling._MaxPoolNd: _pool({1: layers.MaxPool1d, 2: layers.MaxPool2d, 3: layers.MaxPool3d}),
-    nn.modules.pooling._AvgPoolNd: _pool({1: layers.AvgPool1d, 2: layers.AvgPool2d, 3: layers.AvgPool3d}),
-    nn.modules.pooling._AdaptiveAvgPoolNd: _adaptive,
-    nn.Flatten: lambda m: layers.Flatten(m.start_dim, m.end_dim),
-    nn.Identity: lambda m: layers.Identity(),
-    nn.modules.dropout._DropoutNd: lambda m: layers.Identity(),
-    **{cls: (lambda m: layers.Activation(type(m).__name__)) for cls in ACTIVATIONS},
-}
+@cache
+def methods() -> dict[str, Registration]:
+    """Tensor method name -> registration."""
+    return {name: entry for entry in registry.registrations() for name in entry.methods()}
 
 
 def _module_operator(name: str, module: nn.Module) -> Any:
+    table = modules()
     for cls in type(module).__mro__:  # the most specific registered class
-        if cls in MODULES:
-            return MODULES[cls](module)
+        if cls in table:
+            return table[cls].from_module(module)
     raise NotLowerable(
         f"module {name!r} ({type(module).__name__}) has no symconv lowering; "
-        f"supported: {', '.join(sorted(c.__name__ for c in MODULES))}"
+        f"supported: {', '.join(sorted(c.__name__ for c in table))}"
     )
 
 
@@ -110,6 +85,20 @@ class _Replay:
 
     def __init__(self, module: nn.Module, net: Network) -> None:
         self.module, self.net, self.env = module, net, {}
+        self.calls: dict[str, int] = {}
+        self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
+
+    def module_call(self, target: str, *args: Any) -> Value:
+        """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
+        module = self.module.get_submodule(target)
+        self.calls[target] = self.calls.get(target, 0) + 1
+        name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
+        output = self.layer(name, _module_operator(target, module), *args)
+        for tensor, parameter in module.named_parameters(recurse=False):
+            first = self.parameters.setdefault(id(parameter), f"{name}.{tensor}")
+            if first != f"{name}.{tensor}":
+                self.net.tie(f"{name}.{tensor}", first)
+        return output
 
     def value(self, arg: Any) -> Any:
         if isinstance(arg, fx.Node):
@@ -124,47 +113,21 @@ class _Replay:
                 raise NotLowerable(f"node {name!r}: {op!r} applied to {v!r}, not a tensor of the network")
         return self.net(name, op, *inputs)
 
-    # function handlers: (replay, node name, *args, **kwargs) -> env value
+    def registered(self, name: str, entry: Registration, what: str, *args: Any, **kwargs: Any) -> Any:
+        """A call of a registered operator's function or method: one layer, its tensor arguments its inputs."""
+        tensors = [v for v in _flat((*args, *kwargs.values())) if isinstance(v, Value)]
+        if not tensors:
+            if what in _SCALAR:
+                return _SCALAR[what](*args)
+            raise NotLowerable(f"node {name!r}: {what} of no tensor is not supported")
+        if what in _SCALAR and len(tensors) != len(args[:2]):
+            raise NotLowerable(f"node {name!r}: {what} of a tensor and a scalar is not supported")
+        return self.layer(name, entry.from_call(what, *args, **kwargs), *tensors)
 
-    def add(self, name, a, b, alpha=1):
-        if not (isinstance(a, Value) and isinstance(b, Value)):
-            return _scalar(name, operator.add, a, b)
-        return self.layer(name, merge.Add(), a, b)
-
-    def mul(self, name, a, b):
-        if not (isinstance(a, Value) and isinstance(b, Value)):
-            return _scalar(name, operator.mul, a, b)
-        return self.layer(name, merge.Multiply(), a, b)
-
-    def cat(self, name, tensors, dim=0):
-        return self.layer(name, merge.Concat(dim), *tensors)
-
-    def matmul(self, name, a, b):
-        return self.layer(name, merge.Matmul(), a, b)
-
-    def flatten(self, name, x, start_dim=0, end_dim=-1):
-        return self.layer(name, layers.Flatten(start_dim, end_dim), x)
-
-    def flatten_method(self, name, x, start_dim=0, end_dim=-1):
-        return self.flatten(name, x, start_dim, end_dim)
+    # structural handlers: (replay, node name, *args, **kwargs) -> env value
 
     def identity(self, name, x, *args, **kwargs):
         return x
-
-    def adaptive_avg_pool(self, name, x, output_size):
-        cls = {3: layers.AdaptiveAvgPool1d, 4: layers.AdaptiveAvgPool2d, 5: layers.AdaptiveAvgPool3d}[len(x.shape)]
-        return self.layer(name, cls(output_size), x)
-
-    def mean(self, name, x, dim, keepdim=False):
-        return self.layer(name, layers.Mean(dim, keepdim), x)
-
-    def view(self, name, x, *shape):
-        if len(shape) == 1 and isinstance(shape[0], tuple | list):
-            shape = tuple(shape[0])
-        return self.layer(name, layers.Reshape(*shape), x)
-
-    def transpose(self, name, x, dim0, dim1):
-        return self.layer(name, layers.Transpose(dim0, dim1), x)
 
     def size(self, name, x, dim=None):
         return x.shape if dim is None else x.shape[dim]
@@ -187,7 +150,7 @@ class _Replay:
             sizes = [sizes] * int(sympy.ceiling(length / sizes))
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         return tuple(
-            self.layer(f"{name}.{i}", layers.Slice(dim, start, start + size), x)
+            self.layer(f"{name}.{i}", Slice(dim, start, start + size), x)
             for i, (start, size) in enumerate(zip(starts, sizes, strict=True))
         )
 
@@ -205,61 +168,28 @@ class _Replay:
         dim, part = parts[0]
         start = 0 if part.start is None else part.start
         stop = x.shape[dim] if part.stop is None else part.stop
-        return self.layer(name, layers.Slice(dim, start, stop), x)
+        return self.layer(name, Slice(dim, start, stop), x)
 
 
-def _activation(kind: str) -> Callable:
-    """The handler of an activation function or method ``kind`` (no arithmetic counted, one read and write)."""
-
-    def handler(replay: _Replay, name: str, x: Any, *args: Any, **kwargs: Any) -> Value:
-        return replay.layer(name, layers.Activation(kind), x)
-
-    return handler
+_SCALAR: dict[str, Callable] = {"add": operator.add, "iadd": operator.add, "mul": operator.mul}
 
 
-FUNCTIONS: dict[Callable, Callable] = {
-    operator.add: _Replay.add,
-    operator.iadd: _Replay.add,
-    torch.add: _Replay.add,
-    operator.mul: _Replay.mul,
-    torch.mul: _Replay.mul,
-    torch.cat: _Replay.cat,
-    torch.concat: _Replay.cat,
-    operator.matmul: _Replay.matmul,
-    torch.matmul: _Replay.matmul,
-    torch.bmm: _Replay.matmul,
-    torch.flatten: _Replay.flatten,
-    torch.relu: _activation("relu"),
-    F.relu: _activation("relu"),
-    F.relu6: _activation("relu6"),
-    F.silu: _activation("silu"),
-    F.gelu: _activation("gelu"),
-    torch.sigmoid: _activation("sigmoid"),
+def _flat(values: Any) -> list[Any]:
+    out = []
+    for v in values:
+        out += _flat(v) if isinstance(v, tuple | list) else [v]
+    return out
+
+
+#: calls that pass their tensor through, or work on sizes rather than tensors
+STRUCTURAL: dict[Callable, Callable] = {
     F.dropout: _Replay.identity,
-    F.adaptive_avg_pool2d: _Replay.adaptive_avg_pool,
-    torch.mean: _Replay.mean,
-    torch.reshape: _Replay.view,
-    torch.transpose: _Replay.transpose,
     torch.split: _Replay.split,
     torch.chunk: _Replay.chunk,
     operator.getitem: _Replay.getitem,
     getattr: _Replay.getattr,
 }
-
-METHODS: dict[str, Callable] = {
-    "add": _Replay.add,
-    "add_": _Replay.add,
-    "mul": _Replay.mul,
-    "matmul": _Replay.matmul,
-    "bmm": _Replay.matmul,
-    "flatten": _Replay.flatten_method,
-    "relu": _activation("relu"),
-    "relu_": _activation("relu"),
-    "sigmoid": _activation("sigmoid"),
-    "mean": _Replay.mean,
-    "view": _Replay.view,
-    "reshape": _Replay.view,
-    "transpose": _Replay.transpose,
+STRUCTURAL_METHODS: dict[str, Callable] = {
     "size": _Replay.size,
     "contiguous": _Replay.identity,
     "split": _Replay.split,
@@ -267,17 +197,15 @@ METHODS: dict[str, Callable] = {
 }
 
 
-def _scalar(name: str, fn: Callable, a: Any, b: Any) -> Any:
-    if isinstance(a, Value) or isinstance(b, Value):
-        raise NotLowerable(f"node {name!r}: {fn.__name__} of a tensor and a scalar is not supported")
-    return fn(a, b)
-
-
 # ---- the entry point --------------------------------------------------------------------------------------
 
 
 def trace(model: nn.Module, input_shape: Sequence[object] | Sequence[Sequence[object]]) -> Network:
-    """The :class:`Network` of ``model`` on inputs of ``input_shape`` (one shape, or one per input)."""
+    """The :class:`Network` of ``model`` on inputs of ``input_shape`` (one shape, or one per input).
+
+    A module called several times is one layer per call (``name``, ``name:2`` ...); a parameter
+    shared by several modules or calls (a tied weight) is counted once in ``params``.
+    """
     if not isinstance(model, nn.Module):
         raise InvalidConfiguration(f"model={model!r} must be a torch.nn.Module")
     try:
@@ -301,11 +229,16 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
         return None
     args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
     if node.op == "call_module":
-        op = _module_operator(node.target, replay.module.get_submodule(node.target))
-        return replay.layer(node.target, op, *args)
-    table, key = (FUNCTIONS, node.target) if node.op == "call_function" else (METHODS, node.target)
-    if node.op in ("call_function", "call_method") and key in table:
-        return table[key](replay, node.name, *args, **kwargs)
+        return replay.module_call(node.target, *args)
+    if node.op == "call_function" and node.target in STRUCTURAL:
+        return STRUCTURAL[node.target](replay, node.name, *args, **kwargs)
+    if node.op == "call_method" and node.target in STRUCTURAL_METHODS:
+        return STRUCTURAL_METHODS[node.target](replay, node.name, *args, **kwargs)
+    if node.op == "call_function" and node.target in functions():
+        what, entry = functions()[node.target]
+        return replay.registered(node.name, entry, what, *args, **kwargs)
+    if node.op == "call_method" and node.target in methods():
+        return replay.registered(node.name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
     what = getattr(node.target, "__name__", node.target)
     raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
 

@@ -2,38 +2,66 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import ClassVar
 
 import sympy
 
-from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
-from symconv.ops.base import Operator
+from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
+from symconv.ops.registry import Free, Generated, register
 from symconv.sizes import as_size, decide, require_equal, show
 
 
-class Fused(Operator):
-    """Operators run as one kernel: the tensors passed between them stay on chip (role ``intermediate``)."""
+class Chain(Operator):
+    """Operators applied one after another; subclasses say whether they run as one kernel or several.
+
+    ``cost()`` is the cost of ``lower()``, as for every operator. What differs is the
+    tensor passed from one part to the next: inside one kernel (:class:`Fused`) it stays
+    on chip (role ``intermediate``); between separate kernels (:class:`Sequential`) it is
+    an ``output`` written to memory, and the next kernel reads it back as its own ``input``.
+    """
+
+    #: True: one kernel, intermediates on chip; False: one kernel per part
+    fused: ClassVar[bool]
 
     def __init__(self, *parts: Operator | tuple[str, Operator]) -> None:
         if not parts:
             raise InvalidConfiguration(f"{type(self).__name__} needs at least one operator")
         named = [p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(parts)]
+        seen: set[str] = set()
         for name, op in named:
             if not isinstance(op, Operator):
                 raise InvalidConfiguration(f"part {name!r} is {op!r}, not a symconv operator")
+            if op.arity != 1:
+                raise InvalidConfiguration(f"part {name!r} ({op!r}) must take one input to be chained")
+            if name in seen:
+                raise InvalidConfiguration(f"part name {name!r} is used twice in {type(self).__name__}")
+            seen.add(name)
         self.parts: tuple[tuple[str, Operator], ...] = tuple(named)
 
     def check_input(self, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
-        return self.parts[0][1].check_input(shape)
+        """Every part checked on the shape the previous one produces."""
+        (first,) = self.parts[0][1].check_inputs(shape)
+        shape = first
+        for index, (name, op) in enumerate(self.parts):
+            if index:
+                try:
+                    (shape,) = op.check_inputs(shape)
+                except InvalidConfiguration as error:
+                    raise InvalidConfiguration(f"part {name!r} ({op!r}): {error}") from None
+            shape = op.lower(Tensor("input", "input", shape)).output.shape
+        return first
 
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         stages: list[Stage] = []
+        between: Role = "intermediate" if self.fused else "output"
         for index, (name, op) in enumerate(self.parts):
             last = index == len(self.parts) - 1
-            lowering = op.lower(x, prefix=f"{prefix}{name}.", output_role=output_role if last else "intermediate")
+            if not self.fused:  # a separate kernel reads its own input (from memory, after the first)
+                x = Tensor(f"{prefix}{name}.input", "input" if index else x.role, x.shape)
+            lowering = op.lower(x, prefix=f"{prefix}{name}.", output_role=output_role if last else between)
             stages += lowering.stages
             x = lowering.output
         return Lowering(tuple(stages), x)
@@ -42,23 +70,33 @@ class Fused(Operator):
         return [f"{name}={op!r}" for name, op in self.parts]
 
 
-class Sequential(Fused):
+class Fused(Chain):
+    """Operators run as one kernel: the tensors passed between them stay on chip (role ``intermediate``)."""
+
+    fused = True
+
+
+class Sequential(Chain):
     """Operators run one after another as separate kernels: each intermediate is written, then read back.
 
-    :meth:`cost` sums the parts' costs, kernel by kernel. The inherited :meth:`lower` describes the
-    dataflow only (for output shapes, and for a ``Sequential`` nested inside :class:`Fused`, where the
-    whole chain is one kernel and its intermediates stay on chip).
+    >>> from symconv.ops.conv import Conv2d
+    >>> chain = [Conv2d(2, 4, 3, padding=1, bias=False), Conv2d(4, 4, 3, padding=1, bias=False)]
+    >>> Sequential(*chain).cost((1, 2, 4, 4)).memory() - Fused(*chain).cost((1, 2, 4, 4)).memory()  # 4*4*4, twice
+    128
     """
 
-    def cost(self, input_shape: Sequence[object]) -> Cost:
-        shape = self.input_tensor(input_shape).shape
-        parts = []
-        for name, op in self.parts:
-            parts.append((name, op.cost(shape)))
-            shape = op.output_shape(shape)
-        return Cost.sequence(repr(self), parts)
+    fused = False
 
 
+@register(
+    "depthwise_separable_conv2d",
+    aliases=("dwconv",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6, 6),)),
+    codegen=Generated(
+        ("batch", "in_channels", "height", "width"),
+        {"depthwise_separable_conv2d": {}, "depthwise_separable_conv2d_fused": {"fused": True}},
+    ),
+)
 class DepthwiseSeparableConv2d(Operator):
     """Depthwise ``K x K`` convolution, then pointwise ``1 x 1`` (MobileNet's depthwise-separable block).
 
@@ -68,14 +106,16 @@ class DepthwiseSeparableConv2d(Operator):
     back, seed 000's A8); ``fused=True`` keeps the intermediate on chip.
     """
 
+    dims = 2
+
     def __init__(
         self,
         in_channels,
         out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
+        kernel_size: PerAxis,
+        stride: PerAxis = 1,
+        padding: PerAxis = 0,
+        dilation: PerAxis = 1,
         depth_multiplier=1,
         bias: bool = True,
         fused: bool = False,
@@ -96,13 +136,19 @@ class DepthwiseSeparableConv2d(Operator):
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         return self.chain.lower(x, prefix=prefix, output_role=output_role)
 
-    def cost(self, input_shape: Sequence[object]) -> Cost:
-        return self.chain.cost(input_shape)
-
     def _repr_args(self) -> list[str]:
         return [f"{name}={op!r}" for name, op in self.chain.parts] + [f"fused={self.fused}"]
 
 
+@register(
+    "partial_conv2d",
+    aliases=("pconv",),
+    example=({"channels": 8, "kernel_size": 3}, ((1, 8, 5, 5),)),
+    codegen=Generated(
+        ("batch", "channels", "height", "width"),
+        {"partial_conv2d": {"n_div": Free(4)}, "partial_conv2d_split_cat": {"n_div": Free(4), "forward": "split_cat"}},
+    ),
+)
 class PartialConv2d(Operator):
     """FasterNet's PConv: a ``C_p -> C_p`` ``K x K`` convolution ('same' padding) on the first ``C_p`` channels.
 

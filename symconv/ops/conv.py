@@ -14,11 +14,11 @@ import sympy
 from symconv.errors import InvalidConfiguration
 from symconv.geometry import conv_axes, transposed_axes
 from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
-from symconv.ops.base import Operator
+from symconv.ops.base import AXIS_NAMES, Operator, PerAxis
+from symconv.ops.registry import Generated, register
 from symconv.sizes import as_size, product, require_divides, require_equal, show
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 class _Channels(Operator):
@@ -69,10 +69,10 @@ class ConvNd(_Channels):
         self,
         in_channels,
         out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
+        kernel_size: PerAxis,
+        stride: PerAxis = 1,
+        padding: PerAxis = 0,
+        dilation: PerAxis = 1,
         groups=1,
         bias: bool = True,
         padding_mode: str = "zeros",
@@ -133,13 +133,13 @@ class ConvTransposeNd(_Channels):
         self,
         in_channels,
         out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
+        kernel_size: PerAxis,
+        stride: PerAxis = 1,
+        padding: PerAxis = 0,
+        output_padding: PerAxis = 0,
         groups=1,
         bias: bool = True,
-        dilation=1,
+        dilation: PerAxis = 1,
         padding_mode: str = "zeros",
     ) -> None:
         self._set_channels(in_channels, out_channels, groups, bias)
@@ -191,12 +191,29 @@ class ConvTransposeNd(_Channels):
         return args
 
 
+def _generated(name: str, dims: int) -> Generated:
+    spatial = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}[dims]
+    return Generated(("batch", "in_channels", *spatial), {name: {}})
+
+
+@register(
+    "conv1d",
+    codegen=_generated("conv1d", 1),
+    torch=("torch.nn.Conv1d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6),)),
+)
 class Conv1d(ConvNd):
     """``torch.nn.Conv1d``."""
 
     dims = 1
 
 
+@register(
+    "conv2d",
+    codegen=_generated("conv2d", 2),
+    torch=("torch.nn.Conv2d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 6, 6),)),
+)
 class Conv2d(ConvNd):
     """``torch.nn.Conv2d``.
 
@@ -208,18 +225,36 @@ class Conv2d(ConvNd):
     dims = 2
 
 
+@register(
+    "conv3d",
+    codegen=_generated("conv3d", 3),
+    torch=("torch.nn.Conv3d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3}, ((1, 2, 5, 5, 5),)),
+)
 class Conv3d(ConvNd):
     """``torch.nn.Conv3d``."""
 
     dims = 3
 
 
+@register(
+    "conv_transpose1d",
+    codegen=_generated("conv_transpose1d", 1),
+    torch=("torch.nn.ConvTranspose1d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 6),)),
+)
 class ConvTranspose1d(ConvTransposeNd):
     """``torch.nn.ConvTranspose1d``."""
 
     dims = 1
 
 
+@register(
+    "conv_transpose2d",
+    codegen=_generated("conv_transpose2d", 2),
+    torch=("torch.nn.ConvTranspose2d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 6, 6),)),
+)
 class ConvTranspose2d(ConvTransposeNd):
     """``torch.nn.ConvTranspose2d``.
 
@@ -231,6 +266,12 @@ class ConvTranspose2d(ConvTransposeNd):
     dims = 2
 
 
+@register(
+    "conv_transpose3d",
+    codegen=_generated("conv_transpose3d", 3),
+    torch=("torch.nn.ConvTranspose3d",),
+    example=({"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2}, ((1, 2, 5, 5, 5),)),
+)
 class ConvTranspose3d(ConvTransposeNd):
     """``torch.nn.ConvTranspose3d``."""
 

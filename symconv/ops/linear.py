@@ -7,9 +7,16 @@ import sympy
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import BiasAdd, Gemm, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
+from symconv.ops.registry import Generated, register
 from symconv.sizes import as_size, product, require_equal, show
 
 
+@register(
+    "linear",
+    torch=("torch.nn.Linear",),
+    example=({"in_features": 3, "out_features": 4}, ((2, 3),)),
+    codegen=Generated(("batch", "in_features"), {"linear": {}}),
+)
 class Linear(Operator):
     """``y = x W^T + b`` on an input ``(*, in_features)``: one GEMM over all leading dimensions.
 
