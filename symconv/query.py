@@ -31,7 +31,7 @@ import sympy
 from symconv.arguments import as_cost, exact, find_symbol, substitute
 from symconv.canonical import canonical, simplify_rounding
 from symconv.cost import Cost
-from symconv.crossover import Crossover, crossover
+from symconv.crossover import ClosedForm, Crossover, closed_form, crossover
 from symconv.errors import SymconvError
 from symconv.intfuncs import as_roundings
 from symconv.ops.base import Operator
@@ -39,12 +39,14 @@ from symconv.quantities import Quantity, both, quantity_named
 from symconv.roofline import Roofline, roofline
 
 __all__ = [
+    "ClosedForm",
     "Crossover",
     "Roofline",
     "as_cost",
     "asymptotic",
     "at",
     "canonical",
+    "closed_form",
     "compare",
     "crossover",
     "exact",

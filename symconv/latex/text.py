@@ -1,12 +1,19 @@
 r"""Escaping user text (labels, captions, notes) so LaTeX typesets it literally.
 
+Quotes and arrows are typeset as a reader expects: ``'same'`` with an opening quote,
+``C -> C`` with an arrow, ``>=`` as a sign.
+
 Examples
 --------
 >>> print(escape(r"50% & $x$ \input{/etc/passwd}"))
 50\% \& \$x\$ \textbackslash{}input\{/etc/passwd\}
+>>> print(escape("'same' padding; C_p -> C_p; n >= 2"))
+`same' padding; C\_p \textrightarrow{} C\_p; n \ensuremath{\geq} 2
 """
 
 from __future__ import annotations
+
+import re
 
 from markupsafe import Markup
 
@@ -24,6 +31,7 @@ _SPECIAL: dict[str, str] = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "`": r"\textasciigrave{}",
     "\n": " ",
     "\r": " ",
     "\t": " ",
@@ -39,6 +47,16 @@ _SPECIAL: dict[str, str] = {
     "\u2248": r"\ensuremath{\approx}",
 }
 _TABLE = str.maketrans(_SPECIAL)
+# Read before the characters are escaped: digraphs for signs, and a quote that opens a word.
+_TYPOGRAPHY = re.compile(r"(->|<-|>=|<=|!=|(?<![\w'])'(?=\w))")
+_SIGNS = {
+    "->": r"\textrightarrow{}",
+    "<-": r"\textleftarrow{}",
+    ">=": r"\ensuremath{\geq}",
+    "<=": r"\ensuremath{\leq}",
+    "!=": r"\ensuremath{\neq}",
+    "'": "`",
+}
 
 
 def escape(text: object) -> Markup:
@@ -48,4 +66,5 @@ def escape(text: object) -> Markup:
     """
     if isinstance(text, Markup):
         return text
-    return Markup(str(text).translate(_TABLE))
+    pieces = _TYPOGRAPHY.split(str(text))  # odd positions are the matches
+    return Markup("".join(_SIGNS[p] if i % 2 else p.translate(_TABLE) for i, p in enumerate(pieces)))
