@@ -16,12 +16,12 @@ import symconv
 from symconv.derive import Derivation, Step
 from symconv.errors import SymconvError, UnknownName
 from symconv.functions import Col2imContributions, Col2imTargets
+from symconv.intfuncs import CeilDiv
 from symconv.latex import derivation, environment, escape, latex, table
 from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
 from symconv.lowering import Stage
-from symconv.intfuncs import CeilDiv
 from symconv.quantities import Compute
 from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, g, p, s
 

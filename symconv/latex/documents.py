@@ -96,7 +96,8 @@ def definition(symbol: sympy.Symbol, value: sympy.Expr) -> Markup:
     >>> from symconv.symbols import H_out, H_in, K, p, s
     >>> print(definition(H_out, CeilDiv(H_in - K + 2 * p + 1, s)))
     H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1
-    >>> definition(H_out, sympy.ceiling((H_in - K + 2 * p + 1) / s)) == definition(H_out, CeilDiv(H_in - K + 2 * p + 1, s))
+    >>> length = H_in - K + 2 * p + 1
+    >>> definition(H_out, sympy.ceiling(length / s)) == definition(H_out, CeilDiv(length, s))
     True
     """
     if isinstance(value, CeilDiv | sympy.ceiling):
