@@ -177,7 +177,11 @@ def stage_terms(cost: Cost, quantity: str | Quantity) -> list[StageTerm]:
 
 
 def _substituted(general: sympy.Expr, definitions: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
-    """``general`` with the placeholders replaced but not multiplied out, to show the substitution."""
+    """``general`` with the placeholders replaced but not multiplied out, to show the substitution.
+
+    A placeholder equal to 1 (one GEMM) is dropped rather than shown as a factor ``1``.
+    """
+    general = general.xreplace({sym: 1 for sym, value in definitions.items() if value == 1})
     with sympy.evaluate(False):
         return general.xreplace(definitions)
 
