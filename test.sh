@@ -17,7 +17,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q --no-deps torchvision==0.28.0  # the model zoo; --no-deps keeps the CPU torch
-.venv/bin/python -m pip install -q -e '.[test,numpy,plot,docs,zoo]'
+.venv/bin/python -m pip install -q -e '.[test,numpy,plot,docs,zoo,peers]'
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q "$@"

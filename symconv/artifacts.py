@@ -21,6 +21,7 @@ from symconv.cost import Cost
 from symconv.derivations import builtin
 from symconv.files import write_atomic
 from symconv.latex import derivation, seed000_table, seed001_table, table
+from symconv.latex.environment import made_by
 from symconv.ops import Conv2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.seeds import BY_ID
 from symconv.symbols import C, H, K, W, g
@@ -32,6 +33,7 @@ LATEX = "latex"
 SHAPE = (1, C, H, W)
 #: A ResNet-like layer for the tables at given values.
 VALUES = {"C": 64, "K": 3, "H": 56, "W": 56, "g": 4}
+COMMAND = "python -m symconv.artifacts (or: symconv derivations)"
 QUANTITIES = ("macs", "params", "memory:ideal", "ratio:macs")
 QUANTITIES_AT_VALUES = ("macs", "params", "memory:ideal", "memory:im2col", "intensity:flops:ideal", "ratio:macs")
 
@@ -106,8 +108,12 @@ def latex_bound_derivations() -> dict[str, str]:
 
 
 def artifacts() -> dict[str, str]:
-    """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content."""
-    return {**latex_derivations(), **latex_bound_derivations(), **latex_tables(), **codegen.artifacts()}
+    """Every rendered file for the built-in operators: path relative to ``derivations/`` -> content.
+
+    Each LaTeX file's header names the command that regenerates them all, whoever calls this.
+    """
+    with made_by(COMMAND):
+        return {**latex_derivations(), **latex_bound_derivations(), **latex_tables(), **codegen.artifacts()}
 
 
 def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:
@@ -131,6 +137,32 @@ def stale(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> li
     return sorted(changed + extra)
 
 
+def problems(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> dict[str, str]:
+    """What is wrong under ``root``, path by path: ``'missing'``, ``'stale'`` (differs) or ``'left over'``."""
+    rendered = artifacts() if rendered is None else rendered
+    base = Path(root)
+    found = {}
+    for path in stale(root, rendered):
+        if path not in rendered:
+            found[path] = "left over"
+        else:
+            found[path] = "stale" if (base / path).is_file() else "missing"
+    return found
+
+
+def repository_root(start: str | Path | None = None) -> Path | None:
+    """The symconv repository containing ``start`` (default: the working directory), if any.
+
+    It is the directory holding the ``derivations/`` this package renders beside its own source.
+    """
+    package = Path(__file__).resolve().parent
+    here = Path.cwd() if start is None else Path(start)
+    for directory in (here.resolve(), *here.resolve().parents):
+        if (directory / ROOT).is_dir() and (directory / "symconv").resolve() == package:
+            return directory
+    return None
+
+
 def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
@@ -150,10 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="list stale files and exit 1 if any, writing nothing")
     args = parser.parse_args(argv)
     if args.check:
-        outdated = stale(args.root)
-        for path in outdated:
-            print(f"stale: {path}")
-        return 1 if outdated else 0
+        found = problems(args.root)
+        for path, what in found.items():
+            print(f"{what}: {path}")
+        return 1 if found else 0
     for path in write_artifacts(args.root):
         print(f"wrote {Path(args.root) / path}")
     return 0

@@ -5,21 +5,21 @@ Compute conventions
 ========  =============================================  ==========================
 name      counts                                         used by
 ========  =============================================  ==========================
-macs      multiply-accumulates of the lowering's GEMMs   fvcore, ``FlopCounterMode``/2, seed 000
+macs      multiply-accumulates of the lowering's GEMMs   fvcore, ``FlopCounterMode``/2, first article
 flops     2 x macs                                       PyTorch ``FlopCounterMode``
-mults     multiplications only                           seed 001
+mults     multiplications only                           second article
 ops       multiplications + additions, exactly           (exact count)
 ========  =============================================  ==========================
 
 Append ``+bias`` to count one operation per output element for the bias
-(``mults+bias`` is seed 001's B2/B4, ``macs+bias`` is ptflops); ``ops`` counts
+(``mults+bias`` is the second article's B2/B4, ``macs+bias`` is ptflops); ``ops`` counts
 the bias additions already (``ops-bias`` leaves them out). How a Cost is counted
 under a convention is :class:`symconv.quantities.Compute`'s job.
 
 Memory models
 -------------
 ``ideal``: every tensor at the operator's boundary (input, weight, bias, output)
-is moved once, whole; lowering buffers stay on chip (implicit GEMM; seed 000,
+is moved once, whole; lowering buffers stay on chip (implicit GEMM; the first article,
 FasterNet, ShuffleNetV2). The whole input counts even where a stride larger than
 the dilated kernel never reads part of it.
 

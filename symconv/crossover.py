@@ -45,6 +45,51 @@ class Crossover:
     greater: sympy.Set | None
     exceeds: Verdict
     boundary: sympy.Set | None = None
+    closed_form: ClosedForm | None = None
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """Where ``a`` is below, equal to, above ``b``, as conditions on the symbol with other symbols free.
+
+    For example ``C_out > (2HW + K²)/(K² − 1)``.
+
+    ``assuming`` is the condition on the other symbols under which both hold (``None``: always);
+    where it fails, the difference does not depend on the symbol.
+    """
+
+    less: sympy.Basic
+    equal: sympy.Basic
+    greater: sympy.Basic
+    assuming: sympy.Basic | None
+
+
+def closed_form(difference: sympy.Expr, x: sympy.Symbol) -> ClosedForm | None:
+    """The sign of ``difference`` as a condition on ``x``, when it is linear in ``x`` (after positive factors).
+
+    >>> from symconv.symbols import C_out, H, K, W
+    >>> found = closed_form((1 - K**2) * C_out + 2 * H * W + K**2, C_out)
+    >>> found.less, found.assuming
+    (C_out > (2*H*W + K**2)/(K**2 - 1), K**2 - 1 > 0)
+    """
+    signed = without_positive_factors(difference)
+    if not signed.is_polynomial(x) or sympy.degree(signed, x) != 1:
+        return None
+    slope, intercept = sympy.Poly(signed, x).all_coeffs()
+    top, bottom = sympy.fraction(sympy.cancel(-intercept / slope))
+    if bottom.could_extract_minus_sign():
+        top, bottom = -top, -bottom
+    root = top / bottom
+    rising, falling = (x < root, x > root), (x > root, x < root)
+    for condition, (less, greater), assuming in (
+        (slope > 0, rising, None),
+        (slope < 0, falling, None),
+        (slope >= 0, rising, slope > 0),
+        (slope <= 0, falling, -slope > 0),
+    ):
+        if decide(condition):
+            return ClosedForm(less, sympy.Eq(x, root), greater, assuming)
+    return None
 
 
 def crossover(
@@ -123,4 +168,4 @@ def _assumed(x: sympy.Symbol, difference: sympy.Expr) -> Crossover:
     except (NotImplementedError, ValueError, TypeError):
         roots = None
     boundary = sympy.FiniteSet(*map(canonical, roots)) if isinstance(roots, sympy.FiniteSet) else None
-    return Crossover(x, difference, None, None, None, "undecided", boundary)
+    return Crossover(x, difference, None, None, None, "undecided", boundary, closed_form(difference, x))

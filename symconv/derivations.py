@@ -21,7 +21,7 @@ A derivation has
 - ``result``: the Cost's quantity the conclusion was checked to equal.
 
 The steps of a compute derivation are: each stage's count in terms of its shape
-(``count_2*K_2*M_2*N_2`` for a GEMM), the shapes substituted, multiplied out,
+(``B_2*M_2*N_2*R_2`` for a GEMM: B GEMMs of M x R by R x N), the shapes substituted, multiplied out,
 [written with the output sizes,] as stated. A memory derivation adds the elements
 of every tensor the memory model moves. A ratio derivation divides two such sums,
 cancels, and rewrites in :func:`symconv.query.canonical` form.
@@ -30,7 +30,7 @@ Examples
 --------
 >>> d = builtin()["A1"]
 >>> d.steps[0].expr
-K_2*M_2*N_2*count_2
+B_2*M_2*N_2*R_2
 >>> d.conclusion
 C_in*C_out*H*K**2*W
 >>> builtin()["ratio-dwconv-standard"].conclusion
@@ -46,7 +46,7 @@ import sympy
 
 from symconv.canonical import canonical, simplify_rounding
 from symconv.cost import PARAMETER_ROLES, Cost
-from symconv.derive import Derivation, Step
+from symconv.derive import Derivation, Prose, Step
 from symconv.errors import SymconvError
 from symconv.intfuncs import as_roundings
 from symconv.lowering import Lowering, Stage
@@ -61,65 +61,95 @@ from symconv.symbols import C, C_in, C_out, C_p, H, H_in, K, W, W_in, g, p, s
 
 
 class StageText:
-    """Plain-text description of a stage, one method per stage class (found along the class's MRO)."""
+    """A stage in words, its sizes as formulas (:data:`~symconv.derive.Prose`); one method per stage class (MRO)."""
 
-    def __call__(self, stage: Stage, names: dict[str, str]) -> str:
+    def __call__(self, stage: Stage, names: dict[str, sympy.Expr]) -> Prose:
         for cls in type(stage).__mro__:
             method = getattr(self, f"describe_{cls.__name__}", None)
             if method is not None:
                 return method(stage, names)
         raise TypeError(f"no description for stage {type(stage).__name__}")
 
-    def describe_Stage(self, stage, names) -> str:
+    def describe_Stage(self, stage, names) -> Prose:
         return f"{type(stage).__name__} reads {_listed(stage.reads)} and writes {_listed(stage.writes)}"
 
-    def describe_Im2col(self, stage, names) -> str:
+    def describe_Im2col(self, stage, names) -> Prose:
         return f"im2col gathers {stage.source.name} into the column buffer {stage.columns.name} (no arithmetic)"
 
-    def describe_Gemm(self, stage, names) -> str:
+    def describe_Gemm(self, stage, names) -> Prose:
+        m, r, n = names["m"], names["k"], names["n"]
+        times = () if names["count"] == 1 else (names["count"], " ")
         return (
-            f"{names['count']} GEMMs of a {names['m']} x {names['k']} matrix ({stage.a.name}) "
-            f"by a {names['k']} x {names['n']} matrix ({stage.b.name}) into {stage.out.name}"
-        )
+            *times, "GEMM" if not times else "GEMMs", " of an ", _by(m, r), " matrix (", stage.a.name, ") by an ",
+            _by(r, n), " matrix (", stage.b.name, ") into ", stage.out.name,
+        )  # fmt: skip
 
-    def describe_Col2im(self, stage, names) -> str:
+    def describe_Col2im(self, stage, names) -> Prose:
         return (
-            f"col2im scatter-adds {stage.columns.name} into {stage.output.name}: {names['planes']} planes, "
-            f"each receiving {names['contributions']} values on {names['targets']} positions"
-        )
+            f"col2im scatter-adds {stage.columns.name} into {stage.output.name}: ", names["planes"],
+            " planes, each receiving ", names["contributions"], " values on ", names["targets"], " positions",
+        )  # fmt: skip
 
-    def describe_BiasAdd(self, stage, names) -> str:
+    def describe_BiasAdd(self, stage, names) -> Prose:
         return f"{stage.bias.name} is added to every element of {stage.output.name}"
 
-    def describe_Copy(self, stage, names) -> str:
+    def describe_Copy(self, stage, names) -> Prose:
         return f"{stage.source.name} is copied into {stage.target.name} (no arithmetic)"
 
-    def describe_Elementwise(self, stage, names) -> str:
+    def describe_Elementwise(self, stage, names) -> Prose:
         return (
-            f"{names['outputs']} results from {_listed(stage.reads)} into {_listed(stage.writes)}, each costing "
-            f"{names['mults_each']} multiplications and {names['adds_each']} additions"
-        )
+            names["outputs"], f" results from {_listed(stage.reads)} into {_listed(stage.writes)}, each costing ",
+            names["mults_each"], " multiplications and ", names["adds_each"], " additions",
+        )  # fmt: skip
 
 
 def _listed(tensors) -> str:
     return ", ".join(t.name for t in tensors) or "nothing"
 
 
+def _by(rows: sympy.Expr, columns: sympy.Expr) -> sympy.Expr:
+    """``rows x columns`` as one formula (an unevaluated product would reorder its factors)."""
+    return Dimensions(rows, columns)
+
+
+class Dimensions(sympy.Function):
+    """A matrix's dimensions, ``M x N``: printed, never evaluated."""
+
+    def _sympystr(self, printer) -> str:
+        return " x ".join(printer._print(a) for a in self.args)
+
+    def _latex(self, printer) -> str:
+        return r" \times ".join(printer._print(a) for a in self.args)
+
+
 describe = StageText()
+
+
+def _prose(*parts: Prose) -> tuple[str | sympy.Basic, ...]:
+    """Prose pieces joined into one."""
+    return tuple(x for part in parts for x in ((part,) if isinstance(part, str | sympy.Basic) else part))
+
+
+def _joined(pieces: list[Prose], separator: str) -> tuple[str | sympy.Basic, ...]:
+    return _prose(*(x for i, piece in enumerate(pieces) for x in ((separator,) if i else ()) + (piece,)))
 
 
 @dataclass(frozen=True)
 class StageTerm:
     """One stage's share of a compute count: in terms of placeholders for its shape, and their values."""
 
-    text: str
+    text: Prose
     general: sympy.Expr
     definitions: dict[sympy.Symbol, sympy.Expr]
     value: sympy.Expr
 
 
+# A GEMM is (M x R) . (R x N), B times: R (reduction) rather than the usual K, which is the kernel size here.
+PLACEHOLDERS = {"m": "M", "k": "R", "n": "N", "count": "B", "planes": "P", "contributions": "E", "targets": "T"}
+
+
 def _placeholder(field: str, index: int) -> sympy.Symbol:
-    name = field.upper() if len(field) == 1 else field
+    name = PLACEHOLDERS.get(field, field)
     return sympy.Symbol(f"{name}_{index}", integer=True, positive=True)
 
 
@@ -138,14 +168,20 @@ def stage_terms(cost: Cost, quantity: str | Quantity) -> list[StageTerm]:
         }
         symbols = {name: _placeholder(name, index) for name in sizes}
         general = _stage_count(replace(stage, **symbols), quantity)
-        text = f"({index}) {describe(stage, {name: str(sym) for name, sym in symbols.items()})}"
         used = {sym: sizes[name] for name, sym in symbols.items() if sym in general.free_symbols}
+        # a size the count does not use is written as its value: every placeholder in the text is defined
+        shown = {name: sym if sym in used else sizes[name] for name, sym in symbols.items()}
+        text = _prose(f"({index}) ", describe(stage, shown))
         terms.append(StageTerm(text, general, used, _stage_count(stage, quantity)))
     return terms
 
 
 def _substituted(general: sympy.Expr, definitions: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
-    """``general`` with the placeholders replaced but not multiplied out, to show the substitution."""
+    """``general`` with the placeholders replaced but not multiplied out, to show the substitution.
+
+    A placeholder equal to 1 (one GEMM) is dropped rather than shown as a factor ``1``.
+    """
+    general = general.xreplace({sym: 1 for sym, value in definitions.items() if value == 1})
     with sympy.evaluate(False):
         return general.xreplace(definitions)
 
@@ -164,7 +200,7 @@ def stage_steps(cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.
     definitions = {sym: value for t in counted for sym, value in t.definitions.items()}
     steps = [
         Step(
-            f"sum the {quantity.name} of the lowering's stages: " + "; ".join(t.text for t in terms),
+            _prose(f"sum the {quantity.name} of the lowering's stages: ", _joined([t.text for t in terms], "; ")),
             sympy.Add(*(t.general for t in counted)),
             f"each stage's count {_under(quantity)}, from its shape (symconv.lowering)",
             new=True,
@@ -275,9 +311,10 @@ def seed_derivation(row: SeedRow) -> Derivation:
     outputs = row.output_sizes()
     if outputs:
         written = steps[-1].expr.subs({value: symbol for symbol, value in outputs.items()})
-        listed = ", ".join(map(str, outputs))
-        steps.append(Step(f"write the output sizes as {listed}", written, "PyTorch's output-size formulas"))
-        definitions = {**definitions, **outputs}
+        listed = _joined(list(outputs), ", ")
+        steps.append(Step(_prose("write the output sizes as ", listed), written, "PyTorch's output-size formulas"))
+        as_outputs = {value: symbol for symbol, value in outputs.items()}
+        definitions = {**outputs, **{k: v.subs(as_outputs) for k, v in definitions.items()}}  # H_out introduced first
     steps.append(Step(f"as stated by the article ({row.id})", row.stated, "equal to the stated formula"))
     return Derivation(
         f"{row.id}: {row.operator}, {row.kind} ({name})",
@@ -331,8 +368,8 @@ def ratio_derivation(
         candidates.insert(1, Step("simplify the rounded sizes", rounded_shown, rule))
         candidates[2] = Step("cancel common factors", sympy.cancel(rounded), "arithmetic")
     if definitions:
-        listed = ", ".join(f"{k} = {v}" for k, v in definitions.items())
-        candidates.append(Step(f"with {listed}", canonical(quotient.subs(definitions)), "the assumptions"))
+        listed = _joined([sympy.Eq(k, v, evaluate=False) for k, v in definitions.items()], ", ")
+        candidates.append(Step(_prose("with ", listed), canonical(quotient.subs(definitions)), "the assumptions"))
     steps = candidates[:1]
     for step in candidates[1:]:  # a step that rewrites nothing is left out
         if step.expr != steps[-1].expr:

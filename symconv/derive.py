@@ -30,11 +30,27 @@ class InvalidStep(SymconvError):
     """A derivation step that does not follow from the one before."""
 
 
+Prose = str | tuple[str | sympy.Basic, ...]
+"""Plain text, or text with formulas in it: ``("B_2 GEMMs of an ", M_2, " x ", R_2, " matrix")``."""
+
+
+def plain(text: Prose) -> str:
+    """Prose as plain text, its formulas written as sympy writes them (an equation as ``a = b``).
+
+    >>> from symconv.symbols import C_p, C
+    >>> plain(("with ", sympy.Eq(C_p, C / 4, evaluate=False)))
+    'with C_p = C/4'
+    """
+    if isinstance(text, str):
+        return text
+    return "".join(f"{p.lhs} = {p.rhs}" if isinstance(p, sympy.Eq) else str(p) for p in text)
+
+
 @dataclass(frozen=True)
 class Step:
-    """One line of a derivation: what is done (``statement``), the result (``expr``), and why it holds."""
+    """One line of a derivation: what is done (``statement``, :data:`Prose`), the result (``expr``), and why."""
 
-    statement: str
+    statement: Prose
     expr: sympy.Expr
     justification: str
     new: bool = False  # True when the step introduces a quantity rather than rewriting the previous one
@@ -129,7 +145,7 @@ class Derivation:
             before, step = self.steps[index - 1], self.steps[index]
             if not step.new and not self.holds(step.expr, before.expr):
                 raise InvalidStep(
-                    f"step {index + 1} of {self.title!r} ({step.statement!r}) does not equal step {index}: "
+                    f"step {index + 1} of {self.title!r} ({plain(step.statement)!r}) does not equal step {index}: "
                     f"{step.expr - before.expr} is not zero"
                 )
         if self.result is not None and not self.holds(self.conclusion, self.result):

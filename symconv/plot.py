@@ -35,10 +35,11 @@ from symconv.cost import Cost
 from symconv.errors import SymconvError, WrongType
 from symconv.files import write_bytes_atomic
 from symconv.quantities import Quantity, quantity_named
+from symconv.symbols import symbol
 from symconv.validate import items, mapping, of_type, text
 
 Kind = Literal["cost", "ratio"]
-FORMATS = ("png", "pdf")
+FORMATS = ("png", "pdf", "svg")
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,11 @@ def _crossings(found: query.Crossover, values: Sequence[int]) -> tuple[tuple[int
 
 
 def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: bool = False):
-    """A matplotlib ``Figure`` of ``data``; crossings as dashed vertical lines, the ratio 1 as a dotted line."""
+    """A matplotlib ``Figure`` of ``data``; crossings as dashed vertical lines, the ratio 1 as a dotted line.
+
+    Axis labels are the symbols' LaTeX (``$C_{\\mathrm{out}}$``); a crossover's label goes at the height
+    farthest from every curve, on a white box, so that it never hides one.
+    """
     of_type(data, Series, "data", "a Series (from symconv.plot.series)")
     if title is not None and (not isinstance(title, str) or not title.isprintable()):
         raise WrongType(f"title={title!r} must be printable text or None")
@@ -129,21 +134,48 @@ def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: 
         axes.plot(data.x, [float(y) for y in ys], label=name, linewidth=1.8)
     if data.kind == "ratio":
         axes.axhline(1.0, color="0.5", linestyle=":", linewidth=1)
+    axes.set_xscale("log" if logx else "linear")
+    axes.set_yscale("log" if logy else "linear")
     for before, after in data.crossings:
         x = (before + after) / 2
         axes.axvline(x, color="C3", linestyle="--", linewidth=1)
-        label = f"crossover\n{data.over}: {before} | {after}"
-        axes.annotate(label, (x, 0.97), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
-                      ha="left", va="top", fontsize=8, color="C3")  # fmt: skip
-    axes.set_xlabel(data.over)
+        height = _free_height(axes, data, x)
+        label = f"crossover\n{axis_label(data.over)}: {before} | {after}"
+        axes.annotate(
+            label, (x, height), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
+            ha="left", va="center", fontsize=8, color="C3",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        )  # fmt: skip
+    axes.set_xlabel(axis_label(data.over))
     axes.set_ylabel(f"{data.label} ratio" if data.kind == "ratio" else data.label)
     axes.set_xscale("log" if logx else "linear")
     axes.set_yscale("log" if logy else "linear")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
-    axes.set_title(title or f"{data.label} against {data.over}", fontsize=10)
+    axes.set_title(title or f"{data.label} against {axis_label(data.over)}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def axis_label(name: str) -> str:
+    """A symbol's name as matplotlib mathtext, with the symbol table's LaTeX (``C_out`` -> ``$C_{\\mathrm{out}}$``).
+
+    >>> axis_label("C_out"), axis_label("batch size")
+    ('$C_{\\\\mathrm{out}}$', 'batch size')
+    """
+    from symconv.latex import latex
+
+    return f"${latex(symbol(name))}$" if name.isidentifier() else name
+
+
+def _free_height(axes, data: Series, x: float) -> float:
+    """The height (axes fraction) among a few candidates that is farthest from every curve near ``x``."""
+    to_axes = axes.transData + axes.transAxes.inverted()
+    near = [i for i, v in enumerate(data.x) if abs(v - x) <= max(1.0, 0.08 * (data.x[-1] - data.x[0]))]
+    heights = [
+        to_axes.transform((data.x[i], float(ys[i])))[1] for ys in data.curves.values() for i in near if float(ys[i]) > 0
+    ]
+    return max((0.9, 0.75, 0.5, 0.25, 0.1), key=lambda h: min((abs(h - y) for y in heights), default=1.0))
 
 
 def save(fig, path: str | os.PathLike) -> Path:
@@ -154,9 +186,12 @@ def save(fig, path: str | os.PathLike) -> Path:
         raise SymconvError(f"output {str(path)!r} must end in one of: {', '.join('.' + f for f in FORMATS)}")
     if not target.parent.is_dir():
         raise SymconvError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
-    metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
+    metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None}}
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=suffix, metadata=metadata[suffix])
+    from matplotlib import rc_context
+
+    with rc_context({"svg.hashsalt": "symconv"}):  # SVG ids from a fixed salt: same figure, same bytes
+        fig.savefig(buffer, format=suffix, metadata=metadata[suffix])
     write_bytes_atomic(target, buffer.getvalue())
     return target
 

@@ -31,7 +31,7 @@ import sympy
 from symconv.arguments import as_cost, checked, exact, expression, find_symbol, substitute
 from symconv.canonical import canonical, simplify_rounding
 from symconv.cost import Cost
-from symconv.crossover import Crossover, crossover
+from symconv.crossover import ClosedForm, Crossover, closed_form, crossover
 from symconv.errors import SymconvError, WrongType
 from symconv.intfuncs import as_roundings
 from symconv.network.graph import NetworkCost
@@ -42,12 +42,14 @@ from symconv.roofline import Roofline, roofline
 from symconv.rules import checked_value, exact_value
 
 __all__ = [
+    "ClosedForm",
     "Crossover",
     "Roofline",
     "as_cost",
     "asymptotic",
     "at",
     "canonical",
+    "closed_form",
     "compare",
     "crossover",
     "exact",

@@ -29,7 +29,7 @@ def test_table_file(launcher, tmp_path):
     tex = target.read_text()
     assert "\\toprule" in tex and "\\begin{document}" in tex
     assert "50\\% \\& \\$x\\$" in tex  # the caption is text, not LaTeX
-    assert "$1 / 16$" in tex  # PConv with C/4 channels: (1/4)^2 of the MACs
+    assert r"\num[group-digits=integer]{0.0625}" in tex  # PConv with C/4 channels: (1/4)^2 of the MACs
 
 
 @pytest.mark.skipif(not HAVE_TEX, reason="needs latexmk, pdflatex and pdftotext")
@@ -56,9 +56,16 @@ def test_derive_builtin_is_the_committed_file(tmp_path):
     target = tmp_path / "a8.tex"
     assert in_process("derive", "A8", "--output", str(target)).returncode == 0
     committed = ROOT / "derivations" / "latex" / "derivation-A8.tex"
+    text = target.read_text()
+    assert text.startswith(f"% Made with symconv by: symconv derive A8 --output {target}\n")  # what made it
     if committed.exists():
-        assert target.read_text() == committed.read_text()
-    assert "A8" in target.read_text() and "\\begin{document}" in target.read_text()
+        assert _unsigned(text) == _unsigned(committed.read_text())
+    assert "A8" in text and "\\begin{document}" in text
+
+
+def _unsigned(tex: str) -> list[str]:
+    """The lines of ``tex`` but the comments naming the command that made it."""
+    return [line for line in tex.splitlines() if not line.startswith("% Made with symconv by:")]
 
 
 def test_derive_operator_and_list():
@@ -74,11 +81,21 @@ def test_derive_operator_and_list():
 @pytest.mark.slow
 def test_derivations_check_and_write(tmp_path):
     root = tmp_path / "derivations"
-    stale = in_process("derivations", "--check", "--root", str(root))
-    assert stale.returncode == 1 and "stale:" in stale.stdout
+    missing = in_process("derivations", "--check", "--root", str(root))
+    assert missing.returncode == 1 and "missing: latex/derivation-A1.tex" in missing.stdout
+    assert "stale:" not in missing.stdout  # nothing there is out of date: it is not there
     written = in_process("derivations", "--root", str(root))
     assert written.returncode == 0, written.stderr
-    assert in_process("derivations", "--check", "--root", str(root)).returncode == 0
+    assert in_process("derivations", "--check", "--out", str(root)).returncode == 0
+    (root / "latex" / "derivation-A1.tex").write_text("edited", encoding="utf-8")
+    assert "stale: latex/derivation-A1.tex" in in_process("derivations", "--check", "--out", str(root)).stdout
+
+
+def test_derivations_outside_the_repository_needs_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = in_process("derivations")
+    assert result.returncode != 0 and "--out" in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing written here
 
 
 @pytest.mark.parametrize(

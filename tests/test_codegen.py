@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -21,6 +22,7 @@ from symconv.codegen import DEFAULT_QUANTITIES, NUMPY_PATH, SCALAR_PATH, artifac
 from symconv.codegen.specs import SPATIAL
 from symconv.errors import InvalidConfiguration
 from symconv.quantities import quantity_named
+from symconv.symbols import C_in, C_out, H, W
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -452,3 +454,36 @@ def test_scalar_function_of_a_network_total_is_exact(h, w):
     expected = 128 * (147 * ceil(h, 2) * ceil(w, 2) + 3840 * ceil(h, 4) * ceil(w, 4) + 32000)
     expected += 3 * ((h + 1) // 2) * ((w - 1) // 3)
     assert f(h, w) == f(H=h, W=w) == expected
+
+
+# --------------------------------------------------------------------------- generated code passes a linter
+
+
+def _lint(sources: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for name, source in sources.items():
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    # the project's rules; long lines are left to the reader's formatter (a signature has one argument per symbol)
+    rules = ["--select", "E,F,I,B,UP,SIM,RUF", "--ignore", "E501"]
+    return subprocess.run(
+        [ruff, "check", "--isolated", "--no-cache", *rules, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_generated_modules_pass_ruff(tmp_path) -> None:
+    conv = {"conv": (symconv.Conv2d(C_in, C_out, 3, bias=False), (1, C_in, H, W))}
+    up = {"up": (symconv.ConvTranspose2d(C_in, C_out, 4, stride=2, padding=1), (1, C_in, H, W))}
+    sources = {
+        "conv_macs.py": python_module(conv, ["macs"]),  # no quotient: no Fraction; no col2im helpers
+        "conv_numpy.py": numpy_module(conv, ["macs"]),
+        "up.py": python_module(up),
+        "up_numpy.py": numpy_module(up),
+        **{Path(path).name: text for path, text in artifacts().items()},
+    }
+    result = _lint(sources, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Fraction" not in sources["conv_macs.py"].split('"""')[2]  # past the docstring: not imported
+    assert "def axis_counts" not in sources["conv_macs.py"] and "def axis_counts" in sources["up.py"]
+    assert "def _col2im_counts" not in sources["conv_numpy.py"] and "def _col2im_counts" in sources["up_numpy.py"]

@@ -16,12 +16,14 @@ import symconv
 from symconv.derive import Derivation, Step
 from symconv.errors import SymconvError, UnknownName
 from symconv.functions import Col2imContributions, Col2imTargets
+from symconv.intfuncs import CeilDiv
 from symconv.latex import derivation, environment, escape, latex, table
+from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
 from symconv.lowering import Stage
 from symconv.quantities import Compute
-from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, p, s
+from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, g, p, s
 
 HOSTILE = [r"\input{/etc/passwd}", "50% & $x$", "#_^~{}\\", "a\nb\\\\c", "<|>"]
 
@@ -33,6 +35,13 @@ DECODE = {
     r"\textless{}": "<",
     r"\textgreater{}": ">",
     r"\textbar{}": "|",
+    r"\textasciigrave{}": "`",
+    "`": "'",  # an opening quote
+    r"\textrightarrow{}": "->",
+    r"\textleftarrow{}": "<-",
+    r"\ensuremath{\geq}": ">=",
+    r"\ensuremath{\leq}": "<=",
+    r"\ensuremath{\neq}": "!=",
     r"\{": "{",
     r"\}": "}",
     r"\$": "$",
@@ -103,8 +112,14 @@ def test_user_text_in_a_table_is_literal():
         (sympy.floor(H / 2), r"\left\lfloor \frac{H}{2} \right\rfloor"),
         (
             sympy.ceiling((H_in - K + 2 * p + 1) / s),
-            r"\left\lceil \frac{H_{\mathrm{in}} - K + 2 \cdot p + 1}{s} \right\rceil",
+            r"\left\lceil \frac{H_{\mathrm{in}} + 2 \cdot p - K + 1}{s} \right\rceil",
         ),
+        (  # the same term order on every axis
+            sympy.ceiling((W_in - K + 2 * p + 1) / s),
+            r"\left\lceil \frac{W_{\mathrm{in}} + 2 \cdot p - K + 1}{s} \right\rceil",
+        ),
+        (C_in * C_out * H * K**2 * W, r"C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot K^{2} \cdot H \cdot W"),  # H by W
+        (C**2 * H * K**2 * W / g, r"\frac{C^{2} \cdot K^{2} \cdot H \cdot W}{g}"),
         (sympy.floor(H / 2) ** 2, r"\left\lfloor \frac{H}{2} \right\rfloor^{2}"),
         (
             Col2imContributions(H_in, K, s, 1, p, 0),
@@ -232,8 +247,19 @@ def test_table_document_is_standalone_and_fragment_is_not():
     rows = _std_and_dw()
     document, fragment = table(rows, document=True), table(rows)
     assert document.startswith("%") and r"\documentclass" in document and r"\end{document}" in document
-    assert r"\documentclass" not in fragment and fragment.startswith(r"\begin{table}")
+    body = [line for line in fragment.splitlines() if not line.startswith("%")]
+    assert r"\documentclass" not in fragment and body[0] == r"\begin{table}[htbp]"
     assert fragment in document
+
+
+def test_fragments_say_how_they_were_made_and_what_they_need():
+    rows = _std_and_dw()
+    first, second = table(rows).splitlines()[:2]
+    assert first == "% Made with symconv by: symconv's Python API"
+    assert second == r"% For \input; needs \usepackage{booktabs,siunitx}"
+    with made_by("symconv table conv2d\n\\end{document} --out t.tex"):  # a command is one comment line
+        first = table(rows, document=True).splitlines()[0]
+    assert first == r"% Made with symconv by: symconv table conv2d \end{document} --out t.tex"
 
 
 # --------------------------------------------------------------------------- derivation documents
@@ -315,5 +341,50 @@ def test_builtin_derivations_render_every_step_and_definition():
         tex = derivation(d, label=f"eq:{slug}")
         assert tex.count(r"\intertext{") == len(d.steps), slug
         for symbol, value in d.definitions:
-            assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
+            assert f"${latex(symbol)} = " in tex, (slug, symbol)
+            if not isinstance(value, CeilDiv | sympy.ceiling):  # output sizes: as papers write them (below)
+                assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
         assert rf"\label{{eq:{slug}}}" in tex
+
+
+def test_output_sizes_are_written_as_papers_write_them():
+    from symconv.derivations import builtin
+
+    tex = derivation(builtin()["B1"])
+    # PyTorch's floor((H + 2p - d(K - 1) - 1)/s) + 1 with d = 1; H_out introduced before the GEMM uses it
+    assert r"$H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in tex
+    assert r"$W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in tex
+    assert r"N_{2} = H_{\mathrm{out}} \cdot W_{\mathrm{out}}" in tex
+    assert tex.index(r"H_{\mathrm{out}} = ") < tex.index("N_{2} = ")
+
+
+def test_derivation_prose_sets_sizes_in_math_and_defines_them():
+    from symconv.derivations import builtin
+
+    for slug in ("A1", "B7", "ratio-pconv-standard"):
+        d = builtin()[slug]
+        tex = derivation(d)
+        assert "count\\_" not in tex and "planes\\_" not in tex and "contributions\\_" not in tex
+        assert "K\\_" not in tex  # no GEMM dimension called K beside the kernel size
+        defined = {sym for sym, _ in d.definitions}
+        for step in d.steps:
+            if not isinstance(step.statement, str):
+                used = {p for p in step.statement if isinstance(p, sympy.Symbol)}
+                assert used <= defined | d.conclusion.free_symbols | set().union(
+                    *(s.expr.free_symbols for s in d.steps)
+                )
+    a1 = derivation(builtin()["A1"])
+    assert r"$B_{2}$ GEMMs of an $M_{2} \times R_{2}$ matrix" in a1
+    assert "`same' padding" in a1  # an opening quote, not two closing ones
+
+
+def test_crossover_in_latex_is_math():
+    from cli_runner import in_process
+
+    args = ["--in-channels", "64", "--out-channels", "C_out", "--kernel-size", "3", "--padding", "1", "--bias", "false"]
+    result = in_process("crossover", "dwconv", "conv2d", "--quantity", "memory", "--over", "C_out", *args,
+                        "--input", "1,64,7,7", "--format", "latex")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert r"\text{less} &= C_{\mathrm{out}} \geq 14" in result.stdout
+    assert r"\text{greater} &= 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
+    assert "textgreater" not in result.stdout

@@ -105,15 +105,15 @@ def test_compiles_without_running_into_the_margin(built, name):
 
 # What a reader must find in each PDF (whitespace removed): a piece of the closed form or of the table.
 EXPECTED = {
-    "derivation-A1.tex": ["A1:standardconv,compute(macs)", "Closedform.", "Cin·Cout·H·K2·W"],
-    "derivation-A9.tex": ["Cp2·H·K2·W"],
-    "derivation-B4.tex": ["Cin·Cout·Hin·K2·Win+Cout·Hout·Wout", "perinputpixel"],
-    "derivation-B8.tex": ["Cin·Cout·Hin·K2·Win+Cout·Hout·Wout"],
+    "derivation-A1.tex": ["A1:standardconv,compute(macs)", "Closedform.", "Cin·Cout·K2·H·W"],
+    "derivation-A9.tex": ["Cp2·K2·H·W"],
+    "derivation-B4.tex": ["Cin·Cout·K2·Hin·Win+Cout·Hout·Wout", "perinputpixel"],
+    "derivation-B8.tex": ["Cin·Cout·K2·Hin·Win+Cout·Hout·Wout"],
     # 1/K^2 + 1/C_out: pdftotext reads a fraction's numerators first, then the denominators
     "derivation-ratio-dwconv-standard.tex": ["DWConvoverstandardconv", "11+2KCout"],
-    "table-seed000.tex": ["Cin·Cout·H·K2·W", "Cp2·H·K2·W", "Cp2·K2+2·Cp·H·W", "A1,A2,A5:stride1"],
-    "table-seed001.tex": ["mults+bias", "Cin·Cout·Hout·K2·Wout+Cout·Hout·Wout", "Cin·Cout·Hin·K2·Win/g"],
-    "table-operators.tex": ["C2·H·K2·W/g", "C2·H·K2·W/16", "C2+C·K2"],
+    "table-seed000.tex": ["Cin·Cout·K2·H·W", "Cp2·K2·H·W", "Cp2·K2+2·Cp·H·W", "A1,A2,A5:stride1"],
+    "table-seed001.tex": ["mults+bias", "Cin·Cout·K2·Hout·Wout+Cout·Hout·Wout", "Cin·Cout·K2·Hin·Win/g"],
+    "table-operators.tex": ["C2·K2·H·Wg", "C2·K2·H·W16", "C2+C·K2"],  # fractions: numerator, then denominator
     # 64*64*9*56*56 MACs of the standard conv; 64*64*9 params; 1/16 of it for PConv (C/4 channels)
     "table-operators-values.tex": [f"{64 * 64 * 9 * 56 * 56:,}".replace(",", ""), "36864", "0.0625"],
 }

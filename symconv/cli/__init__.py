@@ -7,13 +7,17 @@ result; errors a user can cause are one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import re
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from symconv.errors import SymconvError
+from symconv.latex.environment import made_by
 
 USAGE_ERROR = 2
 INPUT_ERROR = 1
@@ -36,10 +40,44 @@ COMMANDS = {
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line: ``symconv cost: error: ... (see --help)``."""
+    """An argument parser whose errors are one line: ``symconv cost: error: ... (see --help)``, with a suggestion
+    for a mistyped option or choice."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        hint = self.suggestion(message)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}{hint} (see {self.prog} --help)\n")
+
+    def suggestion(self, message: str) -> str:
+        """``; did you mean --in-channels?`` for the first unknown option or invalid choice ``message`` names."""
+        choice = _INVALID_CHOICE.search(message)
+        if choice:
+            names = set(choice["argument"].split("/"))
+            action = next(
+                (a for a in self._actions if a.choices and names & {*a.option_strings, a.metavar, a.dest}), None
+            )
+            return _did_you_mean(choice["value"], list(action.choices) if action else [])
+        unknown = _UNRECOGNIZED.search(message)
+        if unknown:
+            options = [o for o in self._option_string_actions if o.startswith("--")]
+            for word in unknown["words"].split():
+                if word.startswith("-"):
+                    return _did_you_mean(word.partition("=")[0], options)
+        return ""
+
+
+_INVALID_CHOICE = re.compile(r"argument (?P<argument>[^:]+): invalid choice: '(?P<value>[^']*)'")
+_UNRECOGNIZED = re.compile(r"unrecognized arguments: (?P<words>.*)")
+
+
+def _did_you_mean(word: str, known: list[str]) -> str:
+    """The closest known word, compared without case, dashes and underscores (``convtranspose2d``)."""
+
+    def key(text: str) -> str:
+        return text.lower().replace("_", "").replace("-", "")
+
+    by_key = {key(k): k for k in known}
+    close = difflib.get_close_matches(key(word), list(by_key), n=1, cutoff=0.6)
+    return f"; did you mean {by_key[close[0]]}?" if close else ""
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -76,11 +114,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # say so as the subcommand, which knows its own options
+        subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subcommands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)  # exact results print in full, however many digits
     try:
-        return args.run(args)
+        with made_by(shlex.join(["symconv", *argv])):
+            return args.run(args)
     except SymconvError as error:
         print(f"symconv {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)  # one line
         return INPUT_ERROR

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import sympy
+from markupsafe import Markup
 
 from symconv import query
 from symconv.cli import operators
@@ -12,6 +13,7 @@ from symconv.cli.budget import budget
 from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_value
+from symconv.latex import latex as latex_expression
 from symconv.quantities import quantity_named
 
 RATIO_EXAMPLE = """\
@@ -99,11 +101,23 @@ def run_crossover(args: argparse.Namespace) -> int:
         found = query.crossover(a, b, args.quantity, args.over, given, element_size=element_size(args))
     label = quantity_named(args.quantity).label
     x = found.symbol
+    tex = args.format == "latex"
+
+    closed = found.closed_form
+
+    def where(part: sympy.Set | None, condition: sympy.Basic | None) -> object:
+        if part is None and condition is not None:  # other symbols free: the boundary in closed form
+            if tex:
+                return condition
+            return f"{condition.lhs} = {condition.rhs}" if isinstance(condition, sympy.Eq) else str(condition)
+        return Markup(describe(part, x, tex=True)) if tex else describe(part, x)
+
+    assuming = f"; for {closed.assuming}" if closed is not None and closed.assuming is not None else ""
     rows = [
         Row("difference", found.difference, f"A - B: {label} of A = {args.first} minus B = {args.second}"),
-        Row("less", describe(found.less, x), "where A < B"),
-        Row("equal", describe(found.equal, x), "where A = B"),
-        Row("greater", describe(found.greater, x), "where A > B"),
+        Row("less", where(found.less, closed and closed.less), "where A < B" + assuming),
+        Row("equal", where(found.equal, closed and closed.equal), "where A = B" + assuming),
+        Row("greater", where(found.greater, closed and closed.greater), "where A > B" + assuming),
         Row("exceeds", found.exceeds, "does A exceed B: always, never, sometimes or undecided"),
     ]
     if found.boundary is not None:
@@ -112,25 +126,34 @@ def run_crossover(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(found: sympy.Set | None, x: sympy.Symbol) -> str:
-    """A set of positive integers in words: ``C_out >= 14``, ``1 <= C_out <= 13``, ``none``.
+def describe(found: sympy.Set | None, x: sympy.Symbol, *, tex: bool = False) -> str:
+    """A set of positive integers in words: ``C_out >= 14``, ``1 <= C_out <= 13``, ``none``; LaTeX with ``tex``.
 
     >>> from symconv.symbols import C_out
     >>> describe(sympy.Range(14, sympy.oo), C_out), describe(sympy.Range(1, 14), C_out)
     ('C_out >= 14', '1 <= C_out <= 13')
+    >>> print(describe(sympy.Range(1, 14), C_out, tex=True))
+    1 \\leq C_{\\mathrm{out}} \\leq 13
     """
+    show, words = (latex_expression, _tex_words) if tex else (str, str)
+    ge, le, eq, join = (r" \geq ", r" \leq ", " = ", r" \text{ or } ") if tex else (" >= ", " <= ", " = ", " or ")
     if found is None:
-        return "not determined"
+        return words("not determined")
     if found == sympy.S.EmptySet:
-        return "none"
+        return words("none")
     if found in (sympy.S.Naturals, sympy.Range(1, sympy.oo)):
-        return "all"
+        return words("all")
     if isinstance(found, sympy.Union):
-        return " or ".join(describe(part, x) for part in found.args)
+        return join.join(describe(part, x, tex=tex) for part in found.args)
     if isinstance(found, sympy.Range) and found.step == 1:
+        low, high, name = show(found.inf), show(found.sup), show(x)
         if found.sup.is_infinite:
-            return f"{x} >= {found.inf}"
-        return f"{x} = {found.inf}" if found.inf == found.sup else f"{found.inf} <= {x} <= {found.sup}"
+            return f"{name}{ge}{low}"
+        return f"{name}{eq}{low}" if found.inf == found.sup else f"{low}{le}{name}{le}{high}"
     if isinstance(found, sympy.FiniteSet):
-        return " or ".join(f"{x} = {value}" for value in found.args)
-    return str(found)
+        return join.join(f"{show(x)}{eq}{show(value)}" for value in found.args)
+    return show(found)
+
+
+def _tex_words(text: str) -> str:
+    return rf"\text{{{text}}}"

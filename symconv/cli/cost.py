@@ -10,6 +10,7 @@ from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue
 from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
+from symconv.network.peers import PeerCount, explain
 
 EXAMPLE = """\
 examples:
@@ -17,6 +18,8 @@ examples:
   symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same --input N,C_in,H,W
   symconv cost add --input 1,C,H,W --input 1,C,H,W
   symconv cost partial_conv2d --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
+  symconv cost conv_transpose2d --in-channels 64 --out-channels 32 --kernel-size 4 --stride 2 --padding 1 \
+      --input 1,64,28,28 --peers
 
 operators (constructor parameters; [name=default] is optional):
 """
@@ -47,6 +50,18 @@ def add_quantity_option(parser: argparse.ArgumentParser, *, default: str | None 
     parser.add_argument("--quantity", default=default, action=action, help=f"one of: {quantities.help_text()}")
 
 
+def add_peers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--peers", action="store_true", help="also show what FlopCounterMode, fvcore, ptflops, thop, calflops report"
+    )
+
+
+def peer_report(title: str, counts: tuple[PeerCount, ...]) -> Report:
+    """What each counter reports (:func:`symconv.network.peers.explain`), its version and convention as the note."""
+    rows = tuple(Row(c.tool, "-" if c.count is None else c.count, f"{c.version}: {c.why}") for c in counts)
+    return Report(f"{title}: what other counters report for its conv, linear and matmul layers", rows)
+
+
 def epilog() -> str:
     aliases = ", ".join(f"{alias} = {name}" for alias, name in operators.ALIASES.items())
     lines = [operators.signature_line(name) for name in operators.OPERATORS]
@@ -63,6 +78,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     parser.add_argument("operator", choices=operators.CHOICES, metavar="OPERATOR", help="see the list below")
     add_cost_options(parser)
+    add_peers_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -98,4 +114,7 @@ def run(args: argparse.Namespace) -> int:
     shapes = operators.read_inputs(args)
     cost = op.cost(*shapes)
     print(FORMATS[args.format](report(cost, operators.show_inputs(shapes), op.output_shape(*shapes), args)))
+    if args.peers:
+        counts = explain(op, shapes[0]) if len(shapes) == 1 else explain(cost)
+        print(FORMATS[args.format](peer_report(cost.operator, counts)))
     return 0

@@ -10,9 +10,10 @@ from pathlib import Path
 import symconv
 from symconv.cli import operators
 from symconv.cli.compare import given_values
-from symconv.cli.cost import add_quantity_option
+from symconv.cli.cost import add_peers_option, add_quantity_option, peer_report
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
+from symconv.network.peers import explain
 from symconv.quantities import quantity_named
 
 EXAMPLE = """\
@@ -20,6 +21,7 @@ examples:
   symconv model mynet.py:build --input 1,3,H,W
   symconv model mynet.py:build --input 1,3,H,W --given H=224 --given W=224 --layers
   symconv model mynet.py:build --input 1,3,224,224 --layers --quantity flops --quantity reads --quantity writes
+  symconv model mynet.py:build --input 1,3,224,224 --peers
 
 mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
 """
@@ -51,6 +53,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument(
         "--not-strict", action="store_true", help="count what cannot be lowered as zero (listed) instead of failing"
     )
+    add_peers_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -117,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
                 "not lowered", len(network.unsupported), "; ".join(f"{u.module} ({u.cls})" for u in network.unsupported)
             ),
         )
-    print(FORMATS[args.format](Report(f"{args.factory} on input {shape}", rows)))
+    title = f"{args.factory} on input {shape}"
+    print(FORMATS[args.format](Report(title, rows)))
+    if args.peers:
+        print(FORMATS[args.format](peer_report(title, explain(network))))
     return 0
 
 

@@ -17,6 +17,8 @@ examples:
       --out-channels C_out --kernel-size 3 --padding 1 --bias false --input 1,64,7,7 --output memory.png
   symconv plot conv2d --quantity flops --over H --range 8:224:8 --in-channels 64 --out-channels 64 \\
       --kernel-size 3 --padding 1 --input 1,64,H,H --output flops.pdf
+  symconv plot conv2d conv2d depthwise_separable_conv2d --set 2:groups=4 --labels dense,grouped,DWConv --over C \\
+      --range 8:256:8 --in-channels C --out-channels C --kernel-size 3 --padding 1 --input 1,C,28,28 --output m.svg
 """
 
 
@@ -29,15 +31,17 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         epilog=EXAMPLE,
         formatter_class=formatter,
     )
-    parser.add_argument("operators", nargs="+", metavar="OPERATOR", help="one or two operator names")
+    parser.add_argument("operators", nargs="+", metavar="OPERATOR", help="operator names (two for --kind ratio)")
     parser.add_argument("--a", action="append", metavar="NAME=VALUE", help="an option for the first operator only")
     parser.add_argument("--b", action="append", metavar="NAME=VALUE", help="an option for the second operator only")
+    parser.add_argument("--set", action="append", metavar="ROW:NAME=VALUE", help="an option for one operator (1-based)")
+    parser.add_argument("--labels", help="comma-separated curve labels (default: the operator names)")
     parser.add_argument("--kind", choices=["cost", "ratio"], default="cost", help="the quantities, or A / B")
     add_quantity_option(parser)
     parser.add_argument("--over", required=True, metavar="SYMBOL", help="the symbol on the x axis")
     parser.add_argument("--range", required=True, metavar="LO:HI[:STEP]", help="its integer values, HI included")
     parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="fix another symbol")
-    parser.add_argument("--output", required=True, metavar="FILE", help="where to write the figure (.png or .pdf)")
+    parser.add_argument("--output", required=True, metavar="FILE", help="where to write the figure (.png, .pdf, .svg)")
     parser.add_argument("--title", help="the figure's title")
     parser.add_argument("--logx", action="store_true", help="logarithmic x axis")
     parser.add_argument("--logy", action="store_true", help="logarithmic y axis")
@@ -70,17 +74,42 @@ def check_at(names, args: argparse.Namespace, extras, shapes, fix: dict[str, obj
         raise BadValue(f"at {point}: {error}") from error
 
 
+def row_options(args: argparse.Namespace, count: int) -> list[dict[str, str]]:
+    """Each operator's own options: ``--a``/``--b`` for the first two, ``--set ROW:NAME=VALUE`` for any."""
+    rows = [operators.overrides(args.a, "--a"), operators.overrides(args.b, "--b")][:count]
+    rows += [{} for _ in range(count - len(rows))]
+    for key, text in operators.overrides(args.set, "--set").items():
+        row, sep, option = key.partition(":")
+        if not sep or not row.isdigit() or not 1 <= int(row) <= count:
+            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {count}")
+        rows[int(row) - 1][option] = text
+    return rows
+
+
+def curve_labels(args: argparse.Namespace, names: list[str]) -> list[str]:
+    if args.labels:
+        labels = [label.strip() for label in args.labels.split(",")]
+        if len(labels) != len(names) or len(set(labels)) != len(labels):
+            raise BadValue(f"--labels must give {len(names)} different labels, one per operator")
+        return labels
+    if len(names) == 2 and args.kind == "ratio":
+        return [f"A: {names[0]}", f"B: {names[1]}"]
+    if len(set(names)) == len(names):
+        return list(names)
+    return [f"{i}: {name}" for i, name in enumerate(names, start=1)]
+
+
 def run(args: argparse.Namespace) -> int:
     names = args.operators
-    if len(names) > 2:
-        raise BadValue(f"plot takes one or two operators, got {len(names)}: {' '.join(names)}")
-    extras = [operators.overrides(args.a, "--a"), operators.overrides(args.b, "--b")][: len(names)]
+    if args.kind == "ratio" and len(names) != 2:
+        raise BadValue(f"--kind ratio divides two operators, got {len(names)}: {' '.join(names)}")
+    extras = row_options(args, len(names))
     ops = operators.build_all(names, operators.given_options(args), extras)
     shapes = operators.read_inputs(args)
     values, given = parse_range(args.range), given_values(args.given)
     for end in (values[0], values[-1]):
         check_at(names, args, extras, shapes, {**given, args.over: end})
-    labels = names if len(names) == 1 else [f"A: {names[0]}", f"B: {names[1]}"]
+    labels = curve_labels(args, names)
     costs = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     data = plot.series(
         costs,

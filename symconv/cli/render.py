@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,14 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     table.add_argument("--baseline", help="the row label that ratio: columns divide by")
     table.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
-    table.add_argument("--caption", default="", help="the caption (printed literally)")
+    table.add_argument("--caption", default="", help="the caption (printed literally, unless --raw-caption)")
+    table.add_argument(
+        "--raw-caption", action="store_true", help="the caption is LaTeX (math, \\cite): placed as written"
+    )
+    table.add_argument(
+        "--digits", default="3", metavar="N", help="significant digits of numbers; 'exact' for fractions"
+    )
+    table.add_argument("--wide", action="store_true", help="table* for two-column papers: span both columns")
     table.add_argument("--label", default="", help="the \\label key")
     table.add_argument(
         "--input", required=True, action="append", metavar="SHAPE", help="input shape, e.g. 1,C,H,W (once per input)"
@@ -88,10 +96,17 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         help="regenerate the rendered files under derivations/ (or --check them)",
         description="Write every rendered file of the built-in operators (LaTeX, generated code), each only if "
         "it changed; --check lists stale files and exits 1.",
-        epilog="examples:\n  symconv derivations\n  symconv derivations --check --root derivations",
+        epilog="examples:\n  symconv derivations            (inside the symconv repository)\n"
+        "  symconv derivations --check --out somewhere/derivations",
         formatter_class=formatter,
     )
-    regenerate.add_argument("--root", help="the output directory (default: derivations)")
+    regenerate.add_argument(
+        "--out",
+        "--root",
+        dest="root",
+        metavar="DIR",
+        help="the output directory (default: derivations/ of the symconv repository, when run inside it)",
+    )
     regenerate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     regenerate.set_defaults(run=run_derivations)
 
@@ -100,6 +115,15 @@ def _document(args: argparse.Namespace) -> bool:
     if args.pdf and args.fragment:
         raise BadValue("--pdf compiles a standalone document: leave out --fragment")
     return not args.fragment
+
+
+def digits(text: str) -> int | None:
+    """``--digits``: a positive count of significant digits, or ``exact``."""
+    if text.strip() == "exact":
+        return None
+    if not text.strip().isdigit() or not 1 <= int(text) <= 50:
+        raise BadValue(f"--digits {text!r} must be 'exact' or a whole number from 1 to 50")
+    return int(text)
 
 
 def run_table(args: argparse.Namespace) -> int:
@@ -132,6 +156,9 @@ def run_table(args: argparse.Namespace) -> int:
         caption=args.caption,
         label=args.label,
         document=_document(args),
+        digits=digits(args.digits),
+        wide=args.wide,
+        raw_caption=args.raw_caption,
     )
     emit(text, args)
     return 0
@@ -178,13 +205,19 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
 def run_derivations(args: argparse.Namespace) -> int:
     from symconv import artifacts
 
-    args.root = args.root or artifacts.ROOT
+    if args.root is None:  # never write into whatever directory the command runs in
+        repository = artifacts.repository_root()
+        if repository is None:
+            raise BadValue("not inside the symconv repository: give the output directory with --out DIR")
+        args.root = str(repository / artifacts.ROOT)
     if args.check:
-        outdated = artifacts.stale(args.root)
-        for path in outdated:
-            print(f"stale: {path}")
-        print(f"{len(outdated)} stale file(s) under {args.root}")
-        return 1 if outdated else 0
+        found = artifacts.problems(args.root)
+        for path, what in found.items():
+            print(f"{what}: {path}")
+        counts = Counter(found.values())
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "all up to date"
+        print(f"{summary} under {args.root}")
+        return 1 if found else 0
     written = artifacts.write_artifacts(args.root)
     for path in written:
         print(f"wrote {Path(args.root) / path}")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,37 @@ def as_json_value(value: object) -> object:
     return int(value) if isinstance(value, sympy.Integer) else str(value)
 
 
+UNITS = ((10**15, "P"), (10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
+
+
+def readable(value: int) -> str:
+    """An integer with an SI prefix and one decimal, as the other counters print it.
+
+    >>> readable(231211008), readable(73856), readable(-4500), readable(999)
+    ('231.2 M', '73.9 k', '-4.5 k', '999')
+    """
+    for size, unit in UNITS:
+        if abs(value) >= size:
+            return f"{value / size:.1f} {unit}"
+    return str(value)
+
+
 def as_text_value(value: object) -> str:
-    """sympy's text; an exact fraction also shows its decimal value (``1806336/5281 (~342.04)``)."""
+    """sympy's text; a large integer also shows its size (``231211008 (231.2 M)``), a fraction its decimal value."""
     if isinstance(value, tuple | list):
         return "(" + ", ".join(as_text_value(v) for v in value) + ")"
     if isinstance(value, sympy.Rational) and not value.is_Integer:
         return f"{value} (~{float(value):.6g})"
+    if isinstance(value, int | sympy.Integer) and not isinstance(value, bool) and abs(int(value)) >= 10**4:
+        return f"{value} ({readable(int(value))})"
     return str(value)
 
 
 def as_latex_value(value: object) -> str:
     from symconv.latex import escape, latex  # LaTeX output only: most commands never need the renderer
 
+    if isinstance(value, Markup):  # already LaTeX (math the command built)
+        return value
     if isinstance(value, tuple | list):
         return r"\left(" + ", ".join(as_latex_value(v) for v in value) + r"\right)"
     if isinstance(value, str):

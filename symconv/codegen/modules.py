@@ -14,10 +14,9 @@ from symconv.codegen.factoring import fewer_operations
 from symconv.codegen.identifiers import check_identifier
 from symconv.codegen.nodes import Ratio, integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
-from symconv.codegen.source import defined_names, function_definitions
+from symconv.codegen.source import defined_names, function_definitions, names_in
 from symconv.codegen.specs import Argument, Spec
 from symconv.errors import InvalidConfiguration, WrongType
-from symconv.intfuncs import Gcd
 from symconv.ops import Operator
 from symconv.quantities import Quantity, quantity_named
 
@@ -294,18 +293,22 @@ def _print_numpy(d: Derived) -> Printed:
     )
 
 
-def _uses_math(bodies: Iterable[tuple[Sequence[tuple[sympy.Symbol, sympy.Expr]], sympy.Expr]]) -> bool:
-    """Whether any ``(assignments, result)`` body calls ``math`` (the adaptive pools' gcd)."""
-    return any(e.has(Gcd) for assignments, result in bodies for e in (result, *(v for _, v in assignments)))
-
-
-def _render(template: str, printed: list[Printed], uses_math: bool) -> str:
-    return _ENVIRONMENT.get_template(template).render(
+def _render(template: str, printed: list[Printed]) -> str:
+    """The module, with only the helpers its functions call, ``math`` and ``Fraction`` only if they are used."""
+    page = _ENVIRONMENT.get_template(template)
+    used = names_in(page.render(functions=printed, col2im="", runtime="", axes="", fraction=False, uses_math=False))
+    runtime = function_definitions(RUNTIME, used)
+    axes = function_definitions(AXES, used) if any(p.prologue for p in printed) else ""
+    helpers = used | (names_in(runtime) if runtime else set()) | (names_in(axes) if axes else set())
+    col2im = function_definitions(COL2IM, helpers)
+    helpers |= names_in(col2im) if col2im else set()
+    return page.render(
         functions=printed,
-        uses_math=uses_math,
-        col2im=function_definitions(COL2IM),
-        runtime=function_definitions(RUNTIME),
-        axes=function_definitions(AXES) if any(p.prologue for p in printed) else "",
+        col2im=col2im,
+        runtime=runtime,
+        axes=axes,
+        fraction="Fraction" in helpers,
+        uses_math="math" in helpers,
     )
 
 
@@ -381,17 +384,16 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
         result=printer.doprint(result),
     )
     namespace: dict = {}
-    source = _render("scalar.py.j2", [printed], _uses_math([(assignments, result)]))
+    source = _render("scalar.py.j2", [printed])
     exec(source, namespace)  # printed by symconv's printer from sympy expressions: no user text
     return namespace["function"]
 
 
 def render_scalar(derived: list[Derived]) -> str:
     """The scalar module of already derived functions."""
-    uses_math = _uses_math((d.assignments, d.result) for d in derived)
-    return _render("scalar.py.j2", [_print_scalar(d) for d in derived], uses_math)
+    return _render("scalar.py.j2", [_print_scalar(d) for d in derived])
 
 
 def render_numpy(derived: list[Derived]) -> str:
     """The NumPy module of already derived functions."""
-    return _render("numpy.py.j2", [_print_numpy(d) for d in derived], False)  # NumPy's gcd: np.gcd
+    return _render("numpy.py.j2", [_print_numpy(d) for d in derived])

@@ -4,7 +4,7 @@ r"""LaTeX output: derivation documents and paper tables, rendered with Jinja fro
 >>> from symconv.symbols import C_in, C_out, K, H, W
 >>> cost = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False).cost((1, C_in, H, W))
 >>> print(latex(cost.macs))
-C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot H \cdot K^{2} \cdot W
+C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot K^{2} \cdot H \cdot W
 >>> "\\toprule" in table({"standard": cost}, ["macs", "params"])
 True
 """

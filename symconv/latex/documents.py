@@ -12,7 +12,7 @@ Examples
 ...     Step("collect", H * W * C_out * K**2 * C_in, "commutativity")], "macs", assumptions="stride 1")
 >>> tex = derivation(d, lowering={"": cost})
 >>> print(tex.splitlines()[-3])
-& C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot H \cdot K^{2} \cdot W
+& C_{\mathrm{in}} \cdot C_{\mathrm{out}} \cdot K^{2} \cdot H \cdot W
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ from markupsafe import Markup
 
 from symconv import functions, symbols
 from symconv.cost import Cost
-from symconv.derive import Derivation
+from symconv.derive import Derivation, Prose
 from symconv.errors import SymconvError, UnknownName
+from symconv.intfuncs import CeilDiv
 from symconv.latex.environment import environment, render
 from symconv.latex.layout import TABLE_WIDTH, Lines, lines
-from symconv.latex.printer import latex
+from symconv.latex.printer import latex, length_term_order
 from symconv.latex.tables import check_label
+from symconv.latex.text import escape
 from symconv.lowering import Stage
 from symconv.quantities import quantity_named
 from symconv.validate import mapping, of_type, text
@@ -78,9 +80,41 @@ class LoweringView:
     tensors: tuple[TensorRow, ...]
 
 
+def prose(text: Prose) -> Markup:
+    """Prose in LaTeX: its text escaped, its formulas in math mode."""
+    if isinstance(text, str):
+        return escape(text)
+    return Markup("".join(f"${latex(part)}$" if isinstance(part, sympy.Basic) else escape(part) for part in text))
+
+
+def definition(symbol: sympy.Symbol, value: sympy.Expr) -> Markup:
+    r"""``symbol = value`` in LaTeX; an output size as papers write it.
+
+    ``ceiling((u + 1)/s)`` (a :class:`~symconv.intfuncs.CeilDiv` or sympy's) is printed as the equal
+    ``floor(u/s) + 1`` (``u`` an integer, ``s`` positive), the input size first, then the padding, then the kernel.
+
+    >>> from symconv.intfuncs import CeilDiv
+    >>> from symconv.symbols import H_out, H_in, K, p, s
+    >>> print(definition(H_out, CeilDiv(H_in - K + 2 * p + 1, s)))
+    H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1
+    >>> length = H_in - K + 2 * p + 1
+    >>> definition(H_out, sympy.ceiling(length / s)) == definition(H_out, CeilDiv(length, s))
+    True
+    """
+    if isinstance(value, CeilDiv | sympy.ceiling):
+        top, bottom = value.args if isinstance(value, CeilDiv) else sympy.fraction(sympy.together(value.args[0]))
+        if bottom != 1 and top.is_integer and bottom.is_integer and bottom.is_positive:
+            terms = sorted(sympy.Add.make_args(sympy.expand(top - 1)), key=length_term_order)
+            with sympy.evaluate(False):
+                floor = sympy.floor(sympy.Mul(sympy.Add(*terms), sympy.Pow(bottom, -1)))
+            body = latex(floor, order="none")
+            return Markup(f"{latex(symbol)} = {body} + 1")
+    return Markup(f"{latex(symbol)} = {latex(value)}")
+
+
 @dataclass(frozen=True)
 class StepView:
-    statement: str
+    statement: Markup
     justification: str
     new: bool
     lines: Lines
@@ -103,7 +137,7 @@ class DerivationView:
     operator: str
     assumptions: str
     lowerings: tuple[LoweringView, ...]
-    definitions: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    definitions: tuple[Markup, ...]
     steps: tuple[StepView, ...]
     conclusion: Lines
     checked: bool
@@ -185,8 +219,8 @@ def view(d: Derivation, *, lowering: Mapping[str, Cost] | None = None, label: st
         operator=d.operator,
         assumptions=d.assumptions,
         lowerings=lowerings,
-        definitions=d.definitions,
-        steps=tuple(StepView(st.statement, st.justification, st.new, lines(st.expr)) for st in d.steps),
+        definitions=tuple(definition(symbol, value) for symbol, value in d.definitions),
+        steps=tuple(StepView(prose(st.statement), st.justification, st.new, lines(st.expr)) for st in d.steps),
         conclusion=lines(d.conclusion),
         checked=d.result is not None,
         notation=notation(formulas),

@@ -36,6 +36,7 @@ from typing import ClassVar
 import sympy
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
+from sympy.printing.precedence import PRECEDENCE
 
 from symconv.latex.text import escape
 from symconv.symbols import LATEX_NAMES
@@ -86,10 +87,11 @@ class SymconvLatexPrinter(LatexPrinter):
         return super()._hprint_Function(func)
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
-        """An unevaluated product with reciprocal factors (a quotient before it is cancelled) prints as a fraction."""
+        """An unevaluated product with reciprocal factors (a quotient before it is cancelled) prints as a fraction;
+        a product's factors read as papers write them (:func:`reading_order`: channels, kernel, then H next to W)."""
         factors = _flat_factors(expr)
         if len(factors) == len(expr.args):
-            return super()._print_Mul(expr)
+            return self._print_in_reading_order(expr)
         numerator = [f for f in factors if not _reciprocal(f)]
         denominator = [1 / f for f in factors if _reciprocal(f)]
         if not denominator:
@@ -97,6 +99,43 @@ class SymconvLatexPrinter(LatexPrinter):
         with sympy.evaluate(False):
             top, bottom = sympy.Mul(*numerator), sympy.Mul(*denominator)
         return rf"\frac{{{self._print(top)}}}{{{self._print(bottom)}}}"
+
+    def _print_in_reading_order(self, expr: sympy.Mul) -> str:
+        if self.order in ("old", "none"):
+            return super()._print_Mul(expr)
+        top, bottom = sympy.fraction(expr, exact=True)
+        if bottom != 1:  # each side comes back here, to be put in order
+            sign = ""
+            if top.could_extract_minus_sign():
+                sign, top = "- ", -top
+            numerator, denominator = self._print(top), self._print(bottom)
+            if self._settings["fold_short_frac"] and len(denominator.split()) <= 2 and "^" not in denominator:
+                if top.is_Add:
+                    numerator = rf"\left({numerator}\right)"
+                return f"{sign}{numerator} / {denominator}"
+            return rf"{sign}\frac{{{numerator}}}{{{denominator}}}"
+        coefficient, rest = expr.as_coeff_Mul()
+        sign = ""
+        if coefficient.is_negative:
+            sign, coefficient = "- ", -coefficient
+        ordered = sorted(sympy.Mul.make_args(rest), key=reading_order)
+        parts = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in ordered]
+        if coefficient != 1:
+            parts.insert(0, self._print(coefficient))
+        return sign + " \\cdot ".join(parts)
+
+    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
+        """A length such as ``H_in + 2p - K + 1`` reads size, padding, kernel, number, on every axis alike."""
+        terms = sympy.Add.make_args(expr)
+        if self.order == "none" or not _is_length(terms):
+            return super()._print_Add(expr, order)
+        with sympy.evaluate(False):
+            ordered = sympy.Add(*sorted(terms, key=length_term_order))
+        previous, self._settings["order"] = self._settings["order"], "none"
+        try:
+            return super()._print_Add(ordered, "none")
+        finally:
+            self._settings["order"] = previous
 
     def _rounded(self, expr: sympy.Expr, left: str, right: str, exp: str | None) -> str:
         tex = rf"\left\{left} {self._print(expr.args[0])} \right\{right}"
@@ -136,6 +175,46 @@ class SymconvLatexPrinter(LatexPrinter):
 def literal_name(name: str) -> str:
     """A name typeset as escaped italic text (control characters and untypesettable characters refused)."""
     return rf"\text{{\textit{{{escape(name)}}}}}"
+
+
+_CHANNELS = ("N", "C", "C_in", "C_out", "C_p", "F_in", "F_out", "alpha", "m")
+_KERNEL = ("K",)
+_SPATIAL = ("D", "H", "H_in", "H_out", "W", "W_in", "W_out", "L", "rho")
+
+
+def reading_order(factor: sympy.Expr) -> tuple[int, str]:
+    """Where a factor goes in a printed product: batch and channels, kernel, then the spatial sizes in order
+    (``C_in C_out K^2 H W``, as MobileNet and FasterNet write them), then anything else.
+
+    >>> from symconv.symbols import C_in, C_out, H, K, W, g
+    >>> [str(f) for f in sorted((W, K**2, g, H, C_out, C_in), key=reading_order)]
+    ['C_in', 'C_out', 'K**2', 'H', 'W', 'g']
+    """
+    names = {s.name for s in factor.free_symbols}
+    key = str(sympy.default_sort_key(factor))
+    spatial = [_SPATIAL.index(n) for n in names if n in _SPATIAL]
+    if spatial:  # a size, or an output size rounded from it: H before W
+        return 2, f"{min(spatial):02d}{key}"
+    for rank, group in ((0, _CHANNELS), (1, _KERNEL)):
+        if names and names <= set(group):
+            return rank, f"{min(group.index(n) for n in names):02d}{key}"
+    return 3, key
+
+
+def _is_length(terms: tuple[sympy.Expr, ...]) -> bool:
+    """A sum linear in its symbols with a size among them (an axis length before rounding)."""
+    return any(t.is_Symbol and t.name in _SPATIAL for t in terms) and all(
+        t.is_Number or t.as_coeff_Mul()[1].is_Symbol for t in terms
+    )
+
+
+def length_term_order(term: sympy.Expr) -> tuple[int, str]:
+    """The size, then the other positive terms (padding), then the negative ones (kernel), then numbers."""
+    if term.is_Number:
+        return 3, ""
+    if term.could_extract_minus_sign():
+        return 2, str(term)
+    return (0 if term.is_Symbol and term.name in _SPATIAL else 1), str(term)
 
 
 def _flat_factors(expr: sympy.Expr) -> list[sympy.Expr]:

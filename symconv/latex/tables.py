@@ -70,6 +70,7 @@ class Table:
     label: str
     values: tuple[tuple[sympy.Symbol, sympy.Integer], ...]
     notes: tuple[str, ...]
+    environment: str = "table"
 
 
 def number(value: sympy.Rational, digits: int) -> str:
@@ -84,11 +85,14 @@ def number(value: sympy.Rational, digits: int) -> str:
     return format(quotient, "f")
 
 
-def cell(value: sympy.Expr, digits: int, *, exact: bool = False) -> Cell:
-    """Print one value: an integer (or, unless ``exact``, a rounded rational) for ``\\num{}``, else LaTeX math."""
-    if value.is_Integer or (value.is_Rational and not exact):
+def cell(value: sympy.Expr, digits: int | None, *, exact: bool = False) -> Cell:
+    """Print one value: an integer (or, unless ``exact``, a rounded rational) for ``\\num{}``, else LaTeX math.
+
+    Fractions are always ``\\frac``: a column never mixes ``1/16`` with ``\\frac{1}{g}``.
+    """
+    if value.is_Integer or (value.is_Rational and not exact and digits is not None):
         return Cell("num", Markup(number(value, digits)))
-    return Cell("math", Markup(latex(value, fold_short_frac=True)))
+    return Cell("math", Markup(latex(value)))
 
 
 def _values(
@@ -142,7 +146,9 @@ def build(
     caption: str = "",
     label: str = "",
     corner: str = "Operator",
-    digits: int = 3,
+    digits: int | None = 3,
+    wide: bool = False,
+    raw_caption: bool = False,
 ) -> Table:
     """The :class:`Table` of ``rows`` x ``quantities``, every cell printed (see :func:`table`)."""
     rows = _costs(rows)
@@ -166,10 +172,16 @@ def build(
     fixed = _values(values, rows)
     costs = {name: _fixed(cost, fixed) for name, cost in rows.items()}
     base = costs[baseline] if baseline is not None else None
+    found = {name: tuple(_value(q, cost, base) for q in columns) for name, cost in costs.items()}
+    # A column of numbers is printed as numbers (rounded to ``digits``), however the numbers were reached:
+    # concrete sizes and symbols with ``values`` give the same cells.
+    numeric = [all(found[name][i].is_Rational for name in found) for i in range(len(columns))]
     printed = {
-        name: tuple(cell(_value(q, cost, base), digits, exact=not fixed) for q in columns)
-        for name, cost in costs.items()
+        name: tuple(cell(v, digits, exact=not numeric[i]) for i, v in enumerate(cells)) for name, cells in found.items()
     }
+    rounded = digits is not None and any(
+        numeric[i] and not found[name][i].is_Integer for name in found for i in range(len(columns))
+    )
     return Table(
         corner=corner,
         columns=tuple(
@@ -178,10 +190,11 @@ def build(
         ),
         details=any(q.header[1] for q in columns),
         rows=tuple(Row(name, cells) for name, cells in printed.items()),
-        caption=caption,
+        caption=Markup(caption) if raw_caption else caption,
         label=check_label(label),
         values=tuple(fixed.items()),
-        notes=_notes(columns, baseline, digits, rounded=bool(fixed)),
+        notes=_notes(columns, baseline, digits, rounded=rounded),
+        environment="table*" if wide else "table",
     )
 
 
@@ -195,7 +208,7 @@ def _value(q: Quantity, cost: Cost, baseline: Cost | None) -> sympy.Expr:
     return q.of(cost, baseline=baseline)
 
 
-def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int, rounded: bool) -> tuple[str, ...]:
+def _notes(columns: Iterable[Quantity], baseline: str | None, digits: int | None, rounded: bool) -> tuple[str, ...]:
     notes = [q.description for q in columns]
     if baseline is not None:
         notes.append(f"Baseline: {baseline}")
@@ -213,7 +226,9 @@ def table(
     caption: str = "",
     label: str = "",
     document: bool = False,
-    digits: int = 3,
+    digits: int | None = 3,
+    wide: bool = False,
+    raw_caption: bool = False,
 ) -> str:
     """A LaTeX table of ``rows`` (label -> cost) x ``quantities``, as a fragment for ``\\input`` or a ``document``.
 
@@ -230,13 +245,38 @@ def table(
     values : mapping, optional
         Symbol (or symbol name) -> integer, substituted before printing; fully fixed cells print as ``\\num{}``.
     caption, label : str
-        Caption (user text, escaped) and ``\\label`` key (letters, digits, ``:._-``).
+        Caption (user text, escaped unless ``raw_caption``) and ``\\label`` key (letters, digits, ``:._-``).
     document : bool
         A standalone document instead of a fragment.
-    digits : int
-        Significant digits of non-integer numbers.
+    digits : int or None
+        Significant digits of the non-integer numbers of an all-numeric column; ``None`` prints them
+        as exact fractions. Columns with symbols always print exactly.
+    wide : bool
+        ``table*``: the table spans both columns of a two-column paper.
+    raw_caption : bool
+        The caption is LaTeX, placed as written (for math or ``\\cite``): only for text you wrote.
+
+    Examples
+    --------
+    >>> import symconv
+    >>> rows = {"conv": symconv.Conv2d(64, 64, 3, padding=1).cost((1, 64, 56, 56))}
+    >>> tex = table(rows, ["intensity:macs:ideal"], caption=r"Intensity, as in \\cite{paper}", raw_caption=True)
+    >>> r"\\caption{Intensity, as in \\cite{paper}}" in tex, r"\\num[group-digits=integer]{264}" in tex
+    (True, True)
+    >>> r"\\frac{200704}{761}" in table(rows, ["intensity:macs:ideal"], digits=None)
+    True
     """
     if not isinstance(document, bool):
         raise WrongType(f"document={document!r} must be True or False")
-    t = build(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, digits=digits)
+    t = build(
+        rows,
+        quantities,
+        baseline=baseline,
+        values=values,
+        caption=caption,
+        label=label,
+        digits=digits,
+        wide=wide,
+        raw_caption=raw_caption,
+    )
     return render("document.tex", title="", body="table.tex", t=t) if document else render("table.tex", t=t)

@@ -1,9 +1,14 @@
 r"""Escaping user text (labels, captions, notes) so LaTeX typesets it literally.
 
+Quotes and arrows are typeset as a reader expects: ``'same'`` with an opening quote,
+``C -> C`` with an arrow, ``>=`` as a sign.
+
 Examples
 --------
 >>> print(escape(r"50% & $x$ \input{/etc/passwd}"))
 50\% \& \$x\$ \textbackslash{}input\{/etc/passwd\}
+>>> print(escape("'same' padding; C_p -> C_p; n >= 2"))
+`same' padding; C\_p \textrightarrow{} C\_p; n \ensuremath{\geq} 2
 >>> print(escape("α = 0.75"))
 \ensuremath{\alpha} = 0.75
 >>> escape("中")
@@ -19,6 +24,7 @@ than breaking the compilation, and so is a control character.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from markupsafe import Markup
@@ -39,6 +45,7 @@ _SPECIAL: dict[str, str] = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "`": r"\textasciigrave{}",
     "\n": " ",
     "\r": " ",
     "\t": " ",
@@ -95,6 +102,16 @@ def check_text(text: str, what: str = "text") -> str:
 
 
 _TABLE = str.maketrans(_SPECIAL)
+# Read before the characters are escaped: digraphs for signs, and a quote that opens a word.
+_TYPOGRAPHY = re.compile(r"(->|<-|>=|<=|!=|(?<![\w'])'(?=\w))")
+_SIGNS = {
+    "->": r"\textrightarrow{}",
+    "<-": r"\textleftarrow{}",
+    ">=": r"\ensuremath{\geq}",
+    "<=": r"\ensuremath{\leq}",
+    "!=": r"\ensuremath{\neq}",
+    "'": "`",
+}
 
 
 def escape(text: object) -> Markup:
@@ -104,7 +121,8 @@ def escape(text: object) -> Markup:
     """
     if isinstance(text, Markup):
         return text
-    value = check_text(str(text)).translate(_TABLE)
+    pieces = _TYPOGRAPHY.split(check_text(str(text)))  # odd positions are the matches
+    value = "".join(_SIGNS[p] if i % 2 else p.translate(_TABLE) for i, p in enumerate(pieces))
     if not value.isascii():
         value = "".join(c if _typesettable(c) else _greek(c) for c in value)
     return Markup(value)

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import sympy
 
@@ -209,6 +209,8 @@ class LayerCost:
     input_shapes: tuple[tuple[sympy.Expr, ...], ...]
     output_shape: tuple[sympy.Expr, ...]
     cost: Cost
+    layer: Operator | None = field(default=None, compare=False, repr=False)
+    """The operator object itself (peer conventions look at its hyperparameters)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,14 @@ class NetworkCost:
     def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]], same: Mapping[str, str] | None = None) -> NetworkCost:
         """Rows and total; ``same`` maps a parameter tensor (``layer.weight``) to the one it is (counted once)."""
         rows = tuple(
-            LayerCost(layer.name, repr(layer.operator), tuple(v.shape for v in layer.inputs), layer.output.shape, cost)
+            LayerCost(
+                layer.name,
+                repr(layer.operator),
+                tuple(v.shape for v in layer.inputs),
+                layer.output.shape,
+                cost,
+                layer.operator,
+            )
             for layer, cost in costs
         )
         return cls(name, rows, Cost.sequence(name, [(row.name, row.cost) for row in rows], same))
@@ -283,6 +292,7 @@ class NetworkCost:
                 tuple(_subs_shape(s, by_name) for s in row.input_shapes),
                 _subs_shape(row.output_shape, by_name),
                 row.cost.replaced(by_name),
+                row.layer,
             )
             for row in self.layers
         )

@@ -2,7 +2,7 @@
 
 >>> from symconv.network.examples import mobilenet_v1
 >>> print(layer_table(mobilenet_v1(1, 224).cost(), skip_views=True).splitlines()[2])
-conv1 Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=1, bias=False) (1, 32, 112, 112) 10838016 864 552800
+conv1 Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False) (1, 32, 112, 112) 10838016 864 552800
 """
 
 from __future__ import annotations

@@ -220,4 +220,5 @@ class PartialConv2d(Operator):
             f"kernel_size={self.conv.kernel_size}",
             f"conv_channels={self.conv_channels}",
             f"forward={self.forward!r}",
+            f"bias={self.conv.bias}",
         ]

@@ -123,12 +123,15 @@ class ConvNd(_Channels):
     def _repr_args(self) -> list[str]:
         a = self.axes
         args = [str(self.in_channels), str(self.out_channels), f"kernel_size={self.kernel_size}"]
+        padding = self._padding_arg
+        if not isinstance(padding, str):
+            padding = tuple(x.pad_left for x in a)
         optional = {
-            "stride": tuple(x.stride for x in a),
-            "padding": self._padding_arg,
-            "dilation": tuple(x.dilation for x in a),
+            "stride": (tuple(x.stride for x in a), (1,) * self.dims),
+            "padding": (padding, (0,) * self.dims),
+            "dilation": (tuple(x.dilation for x in a), (1,) * self.dims),
         }
-        args += [f"{k}={show(v)}" for k, v in optional.items() if v not in ((1,) * self.dims, 0)]
+        args += [f"{k}={show(v)}" for k, (v, default) in optional.items() if v != default]
         if self.groups != 1:
             args.append(f"groups={self.groups}")
         args.append(f"bias={self.bias}")
