@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Context, Decimal
 
 import sympy
 from markupsafe import Markup
@@ -47,9 +48,13 @@ UNITS = ((10**15, "P"), (10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 def readable(value: int) -> str:
     """An integer with an SI prefix and one decimal, as the other counters print it.
 
-    >>> readable(231211008), readable(73856), readable(-4500), readable(999)
-    ('231.2 M', '73.9 k', '-4.5 k', '999')
+    Beyond the largest prefix, three significant digits in scientific notation (never a float overflow).
+
+    >>> readable(231211008), readable(73856), readable(-4500), readable(999), readable(10**4400)
+    ('231.2 M', '73.9 k', '-4.5 k', '999', '1.00e+4400')
     """
+    if abs(value) >= 1000 * UNITS[0][0]:
+        return f"{Decimal(value):.2e}"
     for size, unit in UNITS:
         if abs(value) >= size:
             return f"{value / size:.1f} {unit}"
@@ -61,7 +66,7 @@ def as_text_value(value: object) -> str:
     if isinstance(value, tuple | list):
         return "(" + ", ".join(as_text_value(v) for v in value) + ")"
     if isinstance(value, sympy.Rational) and not value.is_Integer:
-        return f"{value} (~{float(value):.6g})"
+        return f"{value} (~{Context(prec=6).divide(Decimal(int(value.p)), Decimal(int(value.q))):g})"
     if isinstance(value, int | sympy.Integer) and not isinstance(value, bool) and abs(int(value)) >= 10**4:
         return f"{value} ({readable(int(value))})"
     return str(value)

@@ -158,8 +158,10 @@ def build(
         raise WrongType(f"quantities={quantities!r} must be a list of quantity names")
     if baseline is not None and not isinstance(baseline, str):
         raise WrongType(f"baseline={baseline!r} must be a row label")
-    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 1 <= digits <= 100:
-        raise SymconvError(f"digits={digits!r} must be an integer from 1 to 100")
+    if digits is not None and (
+        isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 1 <= digits <= 100
+    ):
+        raise SymconvError(f"digits={digits!r} must be None (exact) or an integer from 1 to 100")
     if not isinstance(caption, str) or not isinstance(corner, str):
         raise WrongType(f"caption={caption!r} and corner={corner!r} must be strings")
     columns = [quantity_named(q) for q in quantities]

@@ -82,7 +82,8 @@ class Peer:
 
     def layer(self, op: Operator, input_shape: Sequence[object]) -> sympy.Expr:
         """What this tool reports for ``op`` alone on ``input_shape`` (batch included)."""
-        shape = op.check_input(tuple(sympy.sympify(v) for v in input_shape))
+        (tensor,) = op.input_tensors((input_shape,))
+        shape = tensor.shape
         total = self._row(op, (shape,), op.cost(shape))
         return total / shape[0] if self.per_sample else total
 
