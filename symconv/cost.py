@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
 import sympy
@@ -171,17 +171,22 @@ class Cost:
 
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> Cost:
         """The same cost with symbols replaced (by name or by symbol), e.g. ``cost.subs({"H": 56})``."""
-        by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
-
-        def replace_symbols(expr: sympy.Expr) -> sympy.Expr:
-            mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
-            return expr.subs(mapping) if mapping else expr
-
-        return _map_tree(self, replace_symbols, sympy.Basic)
+        return _map_tree(self, substituting(values), sympy.Basic)
 
     def at(self, **values: object) -> Cost:
         """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""
         return self.subs(values)
+
+
+def substituting(values: Mapping[sympy.Symbol | str, object]) -> Callable[[sympy.Expr], sympy.Expr]:
+    """A function replacing the symbols named (or given) in ``values`` in an expression."""
+    by_name = {str(k): sympy.sympify(v) for k, v in values.items()}
+
+    def replace_symbols(expr: sympy.Expr) -> sympy.Expr:
+        mapping = {sym: by_name[sym.name] for sym in expr.free_symbols if sym.name in by_name}
+        return expr.subs(mapping) if mapping else expr
+
+    return replace_symbols
 
 
 def _tensors(stages: Iterable[Stage]) -> list:

@@ -42,16 +42,16 @@ import sympy
 
 from symconv import backward
 from symconv import network as layers  # every registered operator
-from symconv.cost import PARAMETER_ROLES, Cost
+from symconv.cost import PARAMETER_ROLES, Cost, _map_tree, substituting
 from symconv.errors import InvalidConfiguration
 from symconv.lowering import Lowering, Tensor
 from symconv.network.graph import Layer, Network
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
+from symconv.quantities import OPTIMIZERS
 from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
-OPTIMIZER_BUFFERS: dict[str, int] = {"sgd": 0, "sgd-momentum": 1, "adam": 2}
 INDEX_SIZE = 8  # autograd keeps argmax indices as int64
 
 
@@ -61,7 +61,10 @@ class TrainingCost:
 
     ``macs``, ``flops``, ``mults``, ``adds``, ``ops`` and :meth:`compute` are the step's totals;
     ``params`` counts every parameter once, ``trainable`` those that get a gradient;
-    ``saved`` lists the tensors autograd keeps for the backward (de-duplicated).
+    ``saved`` lists the tensors autograd keeps for the backward (de-duplicated);
+    ``grad_input`` and ``grad_params`` are the backward producing only the inputs' gradients
+    and only the parameters' (each on its own: work both share, such as batch norm's
+    ``sum(dY)``, is in each).
     """
 
     operator: str
@@ -69,6 +72,8 @@ class TrainingCost:
     backward: Cost
     trainable: sympy.Expr
     saved: tuple[SavedTensor, ...]
+    grad_input: Cost | None = None
+    grad_params: Cost | None = None
 
     @property
     def macs(self) -> sympy.Expr:
@@ -108,6 +113,18 @@ class TrainingCost:
         sizes = {"value": as_element_size(element_size), "index": as_element_size(index_size)}
         return sympy.Add(*(sizes[t.kind] * t.elements for t in self.saved))
 
+    def part(self, name: str) -> Cost:
+        """``'forward'``, ``'backward'``, ``'grad-input'`` or ``'grad-params'`` as a :class:`Cost`."""
+        found = {"forward": self.forward, "backward": self.backward}
+        found |= {"grad-input": self.grad_input, "grad-params": self.grad_params}
+        if found.get(name) is None:
+            raise InvalidConfiguration(f"the training cost of {self.operator} has no part {name!r}")
+        return found[name]
+
+    def subs(self, values: Mapping[sympy.Symbol | str, object]) -> TrainingCost:
+        """The same step with symbols replaced (by name or by symbol), as :meth:`Cost.subs`."""
+        return _map_tree(self, substituting(values), sympy.Basic)
+
 
 @dataclass(frozen=True)
 class SavedTensor:
@@ -136,23 +153,32 @@ class TrainingMemory:
 
 
 def training_memory(
-    step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4
+    step: TrainingCost | NetworkTrainingCost,
+    optimizer: str = "adam",
+    element_size: int = 4,
+    index_size: int = INDEX_SIZE,
 ) -> TrainingMemory:
-    """Training memory of ``step`` in bytes, every value at ``element_size`` bytes (argmax indices at 8).
+    """Training memory of ``step`` in bytes, every value at ``element_size`` bytes (argmax indices at ``index_size``).
 
     ``optimizer``: ``'sgd'`` (no state), ``'sgd-momentum'`` (one buffer per trainable
-    parameter) or ``'adam'`` (two: first and second moments).
+    parameter) or ``'adam'`` (two: first and second moments). The quantities
+    ``training-memory:<optimizer>``, ``saved`` and ``trainable`` (:mod:`symconv.quantities`) read it.
+
+    >>> import symconv
+    >>> step = cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights")
+    >>> training_memory(step, "sgd-momentum").peak  # 4 bytes x (32 params + 32 grads + 32 momenta + 16 saved)
+    448
     """
-    if optimizer not in OPTIMIZER_BUFFERS:
-        raise InvalidConfiguration(f"optimizer={show(optimizer)} must be one of {', '.join(sorted(OPTIMIZER_BUFFERS))}")
+    if optimizer not in OPTIMIZERS:
+        raise InvalidConfiguration(f"optimizer={show(optimizer)} must be one of {', '.join(sorted(OPTIMIZERS))}")
     size = as_element_size(element_size)
     total = step.total if isinstance(step, NetworkTrainingCost) else step
     return TrainingMemory(
         optimizer=optimizer,
         parameters=size * total.params,
         gradients=size * total.trainable,
-        optimizer_state=size * OPTIMIZER_BUFFERS[optimizer] * total.trainable,
-        activations=total.activations(size),
+        optimizer_state=size * OPTIMIZERS[optimizer] * total.trainable,
+        activations=total.activations(size, index_size),
     )
 
 
@@ -202,19 +228,37 @@ def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost
     >>> step.backward.adds  # grad input 2*8*(4-1), grad weight 4*8*(2-1), grad bias 4*(2-1)
     84
     """
+    if isinstance(op, Network):
+        return network_cost(op, input_grads=_needs(grad, 1, frozenset()).inputs[0]).total
     inputs = _input_tensors(op, input_shapes)
     forward = op.cost(*input_shapes)
-    needs = _needs(grad, len(inputs), _own_params(forward))
-    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
-    saved = tuple(_saved_tensor(s, repr(op)) for s in backward.saved(op, inputs, needs))
-    return TrainingCost(repr(op), forward, back, _trainable(forward, needs.params), saved)
+    return _step(op, inputs, forward, _needs(grad, len(inputs), _own_params(forward)), repr(op))
+
+
+def _step(op, inputs: tuple[Tensor, ...], forward: Cost, needs: backward.Needs, layer: str) -> TrainingCost:
+    """The training step of ``op`` on ``inputs``: its backward whole, and producing only input / parameter gradients."""
+
+    def lowered(what: str, wanted: backward.Needs) -> Cost:
+        return Cost.from_lowering(f"{op!r} {what}", Lowering(backward.lower(op, inputs, wanted), inputs[0]))
+
+    no_inputs = (False,) * len(inputs)
+    saved = tuple(_saved_tensor(s, layer) for s in backward.saved(op, inputs, needs))
+    return TrainingCost(
+        repr(op),
+        forward,
+        lowered("backward", needs),
+        _trainable(forward, needs.params),
+        saved,
+        grad_input=lowered("grad input", backward.Needs(needs.inputs, frozenset())),
+        grad_params=lowered("grad params", backward.Needs(no_inputs, needs.params)),
+    )
 
 
 def _saved_tensor(s: backward.Saved, layer: str) -> SavedTensor:
     return SavedTensor(":".join(str(part) for part in s.of), layer, s.elements, s.kind)
 
 
-# ---- ratios and named quantities -------------------------------------------------------------------------------
+# ---- ratios ------------------------------------------------------------------------------------------------------
 
 
 def ratio_table(
@@ -266,34 +310,6 @@ def default_ratio_operators() -> dict[str, tuple[object, tuple]]:
         "ReLU": (layers.ReLU(), ((N, C, H, W),)),
         "average pool 2x2": (layers.AvgPool2d(2), ((N, C, 2 * H, 2 * W),)),
     }
-
-
-TRAINING_QUANTITIES: dict[str, Callable[[TrainingCost], sympy.Expr]] = {
-    **{f"{part}:{c}": (lambda t, part=part, c=c: getattr(t, part).compute(c)) for part in ("forward", "backward")
-       for c in ("macs", "flops", "mults", "ops")},
-    **{f"training:{c}": (lambda t, c=c: t.compute(c)) for c in ("macs", "flops", "mults", "ops")},
-    "trainable": lambda t: t.trainable,
-    "activations": lambda t: t.activations(),
-}  # fmt: skip
-
-
-def quantities(step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4) -> dict:
-    """Every training quantity of ``step`` by name (compute in elements' counts, memory in bytes).
-
-    Names: ``forward:<c>``, ``backward:<c>``, ``training:<c>`` for ``c`` in macs, flops, mults,
-    ops; ``trainable``; ``activations`` (elements); ``memory:<field>`` in bytes for the fields
-    of :class:`TrainingMemory` and ``memory:peak``.
-
-    >>> import symconv
-    >>> q = quantities(cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights"), "sgd-momentum")
-    >>> q["training:macs"], q["memory:peak"]  # 64 + 64 MACs; 4 bytes x (32 params + 32 grads + 32 momenta + 16)
-    (128, 448)
-    """
-    total = step.total if isinstance(step, NetworkTrainingCost) else step
-    memory = training_memory(step, optimizer, element_size)
-    values = {name: fn(total) for name, fn in TRAINING_QUANTITIES.items()}
-    fields = ("parameters", "gradients", "optimizer_state", "activations", "peak")
-    return values | {f"memory:{f}": getattr(memory, f) for f in fields}
 
 
 # ---- networks -------------------------------------------------------------------------------------------------
@@ -372,10 +388,17 @@ def network_cost(
         for tensor in step.saved:
             key, size = _storage(tensor, layer, base, elements)
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
-    forward = Cost.sequence(net.name, [(row.name, row.cost.forward) for row in rows])
-    back = Cost.sequence(f"{net.name} backward", [(row.name, row.cost.backward) for row in rows])
+    forward, back, grad_input, grad_params = (
+        Cost.sequence(f"{net.name}{suffix}", [(row.name, getattr(row.cost, part)) for row in rows])
+        for part, suffix in (
+            ("forward", ""),
+            ("backward", " backward"),
+            ("grad_input", " grad input"),
+            ("grad_params", " grad params"),
+        )
+    )
     trainable_total = sympy.Add(*(row.cost.trainable for row in rows))
-    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()))
+    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()), grad_input, grad_params)
     return NetworkTrainingCost(net.name, tuple(rows), total)
 
 
@@ -439,12 +462,8 @@ def _storage(tensor: SavedTensor, layer: Layer, base, elements) -> tuple[str, sy
 
 def _layer_step(net: Network, layer: Layer, needs: backward.Needs) -> TrainingCost:
     """The layer's training cost, on the shapes its forward was costed on."""
-    shapes = tuple(x.shape for x in layer.inputs)
-    op = layer.operator
-    inputs = _input_tensors(op, shapes)
-    back = Cost.from_lowering(f"{op!r} backward", Lowering(backward.lower(op, inputs, needs), inputs[0]))
-    saved = tuple(_saved_tensor(s, layer.name) for s in backward.saved(op, inputs, needs))
-    return TrainingCost(repr(op), layer.cost, back, _trainable(layer.cost, needs.params), saved)
+    inputs = _input_tensors(layer.operator, tuple(x.shape for x in layer.inputs))
+    return _step(layer.operator, inputs, layer.cost, needs, layer.name)
 
 
 __all__ = [
@@ -458,7 +477,6 @@ __all__ = [
     "default_ratio_operators",
     "from_torch",
     "network_cost",
-    "quantities",
     "ratio_table",
     "training_memory",
 ]
