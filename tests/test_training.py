@@ -16,6 +16,8 @@ depthwise convolution where the true count is written out by hand.
 
 from __future__ import annotations
 
+import json
+
 import bruteforce as bf
 import numpy as np
 import pytest
@@ -31,6 +33,7 @@ from symconv.network import examples
 from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
 from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Flatten
+from symconv.quantities import identifier, quantity_named
 
 torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
@@ -508,3 +511,158 @@ def test_composites_take_grad_like_every_operator() -> None:
     step = dw.cost((1, C_in, H, W), grad="weights")
     # a first layer: the depthwise part skips grad input, the pointwise part's input needs one
     assert sympy.expand(step.backward.macs - (C_in * K**2 * H * W + 2 * C_in * C_out * H * W)) == 0
+
+
+# ------------------------------------------------------------------ generated training functions
+
+
+TRAINING_NAMES = ("flops", "training:flops", "backward:flops", "grad-input:flops", "grad-params:flops", "saved",
+                  "trainable", "training-memory:adam", "training-memory:sgd-momentum")  # fmt: skip
+CONV_SPECS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "linear")
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict:
+    """The built-in specs' training functions, with the input's gradient (True) and without ('weights')."""
+    from symconv.codegen import python_module
+    from symconv.codegen.specs import builtin_specs
+
+    specs = builtin_specs()
+    modules = {}
+    for grad in (True, "weights"):
+        namespace: dict = {}
+        exec(python_module({k: specs[k] for k in CONV_SPECS}, TRAINING_NAMES, grad=grad), namespace)
+        modules[grad] = namespace
+    return modules
+
+
+def flop_counter_forward(model: nn.Module, shape) -> int:
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(shape, dtype=torch.float64))
+    return counter.get_total_flops()
+
+
+def optimizer_step_elements(model: nn.Module, shape, optimizer: str, input_grad: bool) -> int:
+    """Elements one real optimizer step holds: parameters, their ``.grad``, the optimizer's buffers, saved tensors."""
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
+    saved = saved_bytes(model, x) // 8
+    model(x).sum().backward()
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params) if optimizer == "adam" else torch.optim.SGD(params, lr=0.1, momentum=0.9)
+    opt.step()
+    buffers = sum(
+        t.numel() for state in opt.state.values() for key, t in state.items() if key != "step"
+    )  # Adam's step counter is one scalar per parameter, not a buffer of its size
+    return sum(p.numel() for p in params) + sum(p.grad.numel() for p in params) + buffers + saved
+
+
+def _call(function, cfg, shape):
+    names = {"length": shape[2:], "depth": shape[-3:-2], "height": shape[-2:-1], "width": shape[-1:]}
+    given = dict(in_channels=cfg["c_in"], out_channels=cfg["c_out"], kernel_size=cfg["kernel"], stride=cfg["stride"],
+                 padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"], bias=cfg["bias"],
+                 batch=shape[0], output_padding=cfg["output_padding"])  # fmt: skip
+    if cfg["dims"] == 1:  # one axis: plain ints
+        given = {k: v[0] if isinstance(v, tuple) else v for k, v in given.items()} | {"length": shape[2]}
+    else:
+        given |= {axis: names[axis][0] for axis in ("depth", "height", "width")[3 - cfg["dims"] :]}
+    accepted = function.__code__.co_varnames[: function.__code__.co_argcount]
+    return function(**{k: v for k, v in given.items() if k in accepted})
+
+
+@settings(max_examples=25, deadline=None)
+@given(conv_configs())
+def test_generated_training_functions_equal_flop_counter_autograd_and_the_symbolic_values(generated, cfg) -> None:
+    assume(not isinstance(cfg["padding"], str))
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    grad = True if cfg["input_grad"] else "weights"
+    prefix = f"conv{'_transpose' if cfg['transposed'] else ''}{cfg['dims']}d_"
+    got = {name: _call(generated[grad][prefix + identifier(name)], cfg, shape) for name in TRAINING_NAMES}
+    step = ours.cost(shape, grad=grad)
+    assert got == {name: quantity_named(name).of(step) for name in TRAINING_NAMES}  # the symbolic values
+    # FlopCounterMode: forward alone; + parameter gradients; + input gradient. This PyTorch counts a
+    # grouped weight gradient `groups` times (see test_flop_counter_counts_grouped_weight_gradients_groups_times).
+    forward = flop_counter_forward(theirs, shape)
+    weights = flop_counter_total(theirs, shape, input_grad=False)
+    assert got["flops"] == forward
+    assert weights - forward == cfg["groups"] * got["grad-params:flops"]
+    if cfg["input_grad"]:
+        assert flop_counter_total(theirs, shape, input_grad=True) - weights == got["grad-input:flops"]
+    else:
+        assert got["grad-input:flops"] == 0
+    assert got["training:flops"] == forward + got["backward:flops"]
+    assert got["backward:flops"] == got["grad-input:flops"] + got["grad-params:flops"]
+    # autograd's saved tensors and a real optimizer step's buffers
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=cfg["input_grad"])
+    assert 8 * got["saved"] == saved_bytes(theirs, x)
+    assert got["trainable"] == sum(p.numel() for p in theirs.parameters())
+    for optimizer in ("adam", "sgd-momentum"):
+        expected = optimizer_step_elements(theirs, shape, optimizer, cfg["input_grad"])
+        assert got[f"training-memory:{optimizer}"] == expected, optimizer
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.booleans(), st.booleans())
+def test_generated_linear_training_functions(generated, batch, f_in, f_out, bias, input_grad) -> None:
+    grad = True if input_grad else "weights"
+    theirs = nn.Linear(f_in, f_out, bias=bias).double()
+    got = {
+        name: generated[grad][f"linear_{identifier(name)}"](
+            in_features=f_in, out_features=f_out, bias=bias, batch=batch
+        )
+        for name in TRAINING_NAMES
+    }
+    total = flop_counter_total(theirs, (batch, f_in), input_grad=input_grad)
+    assert got["training:flops"] == total
+    x = torch.randn((batch, f_in), dtype=torch.float64, requires_grad=input_grad)
+    assert 8 * got["saved"] == saved_bytes(theirs, x)
+    assert got["training-memory:adam"] == optimizer_step_elements(theirs, (batch, f_in), "adam", input_grad)
+
+
+def test_training_quantities_through_the_table_and_the_query() -> None:
+    from symconv.latex.tables import build, cell
+
+    conv = symconv.Conv2d(2, 3, 3, bias=False)
+    theirs = nn.Conv2d(2, 3, 3, bias=False).double()
+    shape = (1, 2, 5, 5)
+    # FlopCounterMode: forward 2*(3*18*9) = 972, grad input and grad weight the same each
+    assert flop_counter_total(theirs, shape, input_grad=True) == 3 * 972
+    table = build({"conv": conv.cost(shape, grad=True)}, ["flops", "backward:flops", "training:flops", "saved"])
+    assert [c for c in table.rows[0].cells] == [cell(sympy.Integer(v), 3, exact=True) for v in (972, 1944, 2916, 50)]
+    assert table.columns[1].header == ("FLOPs", "backward")
+    assert symconv.quantity(conv, "training:flops", input_shape=shape) == 2916  # an operator: costed with grad=True
+    assert symconv.quantity(conv.cost(shape, grad="weights"), "training:flops") == 1944
+    with pytest.raises(symconv.SymconvError, match="training step"):
+        symconv.quantity(conv.cost(shape), "backward:flops")
+
+
+def test_cli_grad_on_cost_table_and_codegen() -> None:
+    from cli_runner import in_process
+
+    conv = ["conv2d", "--in-channels", "C_in", "--out-channels", "C_out", "--kernel-size", "3", "--stride", "2"]
+    theirs = nn.Conv2d(2, 3, 3, stride=2).double()
+    shape = (2, 2, 7, 6)
+    first, middle = (flop_counter_total(theirs, shape, input_grad=g) for g in (False, True))
+    generated = in_process("codegen", *conv, "--input", "N,C_in,H,W", "--grad", "weights", "--quantity",
+                           "training:flops", "--quantity", "saved", "--name", "c")  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    namespace: dict = {}
+    exec(generated.stdout, namespace)
+    at = dict(C_in=2, C_out=3, N=2, H=7, W=6)
+    assert namespace["c_training_flops"](**at) == first
+    assert 8 * namespace["c_saved"](**at) == saved_bytes(theirs, torch.randn(shape, dtype=torch.float64))
+    report = in_process("cost", *conv, "--input", "N,C_in,H,W", "--grad", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    assert _at_point(json.loads(report.stdout)["training:macs"], at) * 2 == middle
+    table = in_process("table", *conv, "--input", "2,2,7,6", "--quantities", "training:flops,grad-input:flops",
+                       "--grad", "--fragment", "--given", "C_in=2", "--given", "C_out=3")  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    assert f"{{{middle}}}" in table.stdout and f"{{{middle - first}}}" in table.stdout
+    refused = in_process("cost", *conv, "--input", "N,C_in,H,W", "--grad", "inputs")
+    assert refused.returncode != 0 and "--grad" in refused.stderr
+
+
+def _at_point(text: str, values: dict) -> int:
+    expr = sympy.sympify(text, locals={name: sympy.Symbol(name) for name in values})
+    return int(expr.subs({sympy.Symbol(name): v for name, v in values.items()}))
