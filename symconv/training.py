@@ -231,7 +231,7 @@ def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost
     if isinstance(op, Network):
         return network_cost(op, input_grads=_needs(grad, 1, frozenset()).inputs[0]).total
     inputs = _input_tensors(op, input_shapes)
-    forward = op.cost(*input_shapes)
+    forward = Cost.from_lowering(repr(op), backward.training_forward(op, inputs))
     return _step(op, inputs, forward, _needs(grad, len(inputs), _own_params(forward)), repr(op))
 
 
@@ -462,8 +462,11 @@ def _storage(tensor: SavedTensor, layer: Layer, base, elements) -> tuple[str, sy
 
 def _layer_step(net: Network, layer: Layer, needs: backward.Needs) -> TrainingCost:
     """The layer's training cost, on the shapes its forward was costed on."""
-    inputs = _input_tensors(layer.operator, tuple(x.shape for x in layer.inputs))
-    return _step(layer.operator, inputs, layer.cost, needs, layer.name)
+    op = layer.operator
+    inputs = _input_tensors(op, tuple(x.shape for x in layer.inputs))
+    statistics = backward.has_statistics(op)  # batch norm's forward computes more in training mode
+    forward = Cost.from_lowering(repr(op), backward.training_forward(op, inputs)) if statistics else layer.cost
+    return _step(op, inputs, forward, needs, layer.name)
 
 
 __all__ = [

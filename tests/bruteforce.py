@@ -554,3 +554,44 @@ def avg_pool_backward(
             if all(0 <= q < length for q, length in zip(pos, in_size)):
                 _scatter(tally, dx, hit, (n, ch, *pos), scaled)
     return Gradients(dx, None, None, tally.mults, tally.adds)
+
+
+@dataclass
+class BatchNormStep:
+    """A training-mode batch norm forward: the output, the updated running statistics, and its arithmetic."""
+
+    output: np.ndarray
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    mults: int
+    adds: int
+
+
+def batch_norm_train(
+    x: Any, weight: Any | None, bias: Any | None, running_mean: Any, running_var: Any, momentum: float, eps: float
+) -> BatchNormStep:
+    """PyTorch's CPU training-mode batch norm, literally: per channel the mean, the centred sum of squares,
+    ``invstd``, the running statistics (the variance unbiased), then ``y = x * alpha + beta`` with
+    ``alpha = invstd * weight`` and ``beta = bias - mean * alpha``. Divisions are counted as multiplications,
+    the square root as neither."""
+    x = _as_objects(x)
+    tally = _Tally({})
+    channels = x.shape[1]
+    others = [pos for pos in _positions(x.shape) if pos[1] == 0]
+    m = len(others)
+    out = np.zeros(x.shape, dtype=object)
+    new_mean, new_var = np.zeros(channels, dtype=object), np.zeros(channels, dtype=object)
+    for c in range(channels):
+        values = [x[(pos[0], c, *pos[2:])] for pos in others]
+        mean = tally.mul(_sum(tally, values), 1 / m)
+        var_sum = _sum(tally, (tally.mul(d, d) for d in (tally.add(v, -mean) for v in values)))
+        invstd = tally.mul(1, 1 / math.sqrt(tally.add(tally.mul(var_sum, 1 / m), eps)))
+        unbiased = tally.mul(var_sum, 1 / (m - 1))
+        new_mean[c] = tally.add(tally.mul(1 - momentum, running_mean[c]), tally.mul(momentum, mean))
+        new_var[c] = tally.add(tally.mul(1 - momentum, running_var[c]), tally.mul(momentum, unbiased))
+        alpha = invstd if weight is None else tally.mul(invstd, weight[c])
+        beta = tally.mul(-mean, alpha) if bias is None else tally.add(bias[c], -tally.mul(mean, alpha))
+        for pos in others:
+            index = (pos[0], c, *pos[2:])
+            out[index] = tally.add(tally.mul(x[index], alpha), beta)
+    return BatchNormStep(out, new_mean, new_var, tally.mults, tally.adds)

@@ -17,6 +17,7 @@ depthwise convolution where the true count is written out by hand.
 from __future__ import annotations
 
 import json
+import math
 
 import bruteforce as bf
 import numpy as np
@@ -666,3 +667,49 @@ def test_cli_grad_on_cost_table_and_codegen() -> None:
 def _at_point(text: str, values: dict) -> int:
     expr = sympy.sympify(text, locals={name: sympy.Symbol(name) for name in values})
     return int(expr.subs({sympy.Symbol(name): v for name, v in values.items()}))
+
+
+# ------------------------------------------------------------------ batch norm's training-mode forward
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.lists(st.integers(1, 3), min_size=0, max_size=3), st.booleans())
+def test_batchnorm_training_forward_statistics_equal_the_brute_force(batch, channels, spatial, affine) -> None:
+    shape = (batch, channels, *spatial)
+    assume(batch * math.prod(spatial) > 1)  # PyTorch: more than one value per channel in training
+    dims = max(len(spatial), 1)
+    theirs = getattr(nn, f"BatchNorm{dims}d")(channels, affine=affine).double().train()
+    rng = np.random.default_rng(2)
+    with torch.no_grad():
+        theirs.running_mean.copy_(torch.tensor(rng.normal(size=channels)))
+        theirs.running_var.copy_(torch.tensor(rng.uniform(0.5, 2, size=channels)))
+        if affine:
+            theirs.weight.copy_(torch.tensor(rng.normal(size=channels)))
+            theirs.bias.copy_(torch.tensor(rng.normal(size=channels)))
+    x = rng.normal(size=shape)
+    weight, bias = (t.detach().numpy() if affine else None for t in (theirs.weight, theirs.bias))
+    result = bf.batch_norm_train(x, weight, bias, theirs.running_mean.numpy().copy(), theirs.running_var.numpy().copy(),
+                                 theirs.momentum, theirs.eps)  # fmt: skip
+    with FlopCounterMode(display=False) as counter:
+        y = theirs(torch.tensor(x))
+    # the brute force computes what PyTorch computes: the output and both running statistics
+    np.testing.assert_allclose(result.output.astype(float), y.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result.running_mean.astype(float), theirs.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.running_var.astype(float), theirs.running_var.numpy(), rtol=1e-12)
+    ours = getattr(L, f"BatchNorm{dims}d")(channels, affine=affine)
+    forward = training.cost(ours, shape).forward
+    assert (forward.mults, forward.adds) == (result.mults, result.adds)
+    assert forward.macs == 0 == counter.get_total_flops()  # no GEMM: FlopCounterMode counts none either
+
+
+def test_batchnorm_statistics_reach_networks_and_composites() -> None:
+    from symconv.symbols import C, H, N, W
+
+    inference = L.BatchNorm2d(C).cost((N, C, H, W))
+    step = training.cost(L.BatchNorm2d(C), (N, C, H, W))
+    # per element: a subtraction and a square; per channel two sums of N*H*W - 1, 10 mults and 4 adds
+    assert sympy.expand(step.forward.mults - inference.mults - (N * C * H * W + 10 * C)) == 0
+    assert sympy.expand(step.forward.adds - inference.adds - (N * C * H * W + 2 * C * (N * H * W - 1) + 4 * C)) == 0
+    block = symconv.Sequential(("conv", symconv.Conv2d(C, C, 3, padding=1)), ("bn", L.BatchNorm2d(C)))
+    assert sympy.expand(training.cost(block, (N, C, H, W)).forward.mults - block.cost((N, C, H, W)).mults
+                        - (N * C * H * W + 10 * C)) == 0  # fmt: skip
