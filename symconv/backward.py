@@ -271,8 +271,13 @@ def _conv_transpose(op: ConvTransposeNd, inputs, output, needs) -> list[Stage]:
     columns = Tensor("dY_columns", "columns", (n * g, rows, pixels))
     stages: list[Stage] = []
     if needs.inputs[0] or "weight" in needs.params:
-        # the whole of dY is counted as read: an upper bound where a stride leaves output positions unreached
-        stages.append(Im2col(dy, columns, touched=dy.elements))
+        # the im2col of a convolution over dY (padding p on the left; on the right p - output_padding, which
+        # may crop): a stride larger than the dilated kernel leaves positions of dY no column reads
+        touched = [
+            TouchedLength(length, a.kernel, a.stride, a.dilation, a.padding, a.padding - a.output_padding)
+            for a, length in zip(op.axes, dy.shape[2:], strict=True)
+        ]
+        stages.append(Im2col(dy, columns, touched=n * op.out_channels * product(touched)))
     if needs.inputs[0]:
         stages.append(Gemm(m=op.in_channels / g, k=rows, n=pixels, count=n * g, a=weight, b=columns, out=_grad(x)))
     if "weight" in needs.params:

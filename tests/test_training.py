@@ -175,10 +175,10 @@ def test_flop_counter_counts_grouped_weight_gradients_groups_times() -> None:
 
 
 def _bruteforce_gradients(cfg, x, w, dy):
-    flags = dict(grad_input=cfg["input_grad"], grad_weight=True, grad_bias=cfg["bias"])
+    wanted = bf.Wanted(input=cfg["input_grad"], weight=True, bias=cfg["bias"])
     if cfg["transposed"]:
-        return bf.conv_transpose_backward(x, w, dy, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"],
-                                          **flags)  # fmt: skip
+        window = bf.Window(cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
+        return bf.conv_transpose_backward(x, w, dy, window, wanted)
     pads = (
         bf.same_padding(cfg["kernel"], cfg["dilation"])
         if cfg["padding"] == "same"
@@ -186,7 +186,7 @@ def _bruteforce_gradients(cfg, x, w, dy):
         if cfg["padding"] == "valid"
         else ((cfg["padding"], cfg["padding"]),) * cfg["dims"]
     )
-    return bf.conv_backward(x, w, dy, cfg["stride"], pads, cfg["dilation"], cfg["groups"], **flags)
+    return bf.conv_backward(x, w, dy, bf.Window(cfg["stride"], pads, cfg["dilation"], cfg["groups"]), wanted)
 
 
 @settings(max_examples=30, deadline=None)
@@ -333,13 +333,7 @@ def _meta(factory, *args) -> nn.Module:
         return factory(*args).train()
 
 
-MODELS = {
-    "resnet50": tm.resnet50,
-    "mobilenet_v2": tm.MobileNetV2,
-    "vgg16": tm.vgg16,
-    "fasternet_block": tm.fasternet_block_net,
-    "mobilenet_v1": tm.mobilenet_v1,
-}
+MODELS = tm.MODELS
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -713,3 +707,19 @@ def test_batchnorm_statistics_reach_networks_and_composites() -> None:
     block = symconv.Sequential(("conv", symconv.Conv2d(C, C, 3, padding=1)), ("bn", L.BatchNorm2d(C)))
     assert sympy.expand(training.cost(block, (N, C, H, W)).forward.mults - block.cost((N, C, H, W)).mults
                         - (N * C * H * W + 10 * C)) == 0  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_configs())
+def test_conv_transpose_backward_reads_exactly_the_positions_of_dy_its_columns_hold(cfg) -> None:
+    assume(cfg["transposed"])
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    out = theirs(torch.zeros(shape, dtype=torch.float64)).shape[2:]
+    per_axis = []  # dY position i*s - p + k*d for every input position i and tap k, inside dY
+    for length, o, k, s, d, p in zip(shape[2:], out, cfg["kernel"], cfg["stride"], cfg["dilation"], cfg["padding"]):
+        per_axis.append({i * s - p + t * d for i in range(length) for t in range(k)} & set(range(o)))
+    expected = cfg["batch"] * cfg["c_out"] * math.prod(len(positions) for positions in per_axis)
+    (im2col,) = [st for st in ours.cost(shape, grad="weights").backward.stages if type(st).__name__ == "Im2col"]
+    assert im2col.touched == expected
