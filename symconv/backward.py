@@ -30,6 +30,12 @@ The other layers (no GEMM, so no MACs, as PyTorch's ``FlopCounterMode`` counts t
   2 mults and 3 adds per element, 2 reductions, 4 mults per channel (PyTorch's CPU kernel);
 - ``Add``: the gradient passes through (no arithmetic); ``Multiply``: ``n - 1`` mults per
   element for each input that needs a gradient; ``Mean``: one scaling per output, broadcast;
+  ``Scalar``: a scaling per element (``x * c``), none (``x + c``);
+- softmax: ``dX = Y * (dY - sum(dY * Y))`` per row (the output saved);
+- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: two
+  batched GEMMs around a scaled softmax): the GEMMs' backward, four GEMMs of the forward's
+  size, without recomputing the scores (PyTorch's math path; its flash and memory-efficient
+  kernels recompute ``q k^T``: one GEMM more);
 - views and ``Concat``: no stage.
 
 A layer whose input needs no gradient (the first layer, or one after frozen layers only)
@@ -61,14 +67,16 @@ from symconv.errors import NotLowerable
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.geometry import ConvAxis
 from symconv.lowering import Col2im, Elementwise, Gemm, Im2col, Lowering, Stage, Tensor
+from symconv.ops.base import dim_index
 from symconv.ops.composite import Chain, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.conv import ConvNd, ConvTransposeNd
-from symconv.ops.elementwise import Activation, Add, Multiply
+from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm
 from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, adaptive_window_total
 from symconv.ops.shape import Concat, View
+from symconv.ops.softmax import Softmax
 from symconv.sizes import product
 from symconv.touched import TouchedLength
 
@@ -473,6 +481,35 @@ def _mean(op, inputs, output, needs) -> list[Stage]:
 @rule(Add, saved=_nothing_saved)
 def _add(op, inputs, output, needs) -> list[Stage]:
     return []
+
+
+def _scalar_saved(op: Scalar, inputs, output, needs) -> list[Saved]:
+    return [Saved(("input", 0), inputs[0].elements)] if op.operation == "pow" else []
+
+
+@rule(Scalar, saved=_scalar_saved)
+def _scalar(op: Scalar, inputs, output, needs) -> list[Stage]:
+    """``x + c``: dY passes through; ``x * c``, ``x / c``: one scaling per element; ``x ** c``:
+    ``dY * c * x ** (c - 1)``, three mults per element (the power counted as one, as in the forward)."""
+    if not needs.inputs[0] or op.operation in ("add", "sub"):
+        return []
+    mults = sympy.Integer(3 if op.operation == "pow" else 1)
+    return [Elementwise(output.elements, mults_each=mults, reads=(_dy(output),), writes=(_grad(inputs[0]),))]
+
+
+def _softmax_saved(op, inputs, output, needs) -> list[Saved]:
+    return [Saved(("output",), output.elements)]
+
+
+@rule(Softmax, saved=_softmax_saved)
+def _softmax(op: Softmax, inputs, output, needs) -> list[Stage]:
+    """PyTorch's ``dX = Y * (dY - sum(dY * Y))`` per row of ``L``: ``2 L`` mults and ``2 L - 1`` adds."""
+    if not needs.inputs[0]:
+        return []
+    length = output.shape[dim_index(op.dim, len(output.shape), "dim")]
+    rows = output.elements / length
+    return [Elementwise(rows, mults_each=2 * length, adds_each=2 * length - 1, reads=(_dy(output), output),
+                        writes=(_grad(inputs[0]),))]  # fmt: skip
 
 
 def _multiply_saved(op, inputs, output, needs) -> list[Saved]:

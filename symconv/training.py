@@ -340,6 +340,7 @@ class NetworkTrainingCost:
 
 
 Trainable = Callable[[Layer], frozenset[str]] | None
+ALL_PARAMETERS = frozenset({"weight", "bias"})
 VIEWS = (View,)
 
 
@@ -419,9 +420,17 @@ def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
 
     def trainable(layer: Layer) -> frozenset[str]:
         module = modules.get(layer.name)
-        if module is None:
-            return frozenset()
-        return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
+        if module is not None:
+            return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
+        # a layer made of a module's own parameters (MultiheadAttention's in_proj: its in_proj_weight)
+        parent, _, part = layer.name.rpartition(".")
+        found = {
+            name: p for name, p in modules.get(parent, model).named_parameters(recurse=False)
+            if name.startswith(f"{part}_")
+        }  # fmt: skip
+        if found:
+            return frozenset(name.removeprefix(f"{part}_") for name, p in found.items() if p.requires_grad)
+        return ALL_PARAMETERS  # parameters read in a forward: trainable, as PyTorch makes them
 
     layer_inputs = {layer.name: layer.inputs for layer in net.layers}
     aliases = {}

@@ -595,3 +595,16 @@ def batch_norm_train(
             index = (pos[0], c, *pos[2:])
             out[index] = tally.add(tally.mul(x[index], alpha), beta)
     return BatchNormStep(out, new_mean, new_var, tally.mults, tally.adds)
+
+
+def softmax_backward(y: Any, dy: Any) -> Gradients:
+    """Gradient of a softmax along the last axis from its output ``y``: ``y * (dy - sum(dy * y))`` per row."""
+    y, dy = _as_objects(y), _as_objects(dy)
+    tally = _Tally({})
+    dx = np.zeros(y.shape, dtype=object)
+    for lead in _positions(y.shape[:-1]):
+        row = range(y.shape[-1])
+        dot = tally.dot((dy[(*lead, j)], y[(*lead, j)]) for j in row)
+        for j in row:
+            dx[(*lead, j)] = tally.mul(y[(*lead, j)], tally.add(dy[(*lead, j)], -dot))
+    return Gradients(dx, None, None, tally.mults, tally.adds)

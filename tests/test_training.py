@@ -723,3 +723,61 @@ def test_conv_transpose_backward_reads_exactly_the_positions_of_dy_its_columns_h
     expected = cfg["batch"] * cfg["c_out"] * math.prod(len(positions) for positions in per_axis)
     (im2col,) = [st for st in ours.cost(shape, grad="weights").backward.stages if type(st).__name__ == "Im2col"]
     assert im2col.touched == expected
+
+
+# ------------------------------------------------------------------ attention
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=3), st.integers(1, 5))
+def test_softmax_backward_equals_the_brute_force(leading, length) -> None:
+    shape = (*leading, length)
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    y = torch.softmax(x, -1)
+    dy = torch.randn(shape, dtype=torch.float64)
+    y.backward(dy)
+    result = bf.softmax_backward(y.detach().numpy(), dy.numpy())
+    np.testing.assert_allclose(result.grad_input.astype(float), x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    step = training.cost(L.Softmax(-1), shape)
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
+    assert step.saved == (training.SavedTensor("output", repr(L.Softmax(-1)), y.numel()),)  # softmax keeps its output
+
+
+class _Attention(nn.Module):
+    def __init__(self, embed: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv, self.out = nn.Linear(embed, 3 * embed), nn.Linear(embed, embed)
+
+    def forward(self, x):
+        n, length, embed = x.shape
+        q, k, v = self.qkv(x).reshape(n, length, 3, self.heads, embed // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
+        attended = nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.out(attended.transpose(1, 2).reshape(n, length, embed))
+
+
+class _Block(nn.Module):
+    def __init__(self, embed: int, heads: int) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(embed, heads, batch_first=True)
+        self.head = nn.Linear(embed, 2)
+
+    def forward(self, x):
+        return self.head(self.attention(x, x, x, need_weights=False)[0].softmax(-1))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.booleans())
+def test_attention_training_flops_equal_flop_counter(batch, length, heads, width, module) -> None:
+    embed = heads * width
+    model = _meta(_Block if module else _Attention, embed, heads)
+    step = symconv.from_torch(model, (batch, length, embed), grad=True)
+    # on the meta device PyTorch runs attention as its math (bmm, softmax, bmm) and counts each bmm's backward
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(batch, length, embed, device="meta")).sum().backward()
+    assert counter.get_total_flops() == 2 * step.macs
+    # written out: the input projection (3 E^2 per token) is a first layer (backward = forward); the two
+    # attention GEMMs (A each) and the output projection (E^2) are not (backward = 2 x forward); the head (2 E)
+    attention, tokens = batch * heads * length * length * width, batch * length
+    head = 3 * tokens * embed * 2 if module else 0
+    assert step.macs == 2 * 3 * tokens * embed**2 + 3 * 2 * attention + 3 * tokens * embed**2 + head
