@@ -121,7 +121,7 @@ def report(cost: Cost, shape: str, output: tuple, args: argparse.Namespace) -> R
     )
 
 
-def training_rows(step: TrainingCost, args: argparse.Namespace) -> tuple[Row, ...]:
+def _training_rows(step: TrainingCost, args: argparse.Namespace) -> tuple[Row, ...]:
     """The training step's rows: compute of each part under ``--convention``, what it saves and holds."""
     compute = quantities.Compute(convention(args.convention))
     size = element_size(args)
@@ -142,6 +142,6 @@ def run(args: argparse.Namespace) -> int:
     cost = step.forward if step else op.cost(*shapes)
     result = report(cost, operators.show_inputs(shapes), op.output_shape(*shapes), args)
     if step:
-        result = Report(f"{result.title}, training step", result.rows + training_rows(step, args))
+        result = Report(f"{result.title}, training step", result.rows + _training_rows(step, args))
     print(FORMATS[args.format](result))
     return 0
