@@ -34,8 +34,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import sympy
@@ -62,9 +63,9 @@ class TrainingCost:
     ``macs``, ``flops``, ``mults``, ``adds``, ``ops`` and :meth:`compute` are the step's totals;
     ``params`` counts every parameter once, ``trainable`` those that get a gradient;
     ``saved`` lists the tensors autograd keeps for the backward (de-duplicated);
-    ``grad_input`` and ``grad_params`` are the backward producing only the inputs' gradients
-    and only the parameters' (each on its own: work both share, such as batch norm's
-    ``sum(dY)``, is in each).
+    :meth:`part` gives the backward producing only the inputs' gradients (``'grad-input'``)
+    or only the parameters' (``'grad-params'``), each on its own: work both share, such as
+    batch norm's ``sum(dY)``, is in each. ``gradients`` lowers those two when first asked for.
     """
 
     operator: str
@@ -72,8 +73,7 @@ class TrainingCost:
     backward: Cost
     trainable: sympy.Expr
     saved: tuple[SavedTensor, ...]
-    grad_input: Cost | None = None
-    grad_params: Cost | None = None
+    gradients: Callable[[], tuple[Cost, Cost]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -113,17 +113,27 @@ class TrainingCost:
         sizes = {"value": as_element_size(element_size), "index": as_element_size(index_size)}
         return sympy.Add(*(sizes[t.kind] * t.elements for t in self.saved))
 
+    @functools.cached_property
+    def split(self) -> tuple[Cost, Cost]:
+        """The backward producing only the inputs' gradients, and only the parameters'."""
+        if self.gradients is None:
+            raise InvalidConfiguration(f"the training cost of {self.operator} was built without its gradients' split")
+        return self.gradients()
+
     def part(self, name: str) -> Cost:
         """``'forward'``, ``'backward'``, ``'grad-input'`` or ``'grad-params'`` as a :class:`Cost`."""
-        found = {"forward": self.forward, "backward": self.backward}
-        found |= {"grad-input": self.grad_input, "grad-params": self.grad_params}
-        if found.get(name) is None:
-            raise InvalidConfiguration(f"the training cost of {self.operator} has no part {name!r}")
-        return found[name]
+        if name in ("grad-input", "grad-params"):
+            return self.split[name == "grad-params"]
+        if name not in ("forward", "backward"):
+            raise InvalidConfiguration(f"part={show(name)} must be forward, backward, grad-input or grad-params")
+        return getattr(self, name)
 
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> TrainingCost:
         """The same step with symbols replaced (by name or by symbol), as :meth:`Cost.subs`."""
-        return _map_tree(self, substituting(values), sympy.Basic)
+        replace_symbols = substituting(values)
+        split = None if self.gradients is None else _map_tree(self.split, replace_symbols, sympy.Basic)
+        whole = _map_tree(replace(self, gradients=None), replace_symbols, sympy.Basic)
+        return whole if split is None else replace(whole, gradients=lambda: split)
 
 
 @dataclass(frozen=True)
@@ -241,16 +251,16 @@ def _step(op, inputs: tuple[Tensor, ...], forward: Cost, needs: backward.Needs, 
     def lowered(what: str, wanted: backward.Needs) -> Cost:
         return Cost.from_lowering(f"{op!r} {what}", Lowering(backward.lower(op, inputs, wanted), inputs[0]))
 
-    no_inputs = (False,) * len(inputs)
+    def gradients() -> tuple[Cost, Cost]:
+        no_inputs = (False,) * len(inputs)
+        return (
+            lowered("grad input", backward.Needs(needs.inputs, frozenset())),
+            lowered("grad params", backward.Needs(no_inputs, needs.params)),
+        )
+
     saved = tuple(_saved_tensor(s, layer) for s in backward.saved(op, inputs, needs))
     return TrainingCost(
-        repr(op),
-        forward,
-        lowered("backward", needs),
-        _trainable(forward, needs.params),
-        saved,
-        grad_input=lowered("grad input", backward.Needs(needs.inputs, frozenset())),
-        grad_params=lowered("grad params", backward.Needs(no_inputs, needs.params)),
+        repr(op), forward, lowered("backward", needs), _trainable(forward, needs.params), saved, gradients
     )
 
 
@@ -389,17 +399,16 @@ def network_cost(
         for tensor in step.saved:
             key, size = _storage(tensor, layer, base, elements)
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
-    forward, back, grad_input, grad_params = (
-        Cost.sequence(f"{net.name}{suffix}", [(row.name, getattr(row.cost, part)) for row in rows])
-        for part, suffix in (
-            ("forward", ""),
-            ("backward", " backward"),
-            ("grad_input", " grad input"),
-            ("grad_params", " grad params"),
-        )
-    )
+
+    def parts(part: str, suffix: str) -> Cost:
+        return Cost.sequence(f"{net.name}{suffix}", [(row.name, row.cost.part(part)) for row in rows])
+
+    def gradients() -> tuple[Cost, Cost]:
+        return parts("grad-input", " grad input"), parts("grad-params", " grad params")
+
     trainable_total = sympy.Add(*(row.cost.trainable for row in rows))
-    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()), grad_input, grad_params)
+    forward, back = parts("forward", ""), parts("backward", " backward")
+    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()), gradients)
     return NetworkTrainingCost(net.name, tuple(rows), total)
 
 

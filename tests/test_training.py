@@ -617,6 +617,7 @@ def test_generated_linear_training_functions(generated, batch, f_in, f_out, bias
 
 def test_training_quantities_through_the_table_and_the_query() -> None:
     from symconv.latex.tables import build, cell
+    from symconv.symbols import C_in
 
     conv = symconv.Conv2d(2, 3, 3, bias=False)
     theirs = nn.Conv2d(2, 3, 3, bias=False).double()
@@ -626,6 +627,10 @@ def test_training_quantities_through_the_table_and_the_query() -> None:
     table = build({"conv": conv.cost(shape, grad=True)}, ["flops", "backward:flops", "training:flops", "saved"])
     assert [c for c in table.rows[0].cells] == [cell(sympy.Integer(v), 3, exact=True) for v in (972, 1944, 2916, 50)]
     assert table.columns[1].header == ("FLOPs", "backward")
+    symbolic = symconv.Conv2d(C_in, 3, 3, bias=False).cost((1, C_in, 5, 5), grad=True)
+    at = build({"conv": symbolic}, ["grad-input:flops", "training-memory:sgd"], values={"C_in": 2})
+    # grad input 972 FLOPs; 54 weights, 54 gradients and the 50 saved input elements
+    assert [c for c in at.rows[0].cells] == [cell(sympy.Integer(v), 3, exact=False) for v in (972, 158)]
     assert symconv.quantity(conv, "training:flops", input_shape=shape) == 2916  # an operator: costed with grad=True
     assert symconv.quantity(conv.cost(shape, grad="weights"), "training:flops") == 1944
     with pytest.raises(symconv.SymconvError, match="training step"):
