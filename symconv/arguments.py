@@ -15,24 +15,32 @@ from symconv.rules import checked_value, exact_value, lookup, substitute
 __all__ = ["as_cost", "checked", "exact", "expression", "find_symbol", "lookup", "substitute"]
 
 
-def as_cost(value: Cost | NetworkCost | Operator, input_shape: Sequence[object] | None = None) -> Cost:
+def as_cost(
+    value: Cost | NetworkCost | Operator, input_shape: Sequence[object] | None = None, *, grad: bool | str = False
+) -> Cost:
     """A :class:`Cost`: itself, a network cost's total, or an :class:`Operator` costed on ``input_shape``.
 
     ``input_shape`` is one shape, or one per input for an operator of several (``Add``,
     ``Matmul``); a :class:`~symconv.network.graph.Network` is costed on its declared inputs.
+    A training step (:class:`~symconv.training.TrainingCost`, or a network's) is kept as one;
+    an operator with ``grad`` (``True`` or ``'weights'``) is costed as one.
 
     >>> from symconv.network import Add
     >>> as_cost(Add(), [(1, 4), (1, 4)]).adds
     4
     """
-    if isinstance(value, Cost):
+    from symconv import training  # training builds on the operators
+    from symconv.training import NetworkTrainingCost, TrainingCost
+
+    if isinstance(value, Cost | TrainingCost):
         return value
-    if isinstance(value, NetworkCost):
+    if isinstance(value, NetworkCost | NetworkTrainingCost):
         return value.total
     if isinstance(value, Operator):
         if input_shape is None and not isinstance(value, Network):
             raise SymconvError(f"{value!r} is an operator: give input_shape= to cost it")
-        return value.total_cost(*shapes_for(value, input_shape))
+        shapes = shapes_for(value, input_shape)
+        return training.cost(value, *shapes, grad=grad) if grad is not False else value.total_cost(*shapes)
     raise WrongType(f"expected a symconv Cost or Operator, got {type(value).__name__} {value!r}")
 
 

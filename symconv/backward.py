@@ -24,11 +24,18 @@ The other layers (no GEMM, so no MACs, as PyTorch's ``FlopCounterMode`` counts t
   windows overlap and share an argmax the accumulation is data-dependent and not counted);
 - average pooling: ``dY`` scaled once per output, then scattered onto its window (col2im:
   ``contributions - targets`` additions);
-- batch normalisation (training): per channel ``sum(dY)`` and ``sum((x - mean) * dY)``, then
+- batch normalisation (training): the forward first computes the batch statistics
+  (:func:`training_forward`); the backward per channel ``sum(dY)`` and ``sum((x - mean) * dY)``, then
   ``dX = (dY - sum(dY)/M - (x - mean) * k) * invstd * gamma`` with ``k = sum((x-mean) dY) invstd^2 / M``:
   2 mults and 3 adds per element, 2 reductions, 4 mults per channel (PyTorch's CPU kernel);
 - ``Add``: the gradient passes through (no arithmetic); ``Multiply``: ``n - 1`` mults per
   element for each input that needs a gradient; ``Mean``: one scaling per output, broadcast;
+  ``Scalar``: a scaling per element (``x * c``), none (``x + c``);
+- softmax: ``dX = Y * (dY - sum(dY * Y))`` per row (the output saved);
+- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: two
+  batched GEMMs around a scaled softmax): the GEMMs' backward, four GEMMs of the forward's
+  size, without recomputing the scores (PyTorch's math path; its flash and memory-efficient
+  kernels recompute ``q k^T``: one GEMM more);
 - views and ``Concat``: no stage.
 
 A layer whose input needs no gradient (the first layer, or one after frozen layers only)
@@ -59,15 +66,17 @@ from symconv.cost import _map_tree, _prefixed
 from symconv.errors import NotLowerable
 from symconv.functions import Col2imContributions, Col2imTargets
 from symconv.geometry import ConvAxis
-from symconv.lowering import Col2im, Elementwise, Gemm, Im2col, Stage, Tensor
+from symconv.lowering import Col2im, Elementwise, Gemm, Im2col, Lowering, Stage, Tensor
+from symconv.ops.base import dim_index
 from symconv.ops.composite import Chain, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.conv import ConvNd, ConvTransposeNd
-from symconv.ops.elementwise import Activation, Add, Multiply
+from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm
 from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, adaptive_window_total
 from symconv.ops.shape import Concat, View
+from symconv.ops.softmax import Softmax
 from symconv.sizes import product
 from symconv.touched import TouchedLength
 
@@ -102,22 +111,25 @@ class Saved:
 
 @dataclass(frozen=True)
 class Rule:
-    """One operator family's backward: its stages and what the forward saves for it."""
+    """One operator family's backward: its stages, what the forward saves for it, and what the training-mode
+    forward computes beyond the inference forward (``statistics``: batch norm's batch statistics)."""
 
     stages: Callable[[object, tuple[Tensor, ...], Tensor, Needs], list[Stage]]
     saved: Callable[[object, tuple[Tensor, ...], Tensor, Needs], list[Saved]]
+    statistics: Callable[[object, tuple[Tensor, ...]], list[Stage]] | None = None
 
 
 RULES: dict[type, Rule] = {}
 
 
-def rule(cls: type, saved: Callable) -> Callable:
-    """Register ``cls``'s backward stages (the decorated function) and its saved tensors (``saved``), once."""
+def rule(cls: type, saved: Callable, statistics: Callable | None = None) -> Callable:
+    """Register ``cls``'s backward stages (the decorated function), its saved tensors (``saved``) and its
+    training-mode forward's extra stages (``statistics``), once."""
 
     def register(stages: Callable) -> Callable:
         if cls in RULES:
             raise ValueError(f"the backward of {cls.__name__} is registered twice")
-        RULES[cls] = Rule(stages, saved)
+        RULES[cls] = Rule(stages, saved, statistics)
         return stages
 
     return register
@@ -125,10 +137,20 @@ def rule(cls: type, saved: Callable) -> Callable:
 
 def rule_for(op: object) -> Rule:
     """The rule of the most specific registered class of ``op``."""
-    for cls in type(op).__mro__:
-        if cls in RULES:
-            return RULES[cls]
-    raise NotLowerable(f"{type(op).__name__} has no backward lowering")
+    found = _rule(op)
+    if found is None:
+        raise NotLowerable(f"{type(op).__name__} has no backward lowering")
+    return found
+
+
+def _rule(op: object) -> Rule | None:
+    return next((RULES[cls] for cls in type(op).__mro__ if cls in RULES), None)
+
+
+def has_statistics(op: object) -> bool:
+    """Whether ``op``'s training-mode forward computes more than its inference forward (or may: a composite)."""
+    found = _rule(op)
+    return found is not None and found.statistics is not None
 
 
 def forward_output(op: object, inputs: tuple[Tensor, ...]) -> Tensor:
@@ -141,6 +163,15 @@ def lower(op: object, inputs: tuple[Tensor, ...], needs: Needs) -> tuple[Stage, 
     if not needs.anything:
         return ()
     return tuple(rule_for(op).stages(op, inputs, forward_output(op, inputs), needs))
+
+
+def training_forward(op: object, inputs: tuple[Tensor, ...]) -> Lowering:
+    """The forward in training mode: the inference forward's stages after what training mode adds (batch norm
+    computes its batch statistics, and updates its running ones, before it normalises)."""
+    forward = op.lower(*inputs)
+    if not has_statistics(op):
+        return forward
+    return Lowering((*rule_for(op).statistics(op, inputs), *forward.stages), forward.output)
 
 
 def saved(op: object, inputs: tuple[Tensor, ...], needs: Needs) -> tuple[Saved, ...]:
@@ -248,8 +279,13 @@ def _conv_transpose(op: ConvTransposeNd, inputs, output, needs) -> list[Stage]:
     columns = Tensor("dY_columns", "columns", (n * g, rows, pixels))
     stages: list[Stage] = []
     if needs.inputs[0] or "weight" in needs.params:
-        # the whole of dY is counted as read: an upper bound where a stride leaves output positions unreached
-        stages.append(Im2col(dy, columns, touched=dy.elements))
+        # the im2col of a convolution over dY (padding p on the left; on the right p - output_padding, which
+        # may crop): a stride larger than the dilated kernel leaves positions of dY no column reads
+        touched = [
+            TouchedLength(length, a.kernel, a.stride, a.dilation, a.padding, a.padding - a.output_padding)
+            for a, length in zip(op.axes, dy.shape[2:], strict=True)
+        ]
+        stages.append(Im2col(dy, columns, touched=n * op.out_channels * product(touched)))
     if needs.inputs[0]:
         stages.append(Gemm(m=op.in_channels / g, k=rows, n=pixels, count=n * g, a=weight, b=columns, out=_grad(x)))
     if "weight" in needs.params:
@@ -331,7 +367,32 @@ def _batchnorm_saved(op: BatchNorm, inputs, output, needs) -> list[Saved]:
     return [Saved(("input", 0), inputs[0].elements), *stats]
 
 
-@rule(BatchNorm, saved=_batchnorm_saved)
+def _batchnorm_statistics(op: BatchNorm, inputs) -> list[Stage]:
+    """PyTorch's training-mode statistics, per channel of ``M`` elements: ``mean = sum(x) / M``,
+    ``var_sum = sum((x - mean)^2)`` (one subtraction and one square per element),
+    ``invstd = 1 / sqrt(var_sum / M + eps)``, the running mean and the running (unbiased, ``var_sum / (M - 1)``)
+    variance updated with the momentum (2 mults and 1 add each), then the scale ``alpha = invstd * weight`` and
+    shift ``beta = bias - mean * alpha`` the inference forward applies. Divisions count as mults; the square
+    root as neither."""
+    (x,) = inputs
+    c = op.num_features
+    per_channel = x.elements / c
+    sums = Tensor("batch_sum", "intermediate", (c,))
+    squares = Tensor("batch_var_sum", "intermediate", (c,))
+    stats = tuple(Tensor(name, "intermediate", (c,)) for name in ("save_mean", "save_invstd"))
+    # per channel: mean, var, the reciprocal, the unbiased variance (4); running stats (4); alpha, beta (2, or 1)
+    mults = 8 + (2 if op.affine else 1)
+    adds = 3 + (1 if op.affine else 0)  # eps, the running stats (2), beta's subtraction
+    return [
+        Elementwise(c, adds_each=per_channel - 1, reads=(x,), writes=(sums,)),
+        Elementwise(x.elements, mults_each=ONE, adds_each=ONE, reads=(x, sums)),
+        Elementwise(c, adds_each=per_channel - 1, writes=(squares,)),
+        Elementwise(c, mults_each=sympy.Integer(mults), adds_each=sympy.Integer(adds), reads=(sums, squares),
+                    writes=stats),
+    ]  # fmt: skip
+
+
+@rule(BatchNorm, saved=_batchnorm_saved, statistics=_batchnorm_statistics)
 def _batchnorm(op: BatchNorm, inputs, output, needs) -> list[Stage]:
     (x,) = inputs
     c = op.num_features
@@ -422,6 +483,35 @@ def _add(op, inputs, output, needs) -> list[Stage]:
     return []
 
 
+def _scalar_saved(op: Scalar, inputs, output, needs) -> list[Saved]:
+    return [Saved(("input", 0), inputs[0].elements)] if op.operation == "pow" else []
+
+
+@rule(Scalar, saved=_scalar_saved)
+def _scalar(op: Scalar, inputs, output, needs) -> list[Stage]:
+    """``x + c``: dY passes through; ``x * c``, ``x / c``: one scaling per element; ``x ** c``:
+    ``dY * c * x ** (c - 1)``, three mults per element (the power counted as one, as in the forward)."""
+    if not needs.inputs[0] or op.operation in ("add", "sub"):
+        return []
+    mults = sympy.Integer(3 if op.operation == "pow" else 1)
+    return [Elementwise(output.elements, mults_each=mults, reads=(_dy(output),), writes=(_grad(inputs[0]),))]
+
+
+def _softmax_saved(op, inputs, output, needs) -> list[Saved]:
+    return [Saved(("output",), output.elements)]
+
+
+@rule(Softmax, saved=_softmax_saved)
+def _softmax(op: Softmax, inputs, output, needs) -> list[Stage]:
+    """PyTorch's ``dX = Y * (dY - sum(dY * Y))`` per row of ``L``: ``2 L`` mults and ``2 L - 1`` adds."""
+    if not needs.inputs[0]:
+        return []
+    length = output.shape[dim_index(op.dim, len(output.shape), "dim")]
+    rows = output.elements / length
+    return [Elementwise(rows, mults_each=2 * length, adds_each=2 * length - 1, reads=(_dy(output), output),
+                        writes=(_grad(inputs[0]),))]  # fmt: skip
+
+
 def _multiply_saved(op, inputs, output, needs) -> list[Saved]:
     return [
         Saved(("input", k), t.elements)
@@ -491,8 +581,19 @@ def _composite_saved(op, inputs, output, needs) -> list[Saved]:
     return list(found.values())
 
 
-rule(Chain, saved=_composite_saved)(_composite_stages)
-rule(DepthwiseSeparableConv2d, saved=_composite_saved)(_composite_stages)
+def _composite_statistics(op, inputs) -> list[Stage]:
+    stages: list[Stage] = []
+    x = inputs[0]
+    for name, part in _chain(op):
+        extra = rule_for(part).statistics
+        if extra:
+            stages += [_map_tree(st, _prefixed(name), Tensor) for st in extra(part, (x,))]
+        x = Tensor(f"{name}.output", "intermediate", part.lower(x).output.shape)
+    return stages
+
+
+rule(Chain, saved=_composite_saved, statistics=_composite_statistics)(_composite_stages)
+rule(DepthwiseSeparableConv2d, saved=_composite_saved, statistics=_composite_statistics)(_composite_stages)
 
 
 def _partial_saved(op: PartialConv2d, inputs, output, needs) -> list[Saved]:
@@ -508,4 +609,16 @@ def _partial(op: PartialConv2d, inputs, output, needs) -> list[Stage]:
     return [_map_tree(st, _prefixed("conv"), Tensor) for st in lower(op.conv, (convolved,), needs)]
 
 
-__all__ = ["RULES", "Needs", "Rule", "Saved", "lower", "rule", "rule_for", "saved", "window_scatter_counts"]
+__all__ = [
+    "RULES",
+    "Needs",
+    "Rule",
+    "Saved",
+    "has_statistics",
+    "lower",
+    "rule",
+    "rule_for",
+    "saved",
+    "training_forward",
+    "window_scatter_counts",
+]

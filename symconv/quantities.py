@@ -17,8 +17,17 @@ name                                      quantity
 ``memory``, ``reads``, ``writes``         traffic under a memory model: ``memory:ideal`` (the default),
                                           ``memory:im2col``, ``reads:im2col`` ...
 ``intensity[:convention[:model]]``        compute per element moved (default ``flops``, ``ideal``)
+``training:<c>``, ``backward:<c>``,       a training step's compute (:mod:`symconv.training`): the whole step,
+``grad-input:<c>``, ``grad-params:<c>``   its backward, the backward's input gradients or parameter gradients
+                                          alone; ``<c>`` is ``macs``, ``flops``, ``mults``, ``ops`` or ``adds``
+``saved``, ``trainable``                  what autograd saves for the backward; parameters that get a gradient
+``training-memory[:optimizer]``           a training step's peak: parameters, gradients, optimizer state
+                                          (``sgd``, ``sgd-momentum``, ``adam``: the default) and ``saved``
 ``ratio:<quantity>``                      any of the above divided by a baseline's
 ========================================  ===================================================================
+
+Training quantities are of a training step (``op.cost(shape, grad=True)`` or ``grad="weights"``);
+the others, given a training step, are of its forward.
 
 Each code identifier is also accepted as a name (``memory_ideal``).
 
@@ -53,6 +62,7 @@ from symconv.sizes import as_element_size
 
 if TYPE_CHECKING:
     from symconv.cost import Cost
+    from symconv.training import TrainingCost
 
 TrafficKind = Literal["memory", "reads", "writes"]
 
@@ -66,19 +76,25 @@ _LATEX_SPECIALS = {c: "\\" + c for c in "&%$#_{}"}
 
 
 def identifier(name: str) -> str:
-    """The code identifier of a quantity name: ``memory:ideal`` -> ``memory_ideal``, ``ops-bias`` -> ``ops_nobias``."""
-    return name.replace("+bias", "_bias").replace("-bias", "_nobias").replace(":", "_")
+    """The code identifier of a name: ``memory:ideal`` -> ``memory_ideal``, ``ops-bias`` -> ``ops_nobias``.
+
+    >>> identifier("grad-input:flops-bias")
+    'grad_input_flops_nobias'
+    """
+    return name.replace("+bias", "_bias").replace("-bias", "_nobias").replace(":", "_").replace("-", "_")
 
 
 class Quantity:
     """A named quantity of a Cost. Subclasses are frozen dataclasses; the class attributes say what it is.
 
     ``integer``: an integer count at integer sizes (generated code returns ``int``, else
-    a ``Fraction``); ``relative``: divided by a baseline's value (:class:`Ratio`).
+    a ``Fraction``); ``relative``: divided by a baseline's value (:class:`Ratio`);
+    ``training``: of a training step (:class:`~symconv.training.TrainingCost`) only.
     """
 
     integer: ClassVar[bool] = True
     relative: ClassVar[bool] = False
+    training: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -161,6 +177,7 @@ class Compute(Quantity):
         return self.convention.aliases
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        cost = forward(cost)
         base = {
             "macs": cost.macs,
             "flops": cost.flops,
@@ -179,6 +196,7 @@ class Params(Quantity):
     summary: ClassVar[str] = "elements of the weight and bias tensors"
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        cost = forward(cost)
         return cost.params
 
 
@@ -191,6 +209,7 @@ class Adds(Quantity):
     summary: ClassVar[str] = "additions, exactly: GEMM reductions, col2im overlaps and bias"
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        cost = forward(cost)
         return cost.adds
 
 
@@ -222,6 +241,7 @@ class Traffic(Quantity):
         return (self.kind,) if self.model == IDEAL else ()
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        cost = forward(cost)
         return getattr(cost, self.kind)(self.model, as_element_size(element_size))
 
 
@@ -265,6 +285,140 @@ class Intensity(Quantity):
         return canonical(top.of(cost) / moved.of(cost, element_size=element_size))
 
 
+def forward(cost: Cost | TrainingCost) -> Cost:
+    """The Cost a forward quantity reads: ``cost`` itself, or a training step's forward."""
+    from symconv.training import TrainingCost  # training builds on the operators, which build on the vocabulary
+
+    return cost.forward if isinstance(cost, TrainingCost) else cost
+
+
+def step(cost: object, name: str) -> TrainingCost:
+    """``cost`` as a training step, or a clear error naming the quantity ``name`` that needs one."""
+    from symconv.training import TrainingCost
+
+    if not isinstance(cost, TrainingCost):
+        raise SymconvError(
+            f"quantity {name!r} is of a training step: cost the operator with grad=True (or grad='weights')"
+        )
+    return cost
+
+
+_PARTS = {
+    "training": ("Training", "a training step, forward and backward"),
+    "backward": ("Backward", "the backward"),
+    "grad-input": ("Grad-input", "the backward's input gradients alone"),
+    "grad-params": ("Grad-params", "the backward's parameter gradients (weight and bias) alone"),
+}
+TrainingPart = Literal["training", "backward", "grad-input", "grad-params"]
+
+
+@dataclass(frozen=True)
+class TrainingCompute(Quantity):
+    """Compute (or additions) of a training step, or of one part of its backward."""
+
+    part: TrainingPart
+    base: Compute | Adds
+    training: ClassVar[bool] = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.part}:{self.base.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{_PARTS[self.part][0]} {self.base.label}"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        first, second = self.base.header
+        return (first, f"{self.part} {second}".rstrip())
+
+    @property
+    def summary(self) -> str:
+        return f"{self.base.summary}, of {_PARTS[self.part][1]}"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(f"{self.part}:{name}" for name in self.base.aliases)
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        training = step(cost, self.name)
+        if self.part == "training":
+            return self.base.of(training.forward) + self.base.of(training.backward)
+        return self.base.of(training.part(self.part))
+
+
+@dataclass(frozen=True)
+class Saved(Quantity):
+    """What autograd keeps from the forward for the backward (de-duplicated by storage)."""
+
+    name: ClassVar[str] = "saved"
+    label: ClassVar[str] = "Saved"
+    summary: ClassVar[str] = "what autograd saves for the backward, de-duplicated by storage (an int64 index: 8 bytes)"
+    training: ClassVar[bool] = True
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        size = as_element_size(element_size)
+        return step(cost, self.name).activations(size, _index_size(size))
+
+
+@dataclass(frozen=True)
+class Trainable(Quantity):
+    """Elements of the parameters that get a gradient."""
+
+    name: ClassVar[str] = "trainable"
+    label: ClassVar[str] = "Trainable"
+    summary: ClassVar[str] = "elements of the parameters that get a gradient"
+    training: ClassVar[bool] = True
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        return step(cost, self.name).trainable
+
+
+#: Buffers per trainable parameter each optimizer keeps; the first is the default.
+OPTIMIZERS: dict[str, int] = {"adam": 2, "sgd-momentum": 1, "sgd": 0}
+_STATE = {"adam": "two moment buffers", "sgd-momentum": "one momentum buffer", "sgd": "no optimizer state"}
+
+
+@dataclass(frozen=True)
+class TrainingMemory(Quantity):
+    """A training step's peak memory: parameters, gradients, optimizer state and saved activations."""
+
+    optimizer: str
+    training: ClassVar[bool] = True
+
+    @property
+    def name(self) -> str:
+        return f"training-memory:{self.optimizer}"
+
+    @property
+    def label(self) -> str:
+        return f"Training memory ({self.optimizer})"
+
+    @property
+    def header(self) -> tuple[str, str]:
+        return ("Training memory", self.optimizer)
+
+    @property
+    def summary(self) -> str:
+        return f"parameters, gradients, {_STATE[self.optimizer]} and what autograd saves, at the backward's start"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return ("training-memory",) if self.optimizer == next(iter(OPTIMIZERS)) else ()
+
+    def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
+        from symconv.training import training_memory
+
+        size = as_element_size(element_size)
+        return training_memory(step(cost, self.name), self.optimizer, size, index_size=_index_size(size)).peak
+
+
+def _index_size(element_size: sympy.Expr) -> int:
+    """An argmax index counts as one element when elements are counted, as its 8 bytes of int64 otherwise."""
+    return 1 if element_size == 1 else 8
+
+
 @dataclass(frozen=True)
 class Ratio(Quantity):
     """``base`` of a cost over ``base`` of a baseline, in canonical form."""
@@ -272,6 +426,10 @@ class Ratio(Quantity):
     base: Quantity
     integer: ClassVar[bool] = False
     relative: ClassVar[bool] = True
+
+    @property
+    def training(self) -> bool:  # type: ignore[override]
+        return self.base.training
 
     @property
     def name(self) -> str:
@@ -308,7 +466,14 @@ def _vocabulary() -> tuple[Quantity, ...]:
     compute = tuple(Compute(c.with_bias(bias)) for c in CONVENTIONS.values() for bias in (False, True))
     traffic = tuple(Traffic(kind, m) for kind in _TRAFFIC for m in models)
     intensity = tuple(Intensity(c, m) for c in compute for m in models)
-    absolute = (*compute, Adds(), Params(), *traffic, *intensity)
+    counts = (*(Compute(c) for c in CONVENTIONS.values()), Adds())  # the backward adds no bias: no ±bias forms
+    training = (
+        *(TrainingCompute(part, c) for part in _PARTS for c in counts),
+        Saved(),
+        Trainable(),
+        *(TrainingMemory(o) for o in OPTIMIZERS),
+    )
+    absolute = (*compute, Adds(), Params(), *traffic, *intensity, *training)
     return (*absolute, *(Ratio(q) for q in absolute))
 
 
@@ -372,6 +537,13 @@ def families() -> tuple[tuple[str, str], ...]:
         (Params.name, Params.summary),
         (f"{' | '.join(_TRAFFIC)}[:{models}]", f"memory traffic under a memory model (default {IDEAL.name})"),
         ("intensity[:<convention>[:<model>]]", f"compute per element moved (default {FLOPS.name}, {IDEAL.name})"),
+        (
+            f"{' | '.join(_PARTS)}:<{' | '.join(CONVENTIONS)} | adds>",
+            "a training step's compute: the step, its backward, or the backward's input or parameter gradients",
+        ),
+        (Saved.name, Saved.summary),
+        (Trainable.name, Trainable.summary),
+        (f"training-memory[:{' | '.join(OPTIMIZERS)}]", "a training step's peak memory (default adam)"),
         ("ratio:<quantity>", "any of the above divided by a baseline's"),
     )
 

@@ -80,7 +80,9 @@ def quantity(
         ``'mults'``, ``'ops'``, each with ``'+bias'``/``'-bias'``), ``'adds'``, ``'params'``,
         ``'memory[:model]'``, ``'reads[:model]'``, ``'writes[:model]'`` (model ``ideal`` or
         ``im2col``), ``'intensity[:convention[:model]]'`` (default ``flops`` per element
-        moved, ideal) or ``'ratio:<quantity>'`` (with ``baseline``).
+        moved, ideal), a training quantity (``'backward:macs'``, ``'training:flops'``,
+        ``'saved'``, ``'training-memory:adam'`` ...: an operator is then costed with
+        ``grad=True``) or ``'ratio:<quantity>'`` (with ``baseline``).
     element_size : int or Fraction
         Bytes per element, for memory quantities and intensity (1: counts elements;
         ``Fraction(1, 2)`` for 4-bit types).
@@ -101,8 +103,9 @@ def quantity(
     symconv.quantities.UnknownQuantity: unknown quantity 'gflops'; expected one of: ... (did you mean 'flops'?)
     """
     q = quantity_named(name)
-    base = None if baseline is None else as_cost(baseline, input_shape)
-    return q.of(as_cost(cost, input_shape), element_size=element_size, baseline=base)
+    grad = q.training  # an operator is costed as a training step for a training quantity
+    base = None if baseline is None else as_cost(baseline, input_shape, grad=grad)
+    return q.of(as_cost(cost, input_shape, grad=grad), element_size=element_size, baseline=base)
 
 
 def ratio(

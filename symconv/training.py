@@ -34,8 +34,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import sympy
@@ -48,11 +49,11 @@ from symconv.lowering import Lowering, Tensor
 from symconv.network.graph import Layer, Network
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
+from symconv.quantities import OPTIMIZERS
 from symconv.rules import substitute, substitution
 from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
-OPTIMIZER_BUFFERS: dict[str, int] = {"sgd": 0, "sgd-momentum": 1, "adam": 2}
 INDEX_SIZE = 8  # autograd keeps argmax indices as int64
 
 
@@ -62,7 +63,10 @@ class TrainingCost:
 
     ``macs``, ``flops``, ``mults``, ``adds``, ``ops`` and :meth:`compute` are the step's totals;
     ``params`` counts every parameter once, ``trainable`` those that get a gradient;
-    ``saved`` lists the tensors autograd keeps for the backward (de-duplicated).
+    ``saved`` lists the tensors autograd keeps for the backward (de-duplicated);
+    :meth:`part` gives the backward producing only the inputs' gradients (``'grad-input'``)
+    or only the parameters' (``'grad-params'``), each on its own: work both share, such as
+    batch norm's ``sum(dY)``, is in each. ``gradients`` lowers those two when first asked for.
     """
 
     operator: str
@@ -70,6 +74,7 @@ class TrainingCost:
     backward: Cost
     trainable: sympy.Expr
     saved: tuple[SavedTensor, ...]
+    gradients: Callable[[], tuple[Cost, Cost]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -109,6 +114,21 @@ class TrainingCost:
         sizes = {"value": as_element_size(element_size), "index": as_element_size(index_size)}
         return sympy.Add(*(sizes[t.kind] * t.elements for t in self.saved))
 
+    @functools.cached_property
+    def split(self) -> tuple[Cost, Cost]:
+        """The backward producing only the inputs' gradients, and only the parameters'."""
+        if self.gradients is None:
+            raise InvalidConfiguration(f"the training cost of {self.operator} was built without its gradients' split")
+        return self.gradients()
+
+    def part(self, name: str) -> Cost:
+        """``'forward'``, ``'backward'``, ``'grad-input'`` or ``'grad-params'`` as a :class:`Cost`."""
+        if name in ("grad-input", "grad-params"):
+            return self.split[name == "grad-params"]
+        if name not in ("forward", "backward"):
+            raise InvalidConfiguration(f"part={show(name)} must be forward, backward, grad-input or grad-params")
+        return getattr(self, name)
+
     def symbols(self) -> dict[str, sympy.Symbol]:
         """The symbols of the step (forward, backward and saved tensors), by name."""
         found = {**self.forward.symbols(), **self.backward.symbols()}
@@ -142,6 +162,7 @@ class TrainingCost:
             self.backward.replaced(by_name),
             substitute(self.trainable, by_name),
             tuple(replace(t, elements=substitute(t.elements, by_name)) for t in self.saved),
+            None if self.gradients is None else lambda: tuple(part.replaced(by_name) for part in self.split),
         )
 
 
@@ -172,23 +193,32 @@ class TrainingMemory:
 
 
 def training_memory(
-    step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4
+    step: TrainingCost | NetworkTrainingCost,
+    optimizer: str = "adam",
+    element_size: int = 4,
+    index_size: int = INDEX_SIZE,
 ) -> TrainingMemory:
-    """Training memory of ``step`` in bytes, every value at ``element_size`` bytes (argmax indices at 8).
+    """Training memory of ``step`` in bytes, every value at ``element_size`` bytes (argmax indices at ``index_size``).
 
     ``optimizer``: ``'sgd'`` (no state), ``'sgd-momentum'`` (one buffer per trainable
-    parameter) or ``'adam'`` (two: first and second moments).
+    parameter) or ``'adam'`` (two: first and second moments). The quantities
+    ``training-memory:<optimizer>``, ``saved`` and ``trainable`` (:mod:`symconv.quantities`) read it.
+
+    >>> import symconv
+    >>> step = cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights")
+    >>> training_memory(step, "sgd-momentum").peak  # 4 bytes x (32 params + 32 grads + 32 momenta + 16 saved)
+    448
     """
-    if optimizer not in OPTIMIZER_BUFFERS:
-        raise InvalidConfiguration(f"optimizer={show(optimizer)} must be one of {', '.join(sorted(OPTIMIZER_BUFFERS))}")
+    if optimizer not in OPTIMIZERS:
+        raise InvalidConfiguration(f"optimizer={show(optimizer)} must be one of {', '.join(sorted(OPTIMIZERS))}")
     size = as_element_size(element_size)
     total = step.total if isinstance(step, NetworkTrainingCost) else step
     return TrainingMemory(
         optimizer=optimizer,
         parameters=size * total.params,
         gradients=size * total.trainable,
-        optimizer_state=size * OPTIMIZER_BUFFERS[optimizer] * total.trainable,
-        activations=total.activations(size),
+        optimizer_state=size * OPTIMIZERS[optimizer] * total.trainable,
+        activations=total.activations(size, index_size),
     )
 
 
@@ -238,25 +268,44 @@ def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost
     >>> step.backward.adds  # grad input 2*8*(4-1), grad weight 4*8*(2-1), grad bias 4*(2-1)
     84
     """
+    if isinstance(op, Network):
+        return network_cost(op, input_grads=_needs(grad, 1, frozenset()).inputs[0]).total
     inputs = _input_tensors(op, input_shapes)
-    forward = op.cost(*input_shapes)
-    needs = _needs(grad, len(inputs), _own_params(forward))
-    back = _backward_cost(op, inputs, needs, forward)
-    saved = tuple(_saved_tensor(s, repr(op)) for s in backward.saved(op, inputs, needs))
-    return TrainingCost(repr(op), forward, back, _trainable(forward, needs.params), saved)
+    plain = op.cost(*input_shapes)  # the forward as inference runs it, with its validation rules
+    statistics = backward.has_statistics(op)  # batch norm's forward computes more in training mode
+    forward = _with_rules(backward.training_forward(op, inputs), repr(op), plain) if statistics else plain
+    return _step(op, inputs, forward, _needs(grad, len(inputs), _own_params(forward)), repr(op))
 
 
-def _backward_cost(op, inputs: tuple[Tensor, ...], needs: backward.Needs, forward: Cost) -> Cost:
-    """The backward's cost, under the forward's validation rules (checked again when values are substituted)."""
-    lowering = Lowering(backward.lower(op, inputs, needs), inputs[0])
-    return Cost.from_lowering(f"{op!r} backward", lowering, rules=forward.rules, configuration=forward.configuration)
+def _with_rules(lowering: Lowering, name: str, forward: Cost) -> Cost:
+    """The cost of ``lowering`` under the forward's validation rules (checked again when values are substituted)."""
+    return Cost.from_lowering(name, lowering, rules=forward.rules, configuration=forward.configuration)
+
+
+def _step(op, inputs: tuple[Tensor, ...], forward: Cost, needs: backward.Needs, layer: str) -> TrainingCost:
+    """The training step of ``op`` on ``inputs``: its backward whole, and producing only input / parameter gradients."""
+
+    def lowered(what: str, wanted: backward.Needs) -> Cost:
+        return _with_rules(Lowering(backward.lower(op, inputs, wanted), inputs[0]), f"{op!r} {what}", forward)
+
+    def gradients() -> tuple[Cost, Cost]:
+        no_inputs = (False,) * len(inputs)
+        return (
+            lowered("grad input", backward.Needs(needs.inputs, frozenset())),
+            lowered("grad params", backward.Needs(no_inputs, needs.params)),
+        )
+
+    saved = tuple(_saved_tensor(s, layer) for s in backward.saved(op, inputs, needs))
+    return TrainingCost(
+        repr(op), forward, lowered("backward", needs), _trainable(forward, needs.params), saved, gradients
+    )
 
 
 def _saved_tensor(s: backward.Saved, layer: str) -> SavedTensor:
     return SavedTensor(":".join(str(part) for part in s.of), layer, s.elements, s.kind)
 
 
-# ---- ratios and named quantities -------------------------------------------------------------------------------
+# ---- ratios ------------------------------------------------------------------------------------------------------
 
 
 def ratio_table(
@@ -310,34 +359,6 @@ def default_ratio_operators() -> dict[str, tuple[object, tuple]]:
     }
 
 
-TRAINING_QUANTITIES: dict[str, Callable[[TrainingCost], sympy.Expr]] = {
-    **{f"{part}:{c}": (lambda t, part=part, c=c: getattr(t, part).compute(c)) for part in ("forward", "backward")
-       for c in ("macs", "flops", "mults", "ops")},
-    **{f"training:{c}": (lambda t, c=c: t.compute(c)) for c in ("macs", "flops", "mults", "ops")},
-    "trainable": lambda t: t.trainable,
-    "activations": lambda t: t.activations(),
-}  # fmt: skip
-
-
-def quantities(step: TrainingCost | NetworkTrainingCost, optimizer: str = "adam", element_size: int = 4) -> dict:
-    """Every training quantity of ``step`` by name (compute in elements' counts, memory in bytes).
-
-    Names: ``forward:<c>``, ``backward:<c>``, ``training:<c>`` for ``c`` in macs, flops, mults,
-    ops; ``trainable``; ``activations`` (elements); ``memory:<field>`` in bytes for the fields
-    of :class:`TrainingMemory` and ``memory:peak``.
-
-    >>> import symconv
-    >>> q = quantities(cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights"), "sgd-momentum")
-    >>> q["training:macs"], q["memory:peak"]  # 64 + 64 MACs; 4 bytes x (32 params + 32 grads + 32 momenta + 16)
-    (128, 448)
-    """
-    total = step.total if isinstance(step, NetworkTrainingCost) else step
-    memory = training_memory(step, optimizer, element_size)
-    values = {name: fn(total) for name, fn in TRAINING_QUANTITIES.items()}
-    fields = ("parameters", "gradients", "optimizer_state", "activations", "peak")
-    return values | {f"memory:{f}": getattr(memory, f) for f in fields}
-
-
 # ---- networks -------------------------------------------------------------------------------------------------
 
 
@@ -377,6 +398,7 @@ class NetworkTrainingCost:
 
 
 Trainable = Callable[[Layer], frozenset[str]] | None
+ALL_PARAMETERS = frozenset({"weight", "bias"})
 VIEWS = (View,)
 
 
@@ -425,10 +447,16 @@ def network_cost(
         for tensor in step.saved:
             key, size = _storage(tensor, layer, base, elements)
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
-    forward = Cost.sequence(net.name, [(row.name, row.cost.forward) for row in rows])
-    back = Cost.sequence(f"{net.name} backward", [(row.name, row.cost.backward) for row in rows])
+
+    def parts(part: str, suffix: str) -> Cost:
+        return Cost.sequence(f"{net.name}{suffix}", [(row.name, row.cost.part(part)) for row in rows])
+
+    def gradients() -> tuple[Cost, Cost]:
+        return parts("grad-input", " grad input"), parts("grad-params", " grad params")
+
     trainable_total = sympy.Add(*(row.cost.trainable for row in rows))
-    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()))
+    forward, back = parts("forward", ""), parts("backward", " backward")
+    total = TrainingCost(net.name, forward, back, trainable_total, tuple(saved.values()), gradients)
     return NetworkTrainingCost(net.name, tuple(rows), total)
 
 
@@ -449,9 +477,17 @@ def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
 
     def trainable(layer: Layer) -> frozenset[str]:
         module = modules.get(layer.name)
-        if module is None:
-            return frozenset()
-        return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
+        if module is not None:
+            return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
+        # a layer made of a module's own parameters (MultiheadAttention's in_proj: its in_proj_weight)
+        parent, _, part = layer.name.rpartition(".")
+        found = {
+            name: p for name, p in modules.get(parent, model).named_parameters(recurse=False)
+            if name.startswith(f"{part}_")
+        }  # fmt: skip
+        if found:
+            return frozenset(name.removeprefix(f"{part}_") for name, p in found.items() if p.requires_grad)
+        return ALL_PARAMETERS  # parameters read in a forward: trainable, as PyTorch makes them
 
     layer_inputs = {layer.name: layer.inputs for layer in net.layers}
     aliases = {}
@@ -492,12 +528,11 @@ def _storage(tensor: SavedTensor, layer: Layer, base, elements) -> tuple[str, sy
 
 def _layer_step(net: Network, layer: Layer, needs: backward.Needs) -> TrainingCost:
     """The layer's training cost, on the shapes its forward was costed on."""
-    shapes = tuple(x.shape for x in layer.inputs)
     op = layer.operator
-    inputs = _input_tensors(op, shapes)
-    back = _backward_cost(op, inputs, needs, layer.cost)
-    saved = tuple(_saved_tensor(s, layer.name) for s in backward.saved(op, inputs, needs))
-    return TrainingCost(repr(op), layer.cost, back, _trainable(layer.cost, needs.params), saved)
+    inputs = _input_tensors(op, tuple(x.shape for x in layer.inputs))
+    statistics = backward.has_statistics(op)  # batch norm's forward computes more in training mode
+    forward = _with_rules(backward.training_forward(op, inputs), repr(op), layer.cost) if statistics else layer.cost
+    return _step(op, inputs, forward, needs, layer.name)
 
 
 __all__ = [
@@ -511,7 +546,6 @@ __all__ = [
     "default_ratio_operators",
     "from_torch",
     "network_cost",
-    "quantities",
     "ratio_table",
     "training_memory",
 ]

@@ -409,21 +409,37 @@ def _scatter(tally: _Tally, target: np.ndarray, hit: np.ndarray, index: Index, v
     hit[index] = True
 
 
-def conv_backward(
-    x: Any,
-    w: Any,
-    dy: Any,
-    stride: Sequence[int],
-    padding: Sequence[tuple[int, int]],
-    dilation: Sequence[int],
-    groups: int,
-    *,
-    grad_input: bool = True,
-    grad_weight: bool = True,
-    grad_bias: bool = False,
-) -> Gradients:
+@dataclass(frozen=True)
+class Window:
+    """A convolution's sliding window: stride and dilation per axis, padding per axis (``(left, right)`` for a
+    convolution, PyTorch's one ``padding`` for a transposed one), groups."""
+
+    stride: Sequence[int]
+    padding: Sequence[Any]
+    dilation: Sequence[int]
+    groups: int = 1
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which gradients a backward computes."""
+
+    input: bool = True
+    weight: bool = True
+    bias: bool = False
+
+
+def _bias_gradient(tally: _Tally, dy: np.ndarray, wanted: Wanted) -> np.ndarray | None:
+    """``sum(dY)`` over everything but the channel (axis 1), when asked for."""
+    if not wanted.bias:
+        return None
+    return np.array([_sum(tally, dy[:, co].flat) for co in range(dy.shape[1])], dtype=object)
+
+
+def conv_backward(x: Any, w: Any, dy: Any, window: Window, wanted: Wanted = Wanted()) -> Gradients:
     """Gradients of an N-d convolution given ``dy``: W^T dY per column entry then col2im; dY . columns^T; sum dY."""
     x, w, dy = _as_objects(x), _as_objects(w), _as_objects(dy)
+    stride, padding, dilation, groups = window.stride, window.padding, window.dilation, window.groups
     n_batch, _, *in_size = x.shape
     c_out, cin_g, *kernel = w.shape
     out_size = dy.shape[2:]
@@ -436,8 +452,8 @@ def conv_backward(
         pos = tuple(o * s - left + kk * d for o, kk, s, (left, _), d in zip(cols[c], k, stride, padding, dilation))
         return pos if all(0 <= p < length for p, length in zip(pos, in_size)) else None
 
-    dx = dw = db = None
-    if grad_input:
+    dx = dw = None
+    if wanted.input:
         dx = np.zeros(x.shape, dtype=object)
         hit = np.zeros(x.shape, dtype=bool)
         for n, g, (channel, k), c in itertools.product(range(n_batch), range(groups), rows, range(len(cols))):
@@ -447,7 +463,7 @@ def conv_backward(
             pos = position(c, k)
             if pos is not None:
                 _scatter(tally, dx, hit, (n, g * cin_g + channel, *pos), value)
-    if grad_weight:
+    if wanted.weight:
         dw = np.zeros(w.shape, dtype=object)
         for co, (channel, k) in itertools.product(range(c_out), rows):
             g = co // cout_g
@@ -457,29 +473,15 @@ def conv_backward(
                 column = 0 if pos is None else x[n, g * cin_g + channel, *pos]
                 terms.append((dy[n, co, *cols[c]], column))
             dw[(co, channel, *k)] = tally.dot(terms)
-    if grad_bias:
-        db = np.array([_sum(tally, dy[:, co].flat) for co in range(c_out)], dtype=object)
-    return Gradients(dx, dw, db, tally.mults, tally.adds)
+    return Gradients(dx, dw, _bias_gradient(tally, dy, wanted), tally.mults, tally.adds)
 
 
-def conv_transpose_backward(
-    x: Any,
-    w: Any,
-    dy: Any,
-    stride: Sequence[int],
-    padding: Sequence[int],
-    dilation: Sequence[int],
-    groups: int,
-    *,
-    grad_input: bool = True,
-    grad_weight: bool = True,
-    grad_bias: bool = False,
-) -> Gradients:
+def conv_transpose_backward(x: Any, w: Any, dy: Any, window: Window, wanted: Wanted = Wanted()) -> Gradients:
     """Gradients of an N-d transposed convolution: im2col of dY, then W_g . columns and x . columns^T; sum dY."""
     x, w, dy = _as_objects(x), _as_objects(w), _as_objects(dy)
+    stride, padding, dilation, groups = window.stride, window.padding, window.dilation, window.groups
     n_batch, c_in, *in_size = x.shape
     _, cout_g, *kernel = w.shape
-    c_out = cout_g * groups
     cin_g = c_in // groups
     out_size = dy.shape[2:]
     rows = list(itertools.product(range(cout_g), _positions(kernel)))
@@ -493,14 +495,14 @@ def conv_transpose_backward(
             return 0
         return dy[n, g * cout_g + channel, *pos]
 
-    dx = dw = db = None
-    if grad_input:
+    dx = dw = None
+    if wanted.input:
         dx = np.zeros(x.shape, dtype=object)
         for n, ci, c in itertools.product(range(n_batch), range(c_in), range(len(cols))):
             g = ci // cin_g
             terms = ((w[ci, channel, *k], column(n, g, r, c)) for r, (channel, k) in enumerate(rows))
             dx[(n, ci, *cols[c])] = tally.dot(terms)
-    if grad_weight:
+    if wanted.weight:
         dw = np.zeros(w.shape, dtype=object)
         for ci, r in itertools.product(range(c_in), range(len(rows))):
             g = ci // cin_g
@@ -509,9 +511,7 @@ def conv_transpose_backward(
                 (x[n, ci, *cols[c]], column(n, g, r, c)) for n, c in itertools.product(range(n_batch), range(len(cols)))
             )
             dw[(ci, channel, *k)] = tally.dot(terms)
-    if grad_bias:
-        db = np.array([_sum(tally, dy[:, co].flat) for co in range(c_out)], dtype=object)
-    return Gradients(dx, dw, db, tally.mults, tally.adds)
+    return Gradients(dx, dw, _bias_gradient(tally, dy, wanted), tally.mults, tally.adds)
 
 
 def linear_backward(
@@ -553,4 +553,58 @@ def avg_pool_backward(
             pos = tuple(oo * s - p + kk for oo, kk, s, p in zip(o, k, stride, padding))
             if all(0 <= q < length for q, length in zip(pos, in_size)):
                 _scatter(tally, dx, hit, (n, ch, *pos), scaled)
+    return Gradients(dx, None, None, tally.mults, tally.adds)
+
+
+@dataclass
+class BatchNormStep:
+    """A training-mode batch norm forward: the output, the updated running statistics, and its arithmetic."""
+
+    output: np.ndarray
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    mults: int
+    adds: int
+
+
+def batch_norm_train(
+    x: Any, weight: Any | None, bias: Any | None, running_mean: Any, running_var: Any, momentum: float, eps: float
+) -> BatchNormStep:
+    """PyTorch's CPU training-mode batch norm, literally: per channel the mean, the centred sum of squares,
+    ``invstd``, the running statistics (the variance unbiased), then ``y = x * alpha + beta`` with
+    ``alpha = invstd * weight`` and ``beta = bias - mean * alpha``. Divisions are counted as multiplications,
+    the square root as neither."""
+    x = _as_objects(x)
+    tally = _Tally({})
+    channels = x.shape[1]
+    others = [pos for pos in _positions(x.shape) if pos[1] == 0]
+    m = len(others)
+    out = np.zeros(x.shape, dtype=object)
+    new_mean, new_var = np.zeros(channels, dtype=object), np.zeros(channels, dtype=object)
+    for c in range(channels):
+        values = [x[(pos[0], c, *pos[2:])] for pos in others]
+        mean = tally.mul(_sum(tally, values), 1 / m)
+        var_sum = _sum(tally, (tally.mul(d, d) for d in (tally.add(v, -mean) for v in values)))
+        invstd = tally.mul(1, 1 / math.sqrt(tally.add(tally.mul(var_sum, 1 / m), eps)))
+        unbiased = tally.mul(var_sum, 1 / (m - 1))
+        new_mean[c] = tally.add(tally.mul(1 - momentum, running_mean[c]), tally.mul(momentum, mean))
+        new_var[c] = tally.add(tally.mul(1 - momentum, running_var[c]), tally.mul(momentum, unbiased))
+        alpha = invstd if weight is None else tally.mul(invstd, weight[c])
+        beta = tally.mul(-mean, alpha) if bias is None else tally.add(bias[c], -tally.mul(mean, alpha))
+        for pos in others:
+            index = (pos[0], c, *pos[2:])
+            out[index] = tally.add(tally.mul(x[index], alpha), beta)
+    return BatchNormStep(out, new_mean, new_var, tally.mults, tally.adds)
+
+
+def softmax_backward(y: Any, dy: Any) -> Gradients:
+    """Gradient of a softmax along the last axis from its output ``y``: ``y * (dy - sum(dy * y))`` per row."""
+    y, dy = _as_objects(y), _as_objects(dy)
+    tally = _Tally({})
+    dx = np.zeros(y.shape, dtype=object)
+    for lead in _positions(y.shape[:-1]):
+        row = range(y.shape[-1])
+        dot = tally.dot((dy[(*lead, j)], y[(*lead, j)]) for j in row)
+        for j in row:
+            dx[(*lead, j)] = tally.mul(y[(*lead, j)], tally.add(dy[(*lead, j)], -dot))
     return Gradients(dx, None, None, tally.mults, tally.adds)

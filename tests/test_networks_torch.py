@@ -24,13 +24,7 @@ from symconv.intfuncs import CeilDiv, FloorDiv  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 SIZES = (128, 160, 192, 224, 256, 320, 225, 199)
-MODELS = {
-    "resnet50": tm.resnet50,
-    "mobilenet_v2": tm.MobileNetV2,
-    "vgg16": tm.vgg16,
-    "fasternet_block": tm.fasternet_block_net,
-    "mobilenet_v1": tm.mobilenet_v1,
-}
+MODELS = tm.MODELS
 
 
 def meta(factory, *args) -> nn.Module:

@@ -16,6 +16,9 @@ depthwise convolution where the true count is written out by hand.
 
 from __future__ import annotations
 
+import json
+import math
+
 import bruteforce as bf
 import numpy as np
 import pytest
@@ -31,6 +34,7 @@ from symconv.network import examples
 from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
 from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Flatten
+from symconv.quantities import identifier, quantity_named
 
 torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
@@ -171,10 +175,10 @@ def test_flop_counter_counts_grouped_weight_gradients_groups_times() -> None:
 
 
 def _bruteforce_gradients(cfg, x, w, dy):
-    flags = dict(grad_input=cfg["input_grad"], grad_weight=True, grad_bias=cfg["bias"])
+    wanted = bf.Wanted(input=cfg["input_grad"], weight=True, bias=cfg["bias"])
     if cfg["transposed"]:
-        return bf.conv_transpose_backward(x, w, dy, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"],
-                                          **flags)  # fmt: skip
+        window = bf.Window(cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
+        return bf.conv_transpose_backward(x, w, dy, window, wanted)
     pads = (
         bf.same_padding(cfg["kernel"], cfg["dilation"])
         if cfg["padding"] == "same"
@@ -182,7 +186,7 @@ def _bruteforce_gradients(cfg, x, w, dy):
         if cfg["padding"] == "valid"
         else ((cfg["padding"], cfg["padding"]),) * cfg["dims"]
     )
-    return bf.conv_backward(x, w, dy, cfg["stride"], pads, cfg["dilation"], cfg["groups"], **flags)
+    return bf.conv_backward(x, w, dy, bf.Window(cfg["stride"], pads, cfg["dilation"], cfg["groups"]), wanted)
 
 
 @settings(max_examples=30, deadline=None)
@@ -329,13 +333,7 @@ def _meta(factory, *args) -> nn.Module:
         return factory(*args).train()
 
 
-MODELS = {
-    "resnet50": tm.resnet50,
-    "mobilenet_v2": tm.MobileNetV2,
-    "vgg16": tm.vgg16,
-    "fasternet_block": tm.fasternet_block_net,
-    "mobilenet_v1": tm.mobilenet_v1,
-}
+MODELS = tm.MODELS
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -508,3 +506,283 @@ def test_composites_take_grad_like_every_operator() -> None:
     step = dw.cost((1, C_in, H, W), grad="weights")
     # a first layer: the depthwise part skips grad input, the pointwise part's input needs one
     assert sympy.expand(step.backward.macs - (C_in * K**2 * H * W + 2 * C_in * C_out * H * W)) == 0
+
+
+# ------------------------------------------------------------------ generated training functions
+
+
+TRAINING_NAMES = ("flops", "training:flops", "backward:flops", "grad-input:flops", "grad-params:flops", "saved",
+                  "trainable", "training-memory:adam", "training-memory:sgd-momentum")  # fmt: skip
+CONV_SPECS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "linear")
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict:
+    """The built-in specs' training functions, with the input's gradient (True) and without ('weights')."""
+    from symconv.codegen import python_module
+    from symconv.codegen.specs import builtin_specs
+
+    specs = builtin_specs()
+    modules = {}
+    for grad in (True, "weights"):
+        namespace: dict = {}
+        exec(python_module({k: specs[k] for k in CONV_SPECS}, TRAINING_NAMES, grad=grad), namespace)
+        modules[grad] = namespace
+    return modules
+
+
+def flop_counter_forward(model: nn.Module, shape) -> int:
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(shape, dtype=torch.float64))
+    return counter.get_total_flops()
+
+
+def optimizer_step_elements(model: nn.Module, shape, optimizer: str, input_grad: bool) -> int:
+    """Elements one real optimizer step holds: parameters, their ``.grad``, the optimizer's buffers, saved tensors."""
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
+    saved = saved_bytes(model, x) // 8
+    model(x).sum().backward()
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params) if optimizer == "adam" else torch.optim.SGD(params, lr=0.1, momentum=0.9)
+    opt.step()
+    buffers = sum(
+        t.numel() for state in opt.state.values() for key, t in state.items() if key != "step"
+    )  # Adam's step counter is one scalar per parameter, not a buffer of its size
+    return sum(p.numel() for p in params) + sum(p.grad.numel() for p in params) + buffers + saved
+
+
+def _call(function, cfg, shape):
+    names = {"length": shape[2:], "depth": shape[-3:-2], "height": shape[-2:-1], "width": shape[-1:]}
+    given = dict(in_channels=cfg["c_in"], out_channels=cfg["c_out"], kernel_size=cfg["kernel"], stride=cfg["stride"],
+                 padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"], bias=cfg["bias"],
+                 batch=shape[0], output_padding=cfg["output_padding"])  # fmt: skip
+    if cfg["dims"] == 1:  # one axis: plain ints
+        given = {k: v[0] if isinstance(v, tuple) else v for k, v in given.items()} | {"length": shape[2]}
+    else:
+        given |= {axis: names[axis][0] for axis in ("depth", "height", "width")[3 - cfg["dims"] :]}
+    accepted = function.__code__.co_varnames[: function.__code__.co_argcount]
+    return function(**{k: v for k, v in given.items() if k in accepted})
+
+
+@settings(max_examples=25, deadline=None)
+@given(conv_configs())
+def test_generated_training_functions_equal_flop_counter_autograd_and_the_symbolic_values(generated, cfg) -> None:
+    assume(not isinstance(cfg["padding"], str))
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    grad = True if cfg["input_grad"] else "weights"
+    prefix = f"conv{'_transpose' if cfg['transposed'] else ''}{cfg['dims']}d_"
+    got = {name: _call(generated[grad][prefix + identifier(name)], cfg, shape) for name in TRAINING_NAMES}
+    step = ours.cost(shape, grad=grad)
+    assert got == {name: quantity_named(name).of(step) for name in TRAINING_NAMES}  # the symbolic values
+    # FlopCounterMode: forward alone; + parameter gradients; + input gradient. This PyTorch counts a
+    # grouped weight gradient `groups` times (see test_flop_counter_counts_grouped_weight_gradients_groups_times).
+    forward = flop_counter_forward(theirs, shape)
+    weights = flop_counter_total(theirs, shape, input_grad=False)
+    assert got["flops"] == forward
+    assert weights - forward == cfg["groups"] * got["grad-params:flops"]
+    if cfg["input_grad"]:
+        assert flop_counter_total(theirs, shape, input_grad=True) - weights == got["grad-input:flops"]
+    else:
+        assert got["grad-input:flops"] == 0
+    assert got["training:flops"] == forward + got["backward:flops"]
+    assert got["backward:flops"] == got["grad-input:flops"] + got["grad-params:flops"]
+    # autograd's saved tensors and a real optimizer step's buffers
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=cfg["input_grad"])
+    assert 8 * got["saved"] == saved_bytes(theirs, x)
+    assert got["trainable"] == sum(p.numel() for p in theirs.parameters())
+    for optimizer in ("adam", "sgd-momentum"):
+        expected = optimizer_step_elements(theirs, shape, optimizer, cfg["input_grad"])
+        assert got[f"training-memory:{optimizer}"] == expected, optimizer
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.booleans(), st.booleans())
+def test_generated_linear_training_functions(generated, batch, f_in, f_out, bias, input_grad) -> None:
+    grad = True if input_grad else "weights"
+    theirs = nn.Linear(f_in, f_out, bias=bias).double()
+    got = {
+        name: generated[grad][f"linear_{identifier(name)}"](
+            in_features=f_in, out_features=f_out, bias=bias, batch=batch
+        )
+        for name in TRAINING_NAMES
+    }
+    total = flop_counter_total(theirs, (batch, f_in), input_grad=input_grad)
+    assert got["training:flops"] == total
+    x = torch.randn((batch, f_in), dtype=torch.float64, requires_grad=input_grad)
+    assert 8 * got["saved"] == saved_bytes(theirs, x)
+    assert got["training-memory:adam"] == optimizer_step_elements(theirs, (batch, f_in), "adam", input_grad)
+
+
+def test_training_quantities_through_the_table_and_the_query() -> None:
+    from symconv.latex.tables import build, cell
+    from symconv.symbols import C_in
+
+    conv = symconv.Conv2d(2, 3, 3, bias=False)
+    theirs = nn.Conv2d(2, 3, 3, bias=False).double()
+    shape = (1, 2, 5, 5)
+    # FlopCounterMode: forward 2*(3*18*9) = 972, grad input and grad weight the same each
+    assert flop_counter_total(theirs, shape, input_grad=True) == 3 * 972
+    table = build({"conv": conv.cost(shape, grad=True)}, ["flops", "backward:flops", "training:flops", "saved"])
+    assert [c for c in table.rows[0].cells] == [cell(sympy.Integer(v), 3, exact=True) for v in (972, 1944, 2916, 50)]
+    assert table.columns[1].header == ("FLOPs", "backward")
+    symbolic = symconv.Conv2d(C_in, 3, 3, bias=False).cost((1, C_in, 5, 5), grad=True)
+    at = build({"conv": symbolic}, ["grad-input:flops", "training-memory:sgd"], values={"C_in": 2})
+    # grad input 972 FLOPs; 54 weights, 54 gradients and the 50 saved input elements
+    assert [c for c in at.rows[0].cells] == [cell(sympy.Integer(v), 3, exact=False) for v in (972, 158)]
+    assert symconv.quantity(conv, "training:flops", input_shape=shape) == 2916  # an operator: costed with grad=True
+    assert symconv.quantity(conv.cost(shape, grad="weights"), "training:flops") == 1944
+    with pytest.raises(symconv.SymconvError, match="training step"):
+        symconv.quantity(conv.cost(shape), "backward:flops")
+
+
+def test_cli_grad_on_cost_table_and_codegen() -> None:
+    from cli_runner import in_process
+
+    conv = ["conv2d", "--in-channels", "C_in", "--out-channels", "C_out", "--kernel-size", "3", "--stride", "2"]
+    theirs = nn.Conv2d(2, 3, 3, stride=2).double()
+    shape = (2, 2, 7, 6)
+    first, middle = (flop_counter_total(theirs, shape, input_grad=g) for g in (False, True))
+    generated = in_process("codegen", *conv, "--input", "N,C_in,H,W", "--grad", "weights", "--quantity",
+                           "training:flops", "--quantity", "saved", "--name", "c")  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    namespace: dict = {}
+    exec(generated.stdout, namespace)
+    at = dict(C_in=2, C_out=3, N=2, H=7, W=6)
+    assert namespace["c_training_flops"](**at) == first
+    assert 8 * namespace["c_saved"](**at) == saved_bytes(theirs, torch.randn(shape, dtype=torch.float64))
+    report = in_process("cost", *conv, "--input", "N,C_in,H,W", "--grad", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    assert _at_point(json.loads(report.stdout)["training:macs"], at) * 2 == middle
+    table = in_process("table", *conv, "--input", "2,2,7,6", "--quantities", "training:flops,grad-input:flops",
+                       "--grad", "--fragment", "--given", "C_in=2", "--given", "C_out=3")  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    assert f"{{{middle}}}" in table.stdout and f"{{{middle - first}}}" in table.stdout
+    refused = in_process("cost", *conv, "--input", "N,C_in,H,W", "--grad", "inputs")
+    assert refused.returncode != 0 and "--grad" in refused.stderr
+
+
+def _at_point(text: str, values: dict) -> int:
+    expr = sympy.sympify(text, locals={name: sympy.Symbol(name) for name in values})
+    return int(expr.subs({sympy.Symbol(name): v for name, v in values.items()}))
+
+
+# ------------------------------------------------------------------ batch norm's training-mode forward
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.lists(st.integers(1, 3), min_size=0, max_size=3), st.booleans())
+def test_batchnorm_training_forward_statistics_equal_the_brute_force(batch, channels, spatial, affine) -> None:
+    shape = (batch, channels, *spatial)
+    assume(batch * math.prod(spatial) > 1)  # PyTorch: more than one value per channel in training
+    dims = max(len(spatial), 1)
+    theirs = getattr(nn, f"BatchNorm{dims}d")(channels, affine=affine).double().train()
+    rng = np.random.default_rng(2)
+    with torch.no_grad():
+        theirs.running_mean.copy_(torch.tensor(rng.normal(size=channels)))
+        theirs.running_var.copy_(torch.tensor(rng.uniform(0.5, 2, size=channels)))
+        if affine:
+            theirs.weight.copy_(torch.tensor(rng.normal(size=channels)))
+            theirs.bias.copy_(torch.tensor(rng.normal(size=channels)))
+    x = rng.normal(size=shape)
+    weight, bias = (t.detach().numpy() if affine else None for t in (theirs.weight, theirs.bias))
+    result = bf.batch_norm_train(x, weight, bias, theirs.running_mean.numpy().copy(), theirs.running_var.numpy().copy(),
+                                 theirs.momentum, theirs.eps)  # fmt: skip
+    with FlopCounterMode(display=False) as counter:
+        y = theirs(torch.tensor(x))
+    # the brute force computes what PyTorch computes: the output and both running statistics
+    np.testing.assert_allclose(result.output.astype(float), y.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result.running_mean.astype(float), theirs.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.running_var.astype(float), theirs.running_var.numpy(), rtol=1e-12)
+    ours = getattr(L, f"BatchNorm{dims}d")(channels, affine=affine)
+    forward = training.cost(ours, shape).forward
+    assert (forward.mults, forward.adds) == (result.mults, result.adds)
+    assert forward.macs == 0 == counter.get_total_flops()  # no GEMM: FlopCounterMode counts none either
+
+
+def test_batchnorm_statistics_reach_networks_and_composites() -> None:
+    from symconv.symbols import C, H, N, W
+
+    inference = L.BatchNorm2d(C).cost((N, C, H, W))
+    step = training.cost(L.BatchNorm2d(C), (N, C, H, W))
+    # per element: a subtraction and a square; per channel two sums of N*H*W - 1, 10 mults and 4 adds
+    assert sympy.expand(step.forward.mults - inference.mults - (N * C * H * W + 10 * C)) == 0
+    assert sympy.expand(step.forward.adds - inference.adds - (N * C * H * W + 2 * C * (N * H * W - 1) + 4 * C)) == 0
+    block = symconv.Sequential(("conv", symconv.Conv2d(C, C, 3, padding=1)), ("bn", L.BatchNorm2d(C)))
+    assert sympy.expand(training.cost(block, (N, C, H, W)).forward.mults - block.cost((N, C, H, W)).mults
+                        - (N * C * H * W + 10 * C)) == 0  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_configs())
+def test_conv_transpose_backward_reads_exactly_the_positions_of_dy_its_columns_hold(cfg) -> None:
+    assume(cfg["transposed"])
+    found = _valid(cfg)
+    assume(found is not None)
+    ours, theirs, shape = found
+    out = theirs(torch.zeros(shape, dtype=torch.float64)).shape[2:]
+    per_axis = []  # dY position i*s - p + k*d for every input position i and tap k, inside dY
+    for length, o, k, s, d, p in zip(shape[2:], out, cfg["kernel"], cfg["stride"], cfg["dilation"], cfg["padding"]):
+        per_axis.append({i * s - p + t * d for i in range(length) for t in range(k)} & set(range(o)))
+    expected = cfg["batch"] * cfg["c_out"] * math.prod(len(positions) for positions in per_axis)
+    (im2col,) = [st for st in ours.cost(shape, grad="weights").backward.stages if type(st).__name__ == "Im2col"]
+    assert im2col.touched == expected
+
+
+# ------------------------------------------------------------------ attention
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=3), st.integers(1, 5))
+def test_softmax_backward_equals_the_brute_force(leading, length) -> None:
+    shape = (*leading, length)
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    y = torch.softmax(x, -1)
+    dy = torch.randn(shape, dtype=torch.float64)
+    y.backward(dy)
+    result = bf.softmax_backward(y.detach().numpy(), dy.numpy())
+    np.testing.assert_allclose(result.grad_input.astype(float), x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    step = training.cost(L.Softmax(-1), shape)
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
+    assert step.saved == (training.SavedTensor("output", repr(L.Softmax(-1)), y.numel()),)  # softmax keeps its output
+
+
+class _Attention(nn.Module):
+    def __init__(self, embed: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv, self.out = nn.Linear(embed, 3 * embed), nn.Linear(embed, embed)
+
+    def forward(self, x):
+        n, length, embed = x.shape
+        q, k, v = self.qkv(x).reshape(n, length, 3, self.heads, embed // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
+        attended = nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.out(attended.transpose(1, 2).reshape(n, length, embed))
+
+
+class _Block(nn.Module):
+    def __init__(self, embed: int, heads: int) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(embed, heads, batch_first=True)
+        self.head = nn.Linear(embed, 2)
+
+    def forward(self, x):
+        return self.head(self.attention(x, x, x, need_weights=False)[0].softmax(-1))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.booleans())
+def test_attention_training_flops_equal_flop_counter(batch, length, heads, width, module) -> None:
+    embed = heads * width
+    model = _meta(_Block if module else _Attention, embed, heads)
+    step = symconv.from_torch(model, (batch, length, embed), grad=True)
+    # on the meta device PyTorch runs attention as its math (bmm, softmax, bmm) and counts each bmm's backward
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(batch, length, embed, device="meta")).sum().backward()
+    assert counter.get_total_flops() == 2 * step.macs
+    # written out: the input projection (3 E^2 per token) is a first layer (backward = forward); the two
+    # attention GEMMs (A each) and the output projection (E^2) are not (backward = 2 x forward); the head (2 E)
+    attention, tokens = batch * heads * length * length * width, batch * length
+    head = 3 * tokens * embed * 2 if module else 0
+    assert step.macs == 2 * 3 * tokens * embed**2 + 3 * 2 * attention + 3 * tokens * embed**2 + head

@@ -157,3 +157,13 @@ def conv_stack(depth: int = 200, channels: int = 16, every: int = 40) -> nn.Modu
     layers = [nn.Conv2d(3, channels, 3, padding=1)]
     layers += [nn.Conv2d(channels, channels, 3, 2 if i % every == 0 else 1, 1) for i in range(1, depth)]
     return nn.Sequential(*layers)
+
+
+#: The reference models the network tests run, by name.
+MODELS = {
+    "resnet50": resnet50,
+    "mobilenet_v2": MobileNetV2,
+    "vgg16": vgg16,
+    "fasternet_block": fasternet_block_net,
+    "mobilenet_v1": mobilenet_v1,
+}

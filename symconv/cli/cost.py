@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from symconv import quantities
 from symconv.cli import operators
@@ -12,11 +13,15 @@ from symconv.conventions import convention, memory_model
 from symconv.cost import Cost
 from symconv.network.peers import PeerCount, explain
 
+if TYPE_CHECKING:
+    from symconv.training import TrainingCost
+
 EXAMPLE = """\
 examples:
   symconv cost conv2d --in-channels 64 --out-channels 128 --kernel-size 3 --padding 1 --input 1,64,56,56
   symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size K --padding same --input N,C_in,H,W
   symconv cost add --input 1,C,H,W --input 1,C,H,W
+  symconv cost conv2d --in-channels C_in --out-channels C_out --kernel-size 3 --input N,C_in,H,W --grad weights
   symconv cost partial_conv2d --channels C --conv-channels C/4 --kernel-size 3 --input 1,C,H,W --format latex
   symconv cost conv_transpose2d --in-channels 64 --out-channels 32 --kernel-size 4 --stride 2 --padding 1 \
       --input 1,64,28,28 --peers
@@ -62,6 +67,28 @@ def peer_report(title: str, counts: tuple[PeerCount, ...]) -> Report:
     return Report(f"{title}: what other counters report for its conv, linear and matmul layers", rows)
 
 
+def add_grad_option(parser: argparse.ArgumentParser) -> None:
+    """``--grad [weights]``: the training step (forward and backward) instead of the forward alone."""
+    parser.add_argument(
+        "--grad",
+        nargs="?",
+        const="true",
+        choices=GRADS,
+        help="cost a training step: the input and the parameters need a gradient (--grad), or the parameters only "
+        "(--grad weights: a first layer); training quantities (backward:macs, saved, training-memory ...) need it",
+    )
+
+
+GRADS = {"true": True, "weights": "weights"}
+
+
+def grad_of(args: argparse.Namespace, names: list[str] | tuple[str, ...] = ()) -> bool | str:
+    """What ``--grad`` asks for; without it, a training step all the same when a training quantity is named."""
+    if args.grad is not None:
+        return GRADS[args.grad]
+    return any(quantities.quantity_named(name).training for name in names)
+
+
 def epilog() -> str:
     aliases = ", ".join(f"{alias} = {name}" for alias, name in operators.ALIASES.items())
     lines = [operators.signature_line(name) for name in operators.OPERATORS]
@@ -79,6 +106,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("operator", choices=operators.CHOICES, metavar="OPERATOR", help="see the list below")
     add_cost_options(parser)
     add_peers_option(parser)
+    add_grad_option(parser)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
     parser.set_defaults(run=run)
 
@@ -109,11 +137,29 @@ def report(cost: Cost, shape: str, output: tuple, args: argparse.Namespace) -> R
     )
 
 
+def _training_rows(step: TrainingCost, args: argparse.Namespace) -> tuple[Row, ...]:
+    """The training step's rows: compute of each part under ``--convention``, what it saves and holds."""
+    compute = quantities.Compute(convention(args.convention))
+    size = element_size(args)
+    unit = "bytes" if size > 1 else "elements"
+    parts = [
+        quantities.TrainingCompute(part, compute) for part in ("backward", "grad-input", "grad-params", "training")
+    ]
+    memory = [quantities.Saved(), *map(quantities.TrainingMemory, quantities.OPTIMIZERS)]
+    rows = [Row(q.name, q.of(step), q.summary) for q in (*parts, quantities.Trainable())]
+    return (*rows, *(Row(q.name, q.of(step, element_size=size), f"{unit}: {q.summary}") for q in memory))
+
+
 def run(args: argparse.Namespace) -> int:
     (op,) = operators.build_all([args.operator], operators.given_options(args), [{}])
     shapes = operators.read_inputs(args)
-    cost = op.cost(*shapes)
-    print(FORMATS[args.format](report(cost, operators.show_inputs(shapes), op.output_shape(*shapes), args)))
+    grad = grad_of(args)
+    step = op.cost(*shapes, grad=grad) if grad else None
+    cost = step.forward if step else op.cost(*shapes)
+    result = report(cost, operators.show_inputs(shapes), op.output_shape(*shapes), args)
+    if step:
+        result = Report(f"{result.title}, training step", result.rows + _training_rows(step, args))
+    print(FORMATS[args.format](result))
     if args.peers:
         counts = explain(op, shapes[0]) if len(shapes) == 1 else explain(cost)
         print(FORMATS[args.format](peer_report(cost.operator, counts)))

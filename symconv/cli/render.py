@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from symconv.cli import operators
 from symconv.cli.compare import given_values
-from symconv.cli.cost import add_quantity_option
+from symconv.cli.cost import add_grad_option, add_quantity_option, grad_of
 from symconv.cli.output import emit
 from symconv.cli.values import BadValue
 from symconv.errors import UnknownName
@@ -26,6 +26,8 @@ examples:
       --bias false --input 1,C,H,W --quantities macs,params,memory,ratio:macs --output table.tex --pdf
   symconv table conv2d conv2d --set 2:groups=4 --labels "dense,grouped" --in-channels 64 --out-channels 64 \\
       --kernel-size 3 --padding 1 --input 1,64,56,56
+  symconv table conv2d linear --in-channels 3 --out-channels 8 --kernel-size 3 --in-features 8 --out-features 8 \
+      --input 1,3,8,8 --quantities macs,backward:macs,saved,training-memory:adam --grad weights
 """
 
 DERIVE_EXAMPLE = """\
@@ -71,6 +73,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     table.add_argument(
         "--input", required=True, action="append", metavar="SHAPE", help="input shape, e.g. 1,C,H,W (once per input)"
     )
+    add_grad_option(table)
     operators.add_operator_options(table)
     add_output_options(table, "table")
     table.set_defaults(run=run_table)
@@ -144,10 +147,11 @@ def run_table(args: argparse.Namespace) -> int:
         per_row[int(row) - 1][option] = text
     ops = operators.build_all(names, operators.given_options(args), per_row)
     shapes = operators.read_inputs(args)
-    rows = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
     quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
     from symconv import latex  # the renderers load only for the commands that render
 
+    grad = grad_of(args, quantities)
+    rows = {label: op.cost(*shapes, grad=grad) for label, op in zip(labels, ops, strict=True)}
     text = latex.table(
         rows,
         quantities,

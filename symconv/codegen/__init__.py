@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from symconv.codegen.modules import (
     DEFAULT_QUANTITIES,
+    DEFAULT_TRAINING_QUANTITIES,
     derive,
     numpy_module,
     python_module,
@@ -36,6 +37,7 @@ def artifacts() -> dict[str, str]:
 
 __all__ = [
     "DEFAULT_QUANTITIES",
+    "DEFAULT_TRAINING_QUANTITIES",
     "NUMPY_PATH",
     "SCALAR_PATH",
     "Argument",

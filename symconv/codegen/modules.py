@@ -35,6 +35,18 @@ DEFAULT_QUANTITIES: tuple[str, ...] = (
     "intensity",
 )
 
+#: What ``--grad`` adds: the training step's compute by part, what autograd saves and the peak memory.
+DEFAULT_TRAINING_QUANTITIES: tuple[str, ...] = (
+    "training:macs",
+    "training:flops",
+    "backward:flops",
+    "grad-input:flops",
+    "grad-params:flops",
+    "saved",
+    "trainable",
+    "training-memory:adam",
+)
+
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("symconv", "templates/codegen"),
     undefined=jinja2.StrictUndefined,
@@ -57,9 +69,17 @@ class Derived:
 
 
 def derive(
-    operators: Operators, names: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+    operators: Operators,
+    names: Iterable[str | Quantity] = DEFAULT_QUANTITIES,
+    *,
+    baseline: str | None = None,
+    grad: bool | str = True,
 ) -> list[Derived]:
-    """Every quantity of every operator as a :class:`Derived` function body (``ratio:`` ones over ``baseline``)."""
+    """Every quantity of every operator as a :class:`Derived` function body (``ratio:`` ones over ``baseline``).
+
+    Training quantities are of the training step with ``grad`` (``True``: the inputs need a
+    gradient too; ``'weights'``: only the parameters, as in a first layer).
+    """
     if not isinstance(operators, Mapping):
         raise WrongType(f"operators={operators!r} must be a mapping of names to (operator, input_shape) pairs")
     if isinstance(names, str | bytes) or not isinstance(names, Iterable):
@@ -70,7 +90,8 @@ def derive(
         raise InvalidConfiguration(f"baseline={baseline!r} must be one of the operators: {', '.join(map(repr, specs))}")
     if baseline is None and any(q.relative for q in chosen):
         raise InvalidConfiguration("a ratio quantity needs baseline= one of the operators")
-    costs = {key: spec.costs() for key, spec in specs.items()}
+    training = grad if any(q.training for q in chosen) else False
+    costs = {key: spec.costs(training) for key, spec in specs.items()}
     derived = []
     for key, spec in specs.items():
         _check_arguments(key, spec)
@@ -313,7 +334,11 @@ def _render(template: str, printed: list[Printed]) -> str:
 
 
 def python_module(
-    operators: Operators, quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+    operators: Operators,
+    quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES,
+    *,
+    baseline: str | None = None,
+    grad: bool | str = True,
 ) -> str:
     """Source of a module of exact scalar cost functions that imports only the standard library.
 
@@ -328,6 +353,10 @@ def python_module(
     baseline : str, optional
         The operator (a key of ``operators``) that ``ratio:`` quantities divide by; a ratio
         function takes both operators' arguments (one argument per name).
+    grad : True or 'weights'
+        What needs a gradient in the training step that training quantities (``backward:macs``,
+        ``training:flops``, ``saved``, ``training-memory:adam`` ...) are of: the inputs and
+        the parameters, or (``'weights'``) the parameters only.
 
     Examples
     --------
@@ -338,12 +367,19 @@ def python_module(
     >>> exec(source, namespace)
     >>> namespace["conv_macs"](C_in=64, C_out=128, H=56, W=56)  # 64*128*9 * 54*54
     214990848
+    >>> exec(python_module({"conv": (symconv.Conv2d(C_in, C_out, 3), (1, C_in, H, W))}, ["training:macs"]), namespace)
+    >>> namespace["conv_training_macs"](C_in=64, C_out=128, H=56, W=56)  # forward, grad input, grad weight
+    644972544
     """
-    return render_scalar(derive(operators, quantities, baseline=baseline))
+    return render_scalar(derive(operators, quantities, baseline=baseline, grad=grad))
 
 
 def numpy_module(
-    operators: Operators, quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES, *, baseline: str | None = None
+    operators: Operators,
+    quantities: Iterable[str | Quantity] = DEFAULT_QUANTITIES,
+    *,
+    baseline: str | None = None,
+    grad: bool | str = True,
 ) -> str:
     """Source of a module of NumPy-vectorised cost functions (imports NumPy and the standard library only).
 
@@ -351,7 +387,7 @@ def numpy_module(
     a magnitude bound proves the result exact there, and exactly on Python ints
     (``dtype=object``) otherwise. Same arguments as :func:`python_module`.
     """
-    return render_numpy(derive(operators, quantities, baseline=baseline))
+    return render_numpy(derive(operators, quantities, baseline=baseline, grad=grad))
 
 
 def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, integer: bool = True) -> Callable:

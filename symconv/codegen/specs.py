@@ -11,14 +11,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy
 
+from symconv.arguments import as_cost
 from symconv.cost import Cost
 from symconv.errors import InvalidConfiguration, WrongType
 from symconv.ops import registry
 from symconv.ops.base import Operator, PerAxis, shapes_for
 from symconv.ops.registry import Free, Registration, constructor_parameters
+
+if TYPE_CHECKING:
+    from symconv.training import TrainingCost
 
 Build = Callable[[bool], tuple[Operator, Sequence[object]]]
 
@@ -93,10 +98,10 @@ class Spec:
         if not callable(self.build):
             raise WrongType(f"Spec {self.title!r}: build={self.build!r} must be a function")
 
-    def costs(self) -> tuple[Cost, ...]:
-        """One cost per value of the switch (``False`` first), or a single cost."""
+    def costs(self, grad: bool | str = False) -> tuple[Cost | TrainingCost, ...]:
+        """One cost per value of the switch (``False`` first), or a single cost; training steps with ``grad``."""
         values = (False, True) if self.switch else (False,)
-        return tuple(op.total_cost(*shapes_for(op, shape)) for op, shape in (self.build(v) for v in values))
+        return tuple(as_cost(op, shape, grad=grad) for op, shape in (self.build(v) for v in values))
 
     def expression(self, of: Callable[[Cost], sympy.Expr], costs: tuple[Cost, ...]) -> sympy.Expr:
         """The quantity ``of`` as one expression in the arguments' symbols."""

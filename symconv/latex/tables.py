@@ -34,6 +34,7 @@ from symconv.latex.printer import latex
 from symconv.network.graph import Network, NetworkCost
 from symconv.quantities import Quantity, quantity_named
 from symconv.rules import checked_value
+from symconv.training import NetworkTrainingCost, TrainingCost
 
 _LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
 
@@ -124,8 +125,10 @@ def _costs(rows: Mapping[str, Cost | NetworkCost]) -> dict[str, Cost]:
     for name, cost in rows.items():
         if not isinstance(name, str):
             raise WrongType(f"row label {name!r} must be a string")
-        if not isinstance(cost, Cost | NetworkCost | Network):
-            raise WrongType(f"rows[{name!r}]={cost!r} must be a symconv Cost (use op.cost(input_shape))")
+        if not isinstance(cost, Cost | NetworkCost | Network | TrainingCost | NetworkTrainingCost):
+            raise WrongType(
+                f"rows[{name!r}] is a {type(cost).__name__}: it must be a symconv Cost (op.cost(input_shape))"
+            )
     return {name: as_cost(cost) for name, cost in rows.items()}
 
 
