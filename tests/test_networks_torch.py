@@ -164,8 +164,39 @@ class DataDependent(nn.Module):
 
 
 def test_untraceable_model_says_why() -> None:
-    with pytest.raises(NotLowerable, match=r"torch\.fx cannot trace DataDependent"):
+    with pytest.raises(NotLowerable, match=r"cannot trace DataDependent: .*control flow depends on .*data"):
         symconv.from_torch(DataDependent(), (1, 3, H, W))
+
+
+class BranchOnSize(nn.Module):
+    """timm's VGG head: pools a map smaller than 7x7 up to 7x7 first (a branch on the size)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, stride=2)
+        self.fc = nn.Conv2d(4, 2, 7)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if x.shape[-2] < 7 or x.shape[-1] < 7:
+            x = nn.functional.adaptive_avg_pool2d(x, (max(7, x.shape[-2]), max(7, x.shape[-1])))
+        return self.fc(x)
+
+
+def test_a_branch_on_sizes_follows_the_sizes_that_decide_it() -> None:
+    model = meta(BranchOnSize)
+    h, w = sympy.symbols("h w", integer=True, nonnegative=True)
+    cost = symconv.from_torch(model, (1, 3, 15 + h, 15 + w))  # maps of 7x7 and more: no pooling
+    assert not any("adaptive" in layer.name for layer in cost.layers)
+    for size in ((15, 15), (16, 23), (40, 17)):
+        assert cost.macs.subs({h: size[0] - 15, w: size[1] - 15}) == torch_macs(model, (1, 3, *size))
+    for size in ((9, 9), (12, 20)):  # integers decide either way
+        assert symconv.from_torch(model, (1, 3, *size)).macs == torch_macs(model, (1, 3, *size))
+
+
+def test_a_branch_on_sizes_they_do_not_decide_is_refused() -> None:
+    with pytest.raises(NotLowerable, match=r"control flow depends on .*H.* < 7.*do not decide"):
+        symconv.from_torch(meta(BranchOnSize), (1, 3, H, W))
 
 
 def test_wrong_channel_count_names_the_layer() -> None:

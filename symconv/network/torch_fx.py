@@ -19,6 +19,8 @@ layer per call; a parameter shared by several layers is counted once.
 from __future__ import annotations
 
 import importlib
+import inspect
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,8 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from symconv.errors import InvalidConfiguration, NotLowerable
-from symconv.intfuncs import CeilDiv
+from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
+from symconv.intfuncs import CeilDiv, FloorDiv
 from symconv.network.graph import Network, NetworkCost, Value
 from symconv.ops import registry
 from symconv.ops.base import Operator
@@ -106,16 +108,57 @@ def _mapped_base(module: nn.Module) -> type | None:
 
 
 class _Tracer(fx.Tracer):
-    """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``)."""
+    """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``).
 
-    def __init__(self, custom: Mapping[type, Any]) -> None:
+    Each node is replayed onto the network as soon as fx records it, so the tracer knows every
+    size: Python control flow on sizes (``if x.shape[-1] < 7``) takes the branch the symbolic
+    sizes decide, and refuses one they cannot.
+    """
+
+    def __init__(self, custom: Mapping[type, Any], replay: _Replay | None = None, shapes=()) -> None:
         super().__init__()
-        self.custom = custom
+        self.custom, self.replay, self.inputs = custom, replay, iter(shapes)
+        self.unsupported: list[tuple[fx.Node, str]] = []
+        self.replaying = False
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
         if type(module) in self.custom or _mapped_base(module) is not None:
             return True
         return super().is_leaf_module(module, qualified_name)
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None) -> fx.Node:
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if self.replay is not None and not self.replaying:
+            self.replaying = True  # the replay reads modules' parameters: as themselves, not as new nodes
+            try:
+                self.replay.node(node, self.inputs, self.unsupported)
+            finally:
+                self.replaying = False
+        return node
+
+    def getattr(self, attr: str, attr_val: Any, parameter_proxy_cache: dict) -> Any:
+        return attr_val if self.replaying else super().getattr(attr, attr_val, parameter_proxy_cache)
+
+    def to_bool(self, obj: fx.Proxy) -> bool:
+        value = self.replay.env.get(obj.node) if self.replay is not None else None
+        if isinstance(value, _Missing) and self.unsupported:
+            raise NotLowerable(
+                "the model's Python control flow depends on a value symconv cannot compute "
+                f"(the tensor's data, or an unsupported node): {self.unsupported[-1][1]}"
+            )
+        truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
+        if truth is None:
+            raise NotLowerable(
+                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), which the input "
+                "sizes do not decide; give sizes that do (integers, or multiples that fit the model)"
+            )
+        return truth
+
+    def iter(self, obj: fx.Proxy):
+        value = self.replay.env.get(obj.node) if self.replay is not None else None
+        if not isinstance(value, tuple | list):
+            return super().iter(obj)
+        return iter([obj[i] for i in range(len(value))])
 
 
 @dataclass(frozen=True)
@@ -151,6 +194,17 @@ class _Replay:
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
         self.model_parameters = {id(p) for p in module.parameters()}
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
+
+    def node(self, node: fx.Node, inputs, unsupported: list) -> None:
+        """Replay one node as fx records it; an unsupported one (and what depends on it) has no value."""
+        if any(isinstance(v, _Missing) for v in _flat(self.value((node.args, tuple(node.kwargs.values()))))):
+            self.env[node] = _Missing(node.name)  # downstream of an unsupported node: no shape to go on
+            return
+        try:
+            self.env[node] = _run(self, node, inputs)
+        except NotLowerable as error:
+            unsupported.append((node, str(error)))
+            self.env[node] = _Missing(node.name)
 
     def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
@@ -504,20 +558,88 @@ def _floordiv(a, b):
     return sympy.floor(sympy.sympify(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
 
 
+def _rounding(rounded: type, function: Callable) -> Callable:
+    """``math.ceil`` / ``math.floor`` of a size: an exact integer division when it is one."""
+
+    def rounding(x):
+        if not isinstance(x, sympy.Basic):
+            return function(x)
+        numerator, denominator = sympy.fraction(sympy.together(x))
+        return rounded(numerator, denominator) if denominator.is_Integer else function(x)
+
+    return rounding
+
+
 def _compare(relation: Callable) -> Callable:
     def compare(a, b):
         if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-            return decide(relation(sympy.sympify(a), sympy.sympify(b)))
+            held = relation(sympy.sympify(a), sympy.sympify(b))
+            truth = decide_bounded(held)
+            return held if truth is None else truth  # undecided: kept, for the message that refuses it
         return relation(a, b)
 
     compare.__name__ = relation.__name__
     return compare
 
 
+def decide_bounded(relation: Any) -> bool | None:
+    """:func:`~symconv.sizes.decide`, then with each rounded division bounded: ``p/q <= ceiling(p/q) < p/q + 1``.
+
+    ``2*ceiling(H/2) - H + 1 > 0`` holds for every ``H``: with ``ceiling(H/2) = H/2 + r``,
+    ``0 <= r <= 1/2``, the difference is ``1 + 2r``, whose least value ``1`` decides it.
+
+    >>> from symconv.symbols import H
+    >>> decide_bounded(sympy.Lt(2 * CeilDiv(H, 2) - H + 1, 0)), decide_bounded(sympy.Lt(FloorDiv(H, 32), 7))
+    (False, None)
+    """
+    truth = decide(relation)
+    if truth is not None or not isinstance(relation, sympy.core.relational.Relational):
+        return truth
+    difference = relation.lhs - relation.rhs
+    divisions = [d for d in difference.atoms(FloorDiv, CeilDiv) if d.args[1].is_Integer]
+    if not divisions:
+        return None
+    remainders = [sympy.Dummy() for _ in divisions]
+    exact = difference.xreplace(
+        {
+            d: d.args[0] / d.args[1] + (r if isinstance(d, CeilDiv) else -r)
+            for d, r in zip(divisions, remainders, strict=True)
+        }
+    ).expand()
+    least, most = exact, exact
+    for d, r in zip(divisions, remainders, strict=True):
+        slope, top = exact.coeff(r), sympy.Rational(int(d.args[1]) - 1, int(d.args[1]))
+        if not slope.is_Number or slope.free_symbols:
+            return None
+        low, high = (0, top) if slope >= 0 else (top, 0)
+        least, most = least.subs(r, low), most.subs(r, high)
+    if least.free_symbols or most.free_symbols:
+        return None
+    return _on_interval(type(relation), least, most)
+
+
+def _on_interval(relation: type, least: sympy.Expr, most: sympy.Expr) -> bool | None:
+    """The truth of ``d REL 0`` for every ``d`` in ``[least, most]``, if it is the same for all."""
+    holds = {
+        sympy.StrictLessThan: (most < 0, least >= 0),
+        sympy.LessThan: (most <= 0, least > 0),
+        sympy.StrictGreaterThan: (least > 0, most <= 0),
+        sympy.GreaterThan: (least >= 0, most < 0),
+        sympy.Equality: (False, least > 0 or most < 0),
+        sympy.Unequality: (least > 0 or most < 0, False),
+    }.get(relation)
+    if holds is None:
+        return None
+    always, never = holds
+    return True if always else False if never else None
+
+
 _SIZE_FUNCTIONS = {
     operator.floordiv: _floordiv,
     operator.sub: operator.sub,
     operator.mod: lambda a, b: sympy.Mod(a, b) if isinstance(a, sympy.Basic) else a % b,
+    math.ceil: _rounding(CeilDiv, sympy.ceiling),
+    math.floor: _rounding(FloorDiv, sympy.floor),
     operator.eq: _compare(sympy.Eq),
     operator.ne: _compare(sympy.Ne),
     operator.lt: _compare(sympy.Lt),
@@ -610,24 +732,19 @@ def trace(
             raise InvalidConfiguration(f"custom must map nn.Module classes to functions, got {cls!r}: {fn!r}")
     if _mapped_base(model) is not None or type(model) in custom:  # a bare leaf module: one call of it
         model = nn.Sequential(model)
-    try:
-        graph = _Tracer(custom).trace(model)
-    except Exception as error:  # fx raises TraceError, TypeError, ... on untraceable Python
-        raise NotLowerable(f"torch.fx cannot trace {type(model).__name__}: {error}") from None
-    required = [n for n in graph.nodes if n.op == "placeholder" and not n.args]  # optional arguments keep defaults
-    shapes = _input_shapes(input_shape, len(required))
+    shapes = _input_shapes(input_shape, _required_inputs(model))
     net = Network(type(model).__name__)
     replay = _Replay(model, net, custom)
-    inputs, unsupported = iter(shapes), []
-    for node in graph.nodes:
-        if any(isinstance(v, _Missing) for v in _flat(replay.value((node.args, tuple(node.kwargs.values()))))):
-            replay.env[node] = _Missing(node.name)  # downstream of an unsupported node: no shape to go on
-            continue
-        try:
-            replay.env[node] = _run(replay, node, inputs)
-        except NotLowerable as error:
-            unsupported.append(_unsupported(model, node, str(error)))
-            replay.env[node] = _Missing(node.name)
+    tracer = _Tracer(custom, replay, shapes)
+    try:
+        tracer.trace(model)
+    except NotLowerable as error:
+        raise NotLowerable(f"cannot trace {type(model).__name__}: {error}") from None
+    except SymconvError:  # a layer the model builds wrongly, named by the network
+        raise
+    except Exception as error:  # fx raises TraceError, TypeError, ... on untraceable Python
+        raise NotLowerable(f"torch.fx cannot trace {type(model).__name__}: {error}") from None
+    unsupported = [_unsupported(model, node, reason) for node, reason in tracer.unsupported]
     if unsupported and strict:
         listing = "\n  ".join(str(u) for u in unsupported)
         raise NotLowerable(
@@ -635,6 +752,12 @@ def trace(
             f"(strict=False counts them as zero; custom= supplies a module's cost):\n  {listing}"
         )
     return net, tuple(unsupported)
+
+
+def _required_inputs(model: nn.Module) -> int:
+    """How many inputs ``model.forward`` needs: optional arguments keep their defaults."""
+    parameters = inspect.signature(model.forward).parameters.values()
+    return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 def _module_path(node: fx.Node) -> str:
