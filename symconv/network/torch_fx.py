@@ -120,6 +120,7 @@ class _Tracer(fx.Tracer):
         self.custom, self.replay, self.inputs = custom, replay, iter(shapes)
         self.unsupported: list[tuple[fx.Node, str]] = []
         self.replaying = False
+        self.names: tuple[dict[int, str], dict[int, str]] | None = None
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
         if type(module) in self.custom or _mapped_base(module) is not None:
@@ -137,7 +138,38 @@ class _Tracer(fx.Tracer):
         return node
 
     def getattr(self, attr: str, attr_val: Any, parameter_proxy_cache: dict) -> Any:
-        return attr_val if self.replaying else super().getattr(attr, attr_val, parameter_proxy_cache)
+        """fx's, with the tensors' names looked up in a table (fx walks every parameter at each read)."""
+        if self.replaying or not isinstance(attr_val, torch.Tensor):
+            return attr_val
+        parameters, buffers = self.tensor_names()
+        name = parameters.get(id(attr_val)) if isinstance(attr_val, nn.Parameter) else None
+        if name is None and self.proxy_buffer_attributes:
+            name = buffers.get(id(attr_val))
+        if name is None:
+            return attr_val
+        if name not in parameter_proxy_cache:
+            parameter_proxy_cache[name] = self.create_proxy("get_attr", name, (), {})
+        return parameter_proxy_cache[name]
+
+    def create_arg(self, a: Any) -> Any:
+        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all)."""
+        if isinstance(a, torch.Tensor):
+            parameters, buffers = self.tensor_names()
+            name = parameters.get(id(a)) if isinstance(a, nn.Parameter) else buffers.get(id(a))
+            if name is not None:
+                return self.create_node("get_attr", name, (), {})
+        return super().create_arg(a)
+
+    def tensor_names(self) -> tuple[dict[int, str], dict[int, str]]:
+        """id of each parameter, and of each buffer, of the root module -> its first name (as fx finds it)."""
+        if self.names is None:
+            self.names = ({}, {})
+            for table, tensors in zip(
+                self.names, (self.root.named_parameters(), self.root.named_buffers()), strict=True
+            ):
+                for name, tensor in tensors:
+                    table.setdefault(id(tensor), name)
+        return self.names
 
     def to_bool(self, obj: fx.Proxy) -> bool:
         value = self.replay.env.get(obj.node) if self.replay is not None else None
