@@ -88,8 +88,8 @@ class Model:
         return (1, 3, 8, h, w) if self.depth == 3 else (1, 3, h, w)
 
 
-def _tv(family, name, sizes=SQUARE, **kwargs):
-    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()))
+def _tv(family, name, sizes=SQUARE, least=1, **kwargs):
+    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()), least=least)
 
 
 def _timm(family, name, sizes=SQUARE, multiple=1, least=1, **kwargs):

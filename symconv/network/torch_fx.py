@@ -35,6 +35,7 @@ from torch import fx, nn
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
 from symconv.intfuncs import CeilDiv, FloorDiv
 from symconv.network.graph import Network, NetworkCost, Value
+from symconv.network.torch_symbolic import SymbolicSizes
 from symconv.ops import registry
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
@@ -43,11 +44,12 @@ from symconv.ops.elementwise import Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
-from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d
+from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Norm
 from symconv.ops.registry import Registration
 from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice, Transpose
 from symconv.ops.softmax import Softmax
-from symconv.sizes import as_size, decide
+from symconv.size_bounds import decide_bounded
+from symconv.sizes import as_size
 
 # ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
 
@@ -171,6 +173,19 @@ class _Tracer(fx.Tracer):
                     table.setdefault(id(tensor), name)
         return self.names
 
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        return _Proxy(node, self)
+
+    def inline(self, node: fx.Node) -> Any:
+        """Trace into the Python function ``node`` calls (one ``torch.fx.wrap`` keeps whole): its value."""
+        args, kwargs = fx.node.map_arg((node.args, node.kwargs), self.proxy)
+        replaying, self.replaying = self.replaying, False
+        try:
+            result = node.target(*args, **kwargs)
+        finally:
+            self.replaying = replaying
+        return _values_of(result, self.replay.env)
+
     def to_bool(self, obj: fx.Proxy) -> bool:
         value = self.replay.env.get(obj.node) if self.replay is not None else None
         if isinstance(value, _Missing) and self.unsupported:
@@ -193,6 +208,13 @@ class _Tracer(fx.Tracer):
         return iter([obj[i] for i in range(len(value))])
 
 
+class _Proxy(fx.Proxy):
+    """fx's proxy, recording item assignment (``mask[:h, :w] = k``) as an ``operator.setitem`` node."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
+
+
 @dataclass(frozen=True)
 class _Parameter:
     """A parameter or buffer read in ``forward`` (an fx ``get_attr``), or a tensor torch computed from them.
@@ -203,10 +225,11 @@ class _Parameter:
     name: str
     tensor: torch.Tensor
     sources: tuple[_Parameter, ...] = ()
+    sizes: tuple[sympy.Expr, ...] | None = None  # a fake tensor's shape in symconv's symbols
 
     @property
-    def shape(self) -> tuple[sympy.Integer, ...]:
-        return tuple(sympy.Integer(v) for v in self.tensor.shape)
+    def shape(self) -> tuple[sympy.Expr, ...]:
+        return self.sizes if self.sizes is not None else tuple(sympy.Integer(v) for v in self.tensor.shape)
 
     @property
     def ndim(self) -> int:
@@ -226,6 +249,8 @@ class _Replay:
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
         self.model_parameters = {id(p) for p in module.parameters()}
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
+        self._symbolic: SymbolicSizes | None = None
+        self.tracer: _Tracer | None = None  # set while tracing: it traces into wrapped functions
 
     def node(self, node: fx.Node, inputs, unsupported: list) -> None:
         """Replay one node as fx records it; an unsupported one (and what depends on it) has no value."""
@@ -251,7 +276,7 @@ class _Replay:
                 raise InvalidConfiguration(f"custom cost of {type(module).__name__} returned {op!r}, not an operator")
         else:
             op = _module_operator(target, module)
-        output = self.layer(name, op, *args)
+        output = self.layer(name, op, *(self.tensor(a) if isinstance(a, _Parameter) else a for a in args))
         for tensor, parameter in module.named_parameters(recurse=False):
             self.own(f"{name}.{tensor}", parameter)
         return output
@@ -452,16 +477,46 @@ class _Replay:
                 sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
-        try:
-            if node.op == "call_method":
-                result = getattr(concrete[0], node.target)(*concrete[1:], **named)
-            else:
-                result = node.target(*concrete, **named)
-        except (TypeError, ValueError, RuntimeError) as error:  # symbolic sizes: torch needs numbers
-            raise NotLowerable(f"node {node.name!r}: {node.target} of constants cannot be computed: {error}") from None
+        call = (lambda *a, **k: getattr(a[0], node.target)(*a[1:], **k)) if node.op == "call_method" else node.target
+        if _symbolic((concrete, named)):  # sizes or tensors of symbolic size: PyTorch's fake tensors shape it
+            result = self.symbolic().run(call, concrete, named, f"node {node.name!r}: {_callable_name(node.target)}")
+        else:
+            try:
+                result = call(*concrete, **named)
+            except (TypeError, ValueError, RuntimeError) as error:
+                what = f"node {node.name!r}: {_callable_name(node.target)}"
+                raise NotLowerable(f"{what} of constants cannot be computed: {error}") from None
+        if result is None and node.target is operator.setitem:  # filled in place (a mask): its shape is kept
+            return None
         if not isinstance(result, torch.Tensor):
             raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
-        return _Parameter(node.name, result, tuple(sources.values()))
+        sizes = tuple(self.symbolic().size(v) for v in result.shape) if _symbolic(result.shape) else None
+        return _Parameter(node.name, result, tuple(sources.values()), sizes)
+
+    def symbolic(self) -> SymbolicSizes:
+        """PyTorch's fake tensors for tensors computed from symbolic sizes (made when first needed)."""
+        if self._symbolic is None:
+            self._symbolic = SymbolicSizes()
+        return self._symbolic
+
+    def unsqueeze(self, name, x, dim):
+        """``x.unsqueeze(dim)``: a view with a new dimension of size 1."""
+        shape = list(x.shape)
+        at = dim + len(shape) + 1 if dim < 0 else dim
+        if not 0 <= at <= len(shape):
+            raise NotLowerable(f"node {name!r}: unsqueeze({dim}) of a {len(shape)}-dimensional tensor")
+        return self.layer(name, Reshape((*shape[:at], 1, *shape[at:])), x)
+
+    def repeat(self, name, x, *factors):
+        """``x.repeat(1, 1, ...)``: the tensor itself (a position encoding repeated over a batch of one)."""
+        factors = tuple(factors[0]) if len(factors) == 1 and isinstance(factors[0], tuple | list) else factors
+        if len(factors) == len(x.shape) and all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
+            return x
+        raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} of a tensor of shape {x.shape} is not supported")
+
+    def new_tensor(self, name, x, size, *args, **kwargs):
+        """``x.new_zeros(size)`` and its kind: a tensor of ``size``, whatever ``x`` holds."""
+        return self.fold(_Call(name, torch.zeros), (size,), {"device": "meta"})
 
     def expand(self, name, x, *sizes):
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes
@@ -498,6 +553,8 @@ class _Replay:
             elif isinstance(part, slice) and part != slice(None):
                 start = 0 if part.start is None else part.start
                 stop = x.shape[dim] if part.stop is None else part.stop
+                if decide_bounded(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
+                    stop = x.shape[dim]
                 if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
                     raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")
                 views.append(Slice(dim, start, stop, 1 if part.step is None else part.step))
@@ -508,6 +565,13 @@ class _Replay:
         for k, view in enumerate(reversed(views)):  # last dimension first: the earlier ones keep their place
             x = self.layer(name if k == len(views) - 1 else f"{name}.{k}", view, x)
         return x
+
+    def normalize(self, name, x, p=2.0, dim=1, eps=1e-12, out=None):
+        """``F.normalize``, as PyTorch computes it: ``x / x.norm(p, dim, keepdim=True).clamp_min(eps)``."""
+        if p != 2 or out is not None:
+            raise NotLowerable(f"node {name!r}: normalize with p={p!r} is not supported (p=2)")
+        norm = self.layer(f"{name}.norm", Norm(dim, True), x)
+        return self.layer(name, Multiply(), x, norm)  # the quotient (a clamp is no arithmetic)
 
     def addcmul(self, name, x, a, b, value=1):
         """``torch.addcmul(x, a, b)``: ``x + value * a * b``, a product then a sum."""
@@ -537,6 +601,45 @@ def _tensors(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return type(value)(_tensors(v) for v in value)
     return value
+
+
+def _values_of(result: Any, env: dict) -> Any:
+    """``result`` of traced Python code with each proxy replaced by the value the replay gave its node."""
+    if isinstance(result, fx.Proxy):
+        return env[result.node]
+    if isinstance(result, tuple | list):
+        return type(result)(_values_of(r, env) for r in result)
+    return result
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A call the replay makes itself, folded as an fx node would be."""
+
+    name: str
+    target: Callable
+    op: str = "call_function"
+
+
+def _callable_name(target: Any) -> str:
+    return getattr(target, "__name__", str(target))
+
+
+def _symbolic(value: Any) -> bool:
+    """Whether ``value`` holds a symbolic size: a sympy expression, a SymInt, or a fake tensor of symbolic shape."""
+    if isinstance(value, sympy.Expr):
+        return not value.is_Number
+    if isinstance(value, torch.SymInt):
+        return True
+    if isinstance(value, torch.Tensor):  # a fake tensor computes only under its mode
+        return type(value).__name__ == "FakeTensor" or any(isinstance(v, torch.SymInt) for v in value.shape)
+    if isinstance(value, tuple | list | torch.Size):
+        return any(_symbolic(v) for v in value)
+    if isinstance(value, dict):
+        return any(_symbolic(v) for v in value.values())
+    if isinstance(value, slice):
+        return _symbolic((value.start, value.stop, value.step))
+    return False
 
 
 def _flat(values: Any) -> list[Any]:
@@ -581,13 +684,36 @@ def _size_arithmetic(target: Callable, function: Callable) -> Callable:
                 what, entry = functions()[target]
                 return replay.registered(name, entry, what, *args)
             raise NotLowerable(f"node {name!r}: {target.__name__} of a tensor has no symconv lowering")
-        return function(*args)
+        result = function(*args)
+        return _ceiling_form(result) if isinstance(result, sympy.Expr) else result
 
     return handler
 
 
+def _ceiling_form(size: sympy.Expr) -> sympy.Expr:
+    """``size`` with its floors as ceilings, the form layers give sizes, so equal sizes compare equal.
+
+    ``floor(-p/q)`` is ``-ceiling(p/q)``, and ``floor(p/2)`` is ``p - ceiling(p/2)``: padding to even,
+    ``W + W % 2``, is then ``2*ceiling(W/2)``.
+    """
+    return size.replace(
+        lambda e: isinstance(e, FloorDiv) and (e.args[0].could_extract_minus_sign() or e.args[1] == 2),
+        lambda e: (
+            -CeilDiv(-e.args[0], e.args[1])
+            if e.args[0].could_extract_minus_sign()
+            else e.args[0] - CeilDiv(e.args[0], 2)
+        ),
+    )
+
+
 def _floordiv(a, b):
-    return sympy.floor(sympy.sympify(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
+    """``a // b`` of sizes: an exact integer division (symconv's ``FloorDiv``) when ``b`` is a whole number."""
+    if not (isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic)):
+        return a // b
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a.is_integer and b.is_Integer and b > 0:  # -p // q as -ceiling(p/q): the form sizes take elsewhere
+        return -CeilDiv(-a, b) if a.could_extract_minus_sign() else FloorDiv(a, b)
+    return sympy.floor(a / b)
 
 
 def _rounding(rounded: type, function: Callable) -> Callable:
@@ -614,62 +740,27 @@ def _compare(relation: Callable) -> Callable:
     return compare
 
 
-def decide_bounded(relation: Any) -> bool | None:
-    """:func:`~symconv.sizes.decide`, then with each rounded division bounded: ``p/q <= ceiling(p/q) < p/q + 1``.
-
-    ``2*ceiling(H/2) - H + 1 > 0`` holds for every ``H``: with ``ceiling(H/2) = H/2 + r``,
-    ``0 <= r <= 1/2``, the difference is ``1 + 2r``, whose least value ``1`` decides it.
-
-    >>> from symconv.symbols import H
-    >>> decide_bounded(sympy.Lt(2 * CeilDiv(H, 2) - H + 1, 0)), decide_bounded(sympy.Lt(FloorDiv(H, 32), 7))
-    (False, None)
-    """
-    truth = decide(relation)
-    if truth is not None or not isinstance(relation, sympy.core.relational.Relational):
-        return truth
-    difference = relation.lhs - relation.rhs
-    divisions = [d for d in difference.atoms(FloorDiv, CeilDiv) if d.args[1].is_Integer]
-    if not divisions:
-        return None
-    remainders = [sympy.Dummy() for _ in divisions]
-    exact = difference.xreplace(
-        {
-            d: d.args[0] / d.args[1] + (r if isinstance(d, CeilDiv) else -r)
-            for d, r in zip(divisions, remainders, strict=True)
-        }
-    ).expand()
-    least, most = exact, exact
-    for d, r in zip(divisions, remainders, strict=True):
-        slope, top = exact.coeff(r), sympy.Rational(int(d.args[1]) - 1, int(d.args[1]))
-        if not slope.is_Number or slope.free_symbols:
-            return None
-        low, high = (0, top) if slope >= 0 else (top, 0)
-        least, most = least.subs(r, low), most.subs(r, high)
-    if least.free_symbols or most.free_symbols:
-        return None
-    return _on_interval(type(relation), least, most)
+def _mod(a, b):
+    """``a % b`` of sizes, as ``a - b * (a // b)``: sums of sizes and remainders then simplify (``W + W % 2``)."""
+    if not (isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic)):
+        return a % b
+    quotient = _floordiv(a, b)
+    return sympy.Mod(a, b) if quotient.has(sympy.floor) else a - b * quotient
 
 
-def _on_interval(relation: type, least: sympy.Expr, most: sympy.Expr) -> bool | None:
-    """The truth of ``d REL 0`` for every ``d`` in ``[least, most]``, if it is the same for all."""
-    holds = {
-        sympy.StrictLessThan: (most < 0, least >= 0),
-        sympy.LessThan: (most <= 0, least > 0),
-        sympy.StrictGreaterThan: (least > 0, most <= 0),
-        sympy.GreaterThan: (least >= 0, most < 0),
-        sympy.Equality: (False, least > 0 or most < 0),
-        sympy.Unequality: (least > 0 or most < 0, False),
-    }.get(relation)
-    if holds is None:
-        return None
-    always, never = holds
-    return True if always else False if never else None
+def _power(a, b):
+    """``size ** exponent`` (attention's ``head_dim ** -0.5``): an exact integer, or a Python float scale."""
+    result = sympy.sympify(a) ** sympy.sympify(b)
+    if result.is_Integer or result.free_symbols:
+        return result
+    return float(result)
 
 
 _SIZE_FUNCTIONS = {
     operator.floordiv: _floordiv,
+    operator.pow: _power,
     operator.sub: operator.sub,
-    operator.mod: lambda a, b: sympy.Mod(a, b) if isinstance(a, sympy.Basic) else a % b,
+    operator.mod: _mod,
     math.ceil: _rounding(CeilDiv, sympy.ceiling),
     math.floor: _rounding(FloorDiv, sympy.floor),
     operator.eq: _compare(sympy.Eq),
@@ -686,6 +777,7 @@ STRUCTURAL: dict[Callable, Callable] = {
     F.batch_norm: _Replay.batch_norm,
     F.layer_norm: _Replay.layer_norm,
     torch.addcmul: _Replay.addcmul,
+    F.normalize: _Replay.normalize,
     F.scaled_dot_product_attention: _Replay.attention,
     F.group_norm: _Replay.group_norm,
     F.linear: _Replay.linear,
@@ -695,6 +787,7 @@ STRUCTURAL: dict[Callable, Callable] = {
     **{function: _pool(cls) for function, cls in _POOLS.items()},
     torch.cat: _Replay.cat,
     torch.permute: _Replay.permute,
+    torch.unsqueeze: _Replay.unsqueeze,
     F.dropout: _Replay.identity,
     torch.unbind: _Replay.unbind,
     torch.split: _Replay.split,
@@ -712,6 +805,9 @@ STRUCTURAL_METHODS: dict[str, Callable] = {
     "expand": _Replay.expand,
     "split": _Replay.split,
     "chunk": _Replay.chunk,
+    **dict.fromkeys(("new_zeros", "new_ones", "new_empty", "new_full"), _Replay.new_tensor),
+    "repeat": _Replay.repeat,
+    "unsqueeze": _Replay.unsqueeze,
 }
 
 
@@ -767,7 +863,7 @@ def trace(
     shapes = _input_shapes(input_shape, _required_inputs(model))
     net = Network(type(model).__name__)
     replay = _Replay(model, net, custom)
-    tracer = _Tracer(custom, replay, shapes)
+    tracer = replay.tracer = _Tracer(custom, replay, shapes)
     try:
         tracer.trace(model)
     except NotLowerable as error:
@@ -840,6 +936,8 @@ def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
         return replay.registered(name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
     if node.op == "call_function" and _is_stochastic_depth(node.target):
         return args[0]  # identity at inference, as dropout
+    if node.op == "call_function" and inspect.isfunction(node.target) and replay.tracer is not None:
+        return replay.tracer.inline(node)  # a Python function fx was told to keep whole (torch.fx.wrap)
     what = getattr(node.target, "__name__", node.target)
     raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
 
