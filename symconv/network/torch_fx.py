@@ -250,6 +250,7 @@ class _Replay:
         self.model_parameters = {id(p) for p in module.parameters()}
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
+        self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
         self.tracer: _Tracer | None = None  # set while tracing: it traces into wrapped functions
 
     def node(self, node: fx.Node, inputs, unsupported: list) -> None:
@@ -331,6 +332,8 @@ class _Replay:
         return x
 
     def size(self, name, x, dim=None):
+        if isinstance(x, Value):
+            self.dimensions.update(x.shape)
         return x.shape if dim is None else x.shape[dim]
 
     def dim(self, name, x):
@@ -344,6 +347,8 @@ class _Replay:
 
     def getattr(self, name, x, attr):
         if attr == "shape" and isinstance(x, Value | _Parameter):
+            if isinstance(x, Value):
+                self.dimensions.update(x.shape)
             return x.shape
         if attr == "ndim" and isinstance(x, Value | _Parameter):
             return len(x.shape)
@@ -479,7 +484,8 @@ class _Replay:
         named = {k: _tensors(v) for k, v in kwargs.items()}
         call = (lambda *a, **k: getattr(a[0], node.target)(*a[1:], **k)) if node.op == "call_method" else node.target
         if _symbolic((concrete, named)):  # sizes or tensors of symbolic size: PyTorch's fake tensors shape it
-            result = self.symbolic().run(call, concrete, named, f"node {node.name!r}: {_callable_name(node.target)}")
+            what = f"node {node.name!r}: {_callable_name(node.target)}"
+            result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
         else:
             try:
                 result = call(*concrete, **named)
