@@ -81,7 +81,7 @@ class Replay:
 
     def node(self, node: fx.Node, inputs, unsupported: list) -> None:
         """Replay one node as fx records it; an unsupported one (and what depends on it) has no value."""
-        if any(isinstance(v, Missing) for v in _flat(self.value((node.args, tuple(node.kwargs.values()))))):
+        if any(isinstance(self.env.get(n), Missing) for n in node.all_input_nodes):
             self.env[node] = Missing(node.name)  # downstream of an unsupported node: no shape to go on
             return
         try:
