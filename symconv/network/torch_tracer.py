@@ -41,11 +41,13 @@ class Tracer(fx.Tracer):
         self.names: tuple[dict[int, str], dict[int, str]] | None = None
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
+        """A module symconv maps (or one ``custom`` costs) is one node; others are traced into."""
         if type(module) in self.custom or mapped_base(module) is not None:
             return True
         return super().is_leaf_module(module, qualified_name)
 
     def create_node(self, kind, target, args, kwargs, name=None, type_expr=None) -> fx.Node:
+        """fx's node, replayed onto the network at once (not while the replay itself reads the model)."""
         node = super().create_node(kind, target, args, kwargs, name, type_expr)
         if self.replay is not None and not self.replaying:
             self.replaying = True  # the replay reads modules' parameters: as themselves, not as new nodes
@@ -90,6 +92,7 @@ class Tracer(fx.Tracer):
         return self.names
 
     def proxy(self, node: fx.Node) -> fx.Proxy:
+        """fx's proxy, with item assignment recorded."""
         return _Proxy(node, self)
 
     def inline(self, node: fx.Node) -> Any:
@@ -103,6 +106,7 @@ class Tracer(fx.Tracer):
         return _values_of(result, self.replay.env)
 
     def to_bool(self, obj: fx.Proxy) -> bool:
+        """The truth of a condition on sizes, for every size given; refused when they do not decide it."""
         value = self.replay.env.get(obj.node) if self.replay is not None else None
         if isinstance(value, Missing) and self.unsupported:
             raise NotLowerable(
@@ -118,6 +122,7 @@ class Tracer(fx.Tracer):
         return truth
 
     def iter(self, obj: fx.Proxy):
+        """Iterating a tuple of sizes or values (``h, w = x.shape[-2:]``): one proxy per item."""
         value = self.replay.env.get(obj.node) if self.replay is not None else None
         if not isinstance(value, tuple | list):
             return super().iter(obj)
