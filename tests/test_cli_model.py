@@ -26,6 +26,11 @@ def build():
 
 def broken():
     raise RuntimeError("boom")
+
+
+def sized(width=8, stride=2, bias=True, act="relu", kernel=(3, 3)):
+    layers = [torch.nn.Conv2d(3, width, kernel, stride=stride, bias=bias)]
+    return torch.nn.Sequential(*layers, {"relu": torch.nn.ReLU(), "gelu": torch.nn.GELU()}[act])
 """
 
 
@@ -118,3 +123,43 @@ def test_modules_report_and_not_strict(tmp_path):
     assert lines[1].startswith("0,1,2,13824,224,") and lines[2].startswith("1,1,1,2048,36,")  # 8*27 and 4*8 at 8x8
     text = in_process("model", factory, "--input", "1,3,10,10", "--not-strict")
     assert "not lowered  1" in text.stdout and "2 (Odd)" in text.stdout
+
+
+def test_arguments_reach_the_factory(tmp_path):
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text(textwrap.dedent(MODEL))
+    factory = f"{tmp_path / 'tiny.py'}:sized"
+    args = (
+        "--arg",
+        "width=4",
+        "--arg",
+        "stride=1",
+        "--arg",
+        "bias=False",
+        "--arg",
+        "act=gelu",
+        "--arg",
+        "kernel=(1, 3)",
+    )
+    result = in_process("model", factory, "--input", "1,3,10,10", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["params"] == 4 * 3 * 1 * 3  # width 4, a 1x3 kernel, no bias
+    assert body["compute"] == 10 * 8 * 4 * 3 * 3  # 10 x 8 outputs of 3*1*3 taps per channel
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("width", "must be NAME=VALUE"),
+        ("1x=2", "must be NAME=VALUE"),
+        ("width=" + "9" * 2000, "more than 1000"),
+        ("width=__import__('os').system('echo pwned')", "the factory raised TypeError"),
+    ],
+)
+def test_bad_arguments_are_refused_and_never_run(tmp_path, arg, message):
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text(textwrap.dedent(MODEL))
+    result = in_process("model", f"{tmp_path / 'tiny.py'}:sized", "--input", "1,3,10,10", "--arg", arg)
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert "pwned" not in result.stdout + result.stderr

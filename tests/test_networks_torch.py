@@ -158,8 +158,39 @@ class DataDependent(nn.Module):
 
 
 def test_untraceable_model_says_why() -> None:
-    with pytest.raises(NotLowerable, match=r"torch\.fx cannot trace DataDependent"):
+    with pytest.raises(NotLowerable, match=r"cannot trace DataDependent: .*control flow depends on .*data"):
         symconv.from_torch(DataDependent(), (1, 3, H, W))
+
+
+class BranchOnSize(nn.Module):
+    """timm's VGG head: pools a map smaller than 7x7 up to 7x7 first (a branch on the size)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, stride=2)
+        self.fc = nn.Conv2d(4, 2, 7)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if x.shape[-2] < 7 or x.shape[-1] < 7:
+            x = nn.functional.adaptive_avg_pool2d(x, (max(7, x.shape[-2]), max(7, x.shape[-1])))
+        return self.fc(x)
+
+
+def test_a_branch_on_sizes_follows_the_sizes_that_decide_it() -> None:
+    model = meta(BranchOnSize)
+    h, w = sympy.symbols("h w", integer=True, nonnegative=True)
+    cost = symconv.from_torch(model, (1, 3, 15 + h, 15 + w))  # maps of 7x7 and more: no pooling
+    assert not any("adaptive" in layer.name for layer in cost.layers)
+    for size in ((15, 15), (16, 23), (40, 17)):
+        assert cost.macs.subs({h: size[0] - 15, w: size[1] - 15}) == torch_macs(model, (1, 3, *size))
+    for size in ((9, 9), (12, 20)):  # integers decide either way
+        assert symconv.from_torch(model, (1, 3, *size)).macs == torch_macs(model, (1, 3, *size))
+
+
+def test_a_branch_on_sizes_they_do_not_decide_is_refused() -> None:
+    with pytest.raises(NotLowerable, match=r"control flow depends on .*H.* < 7.*do not decide"):
+        symconv.from_torch(meta(BranchOnSize), (1, 3, H, W))
 
 
 def test_wrong_channel_count_names_the_layer() -> None:
@@ -309,3 +340,85 @@ def test_deep_conv_stack_folds_its_divisions_and_equals_flop_counter() -> None:
     assert {d.args for d in cost.macs.atoms(CeilDiv)} == {(v, 2**k) for v in (H, W) for k in range(1, 5)}
     for h, w in ((224, 224), (225, 199), (97, 128)):
         assert cost.macs.subs({H: h, W: w}) == torch_macs(model, (1, 3, h, w)), (h, w)
+
+
+class FourierPositions(nn.Module):
+    """XCiT's position encoding: a grid built from the map's sizes, projected by a 1x1 conv and added."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.projection = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x):
+        x = self.embed(x)
+        _, _, h, w = x.shape
+        y = torch.arange(1, h + 1, device=x.device).to(torch.float32).unsqueeze(1).repeat(1, 1, w)
+        y = y / (y[:, -1:, :] + 1e-6)
+        dims = torch.arange(4, device=x.device).to(torch.float32)
+        grid = y[:, :, :, None] / dims
+        grid = torch.stack([grid[:, :, :, 0::2].sin(), grid[:, :, :, 1::2].cos()], dim=4).flatten(3)
+        grid = torch.cat((grid, grid), dim=3).permute(0, 3, 1, 2)
+        return x + self.projection(grid).repeat(x.shape[0], 1, 1, 1)
+
+
+def test_a_tensor_built_from_symbolic_sizes_is_shaped_by_them() -> None:
+    model = meta(FourierPositions)
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    for size in ((16, 16), (17, 23), (40, 9)):
+        assert cost.macs.subs({H: size[0], W: size[1]}) == torch_macs(model, (1, 3, *size))
+    assert cost.params == sum(p.numel() for p in model.parameters())
+
+
+class DataDependentShape(nn.Module):
+    """A grid of W split in two rows: its shape exists only when W is even, which the sizes do not decide."""
+
+    def forward(self, x):
+        return x + torch.zeros(x.shape[-1], device=x.device).view(2, -1)[0].sum()
+
+
+def test_a_size_torch_must_decide_is_refused_not_guessed() -> None:
+    with pytest.raises(NotLowerable, match=r"view on symbolic sizes (assumes .*W|cannot be computed)"):
+        symconv.from_torch(DataDependentShape(), (1, 3, H, W))
+
+
+@torch.fx.wrap
+def windows(x, size: int):
+    """Swin's window split, kept whole by fx: padded to a multiple of ``size``, then attention per window."""
+    _, h, w, c = x.shape
+    pad_h, pad_w = (size - h % size) % size, (size - w % size) % size
+    x = nn.functional.pad(x, (0, 0, 0, pad_w, 0, pad_h))
+    _, ph, pw, _ = x.shape
+    x = x.view(-1, ph // size, size, pw // size, size, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, size * size, c)
+    x = (x @ x.transpose(1, 2)).softmax(-1) @ x
+    x = x.view(-1, ph // size, pw // size, size, size, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, ph, pw, c)
+    return x[:, :h, :w, :]
+
+
+class Windowed(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Conv2d(3, 4, 2, stride=2)
+
+    def forward(self, x):
+        x = self.embed(x).permute(0, 2, 3, 1)
+        return x + windows(x, 3)
+
+
+def test_a_wrapped_function_is_traced_into() -> None:
+    model = meta(Windowed)
+    cost = symconv.from_torch(model, (1, 3, H, W))
+    for size in ((12, 12), (14, 22), (31, 9)):
+        assert cost.macs.subs({H: size[0], W: size[1]}) == torch_macs(model, (1, 3, *size)), size
+
+
+class Normalized(nn.Module):
+    def forward(self, x):
+        return nn.functional.normalize(x, dim=-1).unsqueeze(1) @ x.unsqueeze(1).transpose(-2, -1)
+
+
+def test_normalize_and_unsqueeze() -> None:
+    model = Normalized()
+    cost = symconv.from_torch(model, (2, H, 5))
+    for h in (3, 8):
+        assert cost.macs.subs(H, h) == torch_macs(model, (2, h, 5))

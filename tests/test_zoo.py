@@ -33,6 +33,9 @@ SUBSET = (
     "r3d_18",  # a subclass of Conv3d, video input
     "dpn68",  # timm's BatchNormAct2d: traced into, its parameters read in forward
     "seresnet18",
+    "resnet50d",  # average pools with ceil_mode in the shortcut
+    "tf_efficientnet_lite0",  # Python control flow on sizes ("same" padding)
+    "xcit_nano_12_p16_224",  # a position encoding built from the sizes
 )
 
 

@@ -64,6 +64,7 @@ class Model:
     depth: int = 2  # 3 for video: input (1, 3, 8, H, W)
     kwargs: tuple[tuple[str, object], ...] = ()
     multiple: int = 1  # the model accepts multiples of this only: costed on (multiple*H, multiple*W)
+    least: int = 1  # the model branches on sizes below this: costed on (least - 1 + H, least - 1 + W)
 
     @property
     def id(self) -> str:
@@ -87,12 +88,12 @@ class Model:
         return (1, 3, 8, h, w) if self.depth == 3 else (1, 3, h, w)
 
 
-def _tv(family, name, sizes=SQUARE, **kwargs):
-    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()))
+def _tv(family, name, sizes=SQUARE, least=1, **kwargs):
+    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()), least=least)
 
 
-def _timm(family, name, sizes=SQUARE, multiple=1, **kwargs):
-    return Model(family, "timm", name, sizes, kwargs=tuple(kwargs.items()), multiple=multiple)
+def _timm(family, name, sizes=SQUARE, multiple=1, least=1, **kwargs):
+    return Model(family, "timm", name, sizes, kwargs=tuple(kwargs.items()), multiple=multiple, least=least)
 
 
 MULTIPLES = ((160, 160), (224, 192), (256, 320))
@@ -145,7 +146,7 @@ ZOO: tuple[Model, ...] = (
     _timm("MobileNetV3", "mobilenetv3_small_100"),
     _timm("EfficientFormer", "efficientformer_l1", FIXED),
     _timm("LeViT", "levit_128s", FIXED),
-    _timm("MobileViT", "mobilevit_xxs", ((256, 256), (224, 224), (192, 320))),
+    _timm("MobileViT", "mobilevit_xxs", ((256, 256), (384, 384), (192, 320)), multiple=64),  # else interpolates
     _timm("PoolFormer", "poolformer_s12"),
     _timm("ConvNeXt-V2", "convnextv2_atto"),
     _timm("EdgeNeXt", "edgenext_xx_small", ((256, 256), (224, 224), (192, 320))),
@@ -157,7 +158,7 @@ ZOO: tuple[Model, ...] = (
     _timm("RegNet", "regnety_002"),
     _timm("DenseNet", "densenet121"),
     _timm("Inception-v3", "inception_v3", ((299, 299), (331, 301), (353, 353))),
-    _timm("VGG", "vgg11"),
+    _timm("VGG", "vgg11", ((224, 224), (257, 289), (320, 256)), least=224),  # pools smaller maps to 7x7 first
     _timm("MobileNetV2", "mobilenetv2_100"),
     _timm("CSPResNet", "cspresnet50"),
     _timm("SelecSLS", "selecsls42b"),
@@ -226,8 +227,10 @@ def symbolic_total(model: nn.Module, spec: Model):
 
     A model that accepts one resolution only (a fixed position embedding) is costed there.
     """
-    m = spec.multiple
-    shape = spec.input_shape(*spec.sizes[0]) if len(spec.sizes) == 1 else spec.input_shape(m * H, m * W)
+    if len(spec.sizes) == 1:
+        shape = spec.input_shape(*spec.sizes[0])
+    else:
+        shape = spec.input_shape(*(spec.multiple * s + spec.least - 1 for s in (H, W)))
     cost = symconv.from_torch(model, shape)
     return cost.macs, cost.params
 
@@ -246,7 +249,8 @@ def check(spec: Model, build: Callable[[], nn.Module] | None = None) -> Outcome:
     wrong = []
     total = sympy.lambdify((H, W), macs, modules="math")
     for h, w in spec.sizes:
-        ours, theirs = total(h // spec.multiple, w // spec.multiple), torch_macs(model, spec.input_shape(h, w))
+        at = ((s - spec.least + 1) // spec.multiple for s in (h, w))
+        ours, theirs = total(*at), torch_macs(model, spec.input_shape(h, w))
         if ours != theirs:
             wrong.append(f"{h}x{w}: {ours} != {theirs}")
     if params != unique_params(model):

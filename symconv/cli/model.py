@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ examples:
   symconv model mynet.py:build --input 1,3,H,W --given H=224 --given W=224 --layers
   symconv model mynet.py:build --input 1,3,224,224 --layers --quantity flops --quantity reads --quantity writes
   symconv model mynet.py:build --input 1,3,224,224 --peers
+  symconv model mynet.py:build --input 1,3,H,W --arg num_classes=10 --arg widths=(32,64)
 
 mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
 """
@@ -37,6 +39,12 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     )
     parser.add_argument("factory", metavar="FILE.py:FUNCTION", help="a Python file and the function building the model")
     parser.add_argument("--input", required=True, metavar="SHAPE", help="input shape, e.g. 1,3,H,W")
+    parser.add_argument(
+        "--arg",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a keyword argument of the factory: a Python literal (10, 0.5, True, None, 'text', (32, 64)) or a word",
+    )
     parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
     parser.add_argument("--convention", default="macs", help="compute convention of the total")
     parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
@@ -81,6 +89,40 @@ def load_factory(spec: str):
     return factory
 
 
+#: longest --arg value read: literals are parsed, never run, and stay small
+MAX_ARGUMENT = 1000
+
+
+def factory_arguments(items: list[str] | None) -> dict[str, object]:
+    """``NAME=VALUE`` options as keyword arguments: each value a Python literal, else the text itself.
+
+    Literals are read by :func:`ast.literal_eval`, which builds constants and containers and
+    runs nothing.
+
+    >>> factory_arguments(["num_classes=10", "widths=(32, 64)", "act=relu", "bias=False"])
+    {'num_classes': 10, 'widths': (32, 64), 'act': 'relu', 'bias': False}
+    """
+    arguments: dict[str, object] = {}
+    for item in items or ():
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise BadValue(f"--arg {item!r} must be NAME=VALUE with NAME an identifier, e.g. num_classes=10")
+        if name in arguments:
+            raise BadValue(f"--arg {name} is given twice")
+        if len(text) > MAX_ARGUMENT:
+            raise BadValue(f"--arg {name}: the value has {len(text)} characters, more than {MAX_ARGUMENT}")
+        arguments[name] = _literal(text.strip())
+    return arguments
+
+
+def _literal(text: str) -> object:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text  # a word (relu, resnet18): passed as text
+
+
 def run(args: argparse.Namespace) -> int:
     for option, value in (("--quantity", args.quantity), ("--baseline", args.baseline)):
         if value and not args.layers:
@@ -89,8 +131,9 @@ def run(args: argparse.Namespace) -> int:
         quantity_named(name)
     factory = load_factory(args.factory)
     shape = operators.read_option(parse_shape, "input", args.input)
+    arguments = factory_arguments(args.arg)
     try:
-        model = factory()
+        model = factory(**arguments)
     except Exception as error:
         raise BadValue(f"{args.factory!r}: the factory raised {type(error).__name__}: {error}") from error
     network = symconv.from_torch(model, shape, strict=not args.not_strict)

@@ -1,579 +1,54 @@
 """Read a ``torch.nn.Module`` into a symconv :class:`~symconv.network.graph.Network` (extra ``symconv[torch]``).
 
-How: ``torch.fx.symbolic_trace`` records the module's dataflow graph without
-running a kernel (public API, milliseconds); symconv then replays the graph with
-its own operators, so shapes and costs come from symconv's formulas and the input
-shape may hold sympy symbols. Forward hooks would see modules but neither the
-functional calls (``x + y``, ``torch.cat``, ``matmul``) nor where tensors flow;
-``torch.export`` and fake tensors lean on PyTorch's private shape machinery and take
-seconds. A module fx cannot trace (data-dependent control flow) raises
-:class:`~symconv.errors.NotLowerable` with fx's reason.
+How: ``torch.fx`` traces the module's dataflow without running a kernel (public API,
+milliseconds), and symconv replays each node with its own operators as fx records it, so
+shapes and costs come from symconv's formulas and the input shape may hold sympy symbols.
+Python control flow on sizes takes the branch the sizes decide; one they do not decide, or
+one on the data, raises :class:`~symconv.errors.NotLowerable` naming the condition. Forward
+hooks would see modules but neither the functional calls (``x + y``, ``torch.cat``,
+``matmul``) nor where tensors flow; ``torch.export`` and fake tensors take seconds, and are
+used only for the few tensors a model computes from its sizes alone (a position encoding).
 
 Modules are mapped by class (the most specific registered base class wins),
 functions by identity, tensor methods by name, all as the operator registry
 (:mod:`symconv.ops.registry`) lists them; anything else raises ``NotLowerable``
 naming the node, the module and its class. A module called several times is one
 layer per call; a parameter shared by several layers is counted once.
+
+The parts: :mod:`~symconv.network.torch_mapping` (which operator stands for a module,
+function or method), :mod:`~symconv.network.torch_tracer` (fx tracing, each node replayed
+as recorded), :mod:`~symconv.network.torch_replay` (the nodes as symconv layers),
+:mod:`~symconv.network.torch_sizes` (arithmetic on sizes), :mod:`~symconv.network.torch_symbolic`
+(tensors computed from symbolic sizes) and :mod:`~symconv.size_bounds` (conditions on sizes).
 """
 
 from __future__ import annotations
 
-import importlib
-import numbers
-import operator
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
 
-import sympy
-import torch
-import torch.nn.functional as F
 from torch import fx, nn
 
-from symconv.errors import InvalidConfiguration, NotLowerable
-from symconv.intfuncs import CeilDiv
-from symconv.network.graph import Network, NetworkCost, Value
-from symconv.ops import registry
-from symconv.ops.base import Operator
-from symconv.ops.constant import Constant
-from symconv.ops.conv import Conv1d, Conv2d, Conv3d
-from symconv.ops.elementwise import Add, Multiply, Scalar
-from symconv.ops.linear import Linear
-from symconv.ops.matmul import Matmul
-from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
-from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d
-from symconv.ops.registry import Registration
-from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice, Transpose
-from symconv.ops.softmax import Softmax
-from symconv.sizes import as_size, decide
-
-# ---- the registry's PyTorch counterparts, resolved ---------------------------------------------------------
-
-
-def _resolve(dotted: str) -> Any:
-    module, _, name = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-@cache
-def modules() -> dict[type, Registration]:
-    """PyTorch module class -> registration (from the registry's dotted names)."""
-    return {_resolve(name): entry for entry in registry.registrations() for name in entry.modules()}
-
-
-@cache
-def functions() -> dict[Callable, tuple[str, Registration]]:
-    """PyTorch (and ``operator``) function -> (its name, registration)."""
-    return {
-        _resolve(name): (name.rpartition(".")[2], entry)
-        for entry in registry.registrations()
-        for name in entry.functions()
-    }
-
-
-@cache
-def methods() -> dict[str, Registration]:
-    """Tensor method name -> registration."""
-    return {name: entry for entry in registry.registrations() for name in entry.methods()}
-
-
-def _module_operator(name: str, module: nn.Module) -> Any:
-    table = modules()
-    for cls in type(module).__mro__:  # the most specific registered class
-        if cls in table:
-            return table[cls].from_module(module)
-    raise NotLowerable(
-        f"module {name!r} ({type(module).__name__}) has no symconv lowering; "
-        f"supported: {', '.join(sorted(_public_name(c) for c in table))}"
-    )
-
-
-def _public_name(cls: type) -> str:
-    """The name users write: ``Dropout`` for ``_DropoutNd`` (the public subclasses share its mapping)."""
-    if not cls.__name__.startswith("_"):
-        return cls.__name__
-    public = [c.__name__ for c in cls.__subclasses__() if not c.__name__.startswith("_")]
-    return "/".join(sorted(public)) or cls.__name__.lstrip("_")
-
-
-def _mapped_base(module: nn.Module) -> type | None:
-    """The registered class ``module`` is an instance of, if its ``forward`` is that class's (else traced into)."""
-    table = modules()
-    for cls in type(module).__mro__:
-        if cls in table:
-            return cls if type(module).forward is cls.forward else None
-    return None
-
-
-class _Tracer(fx.Tracer):
-    """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``)."""
-
-    def __init__(self, custom: Mapping[type, Any]) -> None:
-        super().__init__()
-        self.custom = custom
-
-    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        if type(module) in self.custom or _mapped_base(module) is not None:
-            return True
-        return super().is_leaf_module(module, qualified_name)
-
-
-@dataclass(frozen=True)
-class _Parameter:
-    """A parameter or buffer read in ``forward`` (an fx ``get_attr``), or a tensor torch computed from them.
-
-    ``sources`` are the parameters a computed tensor was made from (empty for one read directly).
-    """
-
-    name: str
-    tensor: torch.Tensor
-    sources: tuple[_Parameter, ...] = ()
-
-    @property
-    def shape(self) -> tuple[sympy.Integer, ...]:
-        return tuple(sympy.Integer(v) for v in self.tensor.shape)
-
-    @property
-    def ndim(self) -> int:
-        return self.tensor.ndim
-
-
-# ---- functions and tensor methods -------------------------------------------------------------------------
-
-
-class _Replay:
-    """Replays an fx graph onto a :class:`Network`; ``env`` maps nodes to Values, sizes or tuples of them."""
-
-    def __init__(self, module: nn.Module, net: Network, custom: Mapping[type, Any]) -> None:
-        self.module, self.net, self.env, self.custom = module, net, {}, custom
-        self.calls: dict[str, int] = {}
-        self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
-        self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
-        self.model_parameters = {id(p) for p in module.parameters()}
-        self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
-
-    def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
-        """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
-        module = self.module.get_submodule(target)
-        self.calls[target] = self.calls.get(target, 0) + 1
-        name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
-        if isinstance(module, nn.MultiheadAttention):
-            return self.multihead_attention(name, module, *args, **kwargs)
-        if type(module) in self.custom:
-            op = self.custom[type(module)](module)
-            if not isinstance(op, Operator):
-                raise InvalidConfiguration(f"custom cost of {type(module).__name__} returned {op!r}, not an operator")
-        else:
-            op = _module_operator(target, module)
-        output = self.layer(name, op, *args)
-        for tensor, parameter in module.named_parameters(recurse=False):
-            self.own(f"{name}.{tensor}", parameter)
-        return output
-
-    def value(self, arg: Any) -> Any:
-        if isinstance(arg, fx.Node):
-            return self.env[arg]
-        if isinstance(arg, tuple | list):
-            return type(arg)(self.value(a) for a in arg)
-        if isinstance(arg, slice):  # x[:, :h] with h a size of the graph
-            return slice(self.value(arg.start), self.value(arg.stop), self.value(arg.step))
-        return arg
-
-    def layer(self, name: str, op: Any, *inputs: Any) -> Value:
-        for v in inputs:
-            if not isinstance(v, Value):
-                raise NotLowerable(f"node {name!r}: {op!r} applied to {v!r}, not a tensor of the network")
-        return self.net(name, op, *inputs)
-
-    def registered(self, name: str, entry: Registration, what: str, *args: Any, **kwargs: Any) -> Any:
-        """A call of a registered operator's function or method: one layer, its tensor arguments its inputs."""
-        tensors = [v for v in _flat((*args, *kwargs.values())) if isinstance(v, Value | _Parameter)]
-        if not tensors:
-            if what in _SCALAR:
-                return _SCALAR[what](*args)
-            raise NotLowerable(f"node {name!r}: {what} of no tensor is not supported")
-        tensors = [self.tensor(t) for t in tensors]
-        if what in _SCALAR and len(tensors) != len(args[:2]):
-            if not all(isinstance(a, Value | _Parameter | int | float | sympy.Expr) for a in args[:2]):
-                raise NotLowerable(f"node {name!r}: {what} of {args[:2]!r} is not supported")
-            return self.layer(name, Scalar(_SCALAR_NAMES.get(what, what)), *tensors)
-        args = tuple(self.tensor(a) if isinstance(a, _Parameter) else a for a in args)
-        return self.layer(name, entry.from_call(what, *args, **kwargs), *tensors)
-
-    def tensor(self, value: Value | _Parameter) -> Value:
-        """A network value: a parameter read in ``forward`` becomes a layer holding it (its params counted once)."""
-        if isinstance(value, Value):
-            return value
-        key = id(value.tensor)
-        if key not in self.constants:
-            counted = key in self.model_parameters  # a buffer, or a tensor computed from parameters: no params
-            for source in value.sources:  # ... whose parameters are counted once, where first read
-                self.tensor(source)
-            self.constants[key] = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
-            if counted:
-                self.own(f"{value.name}.weight", value.tensor)
-        return self.constants[key]
-
-    # structural handlers: (replay, node name, *args, **kwargs) -> env value
-
-    def identity(self, name, x, *args, **kwargs):
-        return x
-
-    def size(self, name, x, dim=None):
-        return x.shape if dim is None else x.shape[dim]
-
-    def dim(self, name, x):
-        return len(x.shape)
-
-    def unbind(self, name, x, dim=0):
-        length = x.shape[dim]
-        if not length.is_Integer:
-            raise NotLowerable(f"node {name!r}: unbind of a symbolic dimension {length}")
-        return tuple(self.layer(f"{name}.{i}", Select(dim, i), x) for i in range(int(length)))
-
-    def getattr(self, name, x, attr):
-        if attr == "shape" and isinstance(x, Value | _Parameter):
-            return x.shape
-        if attr == "ndim" and isinstance(x, Value | _Parameter):
-            return len(x.shape)
-        if attr == "device" and isinstance(x, Value | _Parameter):
-            return x.tensor.device if isinstance(x, _Parameter) else self.device
-        if attr == "dtype" and isinstance(x, Value | _Parameter):
-            return x.tensor.dtype if isinstance(x, _Parameter) else torch.get_default_dtype()
-        raise NotLowerable(f"node {name!r}: attribute {attr!r} of {x!r} is not supported")
-
-    def getitem(self, name, x, index):
-        if isinstance(x, tuple | list):
-            return x[index]
-        if isinstance(x, Value) and isinstance(index, int):
-            return self.layer(name, Select(0, index), x)
-        if isinstance(x, Value):
-            return self._slice(name, x, index)
-        raise NotLowerable(f"node {name!r}: indexing {x!r}")
-
-    def split(self, name, x, sizes, dim=0):
-        length = x.shape[dim]
-        if isinstance(sizes, int | sympy.Expr):
-            sizes = [sizes] * int(CeilDiv(length, sizes))
-        starts = [sum(sizes[:i]) for i in range(len(sizes))]
-        return tuple(
-            self.layer(f"{name}.{i}", Slice(dim, start, start + size), x)
-            for i, (start, size) in enumerate(zip(starts, sizes, strict=True))
-        )
-
-    def chunk(self, name, x, chunks, dim=0):
-        length = x.shape[dim]
-        if not length.is_Integer:
-            raise NotLowerable(f"node {name!r}: chunk of a symbolic dimension {length}")
-        return self.split(name, x, -(-int(length) // chunks), dim)
-
-    def check(self, name, condition, message=None):
-        """``torch._assert`` on sizes: refused when it provably fails, kept when it holds or is undecidable."""
-        if condition is False or condition is sympy.false:
-            raise NotLowerable(f"node {name!r}: the model's assertion fails on this input: {message}")
-
-    def with_parameters(self, name, op, x, **parameters):
-        """A layer from a functional call whose weight and bias are the module's (read in ``forward``)."""
-        for tensor, parameter in parameters.items():
-            if isinstance(parameter, Value):
-                raise NotLowerable(f"node {name!r}: a {tensor} computed in forward is not supported")
-        output = self.layer(name, op, x)
-        for tensor, parameter in parameters.items():
-            if not isinstance(parameter, _Parameter):
-                continue
-            if id(parameter.tensor) in self.model_parameters:
-                self.own(f"{name}.{tensor}", parameter.tensor)
-                continue
-            # computed from parameters (a standardised weight): the layer's tensor stands for its source of the
-            # same size; the others (a gain) are held by layers of their own
-            same = [p for p in parameter.sources if p.tensor.numel() == parameter.tensor.numel()]
-            if len(same) != 1:
-                raise NotLowerable(f"node {name!r}: a {tensor} computed from parameters none of which it stands for")
-            self.own(f"{name}.{tensor}", same[0].tensor)
-            for other in parameter.sources:
-                if other is not same[0]:
-                    self.tensor(other)
-        return output
-
-    def batch_norm(self, name, x, mean, var, weight=None, bias=None, *args, **kwargs):
-        """``F.batch_norm`` in eval mode, its weight and bias read from the module (``BatchNormAct2d``)."""
-        if len(x.shape) != 4:
-            raise NotLowerable(f"node {name!r}: batch_norm of a {len(x.shape)}-dimensional input")
-        op = BatchNorm2d(x.shape[1], affine=weight is not None)
-        return self.with_parameters(name, op, x, weight=weight, bias=bias)
-
-    def layer_norm(self, name, x, normalized_shape, weight=None, bias=None, eps=1e-5):
-        op = LayerNorm(normalized_shape, weight is not None)
-        return self.with_parameters(name, op, x, weight=weight, bias=bias)
-
-    def group_norm(self, name, x, num_groups, weight=None, bias=None, eps=1e-5):
-        op = GroupNorm(num_groups, x.shape[1], weight is not None)
-        return self.with_parameters(name, op, x, weight=weight, bias=bias)
-
-    def linear(self, name, x, weight, bias=None):
-        op = Linear(weight.shape[1], weight.shape[0], bias is not None)
-        return self.with_parameters(name, op, x, weight=weight, bias=bias)
-
-    def conv(self, name, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        if isinstance(padding, str):
-            raise NotLowerable(f"node {name!r}: padding={padding!r} is not supported")
-        cls = {3: Conv1d, 4: Conv2d, 5: Conv3d}[len(weight.shape)]
-        channels = weight.shape[1] * groups
-        op = cls(channels, weight.shape[0], weight.shape[2:], stride, padding, dilation, groups, bias is not None)
-        return self.with_parameters(name, op, x, weight=weight, bias=bias)
-
-    def attention(self, name, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, **kwargs):
-        """``F.scaled_dot_product_attention`` as PyTorch's math: ``softmax(q k^T * scale) v`` (two batched GEMMs)."""
-        if attn_mask is not None or is_causal or kwargs.get("enable_gqa"):
-            raise NotLowerable(f"node {name!r}: attention with a mask or grouped queries is not supported")
-        keys = self.layer(f"{name}.keys", Transpose(-2, -1), k)
-        scores = self.layer(f"{name}.scores", Matmul(), q, keys)
-        scaled = self.layer(f"{name}.scale", Scalar("mul"), scores)
-        weights = self.layer(f"{name}.softmax", Softmax(-1), scaled)
-        return self.layer(name, Matmul(), weights, v)
-
-    def multihead_attention(self, name, module, query, key, value, key_padding_mask=None, need_weights=True, **kw):
-        """``nn.MultiheadAttention`` as PyTorch's math: packed input projection, attention per head, output one."""
-        if not (module.batch_first and query is key is value and module._qkv_same_embed_dim):
-            raise NotLowerable(
-                f"node {name!r}: MultiheadAttention is supported batch-first, on one input (self-attention)"
-            )
-        if key_padding_mask is not None or kw.get("attn_mask") is not None or need_weights:
-            raise NotLowerable(f"node {name!r}: MultiheadAttention with masks or need_weights=True is not supported")
-        n, length, embed = query.shape
-        heads = module.num_heads
-        packed = self.layer(f"{name}.in_proj", Linear(embed, 3 * embed, module.in_proj_bias is not None), query)
-        self.own(f"{name}.in_proj.weight", module.in_proj_weight)
-        if module.in_proj_bias is not None:
-            self.own(f"{name}.in_proj.bias", module.in_proj_bias)
-        split = self.layer(f"{name}.heads", Reshape((n, length, 3, heads, embed // heads)), packed)
-        q, k, v = self.unbind(f"{name}.qkv", self.layer(f"{name}.permute", Permute((2, 0, 3, 1, 4)), split))
-        attended = self.attention(f"{name}.attention", q, k, v)
-        merged = self.layer(f"{name}.merge", Permute((0, 2, 1, 3)), attended)
-        merged = self.layer(f"{name}.concat", Reshape((n, length, embed)), merged)
-        out_proj = module.out_proj
-        output = self.layer(f"{name}.out_proj", Linear(embed, embed, out_proj.bias is not None), merged)
-        for tensor, parameter in out_proj.named_parameters():
-            self.own(f"{name}.out_proj.{tensor}", parameter)
-        return (output, None)
-
-    def fold(self, node: fx.Node, args: Any, kwargs: dict) -> _Parameter:
-        """A call on parameters and buffers only (a relative position bias): run by torch on their (meta) tensors."""
-        sources = {}
-        for read in _flat((*args, *kwargs.values())):
-            if isinstance(read, _Parameter):
-                counted = id(read.tensor) in self.model_parameters
-                sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
-        concrete = _tensors(args)
-        named = {k: _tensors(v) for k, v in kwargs.items()}
-        try:
-            if node.op == "call_method":
-                result = getattr(concrete[0], node.target)(*concrete[1:], **named)
-            else:
-                result = node.target(*concrete, **named)
-        except (TypeError, ValueError, RuntimeError) as error:  # symbolic sizes: torch needs numbers
-            raise NotLowerable(f"node {node.name!r}: {node.target} of constants cannot be computed: {error}") from None
-        if not isinstance(result, torch.Tensor):
-            raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
-        return _Parameter(node.name, result, tuple(sources.values()))
-
-    def expand(self, name, x, *sizes):
-        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], tuple | list) else sizes
-        return self.layer(name, Expand(sizes), self.tensor(x))
-
-    def own(self, tensor_name: str, parameter: torch.Tensor) -> None:
-        """Record that the layer tensor ``tensor_name`` is ``parameter``: tied if another layer holds it already."""
-        first = self.parameters.setdefault(id(parameter), tensor_name)
-        if first != tensor_name:
-            self.net.tie(tensor_name, first)
-
-    def cat(self, name, tensors, dim=0):
-        if len(tensors) == 1:
-            return tensors[0]
-        return self.registered(name, functions()[torch.cat][1], "cat", tensors, dim)
-
-    def reshape_as(self, name, x, other):
-        return self.layer(name, Reshape(other.shape), x)
-
-    def permute(self, name, x, *dims):
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims
-        return self.layer(name, Permute(dims), x)
-
-    def _slice(self, name, x, index):
-        """``x[index]`` of integers, contiguous slices and one ``...``: one view per indexed dimension."""
-        index = index if isinstance(index, tuple) else (index,)
-        if index.count(Ellipsis) == 1:
-            at = index.index(Ellipsis)
-            index = (*index[:at], *[slice(None)] * (len(x.shape) - len(index) + 1), *index[at + 1 :])
-        views = []
-        for dim, part in enumerate(index):
-            if isinstance(part, int):
-                views.append(Select(dim, part))
-            elif isinstance(part, slice) and part != slice(None):
-                start = 0 if part.start is None else part.start
-                stop = x.shape[dim] if part.stop is None else part.stop
-                if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
-                    raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")
-                views.append(Slice(dim, start, stop, 1 if part.step is None else part.step))
-            elif part != slice(None):
-                raise NotLowerable(f"node {name!r}: indexing by {part!r} is not supported")
-        if not views:
-            return x
-        for k, view in enumerate(reversed(views)):  # last dimension first: the earlier ones keep their place
-            x = self.layer(name if k == len(views) - 1 else f"{name}.{k}", view, x)
-        return x
-
-    def addcmul(self, name, x, a, b, value=1):
-        """``torch.addcmul(x, a, b)``: ``x + value * a * b``, a product then a sum."""
-        product = self.layer(f"{name}.mul", Multiply(), self.tensor(a), self.tensor(b))
-        if value != 1:
-            product = self.layer(f"{name}.scale", Scalar("mul"), product)
-        return self.layer(name, Add(), self.tensor(x), product)
-
-
-_SCALAR: dict[str, Callable] = {
-    "add": operator.add,
-    "iadd": operator.add,
-    "sub": operator.sub,
-    "isub": operator.sub,
-    "mul": operator.mul,
-    "imul": operator.mul,
-    "truediv": operator.truediv,
-    "div": operator.truediv,
-}
-_SCALAR_NAMES = {"iadd": "add", "isub": "sub", "imul": "mul", "div": "truediv"}
-
-
-def _tensors(value: Any) -> Any:
-    """``value`` with every :class:`_Parameter` replaced by its torch tensor (in nested tuples and lists too)."""
-    if isinstance(value, _Parameter):
-        return value.tensor
-    if isinstance(value, tuple | list):
-        return type(value)(_tensors(v) for v in value)
-    return value
-
-
-def _flat(values: Any) -> list[Any]:
-    out = []
-    for v in values:
-        out += _flat(v) if isinstance(v, tuple | list) else [v]
-    return out
-
-
-#: tensors made from sizes alone (a position encoding's grid): run by torch when the sizes are numbers
-_FACTORIES = frozenset((torch.arange, torch.zeros, torch.ones, torch.linspace, torch.full, torch.empty))
-
-
-def _pool(cls: type) -> Callable:
-    """``F.max_poolNd`` / ``F.avg_poolNd``: the module's operator from the same arguments."""
-
-    def pool(replay, name, x, kernel_size, stride=None, padding=0, *args, **kwargs):
-        if kwargs.pop("return_indices", False):
-            raise NotLowerable(f"node {name!r}: return_indices=True is not supported")
-        return replay.layer(name, cls(kernel_size, stride or kernel_size, padding, *args, **kwargs), x)
-
-    return pool
-
-
-_POOLS = {
-    F.max_pool1d: MaxPool1d,
-    F.max_pool2d: MaxPool2d,
-    F.max_pool3d: MaxPool3d,
-    F.avg_pool1d: AvgPool1d,
-    F.avg_pool2d: AvgPool2d,
-    F.avg_pool3d: AvgPool3d,
-}
-
-
-#: calls that pass their tensor through, or work on sizes rather than tensors
-def _size_arithmetic(target: Callable, function: Callable) -> Callable:
-    """Integer arithmetic and comparisons on sizes (``x.shape[-1] // 2``, ``x.ndim == 4``), done by sympy."""
-
-    def handler(replay, name, *args):
-        if any(isinstance(a, Value | _Parameter) for a in args):
-            if target in functions():  # on tensors: the registered operator
-                what, entry = functions()[target]
-                return replay.registered(name, entry, what, *args)
-            raise NotLowerable(f"node {name!r}: {target.__name__} of a tensor has no symconv lowering")
-        return function(*args)
-
-    return handler
-
-
-def _number(value) -> sympy.Basic:
-    """A traced Python number as sympy (an int exactly); never text."""
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, numbers.Integral):
-        return sympy.Integer(int(value))
-    if isinstance(value, numbers.Real):
-        return sympy.Float(value)
-    raise NotLowerable(f"{value!r} is not a number symconv can compute with")
-
-
-def _floordiv(a, b):
-    return sympy.floor(_number(a) / b) if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic) else a // b
-
-
-def _compare(relation: Callable) -> Callable:
-    def compare(a, b):
-        if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-            return decide(relation(_number(a), _number(b)))
-        return relation(a, b)
-
-    compare.__name__ = relation.__name__
-    return compare
-
-
-_SIZE_FUNCTIONS = {
-    operator.floordiv: _floordiv,
-    operator.sub: operator.sub,
-    operator.mod: lambda a, b: sympy.Mod(a, b) if isinstance(a, sympy.Basic) else a % b,
-    operator.eq: _compare(sympy.Eq),
-    operator.ne: _compare(sympy.Ne),
-    operator.lt: _compare(sympy.Lt),
-    operator.le: _compare(sympy.Le),
-    operator.gt: _compare(sympy.Gt),
-    operator.ge: _compare(sympy.Ge),
-}
-
-STRUCTURAL: dict[Callable, Callable] = {
-    **{f: _size_arithmetic(f, g) for f, g in _SIZE_FUNCTIONS.items()},
-    torch._assert: _Replay.check,
-    F.batch_norm: _Replay.batch_norm,
-    F.layer_norm: _Replay.layer_norm,
-    torch.addcmul: _Replay.addcmul,
-    F.scaled_dot_product_attention: _Replay.attention,
-    F.group_norm: _Replay.group_norm,
-    F.linear: _Replay.linear,
-    F.conv1d: _Replay.conv,
-    F.conv2d: _Replay.conv,
-    F.conv3d: _Replay.conv,
-    **{function: _pool(cls) for function, cls in _POOLS.items()},
-    torch.cat: _Replay.cat,
-    torch.permute: _Replay.permute,
-    F.dropout: _Replay.identity,
-    torch.unbind: _Replay.unbind,
-    torch.split: _Replay.split,
-    torch.chunk: _Replay.chunk,
-    operator.getitem: _Replay.getitem,
-    getattr: _Replay.getattr,
-}
-STRUCTURAL_METHODS: dict[str, Callable] = {
-    "size": _Replay.size,
-    "contiguous": _Replay.identity,
-    "dim": _Replay.dim,
-    "unbind": _Replay.unbind,
-    "reshape_as": _Replay.reshape_as,
-    "permute": _Replay.permute,
-    "expand": _Replay.expand,
-    "split": _Replay.split,
-    "chunk": _Replay.chunk,
-}
-
-
-# ---- the entry point --------------------------------------------------------------------------------------
+from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
+from symconv.network.graph import Network, NetworkCost
+from symconv.network.torch_mapping import functions, mapped_base, methods, modules
+from symconv.network.torch_replay import STRUCTURAL, STRUCTURAL_METHODS, Replay, module_path
+from symconv.network.torch_tracer import Tracer
+from symconv.sizes import as_size
+
+__all__ = [
+    "STRUCTURAL",
+    "STRUCTURAL_METHODS",
+    "CustomCost",
+    "Unsupported",
+    "from_torch",
+    "functions",
+    "methods",
+    "modules",
+    "trace",
+]
 
 
 @dataclass(frozen=True)
@@ -587,13 +62,6 @@ class Unsupported:
 
     def __str__(self) -> str:
         return f"{self.module or '(top)'} ({self.cls}): {self.reason}"
-
-
-@dataclass(frozen=True)
-class _Missing:
-    """The value of an unsupported node (or of one that depends on it): it has no shape."""
-
-    node: str
 
 
 #: a user module's cost: ``fn(module) -> symconv operator`` (a Network, a Conv2d ...), applied to its inputs
@@ -620,26 +88,21 @@ def trace(
     for cls, fn in custom.items():
         if not isinstance(cls, type) or not issubclass(cls, nn.Module) or not callable(fn):
             raise InvalidConfiguration(f"custom must map nn.Module classes to functions, got {cls!r}: {fn!r}")
-    if _mapped_base(model) is not None or type(model) in custom:  # a bare leaf module: one call of it
+    if mapped_base(model) is not None or type(model) in custom:  # a bare leaf module: one call of it
         model = nn.Sequential(model)
+    shapes = _input_shapes(input_shape, _required_inputs(model))
+    net = Network(type(model).__name__)
+    replay = Replay(model, net, custom)
+    tracer = replay.tracer = Tracer(custom, replay, shapes)
     try:
-        graph = _Tracer(custom).trace(model)
+        tracer.trace(model)
+    except NotLowerable as error:
+        raise NotLowerable(f"cannot trace {type(model).__name__}: {error}") from None
+    except SymconvError:  # a layer the model builds wrongly, named by the network
+        raise
     except Exception as error:  # fx raises TraceError, TypeError, ... on untraceable Python
         raise NotLowerable(f"torch.fx cannot trace {type(model).__name__}: {error}") from None
-    required = [n for n in graph.nodes if n.op == "placeholder" and not n.args]  # optional arguments keep defaults
-    shapes = _input_shapes(input_shape, len(required))
-    net = Network(type(model).__name__)
-    replay = _Replay(model, net, custom)
-    inputs, unsupported = iter(shapes), []
-    for node in graph.nodes:
-        if any(isinstance(v, _Missing) for v in _flat(replay.value((node.args, tuple(node.kwargs.values()))))):
-            replay.env[node] = _Missing(node.name)  # downstream of an unsupported node: no shape to go on
-            continue
-        try:
-            replay.env[node] = _run(replay, node, inputs)
-        except NotLowerable as error:
-            unsupported.append(_unsupported(model, node, str(error)))
-            replay.env[node] = _Missing(node.name)
+    unsupported = [_unsupported(model, node, reason) for node, reason in tracer.unsupported]
     if unsupported and strict:
         listing = "\n  ".join(str(u) for u in unsupported)
         raise NotLowerable(
@@ -649,66 +112,20 @@ def trace(
     return net, tuple(unsupported)
 
 
-def _module_path(node: fx.Node) -> str:
-    """The innermost module whose ``forward`` made ``node`` (fx records the stack), or ``""`` at the top."""
-    stack = node.meta.get("nn_module_stack") or {}
-    return next(reversed(stack.values()))[0] if stack else ""
-
-
-def _qualified(node: fx.Node) -> str:
-    """A functional node's layer name under its module's path (``layer1.0.add``): the per-module report groups by it."""
-    path = _module_path(node)
-    return f"{path}.{node.name}" if path else node.name
+def _required_inputs(model: nn.Module) -> int:
+    """How many inputs ``model.forward`` needs: optional arguments keep their defaults."""
+    parameters = inspect.signature(model.forward).parameters.values()
+    return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 def _unsupported(model: nn.Module, node: fx.Node, reason: str) -> Unsupported:
     """Where ``node`` is: its module (a called module, or the innermost module whose forward made it)."""
-    path = str(node.target) if node.op == "call_module" else _module_path(node)
+    path = str(node.target) if node.op == "call_module" else module_path(node)
     try:
         cls = type(model.get_submodule(path)).__name__
     except AttributeError:
         cls = type(model).__name__
     return Unsupported(node.name, path, cls, reason)
-
-
-def _run(replay: _Replay, node: fx.Node, inputs) -> Any:
-    if node.op == "placeholder":
-        return node.args[0] if node.args else replay.net.input(next(inputs), node.name)
-    if node.op == "get_attr":
-        return _Parameter(node.target, _attribute(replay.module, node.target))
-    if node.op == "output":
-        return None
-    args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
-    if node.op == "call_module":
-        return replay.module_call(node.target, *args, **kwargs)
-    flat = _flat((*args, *kwargs.values()))
-    constant = any(isinstance(a, _Parameter) for a in flat) or node.target in _FACTORIES
-    if node.target is not getattr and constant and not any(isinstance(a, Value) for a in flat):
-        return replay.fold(node, args, kwargs)
-    name = _qualified(node)
-    if node.op == "call_function" and node.target in STRUCTURAL:
-        return STRUCTURAL[node.target](replay, name, *args, **kwargs)
-    if node.op == "call_method" and node.target in STRUCTURAL_METHODS:
-        return STRUCTURAL_METHODS[node.target](replay, name, *args, **kwargs)
-    if node.op == "call_function" and node.target in functions():
-        what, entry = functions()[node.target]
-        return replay.registered(name, entry, what, *args, **kwargs)
-    if node.op == "call_method" and node.target in methods():
-        return replay.registered(name, methods()[node.target], node.target.rstrip("_"), *args, **kwargs)
-    if node.op == "call_function" and _is_stochastic_depth(node.target):
-        return args[0]  # identity at inference, as dropout
-    what = getattr(node.target, "__name__", node.target)
-    raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
-
-
-def _attribute(module: nn.Module, target: str) -> Any:
-    owner, _, name = target.rpartition(".")
-    return getattr(module.get_submodule(owner) if owner else module, name)
-
-
-def _is_stochastic_depth(target: Any) -> bool:
-    """torchvision's ``stochastic_depth`` (symconv does not import torchvision), the identity at inference."""
-    return getattr(target, "__name__", "") == "stochastic_depth" and "torchvision" in getattr(target, "__module__", "")
 
 
 def _input_shapes(input_shape, count: int) -> list[tuple[Any, ...]]:

@@ -20,7 +20,7 @@ import sympy
 
 from symconv.errors import InvalidConfiguration
 from symconv.geometry import conv_axes
-from symconv.intfuncs import Gcd
+from symconv.intfuncs import CeilDiv, Gcd
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, Shape, SpatialInput, dim_index
 from symconv.ops.registry import register
@@ -50,7 +50,7 @@ class Pool(SpatialInput):
         if not self.ceil_mode:
             return axis.output_length(length, name)
         axis.output_length(length, name)  # the kernel fits the padded input
-        return sympy.ceiling((length + axis.pad_left + axis.pad_right - axis.span + axis.stride) / axis.stride)
+        return CeilDiv(length + axis.pad_left + axis.pad_right - axis.span + axis.stride, axis.stride)
 
     def lower(self, x: Tensor, *, prefix: str = "", output_role: Role = "output") -> Lowering:
         n, c, *lengths = x.shape

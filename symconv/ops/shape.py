@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import sympy
 
 from symconv.errors import InvalidConfiguration
+from symconv.intfuncs import CeilDiv
 from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape, dim_index
 from symconv.ops.elementwise import same_shapes
 from symconv.ops.registry import register
+from symconv.size_bounds import decide_bounded
 from symconv.sizes import as_size, decide, product, show
 
 
@@ -104,10 +106,11 @@ class Slice(View):
 
     def view(self, shape: Shape) -> Shape:
         dim = dim_index(self.dim, len(shape), "dim")
-        stop = sympy.Min(self.stop, shape[dim])
+        fits = decide_bounded(sympy.Le(self.stop, shape[dim])) is True  # x[:, :H] of a map padded past H
+        stop = self.stop if fits else sympy.Min(self.stop, shape[dim])
         if decide(stop > self.start) is False:
             raise InvalidConfiguration(f"slice {self.start}:{self.stop} of dim {self.dim} (size {shape[dim]}) is empty")
-        return (*shape[:dim], sympy.ceiling((stop - self.start) / self.step), *shape[dim + 1 :])
+        return (*shape[:dim], CeilDiv(stop - self.start, self.step), *shape[dim + 1 :])
 
     def _repr_args(self) -> list[str]:
         step = "" if self.step == 1 else f":{self.step}"

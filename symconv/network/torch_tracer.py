@@ -1,0 +1,145 @@
+"""torch.fx tracing, with each node replayed onto the network as fx records it.
+
+The replay knows every size while the model's Python runs, so control flow on sizes
+(``if x.shape[-1] < 7``) takes the branch the sizes decide, functions kept whole by
+``torch.fx.wrap`` are traced into, and item assignment is recorded.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any
+
+import sympy
+import torch
+from torch import fx, nn
+
+from symconv.errors import NotLowerable
+from symconv.network.torch_mapping import mapped_base
+from symconv.network.torch_replay import Missing
+from symconv.size_bounds import decide_bounded
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from symconv.network.torch_replay import Replay
+
+
+class Tracer(fx.Tracer):
+    """fx's tracer, stopping at every module symconv maps (subclasses too, unless they change ``forward``).
+
+    Each node is replayed onto the network as soon as fx records it, so the tracer knows every
+    size: Python control flow on sizes (``if x.shape[-1] < 7``) takes the branch the symbolic
+    sizes decide, and refuses one they cannot.
+    """
+
+    def __init__(self, custom: Mapping[type, Any], replay: Replay | None = None, shapes=()) -> None:
+        super().__init__()
+        self.custom, self.replay, self.inputs = custom, replay, iter(shapes)
+        self.unsupported: list[tuple[fx.Node, str]] = []
+        self.replaying = False
+        self.names: tuple[dict[int, str], dict[int, str]] | None = None
+
+    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
+        """A module symconv maps (or one ``custom`` costs) is one node; others are traced into."""
+        if type(module) in self.custom or mapped_base(module) is not None:
+            return True
+        return super().is_leaf_module(module, qualified_name)
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None) -> fx.Node:
+        """fx's node, replayed onto the network at once (not while the replay itself reads the model)."""
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if self.replay is not None and not self.replaying:
+            self.replaying = True  # the replay reads modules' parameters: as themselves, not as new nodes
+            try:
+                self.replay.node(node, self.inputs, self.unsupported)
+            finally:
+                self.replaying = False
+        return node
+
+    def getattr(self, attr: str, attr_val: Any, parameter_proxy_cache: dict) -> Any:
+        """fx's, with the tensors' names looked up in a table (fx walks every parameter at each read)."""
+        if self.replaying or not isinstance(attr_val, torch.Tensor):
+            return attr_val
+        parameters, buffers = self.tensor_names()
+        name = parameters.get(id(attr_val)) if isinstance(attr_val, nn.Parameter) else None
+        if name is None and self.proxy_buffer_attributes:
+            name = buffers.get(id(attr_val))
+        if name is None:
+            return attr_val
+        if name not in parameter_proxy_cache:
+            parameter_proxy_cache[name] = self.create_proxy("get_attr", name, (), {})
+        return parameter_proxy_cache[name]
+
+    def create_arg(self, a: Any) -> Any:
+        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all)."""
+        if isinstance(a, torch.Tensor):
+            parameters, buffers = self.tensor_names()
+            name = parameters.get(id(a)) if isinstance(a, nn.Parameter) else buffers.get(id(a))
+            if name is not None:
+                return self.create_node("get_attr", name, (), {})
+        return super().create_arg(a)
+
+    def tensor_names(self) -> tuple[dict[int, str], dict[int, str]]:
+        """id of each parameter, and of each buffer, of the root module -> its first name (as fx finds it)."""
+        if self.names is None:
+            self.names = ({}, {})
+            for table, tensors in zip(
+                self.names, (self.root.named_parameters(), self.root.named_buffers()), strict=True
+            ):
+                for name, tensor in tensors:
+                    table.setdefault(id(tensor), name)
+        return self.names
+
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        """fx's proxy, with item assignment recorded."""
+        return _Proxy(node, self)
+
+    def inline(self, node: fx.Node) -> Any:
+        """Trace into the Python function ``node`` calls (one ``torch.fx.wrap`` keeps whole): its value."""
+        args, kwargs = fx.node.map_arg((node.args, node.kwargs), self.proxy)
+        replaying, self.replaying = self.replaying, False
+        try:
+            result = node.target(*args, **kwargs)
+        finally:
+            self.replaying = replaying
+        return _values_of(result, self.replay.env)
+
+    def to_bool(self, obj: fx.Proxy) -> bool:
+        """The truth of a condition on sizes, for every size given; refused when they do not decide it."""
+        value = self.replay.env.get(obj.node) if self.replay is not None else None
+        if isinstance(value, Missing) and self.unsupported:
+            raise NotLowerable(
+                "the model's Python control flow depends on a value symconv cannot compute "
+                f"(the tensor's data, or an unsupported node): {self.unsupported[-1][1]}"
+            )
+        truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
+        if truth is None:
+            raise NotLowerable(
+                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), which the input "
+                "sizes do not decide; give sizes that do (integers, or multiples that fit the model)"
+            )
+        return truth
+
+    def iter(self, obj: fx.Proxy):
+        """Iterating a tuple of sizes or values (``h, w = x.shape[-2:]``): one proxy per item."""
+        value = self.replay.env.get(obj.node) if self.replay is not None else None
+        if not isinstance(value, tuple | list):
+            return super().iter(obj)
+        return iter([obj[i] for i in range(len(value))])
+
+
+class _Proxy(fx.Proxy):
+    """fx's proxy, recording item assignment (``mask[:h, :w] = k``) as an ``operator.setitem`` node."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
+
+
+def _values_of(result: Any, env: dict) -> Any:
+    """``result`` of traced Python code with each proxy replaced by the value the replay gave its node."""
+    if isinstance(result, fx.Proxy):
+        return env[result.node]
+    if isinstance(result, tuple | list):
+        return type(result)(_values_of(r, env) for r in result)
+    return result
