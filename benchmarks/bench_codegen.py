@@ -45,7 +45,7 @@ from common import ENV, ROOT, Goal, exit_code, interleaved, print_goals
 
 sys.path.insert(0, str(ROOT))
 from symconv.codegen import NUMPY_PATH, SCALAR_PATH, artifacts
-from symconv.quantities import quantity_named
+from symconv.core.quantities import quantity_named
 
 NAME = "codegen"
 

@@ -44,7 +44,7 @@ import torch_models  # noqa: E402
 
 import symconv  # noqa: E402
 from symconv.codegen import scalar_function  # noqa: E402
-from symconv.sizes import _decide_relational, _integer_symbol  # noqa: E402
+from symconv.core.sizes import _decide_relational, _integer_symbol  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 NAME = "networks"

@@ -16,7 +16,7 @@ import statistics
 import cachesim
 
 import symconv
-from symconv.bounds import S, io_bounds, tile_side
+from symconv.analysis.bounds import S, io_bounds, tile_side
 
 ORDERS = ("bkyxcrs", "bcrskyx", "bkcrsyx", "byxkcrs", "bcyxrsk", "kcrsbyx")
 GEMM_ORDERS = ("ijl", "ilj", "jil", "jli", "lij", "lji")

@@ -12,7 +12,8 @@
 from collections.abc import Sequence
 
 from symconv import symbols
-from symconv.conventions import (
+from symconv.analysis.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
+from symconv.core.conventions import (
     FLOPS,
     IDEAL,
     IM2COL,
@@ -24,11 +25,10 @@ from symconv.conventions import (
     convention,
     memory_model,
 )
-from symconv.cost import Cost, TensorTraffic
+from symconv.core.cost import Cost, TensorTraffic
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError, UnknownName, WrongType
 from symconv.network import Network, NetworkCost
 from symconv.ops import EXPORTS, Chain, Fused, Operator, Sequential
-from symconv.query import asymptotic, at, compare, crossover, limit, quantity, ratio, roofline
 
 __version__ = "0.1.0"
 
@@ -38,13 +38,13 @@ globals().update(EXPORTS)  # every registered operator class (symconv.ops.regist
 def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bool = False):
     """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
-    With ``grad=True``, the training cost (:func:`symconv.training.from_torch`): forward and
+    With ``grad=True``, the training cost (:func:`symconv.analysis.training.from_torch`): forward and
     backward, each parameter's ``requires_grad`` honoured. torch is imported here, on first
     use, never at ``import symconv``.
     """
     try:
         if grad:
-            from symconv.training import from_torch as convert
+            from symconv.analysis.training import from_torch as convert
         else:
             from symconv.network.torch_fx import from_torch as convert
     except ModuleNotFoundError as error:

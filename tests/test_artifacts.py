@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from symconv import artifacts
 from symconv.files import write_atomic
+from symconv.render import artifacts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,7 +81,7 @@ def test_rendering_is_byte_identical_across_processes(tmp_path):
     for seed in ("0", "1"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
         subprocess.run(
-            [sys.executable, "-m", "symconv.artifacts", "--root", str(tmp_path / seed)],
+            [sys.executable, "-m", "symconv.render.artifacts", "--root", str(tmp_path / seed)],
             check=True,
             cwd=tmp_path,
             env=env,
@@ -99,4 +99,4 @@ def test_no_dates_in_the_output(rendered):
 
 def test_committed_derivations_are_up_to_date(rendered):
     outdated = artifacts.stale(REPO / "derivations", rendered)
-    assert outdated == [], f"run `python -m symconv.artifacts` to regenerate: {outdated}"
+    assert outdated == [], f"run `python -m symconv.render.artifacts` to regenerate: {outdated}"

@@ -1,4 +1,4 @@
-"""The I/O bounds (symconv.bounds) against explicit schedules run through LRU and Belady caches (tests/cachesim.py).
+"""The I/O bounds (symconv.analysis.bounds) against explicit schedules, through LRU and Belady caches (cachesim.py).
 
 Every lower bound must be at most the simulated traffic of every schedule of the computation it bounds;
 the tiled-schedule formula must equal its own simulation exactly.
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv.bounds import S, io_bounds, tile_side, tiled_gemm_traffic
+from symconv.analysis.bounds import S, io_bounds, tile_side, tiled_gemm_traffic
 
 DIRECT_ORDERS = ("bkyxcrs", "bcrskyx", "bkcrsyx", "byxkcrs", "bcyxrsk")
 GEMM_ORDERS = ("ijl", "ilj", "lij", "jli")
@@ -137,7 +137,7 @@ def test_bounds_are_closed_forms_in_s() -> None:
 
 @pytest.mark.parametrize("size", [16, 1024, 2**20])
 def test_tiled_schedule_is_never_below_the_best_bound_on_a_real_network(size: int) -> None:
-    from symconv.bounds import best_lower, network_bounds
+    from symconv.analysis.bounds import best_lower, network_bounds
     from symconv.network.examples import mobilenet_v1
 
     for name, bounds in network_bounds(mobilenet_v1(resolution=64)):

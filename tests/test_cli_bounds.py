@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cli_runner import in_process
 
-from symconv.bounds import network_bounds
-from symconv.devices import DEVICES
+from symconv.analysis.bounds import network_bounds
+from symconv.analysis.devices import DEVICES
 from symconv.network.examples import mobilenet_v1
 
 

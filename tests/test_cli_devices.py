@@ -7,7 +7,7 @@ import tomllib
 import pytest
 from cli_runner import in_process
 
-from symconv.devices import TABLE
+from symconv.analysis.devices import TABLE
 
 ROWS = {row["name"]: row for row in tomllib.loads(TABLE.read_text(encoding="utf-8"))["devices"]}
 

@@ -9,7 +9,15 @@ import pytest
 from cli_runner import ROOT
 
 CONV = ["conv2d", "--in-channels", "64", "--out-channels", "128", "--kernel-size", "3", "--input", "1,64,56,56"]
-HEAVY = ("jinja2", "symconv.latex", "symconv.codegen", "symconv.seeds", "symconv.artifacts", "symconv.pdf", "json")
+HEAVY = (
+    "jinja2",
+    "symconv.latex",
+    "symconv.codegen",
+    "symconv.analysis.seeds",
+    "symconv.render.artifacts",
+    "symconv.render.pdf",
+    "json",
+)
 
 
 def loaded_after(argv: list[str]) -> set[str]:

@@ -111,7 +111,7 @@ def test_wide_tables_and_raw_captions() -> None:
 @given(st.integers(1, 6), st.integers(1, 9), st.integers(1, 9), st.integers(1, 40), st.integers(1, 200))
 def test_closed_form_crossover_agrees_with_the_costs(k: int, h: int, w: int, c_in: int, c_out: int) -> None:
     """DWConv vs conv memory with every symbol free: the closed form decides each configuration as the costs do."""
-    from symconv.query import crossover
+    from symconv.analysis.query import crossover
 
     dw = symconv.DepthwiseSeparableConv2d(C_in, C_out, K, padding="same", bias=False)
     std = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False)
@@ -175,7 +175,7 @@ def test_plot_takes_several_operators_and_writes_svg(tmp_path) -> None:
 
 def test_plot_labels_are_latex_and_crossover_labels_keep_off_the_curves() -> None:
     pytest.importorskip("matplotlib")
-    from symconv import plot
+    from symconv.render import plot
 
     shape = (1, C_in, H, W)
     costs = {

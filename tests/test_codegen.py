@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 import symconv
 from symconv.codegen import DEFAULT_QUANTITIES, NUMPY_PATH, SCALAR_PATH, artifacts, numpy_module, python_module
 from symconv.codegen.specs import SPATIAL
+from symconv.core.quantities import quantity_named
 from symconv.errors import InvalidConfiguration
-from symconv.quantities import quantity_named
 from symconv.symbols import C_in, C_out, H, W
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,7 +357,7 @@ def transposed_axes(draw, max_length: int = 12):
 @given(st.lists(transposed_axes(), min_size=1, max_size=40), st.sampled_from([1, 10**12]))
 def test_vectorised_col2im_counts_equal_axis_counts(axes, scale):
     from symconv.codegen.numpy_runtime import _col2im_counts
-    from symconv.col2im_counts import axis_counts
+    from symconv.core.col2im_counts import axis_counts
 
     axes = [(length * scale, *rest) for length, *rest in axes]
     contributions, targets = _col2im_counts(*np.array(axes).T)
@@ -367,7 +367,7 @@ def test_vectorised_col2im_counts_equal_axis_counts(axes, scale):
 
 def test_col2im_counts_with_a_huge_stride_take_the_exact_path():
     from symconv.codegen.numpy_runtime import _col2im_counts
-    from symconv.col2im_counts import axis_counts
+    from symconv.core.col2im_counts import axis_counts
 
     args = (3, 2, 2**30, 2**29, 1, 5)
     assert tuple(c.tolist() for c in _col2im_counts(*args)) == axis_counts(*args)
@@ -440,7 +440,7 @@ def test_per_axis_argument_as_int_tuple_or_list_agree(module, request):
 @given(st.integers(1, 10**6), st.integers(1, 10**30))
 def test_scalar_function_of_a_network_total_is_exact(h, w):
     from symconv.codegen import scalar_function
-    from symconv.intfuncs import CeilDiv, FloorDiv
+    from symconv.core.intfuncs import CeilDiv, FloorDiv
     from symconv.symbols import H, W
 
     # the shape of a network's total: a sum of products of output sizes with a shared factor 128

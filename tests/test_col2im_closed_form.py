@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv.codegen import numpy_module, python_module
-from symconv.col2im_counts import axis_counts, transposed_length
+from symconv.core.col2im_counts import axis_counts, transposed_length
 from symconv.symbols import K, L
 
 

@@ -201,7 +201,7 @@ def torch_run(module, input_shape: tuple[int, ...]) -> tuple[tuple[int, ...], in
 
 
 def traffic(cost: symconv.Cost, model: str) -> dict[str, tuple[sympy.Expr, sympy.Expr]]:
-    touched = symconv.conventions.memory_model(model).touched
+    touched = symconv.core.conventions.memory_model(model).touched
     return {t.name: (t.touched if touched else t.reads, t.writes) for t in cost.tensors(model)}
 
 

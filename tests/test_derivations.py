@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv.derivations import builtin, seed_derivation
-from symconv.derive import Derivation, InvalidStep, Step, plain
-from symconv.seeds import BY_ID
+from symconv.analysis.derivations import builtin, seed_derivation
+from symconv.analysis.derive import Derivation, InvalidStep, Step, plain
+from symconv.analysis.seeds import BY_ID
 from symconv.symbols import C_in, C_out, H, H_in, H_out, K, W, W_in, W_out, g, p, s
 
 SLUGS = (

@@ -8,12 +8,12 @@ import pytest
 import sympy
 
 import symconv
-from symconv.device_roofline import layer_rooflines, plot
-from symconv.devices import DEVICES, TABLE, device, inconsistencies, load
+from symconv.analysis.device_roofline import layer_rooflines, plot
+from symconv.analysis.devices import DEVICES, TABLE, device, inconsistencies, load
+from symconv.core.precision import DTYPE_BYTES
 from symconv.errors import InvalidConfiguration, UnknownName
 from symconv.network.examples import mobilenet_v1
 from symconv.network.graph import Network
-from symconv.precision import DTYPE_BYTES
 from symconv.symbols import C
 
 

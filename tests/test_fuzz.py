@@ -33,9 +33,9 @@ from hypothesis import strategies as st
 
 import symconv
 import symconv.latex
-import symconv.plot
+import symconv.render.plot
+from symconv.analysis.derive import Derivation, Step
 from symconv.codegen import Argument, numpy_module, python_module
-from symconv.derive import Derivation, Step
 from symconv.errors import SymconvError
 from symconv.latex.documents import derivation
 from symconv.symbols import C, H, K, W
@@ -435,11 +435,11 @@ RENDERERS = {
     "network-table": lambda a: _network().table(a),
     "network-layer": lambda a: symconv.Network("n")("x", a),
     "network-input": lambda a: symconv.Network("n").input(a),
-    "plot-values": lambda a: symconv.plot.series({"c": COST}, "macs", "H", a),
-    "plot-over": lambda a: symconv.plot.series({"c": COST}, "macs", a, [3, 4]),
-    "plot-given": lambda a: symconv.plot.series({"c": SYMBOLIC}, "macs", "C", [3, 4], given=a),
-    "plot-costs": lambda a: symconv.plot.series(a, "macs", "H", [3, 4]),
-    "plot-kind": lambda a: symconv.plot.series({"c": COST}, "macs", "H", [3, 4], kind=a),
+    "plot-values": lambda a: symconv.render.plot.series({"c": COST}, "macs", "H", a),
+    "plot-over": lambda a: symconv.render.plot.series({"c": COST}, "macs", a, [3, 4]),
+    "plot-given": lambda a: symconv.render.plot.series({"c": SYMBOLIC}, "macs", "C", [3, 4], given=a),
+    "plot-costs": lambda a: symconv.render.plot.series(a, "macs", "H", [3, 4]),
+    "plot-kind": lambda a: symconv.render.plot.series({"c": COST}, "macs", "H", [3, 4], kind=a),
     "derivation-title": lambda a: derivation(Derivation(a, [Step("s", H, "x")])),
     "derivation-steps": lambda a: derivation(Derivation("t", a)),
     "derivation-label": lambda a: derivation(Derivation("t", [Step("s", H, "x")]), label=a),
@@ -557,8 +557,8 @@ def _api() -> dict:
         "asymptotic": (symconv.asymptotic, [RATIO, "C"], {}),
         "at": (symconv.at, [COST], {"H": 5}),
         "compare": (symconv.compare, [{"c": COST}, "macs", {"H": [5]}], {"element_size": 1}),
-        "crossover": (symconv.crossover, [SYMBOLIC, SYMBOLIC, "macs", "C", {"H": 3}], {"element_size": 1}),
-        "roofline": (symconv.roofline, [fixed, 10, "flops", "ideal", 4], {}),
+        "crossover": (symconv.analysis.crossover, [SYMBOLIC, SYMBOLIC, "macs", "C", {"H": 3}], {"element_size": 1}),
+        "roofline": (symconv.analysis.roofline, [fixed, 10, "flops", "ideal", 4], {}),
         "quantity": (symconv.quantity, [COST, "macs"], {"element_size": 1}),
         "table": (
             symconv.latex.table,
@@ -574,10 +574,10 @@ def _api() -> dict:
         "cost.subs": (COST.subs, [{"H": 5}], {}),
         "network.subs": (_network().subs, [{"H": 5}], {}),
         "Network": (symconv.Network, ["n"], {}),
-        "series": (symconv.plot.series, [{"c": COST}, "macs", "H", [3, 4]], {"kind": "cost", "element_size": 1}),
+        "series": (symconv.render.plot.series, [{"c": COST}, "macs", "H", [3, 4]], {"kind": "cost", "element_size": 1}),
         "figure": (
-            symconv.plot.figure,
-            [symconv.plot.series({"c": COST}, "macs", "H", [3, 4])],
+            symconv.render.plot.figure,
+            [symconv.render.plot.series({"c": COST}, "macs", "H", [3, 4])],
             {"title": None, "logx": False, "logy": False},
         ),
         "python_module": (python_module, [{"c": (symconv.Conv2d(4, 8, 3), (1, 4, H, W))}, ["macs"]], {}),

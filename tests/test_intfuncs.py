@@ -8,7 +8,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.intfuncs import CeilDiv, FloorDiv, Gcd, as_roundings
+from symconv.core.intfuncs import CeilDiv, FloorDiv, Gcd, as_roundings
 from symconv.symbols import H, s
 
 CHAINS = st.lists(

@@ -13,16 +13,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import symconv
-from symconv.derive import Derivation, Step
+from symconv.analysis.derive import Derivation, Step
+from symconv.core.functions import Col2imContributions, Col2imTargets
+from symconv.core.intfuncs import CeilDiv
+from symconv.core.lowering import Stage
+from symconv.core.quantities import Compute
 from symconv.errors import SymconvError, UnknownName
-from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.intfuncs import CeilDiv
 from symconv.latex import derivation, environment, escape, latex, table
 from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
-from symconv.lowering import Stage
-from symconv.quantities import Compute
 from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, g, p, s
 
 HOSTILE = [r"\input{/etc/passwd}", "50% & $x$", "#_^~{}\\", "a\nb\\\\c", "<|>"]
@@ -272,7 +272,7 @@ def _derivation_of(cost, convention, stated):
     return Derivation(
         "50% of a $test$",
         [
-            Step("sum the stages' counts", total, "each stage's count_2 (symconv.lowering)", new=True),
+            Step("sum the stages' counts", total, "each stage's count_2 (symconv.core.lowering)", new=True),
             Step("expand", sympy.expand(total), "distributivity"),
             Step("as stated", stated, "regroup & factor"),
         ],
@@ -284,7 +284,7 @@ def _derivation_of(cost, convention, stated):
 
 
 def _one(stage):
-    from symconv.lowering import Lowering
+    from symconv.core.lowering import Lowering
 
     return Lowering((stage,), stage.writes[0])
 
@@ -335,7 +335,7 @@ def test_an_unknown_stage_class_falls_back_to_its_base_class():
 
 
 def test_builtin_derivations_render_every_step_and_definition():
-    from symconv.derivations import builtin
+    from symconv.analysis.derivations import builtin
 
     for slug, d in builtin().items():
         tex = derivation(d, label=f"eq:{slug}")
@@ -348,7 +348,7 @@ def test_builtin_derivations_render_every_step_and_definition():
 
 
 def test_output_sizes_are_written_as_papers_write_them():
-    from symconv.derivations import builtin
+    from symconv.analysis.derivations import builtin
 
     tex = derivation(builtin()["B1"])
     # PyTorch's floor((H + 2p - d(K - 1) - 1)/s) + 1 with d = 1; H_out introduced before the GEMM uses it
@@ -359,7 +359,7 @@ def test_output_sizes_are_written_as_papers_write_them():
 
 
 def test_derivation_prose_sets_sizes_in_math_and_defines_them():
-    from symconv.derivations import builtin
+    from symconv.analysis.derivations import builtin
 
     for slug in ("A1", "B7", "ratio-pconv-standard"):
         d = builtin()[slug]

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
+from symconv.core.precision import Precision
+from symconv.core.touched import TouchedLength, touched_length
 from symconv.errors import SymconvError
-from symconv.precision import Precision
 from symconv.symbols import H
-from symconv.touched import TouchedLength, touched_length
 
 
 @st.composite

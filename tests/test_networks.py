@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv.intfuncs import CeilDiv, FloorDiv
+from symconv.core.intfuncs import CeilDiv, FloorDiv
 from symconv.network import Add, Concat, Network, ReLU
 from symconv.network.examples import MOBILENET_V1, mobilenet_v1
 from symconv.symbols import H, W, alpha, rho, symbol

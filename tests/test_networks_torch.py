@@ -19,8 +19,8 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import symconv  # noqa: E402
+from symconv.core.intfuncs import CeilDiv, FloorDiv  # noqa: E402
 from symconv.errors import NotLowerable  # noqa: E402
-from symconv.intfuncs import CeilDiv, FloorDiv  # noqa: E402
 from symconv.symbols import H, W  # noqa: E402
 
 SIZES = (128, 160, 192, 224, 256, 320, 225, 199)

@@ -80,7 +80,7 @@ HOSTILE = "__import__('os').system('touch pwned')"
 def test_hostile_text_is_refused_everywhere_it_can_go(tmp_path: Path, monkeypatch):
     """Every API entry that takes text as a value: each refuses the code, none runs it."""
     import symconv.latex
-    from symconv.bounds import io_bounds
+    from symconv.analysis.bounds import io_bounds
     from symconv.errors import SymconvError
     from symconv.symbols import C, C_out, H
 

@@ -11,7 +11,7 @@ import pytest
 
 import symconv
 from symconv import latex
-from symconv.derivations import builtin
+from symconv.analysis.derivations import builtin
 from symconv.symbols import C, H, K, W
 
 TOOLS = ("latexmk", "pdflatex", "pdftotext")

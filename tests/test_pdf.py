@@ -1,4 +1,4 @@
-"""`symconv.pdf`: LaTeX compiled reproducibly, errors in one line, pages rendered and trimmed."""
+"""`symconv.render.pdf`: LaTeX compiled reproducibly, errors in one line, pages rendered and trimmed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from symconv import pdf
 from symconv.errors import SymconvError
+from symconv.render import pdf
 
 DOCUMENT = r"\documentclass{article}\pagestyle{empty}\begin{document}Hello $x^2$\end{document}"
 TOOLS = ("latexmk", "pdflatex", "pdftoppm")

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv import codegen
-from symconv.cost import Cost
+from symconv.analysis.query import as_cost
+from symconv.core.cost import Cost
 from symconv.errors import InvalidConfiguration
 from symconv.network import Add, Network, ReLU
-from symconv.query import as_cost
 from symconv.symbols import C, H, W
 
 

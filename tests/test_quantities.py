@@ -23,11 +23,7 @@ from cli_runner import in_process
 
 import symconv
 from symconv.codegen import python_module
-from symconv.errors import SymconvError, UnknownName
-from symconv.latex.tables import build, cell
-from symconv.network import Network
-from symconv.network.table import layer_table
-from symconv.quantities import (
+from symconv.core.quantities import (
     VOCABULARY,
     Adds,
     Compute,
@@ -39,6 +35,10 @@ from symconv.quantities import (
     identifier,
     quantity_named,
 )
+from symconv.errors import SymconvError, UnknownName
+from symconv.latex.tables import build, cell
+from symconv.network import Network
+from symconv.network.table import layer_table
 from symconv.symbols import C_in, C_out, H, K, W
 
 #: The forward's quantities (the training step's are checked in tests/test_training.py).

@@ -11,8 +11,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import symconv
+from symconv.analysis.query import asymptotic, at, canonical, compare, crossover, limit, quantity, ratio, roofline
 from symconv.errors import InvalidConfiguration, SymconvError, UnknownName
-from symconv.query import asymptotic, at, canonical, compare, crossover, limit, quantity, ratio, roofline
 from symconv.symbols import C, C_in, C_out, C_p, H, K, W, alpha, g, s
 
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -183,8 +183,8 @@ def test_ratio_errors():
 
 def _copy_only():
     """A cost with no arithmetic: a lowering that only copies."""
-    from symconv.cost import Cost
-    from symconv.lowering import Copy, Lowering, Tensor
+    from symconv.core.cost import Cost
+    from symconv.core.lowering import Copy, Lowering, Tensor
 
     t = Tensor("x", "input", (sympy.Integer(4),))
     return Cost.from_lowering("copy", Lowering((Copy(t, Tensor("y", "output", (sympy.Integer(4),))),), t))
@@ -326,7 +326,7 @@ def test_intensity_crossover_against_concrete_costs(h, c_in, c_out):
 @given(root=st.integers(1, 10**6), guess=st.integers(1, 10**6), gap=st.integers(1, 3))
 def test_a_wrong_partition_is_never_accepted(root, guess, gap):
     """The re-check behind ``crossover``: exact sets pass, sets off by anything fail."""
-    from symconv.signs import partition_checked
+    from symconv.analysis.signs import partition_checked
 
     # (x - root) * (x - root - gap): negative strictly between the roots, zero on them
     difference = (C - root) * (C - root - gap)
@@ -381,7 +381,7 @@ def test_strided_crossover_over_the_height(strides, kernels, c, w, name):
 )
 def test_sign_sets_against_evaluation(roots, lead, shift):
     """Both solvers (sympy's, and exact root isolation) against the sign at every integer up to past the roots."""
-    from symconv.signs import isolated_sign_sets, sign_sets
+    from symconv.analysis.signs import isolated_sign_sets, sign_sets
 
     difference = lead * sympy.Mul(*(C - r - sympy.Rational(shift, 4) for r in roots)) / (C**2 + 1)
     horizon = max(roots) + 5

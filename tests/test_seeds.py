@@ -19,7 +19,7 @@ import pytest
 import sympy
 
 import symconv
-from symconv import seeds
+from symconv.analysis import seeds
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, H_out, K, W, W_in, W_out, all_symbols, g, p, s
 
 

@@ -6,8 +6,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.size_bounds import decide_bounded
+from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.symbols import H
 
 RELATIONS = (sympy.Lt, sympy.Le, sympy.Gt, sympy.Ge, sympy.Eq, sympy.Ne)

@@ -17,12 +17,12 @@ import pytest
 import sympy
 
 from symconv import latex
+from symconv.analysis.derivations import quantity_steps, stage_terms
+from symconv.analysis.derive import Derivation, plain
 from symconv.codegen import numpy_module, python_module
-from symconv.cost import Cost
-from symconv.derivations import quantity_steps, stage_terms
-from symconv.derive import Derivation, plain
-from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
-from symconv.lowering import Lowering, Stage, Tensor
+from symconv.core.cost import Cost
+from symconv.core.intfuncs import CeilDiv, FloorDiv, Gcd
+from symconv.core.lowering import Lowering, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.symbols import H, W
 

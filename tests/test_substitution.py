@@ -112,7 +112,7 @@ def test_a_network_inside_a_network_keeps_its_layers_rules():
 
 
 def test_a_training_step_is_checked_again():
-    from symconv.training import cost
+    from symconv.analysis.training import cost
 
     step = symconv.Conv2d(4, 8, 3).cost((1, 4, H, 9), grad=True)
     for substituted in (lambda: step.at(H=1), lambda: step.backward.subs({"H": 1})):
@@ -126,7 +126,7 @@ def test_a_training_step_is_checked_again():
 
 
 def test_a_network_training_step_is_checked_again():
-    from symconv.training import network_cost
+    from symconv.analysis.training import network_cost
 
     net = Network("n")
     net.chain(net.input((1, 4, H, 9)), ("conv", symconv.Conv2d(4, 8, 3)), ("relu", ReLU()))
@@ -139,7 +139,7 @@ def test_a_network_training_step_is_checked_again():
 
 
 def test_io_bounds_are_checked_again():
-    from symconv.bounds import S, io_bounds
+    from symconv.analysis.bounds import S, io_bounds
 
     bounds = io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, H, 9))
     with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
@@ -179,8 +179,8 @@ def _direct(build, value):
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(SIZES)
 def test_a_substituted_training_step_is_the_step_built_on_the_value(value):
-    from symconv.parse import parse_expression
-    from symconv.training import cost
+    from symconv.analysis.training import cost
+    from symconv.core.parse import parse_expression
 
     oracle_value = parse_expression(value) if isinstance(value, str) else value
     direct = _direct(lambda v: cost(symconv.Conv2d(4, 8, 3, padding=1), (1, 4, v, 9)).backward.macs, oracle_value)
@@ -194,8 +194,8 @@ def test_a_substituted_training_step_is_the_step_built_on_the_value(value):
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(SIZES)
 def test_substituted_io_bounds_are_the_bounds_built_on_the_value(value):
-    from symconv.bounds import io_bounds
-    from symconv.parse import parse_expression
+    from symconv.analysis.bounds import io_bounds
+    from symconv.core.parse import parse_expression
 
     oracle_value = parse_expression(value) if isinstance(value, str) else value
     direct = _direct(lambda v: io_bounds(symconv.Conv2d(4, 8, 3), (1, 4, v, 9)).tiled, oracle_value)

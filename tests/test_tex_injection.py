@@ -21,7 +21,7 @@ from cli_runner import in_process
 
 import symconv
 import symconv.latex
-from symconv.derive import Derivation, Step
+from symconv.analysis.derive import Derivation, Step
 from symconv.latex.documents import derivation
 from symconv.network import Network
 

@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv import network as L  # every registered operator
-from symconv import training
-from symconv.lowering import Gemm
+from symconv.analysis import training
+from symconv.core.lowering import Gemm
+from symconv.core.quantities import identifier, quantity_named
 from symconv.network import examples
 from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
 from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Flatten
-from symconv.quantities import identifier, quantity_named
 
 torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
@@ -422,7 +422,7 @@ def test_symbolic_conv_backward_equals_its_integer_evaluation(kernel, stride, pa
 
 
 def test_backward_derivations_are_checked_and_say_what_the_issue_asks() -> None:
-    from symconv import backward_derivations
+    from symconv.analysis import backward_derivations
     from symconv.symbols import C_in, C_out, H, K, N, W, g, p, s
 
     found = backward_derivations.builtin()

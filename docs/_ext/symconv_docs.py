@@ -2,7 +2,7 @@
 
 ``{symconv-help} cost`` renders ``symconv cost --help`` as a literal block, from
 the same parser the command uses. ``{symconv-quantities}`` renders the quantity
-vocabulary (:mod:`symconv.quantities`) as two tables, its families and every name.
+vocabulary (:mod:`symconv.core.quantities`) as two tables, its families and every name.
 The gallery's figures are made by running the ``pycon`` examples of ``gallery.md``
 in ``_generated/`` when the build starts: the code shown is the code that made the
 figure, and a failing example fails the build.
@@ -56,7 +56,7 @@ class SymconvHelp(Directive):
 
 def quantity_tables() -> str:
     """The vocabulary as Markdown: how names are formed, then every quantity with its label and code identifier."""
-    from symconv.quantities import VOCABULARY, families
+    from symconv.core.quantities import VOCABULARY, families
 
     def code(text: str) -> str:
         return "`" + text.replace("|", "\\|") + "`"
@@ -77,7 +77,7 @@ class SymconvQuantities(Directive):
 
     def run(self) -> list[nodes.Node]:
         container = nodes.container()
-        self.state.nested_parse(StringList(quantity_tables().splitlines(), "symconv.quantities"), 0, container)
+        self.state.nested_parse(StringList(quantity_tables().splitlines(), "symconv.core.quantities"), 0, container)
         return container.children
 
 

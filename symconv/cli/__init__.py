@@ -90,7 +90,7 @@ class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsH
 
 
 def run_seeds(args: argparse.Namespace) -> int:
-    from symconv import seeds  # deriving the 18 rows takes a moment: only when asked
+    from symconv.analysis import seeds  # deriving the 18 rows takes a moment: only when asked
 
     return seeds.main()
 

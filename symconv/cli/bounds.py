@@ -8,9 +8,9 @@ from pathlib import Path
 
 import sympy
 
-from symconv.bounds import S, best_lower, network_bounds
-from symconv.device_roofline import layer_rooflines, plot
-from symconv.devices import Names, device
+from symconv.analysis.bounds import S, best_lower, network_bounds
+from symconv.analysis.device_roofline import layer_rooflines, plot
+from symconv.analysis.devices import Names, device
 from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
 from symconv.network import examples

@@ -1,4 +1,4 @@
-"""``symconv ratio`` and ``symconv crossover``: two operators on the same input, through :mod:`symconv.query`."""
+"""``symconv ratio`` and ``symconv crossover``: two operators on one input (:mod:`symconv.analysis.query`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import argparse
 import sympy
 from markupsafe import Markup
 
-from symconv import query
+from symconv.analysis import query
 from symconv.cli import operators
 from symconv.cli.budget import budget
 from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_value
+from symconv.core.quantities import quantity_named
 from symconv.latex import latex as latex_expression
-from symconv.quantities import quantity_named
 
 RATIO_EXAMPLE = """\
 examples:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from symconv import quantities
 from symconv.cli import operators
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue
-from symconv.conventions import convention, memory_model
-from symconv.cost import Cost
+from symconv.core import quantities
+from symconv.core.conventions import convention, memory_model
+from symconv.core.cost import Cost
 from symconv.network.peers import PeerCount, explain
 
 if TYPE_CHECKING:
-    from symconv.training import TrainingCost
+    from symconv.analysis.training import TrainingCost
 
 EXAMPLE = """\
 examples:
@@ -50,7 +50,7 @@ def add_cost_options(parser: argparse.ArgumentParser, *, conventions: bool = Tru
 
 
 def add_quantity_option(parser: argparse.ArgumentParser, *, default: str | None = "macs", many: bool = False) -> None:
-    """``--quantity`` (repeatable with ``many``): any name of :mod:`symconv.quantities`, parsed there."""
+    """``--quantity`` (repeatable with ``many``): any name of :mod:`symconv.core.quantities`, parsed there."""
     action = "append" if many else "store"
     parser.add_argument("--quantity", default=default, action=action, help=f"one of: {quantities.help_text()}")
 

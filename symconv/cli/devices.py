@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from symconv.devices import SCALE, Device, Names, devices
+from symconv.analysis.devices import SCALE, Device, Names, devices
 
 EXAMPLE = """\
 examples:

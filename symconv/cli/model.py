@@ -14,8 +14,8 @@ from symconv.cli.compare import given_values
 from symconv.cli.cost import add_peers_option, add_quantity_option, peer_report
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_shape
+from symconv.core.quantities import quantity_named
 from symconv.network.peers import explain
-from symconv.quantities import quantity_named
 
 EXAMPLE = """\
 examples:

@@ -24,7 +24,7 @@ def emit(text: str, args: argparse.Namespace, suffix: str = ".tex") -> None:
     write_atomic(target, text)
     written = [target]
     if getattr(args, "pdf", False):
-        from symconv.pdf import compile_pdf
+        from symconv.render.pdf import compile_pdf
 
         written.append(compile_pdf(text, target.with_suffix(".pdf")))
     print("wrote " + ", ".join(map(str, written)))

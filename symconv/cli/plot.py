@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from symconv import plot
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
 from symconv.cli.values import BadValue
 from symconv.errors import SymconvError
+from symconv.render import plot
 
 EXAMPLE = """\
 examples:

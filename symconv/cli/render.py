@@ -1,5 +1,5 @@
 """``symconv table``, ``derive`` and ``derivations``: LaTeX rendered by :mod:`symconv.latex` and
-:mod:`symconv.artifacts`, written atomically (and compiled with ``--pdf``)."""
+:mod:`symconv.render.artifacts`, written atomically (and compiled with ``--pdf``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from symconv.cli.compare import given_values
 from symconv.cli.cost import add_grad_option, add_quantity_option, grad_of
 from symconv.cli.output import emit
 from symconv.cli.values import BadValue
+from symconv.core.quantities import help_text, quantity_named
 from symconv.errors import UnknownName
-from symconv.quantities import help_text, quantity_named
 
 if TYPE_CHECKING:
-    from symconv.derive import Derivation
+    from symconv.analysis.derive import Derivation
 
 TABLE_EXAMPLE = """\
 examples:
@@ -169,7 +169,9 @@ def run_table(args: argparse.Namespace) -> int:
 
 
 def run_derive(args: argparse.Namespace) -> int:
-    from symconv import artifacts, derivations, latex
+    from symconv import latex
+    from symconv.analysis import derivations
+    from symconv.render import artifacts
 
     builtin = derivations.builtin()
     if args.list:
@@ -190,9 +192,9 @@ def run_derive(args: argparse.Namespace) -> int:
 
 
 def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
-    """Derive ``--quantity`` of the operator from its lowering with :mod:`symconv.derivations`' steps."""
-    from symconv import derivations
-    from symconv.derive import Derivation
+    """Derive ``--quantity`` of the operator from its lowering with :mod:`symconv.analysis.derivations`' steps."""
+    from symconv.analysis import derivations
+    from symconv.analysis.derive import Derivation
 
     if args.input is None:
         raise BadValue(f"deriving {args.name} needs --input SHAPE")
@@ -207,7 +209,7 @@ def _operator_derivation(args: argparse.Namespace) -> tuple[Derivation, dict]:
 
 
 def run_derivations(args: argparse.Namespace) -> int:
-    from symconv import artifacts
+    from symconv.render import artifacts
 
     if args.root is None:  # never write into whatever directory the command runs in
         repository = artifacts.repository_root()

@@ -1,6 +1,6 @@
 """Command-line values: integers, symbol names, arithmetic on them, and comma-separated tuples.
 
-A value is parsed by :func:`symconv.parse.parse_expression` (Python's :mod:`ast`, never
+A value is parsed by :func:`symconv.core.parse.parse_expression` (Python's :mod:`ast`, never
 ``eval``, with limits on size). Identifiers become the standard symbols of
 :mod:`symconv.symbols` (or new positive-integer symbols); a lowercase word that is
 not a standard symbol (``same``, ``valid``, ``zeros``) stays a string, so the
@@ -34,7 +34,7 @@ import re
 
 import sympy
 
-from symconv.parse import BadExpression, parse_expression
+from symconv.core.parse import BadExpression, parse_expression
 from symconv.symbols import all_symbols
 
 

@@ -12,7 +12,7 @@ expression when evaluated on the magnitudes of the arguments; it records the
 bounds that must stay below the limit in ``checks``.
 
 >>> from symconv.symbols import H, K, s
->>> from symconv.intfuncs import FloorDiv
+>>> from symconv.core.intfuncs import FloorDiv
 >>> checks = []
 >>> bound(FloorDiv(H - K, s) + 1, {}, checks)
 H + K + 1
@@ -32,8 +32,8 @@ from collections.abc import Mapping
 import sympy
 
 from symconv.codegen.nodes import Col2imCounts, Item, Ratio
+from symconv.core.intfuncs import CeilDiv, FloorDiv, Gcd
 from symconv.errors import SymconvError
-from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
 
 _QUOTIENTS = (FloorDiv, Ratio)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import jinja2
 import sympy
 
-from symconv.canonical import canonical
 from symconv.codegen.bounds import bound
 from symconv.codegen.factoring import fewer_operations
 from symconv.codegen.identifiers import check_identifier
@@ -16,9 +15,10 @@ from symconv.codegen.nodes import Ratio, integer_form
 from symconv.codegen.printers import NumpyPrinter, ScalarPrinter
 from symconv.codegen.source import defined_names, function_definitions, names_in
 from symconv.codegen.specs import Argument, Spec
+from symconv.core.canonical import canonical
+from symconv.core.quantities import Quantity, quantity_named
 from symconv.errors import InvalidConfiguration, WrongType
 from symconv.ops import Operator
-from symconv.quantities import Quantity, quantity_named
 
 Operators = Mapping[str, Spec | tuple[Operator, Sequence[object]]]
 
@@ -155,7 +155,7 @@ def _check_symbols(key: str, spec: Spec, expr: sympy.Expr) -> None:
         raise InvalidConfiguration(f"symbol {unknown[0]!r} of operator {key!r} is not one of its arguments")
 
 
-COL2IM, RUNTIME, AXES = "symconv.col2im_counts", "symconv.codegen.numpy_runtime", "symconv.codegen.axes"
+COL2IM, RUNTIME, AXES = "symconv.core.col2im_counts", "symconv.codegen.numpy_runtime", "symconv.codegen.axes"
 RESERVED = (
     frozenset({"Fraction", "math", "np", "axis_counts"})
     | defined_names(COL2IM)
@@ -348,7 +348,7 @@ def python_module(
         Function-name prefix -> ``(operator, input_shape)`` built on integer sympy symbols
         (each symbol becomes an argument), or a :class:`~symconv.codegen.specs.Spec`.
     quantities : iterable of str
-        Quantity names (:mod:`symconv.quantities`); each gives one function per operator,
+        Quantity names (:mod:`symconv.core.quantities`); each gives one function per operator,
         ``<key>_<identifier>`` (``conv_memory_ideal`` for ``memory:ideal``).
     baseline : str, optional
         The operator (a key of ``operators``) that ``ratio:`` quantities divide by; a ratio
@@ -396,7 +396,7 @@ def scalar_function(expr: sympy.Expr, arguments: Sequence[sympy.Symbol], *, inte
     For an expression that is not an operator's quantity, such as a network's total: ``integer=True``
     for a count (an int comes out), ``False`` for a quotient (a ``Fraction``).
 
-    >>> from symconv.intfuncs import CeilDiv, FloorDiv
+    >>> from symconv.core.intfuncs import CeilDiv, FloorDiv
     >>> from symconv.symbols import H, W
     >>> f = scalar_function(3 * CeilDiv(H, 32) * FloorDiv(W + 1, 2), (H, W))
     >>> f(H=225, W=10**30 + 1) == 3 * 8 * (10**30 + 2) // 2

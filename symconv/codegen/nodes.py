@@ -1,6 +1,6 @@
 """Expression nodes of generated code: exact integer division, and the col2im counts as one call.
 
-Integer division is a node (:mod:`symconv.intfuncs`) so that ``cse`` cannot split a quotient
+Integer division is a node (:mod:`symconv.core.intfuncs`) so that ``cse`` cannot split a quotient
 into ``1/q``. Output sizes are such nodes already; a ``floor(p/q)`` or ``ceiling(p/q)`` of
 sympy's becomes :class:`FloorDiv` / :class:`CeilDiv` of integer polynomials, and a whole quantity
 ``P/Q`` becomes ``FloorDiv(P, Q)`` (an
@@ -17,7 +17,7 @@ Ratio(H, s)
 
 The col2im counts of an axis come from one ``axis_counts`` call, which ``cse`` can share:
 
->>> from symconv.functions import Col2imContributions
+>>> from symconv.core.functions import Col2imContributions
 >>> integer_form(Col2imContributions(H, K, s, 1, 1, 0), integer=True)
 Item(Col2imCounts(H, K, s, 1, 1, 0), 0)
 """
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 
 import sympy
 
-from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.intfuncs import CeilDiv, FloorDiv
+from symconv.core.functions import Col2imContributions, Col2imTargets
+from symconv.core.intfuncs import CeilDiv, FloorDiv
 
 
 class Ratio(sympy.Function):

@@ -1,7 +1,7 @@
 """Helpers of the generated NumPy modules; their function definitions are copied into each module.
 
 They use only ``np`` (NumPy), ``axis_counts`` and ``transposed_length`` (copied from
-:mod:`symconv.col2im_counts`), names a generated NumPy module defines.
+:mod:`symconv.core.col2im_counts`), names a generated NumPy module defines.
 
 A generated function is evaluated in int64 when a magnitude bound proves every
 value that matters fits (see :mod:`symconv.codegen.bounds`): first on the
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symconv.col2im_counts import axis_counts, transposed_length
+from symconv.core.col2im_counts import axis_counts, transposed_length
 
 _LIMIT = 2.0**62
 _MAX_RUNS = 2**26

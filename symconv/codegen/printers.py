@@ -17,9 +17,9 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
 from symconv.codegen.nodes import Col2imCounts, Item, quotient
+from symconv.core.functions import Col2imContributions, Col2imTargets
+from symconv.core.intfuncs import CeilDiv, FloorDiv, Gcd
 from symconv.errors import SymconvError
-from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
 
 
 class NotExact(SymconvError):
@@ -30,7 +30,7 @@ class ScalarPrinter(PythonCodePrinter):
     """Python on ints: integer division exact (``//``, never through floats), quotients as ``Fraction``.
 
     The col2im counts print as calls to ``axis_counts``, whose source the generated module carries, and
-    the adaptive pools' :class:`~symconv.intfuncs.Gcd` as ``math.gcd``.
+    the adaptive pools' :class:`~symconv.core.intfuncs.Gcd` as ``math.gcd``.
     """
 
     printmethod = "_symconv_scalar"

@@ -26,11 +26,11 @@ def function_definitions(module: str, used: Iterable[str] | None = None) -> str:
     docstring and ``from __future__`` lines are left out: the generated module provides
     the names the helpers use.
 
-    >>> function_definitions("symconv.col2im_counts").startswith("def transposed_length(")
+    >>> function_definitions("symconv.core.col2im_counts").startswith("def transposed_length(")
     True
-    >>> function_definitions("symconv.col2im_counts", {"transposed_length"}).count("def ")
+    >>> function_definitions("symconv.core.col2im_counts", {"transposed_length"}).count("def ")
     1
-    >>> function_definitions("symconv.col2im_counts", {"print"})
+    >>> function_definitions("symconv.core.col2im_counts", {"print"})
     ''
     """
     source, nodes = _definitions(module)

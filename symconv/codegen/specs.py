@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symconv.arguments import as_cost
-from symconv.cost import Cost
+from symconv.analysis.arguments import as_cost
+from symconv.core.cost import Cost
 from symconv.errors import InvalidConfiguration, WrongType
 from symconv.ops import registry
 from symconv.ops.base import Operator, PerAxis, shapes_for
 from symconv.ops.registry import Free, Registration, constructor_parameters
 
 if TYPE_CHECKING:
-    from symconv.training import TrainingCost
+    from symconv.analysis.training import TrainingCost
 
 Build = Callable[[bool], tuple[Operator, Sequence[object]]]
 

@@ -3,7 +3,7 @@ r"""Derivation documents: from an operator's lowering, through the checked steps
 Examples
 --------
 >>> import symconv
->>> from symconv.derive import Derivation, Step
+>>> from symconv.analysis.derive import Derivation, Step
 >>> from symconv.symbols import C_in, C_out, K, H, W
 >>> cost = symconv.Conv2d(C_in, C_out, K, padding="same", bias=False).cost((1, C_in, H, W))
 >>> gemm = cost.stages[1]
@@ -25,19 +25,20 @@ import sympy
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
-from symconv import functions, symbols
-from symconv.cost import Cost
-from symconv.derive import Derivation, Prose
+from symconv import symbols
+from symconv.analysis.derive import Derivation, Prose
+from symconv.core import functions
+from symconv.core.cost import Cost
+from symconv.core.intfuncs import CeilDiv
+from symconv.core.lowering import Stage
+from symconv.core.quantities import quantity_named
+from symconv.core.validate import mapping, of_type, text
 from symconv.errors import SymconvError, UnknownName
-from symconv.intfuncs import CeilDiv
 from symconv.latex.environment import environment, render
 from symconv.latex.layout import TABLE_WIDTH, Lines, lines
 from symconv.latex.printer import latex, length_term_order
 from symconv.latex.tables import check_label
 from symconv.latex.text import escape
-from symconv.lowering import Stage
-from symconv.quantities import quantity_named
-from symconv.validate import mapping, of_type, text
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,10 @@ def prose(text: Prose) -> Markup:
 def definition(symbol: sympy.Symbol, value: sympy.Expr) -> Markup:
     r"""``symbol = value`` in LaTeX; an output size as papers write it.
 
-    ``ceiling((u + 1)/s)`` (a :class:`~symconv.intfuncs.CeilDiv` or sympy's) is printed as the equal
+    ``ceiling((u + 1)/s)`` (a :class:`~symconv.core.intfuncs.CeilDiv` or sympy's) is printed as the equal
     ``floor(u/s) + 1`` (``u`` an integer, ``s`` positive), the input size first, then the padding, then the kernel.
 
-    >>> from symconv.intfuncs import CeilDiv
+    >>> from symconv.core.intfuncs import CeilDiv
     >>> from symconv.symbols import H_out, H_in, K, p, s
     >>> print(definition(H_out, CeilDiv(H_in - K + 2 * p + 1, s)))
     H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1
@@ -147,7 +148,7 @@ class DerivationView:
 
 
 def notation(exprs: Iterable[sympy.Expr]) -> tuple[Notation, ...]:
-    """The symconv functions (:mod:`symconv.functions`) appearing in ``exprs``, each with its docstring's first line."""
+    """The symconv functions (:mod:`~symconv.core.functions`) in ``exprs``, each with its docstring's first line."""
     classes = {type(f) for e in exprs for f in e.atoms(sympy.Function) if type(f).__module__ == functions.__name__}
     return tuple(
         Notation(Markup(latex(cls(*_GENERIC_ARGS))), cls.__doc__.strip().splitlines()[0].rstrip("."))

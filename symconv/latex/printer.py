@@ -8,7 +8,7 @@ Examples
 'C_{\\mathrm{in}} \\cdot K^{2}'
 >>> latex(sympy.ceiling(H / s))
 '\\left\\lceil \\frac{H}{s} \\right\\rceil'
->>> from symconv.intfuncs import CeilDiv, FloorDiv, Gcd
+>>> from symconv.core.intfuncs import CeilDiv, FloorDiv, Gcd
 >>> print(latex(FloorDiv(H, 4) + CeilDiv(H, s) ** 2 + Gcd(H, 7)))
 \left\lceil \frac{H}{s} \right\rceil^{2} + \left\lfloor \frac{H}{4} \right\rfloor + \gcd\left(H, 7\right)
 >>> print(latex(sympy.Symbol("count_2") * K))
@@ -17,7 +17,7 @@ K \cdot \mathrm{count}_{2}
 ...     shown = (C_in + K) * sympy.Pow(C_in * K, -1)
 >>> print(latex(shown))
 \frac{C_{\mathrm{in}} + K}{C_{\mathrm{in}} \cdot K}
->>> from symconv.functions import Col2imTargets
+>>> from symconv.core.functions import Col2imTargets
 >>> print(latex(Col2imTargets(H, K, s, 1, p, 0)))
 \operatorname{targets}_{K, s, 1, p, 0}\left(H\right)
 
@@ -49,7 +49,7 @@ class SymconvLatexPrinter(LatexPrinter):
     """``LatexPrinter`` with symconv's defaults: the symbol table's LaTeX names and ``\\cdot`` products.
 
     Integer rounding prints as ``\\left\\lfloor … \\right\\rfloor`` (one method per
-    function; :mod:`symconv.intfuncs`' divisions as the rounded quotient); col2im's per-axis
+    function; :mod:`symconv.core.intfuncs`' divisions as the rounded quotient); col2im's per-axis
     counts print as named operators, the axis length as argument and the hyperparameters as subscript.
     """
 

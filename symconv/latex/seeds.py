@@ -1,6 +1,6 @@
 """The two source articles' summary tables, regenerated from the lowering with their conventions stated.
 
-Each entry is :meth:`symconv.seeds.SeedRow.derive` (never the transcribed formula), and a
+Each entry is :meth:`symconv.analysis.seeds.SeedRow.derive` (never the transcribed formula), and a
 table is only rendered when every entry equals what the article states.
 
 Examples
@@ -17,11 +17,11 @@ from typing import TypeVar
 
 import sympy
 
+from symconv.analysis.seeds import BY_ID, SeedRow
+from symconv.core.quantities import Compute, Quantity, Traffic
 from symconv.errors import SymconvError
 from symconv.latex.environment import render
 from symconv.latex.layout import Term, terms
-from symconv.quantities import Compute, Quantity, Traffic
-from symconv.seeds import BY_ID, SeedRow
 from symconv.symbols import H, W
 
 #: Seed 000's comparison table: its columns (operator, compute row, memory row), as the article lays them out.

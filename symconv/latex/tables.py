@@ -26,15 +26,15 @@ from decimal import Context, Decimal
 import sympy
 from markupsafe import Markup
 
-from symconv.arguments import as_cost
-from symconv.cost import Cost
+from symconv.analysis.arguments import as_cost
+from symconv.analysis.training import NetworkTrainingCost, TrainingCost
+from symconv.core.cost import Cost
+from symconv.core.quantities import Quantity, quantity_named
+from symconv.core.rules import checked_value
 from symconv.errors import SymconvError, WrongType
 from symconv.latex.environment import render
 from symconv.latex.printer import latex
 from symconv.network.graph import Network, NetworkCost
-from symconv.quantities import Quantity, quantity_named
-from symconv.rules import checked_value
-from symconv.training import NetworkTrainingCost, TrainingCost
 
 _LABEL = re.compile(r"[A-Za-z0-9:._\-]+")
 
@@ -243,7 +243,7 @@ def table(
         Row labels (user text, printed literally) and the costs to show (a network, or its
         cost, shows its total).
     quantities : sequence of str
-        Column names, any of :mod:`symconv.quantities`: ``'macs'``, ``'flops-bias'``, ``'mults+bias'``,
+        Column names, any of :mod:`symconv.core.quantities`: ``'macs'``, ``'flops-bias'``, ``'mults+bias'``,
         ``'adds'``, ``'params'``, ``'memory:ideal'``, ``'reads'``, ``'intensity:flops:im2col'``, ``'ratio:macs'`` ...
     baseline : str, optional
         The row that ``ratio:`` columns divide by.

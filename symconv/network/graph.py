@@ -3,9 +3,9 @@
 Every layer is a symconv operator, of one input or several; a network is itself an
 operator (its inputs are the ones it declares), so it can be a layer, or be passed to
 anything that takes an operator. Output shapes come from the operators' own lowering
-(PyTorch's floor formulas in :mod:`symconv.geometry`, whose integer divisions fold as
-they nest, see :mod:`symconv.intfuncs`); costs are the operators' costs, summed as
-separate kernels by :meth:`Cost.sequence <symconv.cost.Cost.sequence>`.
+(PyTorch's floor formulas in :mod:`symconv.core.geometry`, whose integer divisions fold as
+they nest, see :mod:`symconv.core.intfuncs`); costs are the operators' costs, summed as
+separate kernels by :meth:`Cost.sequence <symconv.core.cost.Cost.sequence>`.
 
 Examples
 --------
@@ -30,13 +30,13 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
-from symconv import validate
-from symconv.cost import Cost, _map_tree
+from symconv.core import validate
+from symconv.core.cost import Cost, _map_tree
+from symconv.core.lowering import Lowering, Role, Tensor
+from symconv.core.rules import substitute, substitution
+from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, SymconvError
-from symconv.lowering import Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
-from symconv.rules import substitute, substitution
-from symconv.sizes import as_size
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Network(Operator):
         return NetworkCost.of(self.name, [(layer, layer.cost) for layer in self.layers], self.same)
 
     def total_cost(self, *input_shapes: Sequence[object]) -> Cost:
-        """The total :class:`~symconv.cost.Cost` (all layers, separate kernels)."""
+        """The total :class:`~symconv.core.cost.Cost` (all layers, separate kernels)."""
         return self.cost(*input_shapes).total
 
     def check_inputs(self, *shapes: Shape) -> tuple[Shape, ...]:
@@ -256,7 +256,7 @@ class NetworkCost:
         return self.total.params
 
     def compute(self, convention: str = "macs") -> sympy.Expr:
-        """The total under a named convention (:mod:`symconv.conventions`)."""
+        """The total under a named convention (:mod:`symconv.core.conventions`)."""
         return self.total.compute(convention)
 
     def memory(self, model: str = "ideal", element_size: int = 1) -> sympy.Expr:
@@ -278,7 +278,7 @@ class NetworkCost:
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> NetworkCost:
         """Every layer and the total with symbols replaced, e.g. ``cost.subs({"H": 224, "W": 224})``.
 
-        Values are checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks them, and every
+        Values are checked as :meth:`Cost.subs <symconv.core.cost.Cost.subs>` checks them, and every
         layer's configuration again on them.
         """
         symbols = self.total.symbols()

@@ -41,15 +41,15 @@ from dataclasses import dataclass
 
 import sympy
 
-from symconv.cost import Cost
+from symconv.core.cost import Cost
+from symconv.core.lowering import Col2im, Gemm
+from symconv.core.sizes import product
 from symconv.errors import NotLowerable
-from symconv.lowering import Col2im, Gemm
 from symconv.network.graph import NetworkCost
 from symconv.ops.base import Operator
 from symconv.ops.conv import ConvNd, ConvTransposeNd
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
-from symconv.sizes import product
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from symconv.core.quantities import quantity_named
 from symconv.errors import InvalidConfiguration
 from symconv.network.graph import NetworkCost
-from symconv.quantities import quantity_named
 
 _PREFIXES = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import sympy
 
+from symconv.core.quantities import Quantity, quantity_named
+from symconv.core.validate import items
 from symconv.errors import InvalidConfiguration
 from symconv.network.graph import NetworkCost
-from symconv.quantities import Quantity, quantity_named
-from symconv.validate import items
 
 COLUMNS = ("macs", "params", "memory")
 
@@ -28,7 +28,7 @@ def layer_table(
 ) -> str:
     """Render ``cost`` as an aligned text table; ``skip_views`` leaves out layers that cost nothing (views).
 
-    ``columns`` are quantity names (:mod:`symconv.quantities`), headed by their labels; ``ratio:``
+    ``columns`` are quantity names (:mod:`symconv.core.quantities`), headed by their labels; ``ratio:``
     columns divide by the layer named ``baseline``.
     """
     quantities = [quantity_named(c) for c in items(columns, "columns", "quantity names")]

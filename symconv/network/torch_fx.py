@@ -19,7 +19,7 @@ The parts: :mod:`~symconv.network.torch_mapping` (which operator stands for a mo
 function or method), :mod:`~symconv.network.torch_tracer` (fx tracing, each node replayed
 as recorded), :mod:`~symconv.network.torch_replay` (the nodes as symconv layers),
 :mod:`~symconv.network.torch_sizes` (arithmetic on sizes), :mod:`~symconv.network.torch_symbolic`
-(tensors computed from symbolic sizes) and :mod:`~symconv.size_bounds` (conditions on sizes).
+(tensors computed from symbolic sizes) and :mod:`~symconv.core.size_bounds` (conditions on sizes).
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from typing import Any
 
 from torch import fx, nn
 
+from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
 from symconv.network.graph import Network, NetworkCost
 from symconv.network.torch_mapping import functions, mapped_base, methods, modules
 from symconv.network.torch_replay import STRUCTURAL, STRUCTURAL_METHODS, Replay, module_path
 from symconv.network.torch_tracer import Tracer
-from symconv.sizes import as_size
 
 __all__ = [
     "STRUCTURAL",

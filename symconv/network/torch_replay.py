@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from symconv.core.intfuncs import CeilDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import InvalidConfiguration, NotLowerable
-from symconv.intfuncs import CeilDiv
 from symconv.network.graph import Network, Value
 from symconv.network.torch_mapping import functions, methods, module_operator
 from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form
@@ -35,7 +36,6 @@ from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool
 from symconv.ops.registry import Registration
 from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice, Transpose
 from symconv.ops.softmax import Softmax
-from symconv.size_bounds import decide_bounded
 
 if TYPE_CHECKING:
     from symconv.network.torch_tracer import Tracer

@@ -2,7 +2,7 @@
 
 Sizes take one form whatever arithmetic made them (integer divisions as ceilings, as layers
 write them), so that equal sizes compare equal; comparisons are decided for every size
-symconv was given (:func:`~symconv.size_bounds.decide_bounded`), or kept undecided.
+symconv was given (:func:`~symconv.core.size_bounds.decide_bounded`), or kept undecided.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import sympy
 
+from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
-from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.size_bounds import decide_bounded
 
 
 def ceiling_form(size: sympy.Expr) -> sympy.Expr:

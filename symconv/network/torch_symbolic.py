@@ -20,9 +20,9 @@ import sympy
 import torch
 from torch.utils import _sympy as torch_sympy
 
+from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
-from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.size_bounds import decide_bounded
 
 #: the values PyTorch is told the symbols have (a *hint*): large primes, so that no size is special and a shape
 #: that exists only for some sizes (``W`` even) fails; whatever PyTorch decides from them, it records and symconv checks

@@ -14,10 +14,10 @@ import sympy
 import torch
 from torch import fx, nn
 
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
 from symconv.network.torch_replay import Missing
-from symconv.size_bounds import decide_bounded
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -17,11 +17,11 @@ from typing import ClassVar, NewType
 
 import sympy
 
-from symconv.cost import Cost
+from symconv.core.cost import Cost
+from symconv.core.lowering import Lowering, Role, Tensor
+from symconv.core.rules import RecordingMeta, configuration_symbols, recording, rules_of
+from symconv.core.sizes import as_size, show
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Lowering, Role, Tensor
-from symconv.rules import RecordingMeta, configuration_symbols, recording, rules_of
-from symconv.sizes import as_size, show
 
 Shape = tuple[sympy.Expr, ...]
 
@@ -48,21 +48,21 @@ class Operator(metaclass=RecordingMeta):
         return tuple(self.check_input(shape) for shape in shapes)
 
     def cost(self, *input_shapes: Sequence[object], grad: bool | str = False) -> Cost:
-        """The :class:`~symconv.cost.Cost` on inputs of ``input_shapes`` (PyTorch layout, ints or symbols).
+        """The :class:`~symconv.core.cost.Cost` on inputs of ``input_shapes`` (PyTorch layout, ints or symbols).
 
-        ``grad=True`` or ``'weights'``: the training step instead (:func:`symconv.training.cost`).
+        ``grad=True`` or ``'weights'``: the training step instead (:func:`symconv.analysis.training.cost`).
         """
         if grad is not False:
-            from symconv.training import cost  # training builds on the operators
+            from symconv.analysis.training import cost  # training builds on the operators
 
             return cost(self, *input_shapes, grad=grad)
         return self.lowered(*input_shapes)[1]
 
     def lowered(self, *input_shapes: Sequence[object]) -> tuple[Lowering, Cost]:
-        """The lowering on inputs of ``input_shapes``, and its :class:`~symconv.cost.Cost`.
+        """The lowering on inputs of ``input_shapes``, and its :class:`~symconv.core.cost.Cost`.
 
         The cost carries the validation rules accepted undecided (on symbols) while the operator
-        was built and lowered, so that substituting values checks them again (:mod:`symconv.rules`).
+        was built and lowered, so that substituting values checks them again (:mod:`symconv.core.rules`).
         """
         with recording() as rules:
             lowering = self.lower(*self.input_tensors(input_shapes))
@@ -72,7 +72,7 @@ class Operator(metaclass=RecordingMeta):
         )
 
     def total_cost(self, *input_shapes: Sequence[object]) -> Cost:
-        """The :class:`~symconv.cost.Cost` record itself (a network's :meth:`cost` adds a per-layer breakdown)."""
+        """The :class:`~symconv.core.cost.Cost` record itself (a network's :meth:`cost` adds a per-layer breakdown)."""
         return self.cost(*input_shapes)
 
     def output_shape(self, *input_shapes: Sequence[object]) -> Shape:

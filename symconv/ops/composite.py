@@ -6,14 +6,14 @@ from typing import ClassVar
 
 import sympy
 
+from symconv.core.intfuncs import FloorDiv
+from symconv.core.lowering import Copy, Lowering, Role, Stage, Tensor
+from symconv.core.sizes import as_size, decide, require_equal, show
+from symconv.core.validate import flag
 from symconv.errors import InvalidConfiguration
-from symconv.intfuncs import FloorDiv
-from symconv.lowering import Copy, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator, PerAxis
 from symconv.ops.conv import Conv2d
 from symconv.ops.registry import Free, Generated, register
-from symconv.sizes import as_size, decide, require_equal, show
-from symconv.validate import flag
 
 
 class Chain(Operator):

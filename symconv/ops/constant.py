@@ -8,11 +8,11 @@ layers take values of the network.
 
 from __future__ import annotations
 
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.sizes import as_size
+from symconv.core.validate import flag
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
-from symconv.sizes import as_size
-from symconv.validate import flag
 
 
 @register("constant", example=({"shape": (1, 4)}, ((2, 3),)))

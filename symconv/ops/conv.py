@@ -12,14 +12,14 @@ from typing import ClassVar
 
 import sympy
 
+from symconv.core.geometry import ConvAxis, conv_axes, transposed_axes
+from symconv.core.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
+from symconv.core.sizes import as_size, product, require, require_divides, require_equal, show
+from symconv.core.touched import TouchedLength
+from symconv.core.validate import flag
 from symconv.errors import InvalidConfiguration
-from symconv.geometry import ConvAxis, conv_axes, transposed_axes
-from symconv.lowering import BiasAdd, Col2im, Gemm, Im2col, Lowering, Role, Stage, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, PerAxis
 from symconv.ops.registry import Generated, register
-from symconv.sizes import as_size, product, require, require_divides, require_equal, show
-from symconv.touched import TouchedLength
-from symconv.validate import flag
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

@@ -7,11 +7,11 @@ operand (first and output), a column of the second (second and output), or contr
 
 from __future__ import annotations
 
+from symconv.core.lowering import Gemm, Lowering, Role, Tensor
+from symconv.core.sizes import product, require_equal
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Gemm, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
-from symconv.sizes import product, require_equal
 
 
 def _einsum_call(name, equation, *operands):

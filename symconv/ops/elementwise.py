@@ -1,6 +1,6 @@
 """Elementwise operators: activations, and sums and products of same-shape tensors.
 
-Each lowers to one :class:`~symconv.lowering.Elementwise` stage: its arithmetic is
+Each lowers to one :class:`~symconv.core.lowering.Elementwise` stage: its arithmetic is
 counted there, once. None has a GEMM, so none adds MACs (as ``FlopCounterMode``).
 A comparison (ReLU, a max) is not arithmetic in any convention.
 """
@@ -11,11 +11,11 @@ from typing import ClassVar
 
 import sympy
 
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.sizes import decide, require_equal
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
-from symconv.sizes import decide, require_equal
 
 
 class Map(Operator):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy
 
+from symconv.core.lowering import BiasAdd, Gemm, Lowering, Role, Stage, Tensor
+from symconv.core.sizes import as_size, product, require_equal
+from symconv.core.validate import flag
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import BiasAdd, Gemm, Lowering, Role, Stage, Tensor
 from symconv.ops.base import Operator
 from symconv.ops.registry import Generated, register
-from symconv.sizes import as_size, product, require_equal
-from symconv.validate import flag
 
 
 @register(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy
 
+from symconv.core.lowering import Gemm, Lowering, Role, Tensor
+from symconv.core.sizes import decide, product
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Gemm, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.elementwise import broadcast_shapes
 from symconv.ops.registry import register
-from symconv.sizes import decide, product
 
 
 @register(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from symconv.core.lowering import Tensor
+from symconv.core.sizes import as_size, require_divides, require_equal
+from symconv.core.validate import flag
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Tensor
 from symconv.ops.base import Shape, SpatialInput
 from symconv.ops.elementwise import Map
 from symconv.ops.registry import register
-from symconv.sizes import as_size, require_divides, require_equal
-from symconv.validate import flag
 
 
 class BatchNorm(Map, SpatialInput):

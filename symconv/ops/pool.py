@@ -1,6 +1,6 @@
 """Pooling and reductions: sliding-window max and average pools, adaptive average pools, means.
 
-Each lowers to one :class:`~symconv.lowering.Elementwise` stage.
+Each lowers to one :class:`~symconv.core.lowering.Elementwise` stage.
 
 =====================  =============================================  ===================
 layer                  arithmetic per output element                  parameters
@@ -18,20 +18,20 @@ from collections.abc import Sequence
 
 import sympy
 
+from symconv.core.geometry import conv_axes
+from symconv.core.intfuncs import CeilDiv, Gcd
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.sizes import decide, per_axis, product, require, show
+from symconv.core.validate import flag
 from symconv.errors import InvalidConfiguration
-from symconv.geometry import conv_axes
-from symconv.intfuncs import CeilDiv, Gcd
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import AXIS_NAMES, Operator, Shape, SpatialInput, dim_index
 from symconv.ops.registry import register
-from symconv.sizes import decide, per_axis, product, require, show
-from symconv.validate import flag
 
 ONE = sympy.Integer(1)
 
 
 class Pool(SpatialInput):
-    """A sliding-window pool: output sizes by the convolution's formula (:mod:`symconv.geometry`)."""
+    """A sliding-window pool: output sizes by the convolution's formula (:mod:`symconv.core.geometry`)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> None:
         self.axes = conv_axes(self.dims, kernel_size, kernel_size if stride is None else stride, padding, dilation)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import sympy
 
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape
 from symconv.ops.registry import register
-from symconv.sizes import as_size
 
 _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 import sympy
 
+from symconv.core.intfuncs import CeilDiv
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.size_bounds import decide_bounded
+from symconv.core.sizes import as_size, decide, product, show
 from symconv.errors import InvalidConfiguration
-from symconv.intfuncs import CeilDiv
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape, dim_index
 from symconv.ops.elementwise import same_shapes
 from symconv.ops.registry import register
-from symconv.size_bounds import decide_bounded
-from symconv.sizes import as_size, decide, product, show
 
 
 class View(Operator):

@@ -15,11 +15,11 @@ no convention counts either as arithmetic, and neither has a GEMM, so no MACs
 
 from __future__ import annotations
 
+from symconv.core.lowering import Elementwise, Lowering, Role, Tensor
+from symconv.core.sizes import show
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Elementwise, Lowering, Role, Tensor
 from symconv.ops.base import Operator, Shape, dim_index
 from symconv.ops.registry import register
-from symconv.sizes import show
 
 
 def _from_call(name: str, x, dim=None, *args, **kwargs) -> Softmax:

@@ -14,7 +14,7 @@ ops       multiplications + additions, exactly           (exact count)
 Append ``+bias`` to count one operation per output element for the bias
 (``mults+bias`` is the second article's B2/B4, ``macs+bias`` is ptflops); ``ops`` counts
 the bias additions already (``ops-bias`` leaves them out). How a Cost is counted
-under a convention is :class:`symconv.quantities.Compute`'s job.
+under a convention is :class:`symconv.core.quantities.Compute`'s job.
 
 Memory models
 -------------
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Literal
 from symconv.errors import UnknownName
 
 if TYPE_CHECKING:
-    from symconv.lowering import Role
+    from symconv.core.lowering import Role
 
 Counted = Literal["macs", "flops", "mults", "ops"]
 

@@ -20,11 +20,11 @@ True
 >>> parse_expression("9**9**9")
 Traceback (most recent call last):
 ...
-symconv.parse.BadExpression: value='9**9**9' is too large: an exponent is at most 10000
+symconv.core.parse.BadExpression: value='9**9**9' is too large: an exponent is at most 10000
 >>> parse_expression("__import__('os')")
 Traceback (most recent call last):
 ...
-symconv.parse.BadExpression: value="__import__('os')" is not an expression: ...
+symconv.core.parse.BadExpression: value="__import__('os')" is not an expression: ...
 """
 
 from __future__ import annotations

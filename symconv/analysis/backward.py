@@ -1,4 +1,4 @@
-"""The backward pass of each operator, lowered onto the same stages as its forward (:mod:`symconv.lowering`).
+"""The backward pass of each operator, lowered onto the same stages as its forward (:mod:`symconv.core.lowering`).
 
 A convolution's backward is the transposed convolution's forward, and the other way round:
 
@@ -62,11 +62,13 @@ from typing import Literal
 
 import sympy
 
-from symconv.cost import _map_tree, _prefixed
+from symconv.core.cost import _map_tree, _prefixed
+from symconv.core.functions import Col2imContributions, Col2imTargets
+from symconv.core.geometry import ConvAxis
+from symconv.core.lowering import Col2im, Elementwise, Gemm, Im2col, Lowering, Stage, Tensor
+from symconv.core.sizes import product
+from symconv.core.touched import TouchedLength
 from symconv.errors import NotLowerable
-from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.geometry import ConvAxis
-from symconv.lowering import Col2im, Elementwise, Gemm, Im2col, Lowering, Stage, Tensor
 from symconv.ops.base import dim_index
 from symconv.ops.composite import Chain, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.conv import ConvNd, ConvTransposeNd
@@ -77,8 +79,6 @@ from symconv.ops.norm import BatchNorm
 from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, adaptive_window_total
 from symconv.ops.shape import Concat, View
 from symconv.ops.softmax import Softmax
-from symconv.sizes import product
-from symconv.touched import TouchedLength
 
 ONE = sympy.Integer(1)
 

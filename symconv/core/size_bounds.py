@@ -1,6 +1,6 @@
 """Deciding a model's conditions on sizes (``if x.shape[-1] < 7``, ``H % 7``) for every size symconv was given.
 
-:func:`~symconv.sizes.decide` answers from the symbols' assumptions. The conditions models
+:func:`~symconv.core.sizes.decide` answers from the symbols' assumptions. The conditions models
 write about their sizes hold integer divisions and remainders (``ceiling(H/2)``, the
 padding ``(7 - W % 7) % 7``), which it cannot see through. Here each is bounded instead:
 ``p/q <= ceiling(p/q) <= p/q + (q-1)/q``, ``0 <= p mod n <= n - 1``; what is left is linear
@@ -13,8 +13,8 @@ from typing import Any
 
 import sympy
 
-from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.sizes import decide
+from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.sizes import decide
 
 #: how deep integer functions may nest in a condition (a stage's size: a division of a division ...)
 _DEPTH = 32

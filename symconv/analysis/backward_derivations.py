@@ -1,6 +1,6 @@
 """Checked derivations of the backward of a convolution and of a transposed convolution.
 
-Built like :mod:`symconv.derivations`: from the backward's stages (:mod:`symconv.backward`),
+Built like :mod:`symconv.analysis.derivations`: from the backward's stages (:mod:`symconv.analysis.backward`),
 each step checked equal to the one before by sympy.
 
 - ``backward-conv`` and ``backward-conv-transpose``: the backward's MACs, stage by stage, equal
@@ -23,11 +23,11 @@ import functools
 
 import sympy
 
-from symconv import backward
-from symconv.cost import Cost
-from symconv.derivations import quantity_steps
-from symconv.derive import Derivation, Step
-from symconv.lowering import Col2im, Gemm, Im2col, Lowering
+from symconv.analysis import backward
+from symconv.analysis.derivations import quantity_steps
+from symconv.analysis.derive import Derivation, Step
+from symconv.core.cost import Cost
+from symconv.core.lowering import Col2im, Gemm, Im2col, Lowering
 from symconv.ops import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from symconv.symbols import C_in, C_out, H, H_in, H_out, K, L, N, W, W_in, W_out, g, p, s
 

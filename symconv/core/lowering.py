@@ -24,7 +24,7 @@ from typing import Literal
 
 import sympy
 
-from symconv.sizes import product
+from symconv.core.sizes import product
 
 Role = Literal["input", "weight", "bias", "output", "columns", "intermediate"]
 

@@ -1,7 +1,7 @@
 """Built-in derivations: every seed formula and the headline ratios, walked from the lowering to the closed form.
 
-Each :class:`~symconv.derive.Derivation` is built from an operator's
-:class:`~symconv.cost.Cost` (never from typed-in formulas) and checked by sympy
+Each :class:`~symconv.analysis.derive.Derivation` is built from an operator's
+:class:`~symconv.core.cost.Cost` (never from typed-in formulas) and checked by sympy
 step by step as it is built; the article's stated formula is the last step.
 
 Interface (stable; renderers rely on it)
@@ -12,10 +12,10 @@ Interface (stable; renderers rely on it)
 A derivation has
 
 - ``title``, ``operator``, ``assumptions``, ``convention`` (the quantity's name for
-  :func:`symconv.query.quantity`): plain text;
+  :func:`symconv.analysis.query.quantity`): plain text;
 - ``definitions``: ``(Symbol, Expr)`` pairs the steps use, e.g. a GEMM's shape
   ``M_2 = C_out`` or ``H_out = ceiling((H_in - K + 2*p + 1)/s)``;
-- ``steps``: each a :class:`~symconv.derive.Step` with ``statement`` and
+- ``steps``: each a :class:`~symconv.analysis.derive.Step` with ``statement`` and
   ``justification`` in plain text (renderers escape them) and ``expr`` a sympy
   expression (possibly unevaluated, to show a substitution before it is multiplied out);
 - ``result``: the Cost's quantity the conclusion was checked to equal.
@@ -24,7 +24,7 @@ The steps of a compute derivation are: each stage's count in terms of its shape
 (``B_2*M_2*N_2*R_2`` for a GEMM: B GEMMs of M x R by R x N), the shapes substituted, multiplied out,
 [written with the output sizes,] as stated. A memory derivation adds the elements
 of every tensor the memory model moves. A ratio derivation divides two such sums,
-cancels, and rewrites in :func:`symconv.query.canonical` form.
+cancels, and rewrites in :func:`symconv.analysis.query.canonical` form.
 
 Examples
 --------
@@ -44,24 +44,24 @@ from dataclasses import dataclass, fields, replace
 
 import sympy
 
-from symconv.canonical import canonical, simplify_rounding
-from symconv.cost import PARAMETER_ROLES, Cost
-from symconv.derive import Derivation, Prose, Step
+from symconv.analysis.derive import Derivation, Prose, Step
+from symconv.analysis.query import as_cost, ratio
+from symconv.analysis.seeds import ROWS, SeedRow
+from symconv.core.canonical import canonical, simplify_rounding
+from symconv.core.cost import PARAMETER_ROLES, Cost
+from symconv.core.intfuncs import as_roundings
+from symconv.core.lowering import Lowering, Stage
+from symconv.core.quantities import Adds, Compute, Intensity, Params, Quantity, Ratio, Traffic, quantity_named
 from symconv.errors import SymconvError
-from symconv.intfuncs import as_roundings
-from symconv.lowering import Lowering, Stage
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
-from symconv.quantities import Adds, Compute, Intensity, Params, Quantity, Ratio, Traffic, quantity_named
-from symconv.query import as_cost, ratio
-from symconv.seeds import ROWS, SeedRow
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, K, W, W_in, g, p, s
 
 # --------------------------------------------------------------------------- stages in words
 
 
 class StageText:
-    """A stage in words, its sizes as formulas (:data:`~symconv.derive.Prose`); one method per stage class (MRO)."""
+    """A stage in words, its sizes as formulas (:data:`~symconv.analysis.derive.Prose`); a method per stage class."""
 
     def __call__(self, stage: Stage, names: dict[str, sympy.Expr]) -> Prose:
         for cls in type(stage).__mro__:
@@ -202,7 +202,7 @@ def stage_steps(cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.
         Step(
             _prose(f"sum the {quantity.name} of the lowering's stages: ", _joined([t.text for t in terms], "; ")),
             sympy.Add(*(t.general for t in counted)),
-            f"each stage's count {_under(quantity)}, from its shape (symconv.lowering)",
+            f"each stage's count {_under(quantity)}, from its shape (symconv.core.lowering)",
             new=True,
         )
     ]
@@ -279,7 +279,7 @@ class QuantitySteps:
             *compute,
             *moved,
             Step("divide the compute by the elements moved", quotient, "arithmetic intensity", new=True),
-            Step("write in canonical form", canonical(quotient), "symconv.canonical"),
+            Step("write in canonical form", canonical(quotient), "symconv.core.canonical"),
         ]
         return steps, definitions
 
@@ -293,7 +293,7 @@ steps_of = QuantitySteps()
 def quantity_steps(
     cost: Cost | NetworkCost | Network, name: str | Quantity
 ) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
-    """Steps deriving quantity ``name`` (any name of :mod:`symconv.quantities` but a ratio) of ``cost``.
+    """Steps deriving quantity ``name`` (any name of :mod:`symconv.core.quantities` but a ratio) of ``cost``.
 
     ``cost`` may be a network, or a network's cost: its total, every layer's stages.
     """
@@ -361,7 +361,7 @@ def ratio_derivation(
     candidates = [
         Step(f"divide the {name} of the first operator's stages by the second's", shown, "both lowerings", new=True),
         Step("cancel common factors", sympy.cancel(quotient), "arithmetic"),
-        Step("write in canonical form", canonical(quotient), "symconv.canonical"),
+        Step("write in canonical form", canonical(quotient), "symconv.core.canonical"),
     ]
     if rounded != quotient:
         rule = "integer rounding, e.g. ceiling(n - 1 + 1/s) = n for s >= 1"

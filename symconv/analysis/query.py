@@ -1,10 +1,10 @@
 """Questions a researcher asks of costs: ratios, limits, exact values, grids; crossovers and roofline verdicts.
 
-Every answer is a sympy object derived from :class:`~symconv.cost.Cost` quantities,
-named by the one vocabulary of :mod:`symconv.quantities`. Ratios and leading terms
+Every answer is a sympy object derived from :class:`~symconv.core.cost.Cost` quantities,
+named by the one vocabulary of :mod:`symconv.core.quantities`. Ratios and leading terms
 are in the :mod:`canonical form <symconv.canonical>`; :func:`crossover` lives in
-:mod:`symconv.crossover` (its integer sign solver in :mod:`symconv.signs`) and
-:func:`roofline` in :mod:`symconv.roofline`; all are importable from here.
+:mod:`symconv.analysis.crossover` (its integer sign solver in :mod:`symconv.analysis.signs`) and
+:func:`roofline` in :mod:`symconv.analysis.roofline`; all are importable from here.
 
 Examples
 --------
@@ -28,18 +28,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sympy
 
-from symconv.arguments import as_cost, checked, exact, expression, find_symbol, substitute
-from symconv.canonical import canonical, simplify_rounding
-from symconv.cost import Cost
-from symconv.crossover import ClosedForm, Crossover, closed_form, crossover
+from symconv.analysis.arguments import as_cost, checked, exact, expression, find_symbol, substitute
+from symconv.analysis.crossover import ClosedForm, Crossover, closed_form, crossover
+from symconv.analysis.roofline import Roofline, roofline
+from symconv.core.canonical import canonical, simplify_rounding
+from symconv.core.cost import Cost
+from symconv.core.intfuncs import as_roundings
+from symconv.core.parse import parse_expression
+from symconv.core.quantities import Quantity, both, quantity_named
+from symconv.core.rules import checked_value, exact_value
 from symconv.errors import SymconvError, WrongType
-from symconv.intfuncs import as_roundings
 from symconv.network.graph import NetworkCost
 from symconv.ops.base import Operator
-from symconv.parse import parse_expression
-from symconv.quantities import Quantity, both, quantity_named
-from symconv.roofline import Roofline, roofline
-from symconv.rules import checked_value, exact_value
 
 __all__ = [
     "ClosedForm",
@@ -76,7 +76,7 @@ def quantity(
     ----------
     cost : Cost or Operator
     name : str or Quantity
-        Any name of :mod:`symconv.quantities`: a compute convention (``'macs'``, ``'flops'``,
+        Any name of :mod:`symconv.core.quantities`: a compute convention (``'macs'``, ``'flops'``,
         ``'mults'``, ``'ops'``, each with ``'+bias'``/``'-bias'``), ``'adds'``, ``'params'``,
         ``'memory[:model]'``, ``'reads[:model]'``, ``'writes[:model]'`` (model ``ideal`` or
         ``im2col``), ``'intensity[:convention[:model]]'`` (default ``flops`` per element
@@ -100,7 +100,7 @@ def quantity(
     >>> quantity(cost, "gflops")
     Traceback (most recent call last):
     ...
-    symconv.quantities.UnknownQuantity: unknown quantity 'gflops'; expected one of: ... (did you mean 'flops'?)
+    symconv.core.quantities.UnknownQuantity: unknown quantity 'gflops'; expected one of: ... (did you mean 'flops'?)
     """
     q = quantity_named(name)
     grad = q.training  # an operator is costed as a training step for a training quantity
@@ -140,7 +140,7 @@ def ratio(
 def at(expr_or_cost: sympy.Expr | Cost | NetworkCost, **values: object) -> sympy.Expr | Cost | NetworkCost:
     """``expr_or_cost`` with symbols (named by keyword) replaced by exact values.
 
-    A cost checks the values as :meth:`Cost.subs <symconv.cost.Cost.subs>` does (a size is a
+    A cost checks the values as :meth:`Cost.subs <symconv.core.cost.Cost.subs>` does (a size is a
     positive integer; the configuration's rules hold again); text is parsed, never evaluated.
 
     >>> from symconv.symbols import C_out, K

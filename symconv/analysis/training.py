@@ -1,6 +1,6 @@
 """Training cost: forward + backward compute, and training memory, as closed forms.
 
-The backward is lowered onto the forward's stages (:mod:`symconv.backward`), so every
+The backward is lowered onto the forward's stages (:mod:`symconv.analysis.backward`), so every
 convention works on it (``macs``, ``flops``, ``mults``, ``ops``) and PyTorch's
 ``FlopCounterMode`` around ``forward`` + ``loss.backward()`` reads ``2 * (forward + backward) macs``.
 
@@ -41,17 +41,17 @@ from typing import Literal
 
 import sympy
 
-from symconv import backward
 from symconv import network as layers  # every registered operator
-from symconv.cost import PARAMETER_ROLES, Cost
+from symconv.analysis import backward
+from symconv.core.cost import PARAMETER_ROLES, Cost
+from symconv.core.lowering import Lowering, Tensor
+from symconv.core.quantities import OPTIMIZERS
+from symconv.core.rules import substitute, substitution
+from symconv.core.sizes import as_element_size, show
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Lowering, Tensor
 from symconv.network.graph import Layer, Network
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
-from symconv.quantities import OPTIMIZERS
-from symconv.rules import substitute, substitution
-from symconv.sizes import as_element_size, show
 
 Grad = bool | Literal["weights"]
 INDEX_SIZE = 8  # autograd keeps argmax indices as int64
@@ -102,7 +102,7 @@ class TrainingCost:
         return self.forward.params
 
     def compute(self, convention: str = "macs") -> sympy.Expr:
-        """The step's compute under a named convention (:mod:`symconv.conventions`)."""
+        """The step's compute under a named convention (:mod:`symconv.core.conventions`)."""
         return self.forward.compute(convention) + self.backward.compute(convention)
 
     def ratio(self, convention: str = "macs") -> sympy.Expr:
@@ -136,7 +136,7 @@ class TrainingCost:
         return found
 
     def subs(self, values: Mapping[sympy.Symbol | str, object]) -> TrainingCost:
-        """The step with symbols replaced, each value checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks it.
+        """The step with symbols replaced, each value checked as :meth:`~symconv.core.cost.Cost.subs` checks it.
 
         >>> import symconv
         >>> from symconv.symbols import H
@@ -202,7 +202,7 @@ def training_memory(
 
     ``optimizer``: ``'sgd'`` (no state), ``'sgd-momentum'`` (one buffer per trainable
     parameter) or ``'adam'`` (two: first and second moments). The quantities
-    ``training-memory:<optimizer>``, ``saved`` and ``trainable`` (:mod:`symconv.quantities`) read it.
+    ``training-memory:<optimizer>``, ``saved`` and ``trainable`` (:mod:`symconv.core.quantities`) read it.
 
     >>> import symconv
     >>> step = cost(symconv.Linear(8, 4, bias=False), (2, 8), grad="weights")
@@ -253,7 +253,7 @@ def cost(op, *input_shapes: Sequence[object], grad: Grad = True) -> TrainingCost
     Parameters
     ----------
     op : Operator
-        Any operator with a backward lowering (:mod:`symconv.backward`).
+        Any operator with a backward lowering (:mod:`symconv.analysis.backward`).
     *input_shapes : tuple
         One shape per input.
     grad : True, False or 'weights'

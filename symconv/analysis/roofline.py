@@ -8,14 +8,14 @@ from typing import Literal
 
 import sympy
 
-from symconv.arguments import as_cost, exact
-from symconv.canonical import canonical
-from symconv.conventions import memory_model
-from symconv.cost import Cost
+from symconv.analysis.arguments import as_cost, exact
+from symconv.analysis.signs import sign_sets, without_positive_factors
+from symconv.core.canonical import canonical
+from symconv.core.conventions import memory_model
+from symconv.core.cost import Cost
+from symconv.core.intfuncs import as_roundings
+from symconv.core.sizes import as_element_size, decide
 from symconv.errors import SymconvError
-from symconv.intfuncs import as_roundings
-from symconv.signs import sign_sets, without_positive_factors
-from symconv.sizes import as_element_size, decide
 
 
 @dataclass(frozen=True)

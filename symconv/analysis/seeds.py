@@ -3,7 +3,7 @@
 A :class:`SeedRow` holds what an article *claims* (``stated``, transcribed from
 ``shared/seed-formulas.md``) and how to *derive* it (an operator, an input shape
 and a convention). Nothing here computes a cost: :meth:`SeedRow.derive` asks the
-operator for it. Run ``python -m symconv.seeds`` to print every row with its check.
+operator for it. Run ``python -m symconv.analysis.seeds`` to print every row with its check.
 
 Seed 000 writes ``H x W`` for both input and output: that assumes stride 1 and
 'same' padding, which the rows below make explicit. Seed 001 counts
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from symconv.cost import Cost
+from symconv.core.cost import Cost
+from symconv.core.quantities import Quantity, Traffic, quantity_named
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.base import Operator
-from symconv.quantities import Quantity, Traffic, quantity_named
 from symconv.symbols import C, C_in, C_out, C_p, H, H_in, H_out, K, W, W_in, W_out, g, p, s
 
 
@@ -33,7 +33,7 @@ from symconv.symbols import C, C_in, C_out, C_p, H, H_in, H_out, K, W, W_in, W_o
 class SeedRow:
     """One formula of a source article.
 
-    ``quantity`` is a name of :mod:`symconv.quantities` (``'macs'``, ``'memory:ideal'``);
+    ``quantity`` is a name of :mod:`symconv.core.quantities` (``'macs'``, ``'memory:ideal'``);
     ``output_names`` maps the operator's output sizes to the article's symbols
     (``H_out``, ``W_out``) for rows stated in terms of them.
     """

@@ -12,7 +12,7 @@ Peaks are *dense* (structured-sparsity peaks are kept apart in ``sparse``).
 Throughput is in operations per second, an operation being a floating-point (or
 integer) multiply or add, so a multiply-accumulate is 2, as the datasheets count.
 Bandwidth is in bytes per second; ``fast_memory`` is the largest on-chip store of the
-whole chip (the last-level cache), in bytes: the ``S`` of :mod:`symconv.bounds` once
+whole chip (the last-level cache), in bytes: the ``S`` of :mod:`symconv.analysis.bounds` once
 divided by the element size.
 
 >>> d = device("H100-SXM5")
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import sympy
 
+from symconv.core.precision import DTYPE_BYTES, dtype_bytes
 from symconv.errors import InvalidConfiguration, UnknownName
-from symconv.precision import DTYPE_BYTES, dtype_bytes
 
 TABLE = Path(__file__).with_name("devices.toml")
 T = 10**12
@@ -108,7 +108,7 @@ class Device:
         return sympy.Rational(self.peak[dtype]) / self.bandwidth
 
     def fast_memory_words(self, dtype: str) -> sympy.Integer | None:
-        """``S`` for :mod:`symconv.bounds`: last-level on-chip capacity in elements of ``dtype``."""
+        """``S`` for :mod:`symconv.analysis.bounds`: last-level on-chip capacity in elements of ``dtype``."""
         if self.fast_memory is None:
             return None
         return sympy.floor(sympy.Integer(self.fast_memory) / dtype_bytes(dtype))

@@ -2,7 +2,7 @@
 
 A rule that cannot be decided on symbols (``groups=g must divide in_channels=C``)
 is accepted when an operator is built or costed; it is recorded here, stored on
-the :class:`~symconv.cost.Cost`, and checked again whenever values replace
+the :class:`~symconv.core.cost.Cost`, and checked again whenever values replace
 symbols (``cost.at(g=3, C=64)``), so a substituted cost is exactly as valid as
 the operator built on those values directly.
 
@@ -34,8 +34,8 @@ from typing import Literal
 
 import sympy
 
+from symconv.core.parse import parse_expression
 from symconv.errors import InvalidConfiguration, WrongType
-from symconv.parse import parse_expression
 
 Kind = Literal["holds", "integer"]
 
@@ -51,7 +51,7 @@ class Rule:
 
     def broken(self) -> bool:
         """Whether the rule is decidably broken (an undecidable rule is not)."""
-        from symconv.sizes import decide  # sizes records rules: imported on use
+        from symconv.core.sizes import decide  # sizes records rules: imported on use
 
         if self.kind == "integer":
             value = self.condition
@@ -88,7 +88,7 @@ def record(kind: Kind, condition: sympy.Basic, message: str, *args: sympy.Basic)
     rules = _RECORDING.get()
     if rules is None or not getattr(condition, "free_symbols", None):
         return
-    from symconv.sizes import decide
+    from symconv.core.sizes import decide
 
     if (condition.is_integer if kind == "integer" else decide(condition)) is not True:
         rules.append(
@@ -181,7 +181,7 @@ def substitute(expr: sympy.Basic, values: Mapping[str, sympy.Expr]) -> sympy.Bas
 def substitution(values: Mapping[object, object], symbols: Mapping[str, sympy.Symbol], where: str) -> dict:
     """``values`` (keyed by name or Symbol) as ``{symbol: exact value}``, each checked against the symbol.
 
-    Names must be symbols of ``where``; text is parsed by :func:`symconv.parse.parse_expression`;
+    Names must be symbols of ``where``; text is parsed by :func:`symconv.core.parse.parse_expression`;
     a value must be exact (int, Fraction, sympy expression) and satisfy the symbol's assumptions
     (a size is a positive integer).
     """

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from symconv.core.sizes import as_element_size
 from symconv.errors import InvalidConfiguration, UnknownName
-from symconv.sizes import as_element_size
 
 DTYPE_BYTES: dict[str, int] = {
     "fp64": 8,

@@ -2,15 +2,15 @@
 
 They evaluate to exact integers on concrete arguments and to closed forms in
 the symbolic cases that have one; otherwise they stay unevaluated (and the code
-generator emits :mod:`symconv.col2im_counts` to compute them).
+generator emits :mod:`symconv.core.col2im_counts` to compute them).
 """
 
 from __future__ import annotations
 
 import sympy
 
-from symconv.col2im_counts import axis_counts
-from symconv.sizes import decide
+from symconv.core.col2im_counts import axis_counts
+from symconv.core.sizes import decide
 
 
 class _Col2imAxis(sympy.Function):

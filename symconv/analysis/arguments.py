@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import sympy
 
-from symconv.cost import Cost
+from symconv.core.cost import Cost
+from symconv.core.rules import checked_value, exact_value, lookup, substitute
 from symconv.errors import SymconvError, WrongType
 from symconv.network.graph import Network, NetworkCost
 from symconv.ops.base import Operator, shapes_for
-from symconv.rules import checked_value, exact_value, lookup, substitute
 
 __all__ = ["as_cost", "checked", "exact", "expression", "find_symbol", "lookup", "substitute"]
 
@@ -22,15 +22,15 @@ def as_cost(
 
     ``input_shape`` is one shape, or one per input for an operator of several (``Add``,
     ``Matmul``); a :class:`~symconv.network.graph.Network` is costed on its declared inputs.
-    A training step (:class:`~symconv.training.TrainingCost`, or a network's) is kept as one;
+    A training step (:class:`~symconv.analysis.training.TrainingCost`, or a network's) is kept as one;
     an operator with ``grad`` (``True`` or ``'weights'``) is costed as one.
 
     >>> from symconv.network import Add
     >>> as_cost(Add(), [(1, 4), (1, 4)]).adds
     4
     """
-    from symconv import training  # training builds on the operators
-    from symconv.training import NetworkTrainingCost, TrainingCost
+    from symconv.analysis import training  # training builds on the operators
+    from symconv.analysis.training import NetworkTrainingCost, TrainingCost
 
     if isinstance(value, Cost | TrainingCost):
         return value
@@ -63,7 +63,7 @@ def exact(value: object, name: str) -> sympy.Expr:
 
 
 def expression(value: object, name: str = "expr") -> sympy.Expr:
-    """An expression to query: a sympy expression, an exact number, or text (parsed by :mod:`symconv.parse`)."""
+    """An expression to query: a sympy expression, an exact number, or text (parsed by :mod:`symconv.core.parse`)."""
     if isinstance(value, Cost | NetworkCost | Operator):
         raise WrongType(f"{name}={value!r} must be an expression; take a quantity of it first, e.g. cost.macs")
     return exact_value(value, name)

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import sympy
 
+from symconv.core.rules import record
 from symconv.errors import InvalidConfiguration
-from symconv.rules import record
 
 Size = int | sympy.Expr
 
@@ -62,7 +62,7 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
 
 
 def _escaped(text: str) -> str:
-    """``text`` for a :class:`~symconv.rules.Rule` message template (braces doubled)."""
+    """``text`` for a :class:`~symconv.core.rules.Rule` message template (braces doubled)."""
     return text.replace("{", "{{").replace("}", "}}")
 
 
@@ -70,7 +70,7 @@ def require(relation: sympy.Basic, message: str, *args: sympy.Basic) -> None:
     """Raise if ``relation`` is decidably false; record it if undecidable.
 
     ``message`` is a template whose ``{}`` fields are ``args``, so that the error names the
-    values the rule is checked on again after substitution (:mod:`symconv.rules`).
+    values the rule is checked on again after substitution (:mod:`symconv.core.rules`).
     """
     if decide(relation) is False:
         raise InvalidConfiguration(message.format(*args))

@@ -1,12 +1,12 @@
-"""Per-layer roofline verdicts of a network on a named device (:mod:`symconv.devices`), and their plot.
+"""Per-layer roofline verdicts of a network on a named device (:mod:`symconv.analysis.devices`), and their plot.
 
 Each layer is judged three ways, in bytes of the device's dtype:
 
 * ``ideal``: every boundary tensor moved once (the exact region where it is memory-bound
-  comes from :func:`symconv.query.roofline`, in whatever symbols are left);
+  comes from :func:`symconv.analysis.query.roofline`, in whatever symbols are left);
 * ``compulsory``: only what must move whatever the schedule (the ``touched`` model) -- a layer
   memory-bound even then is memory-bound on that device, full stop (also an exact region);
-* ``im2col bound``: the lower bound of :mod:`symconv.bounds` for the im2col GEMMs with ``S``
+* ``im2col bound``: the lower bound of :mod:`symconv.analysis.bounds` for the im2col GEMMs with ``S``
   the device's last-level on-chip capacity in elements.
 
 >>> from symconv.network.examples import mobilenet_v1
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import sympy
 
-from symconv.bounds import cost_bounds
-from symconv.cost import Cost
-from symconv.devices import Device, device
+from symconv.analysis.bounds import cost_bounds
+from symconv.analysis.devices import Device, device
+from symconv.analysis.roofline import Roofline, roofline
+from symconv.core.cost import Cost
+from symconv.core.lowering import Gemm
+from symconv.core.precision import dtype_bytes
 from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
-from symconv.lowering import Gemm
-from symconv.precision import dtype_bytes
-from symconv.roofline import Roofline, roofline
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import sympy
 
-from symconv.col2im_counts import transposed_length
+from symconv.core.col2im_counts import transposed_length
+from symconv.core.functions import Col2imContributions, Col2imTargets
+from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.sizes import decide, per_axis, require, show
 from symconv.errors import InvalidConfiguration
-from symconv.functions import Col2imContributions, Col2imTargets
-from symconv.intfuncs import CeilDiv, FloorDiv
-from symconv.sizes import decide, per_axis, require, show
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class ConvAxis:
         """PyTorch's ``floor((L + pads - d*(K-1) - 1) / s) + 1``, as the equal ``ceiling((L + pads - d*(K-1)) / s)``.
 
         The ceiling form is shorter and reads ``ceiling(H/2)`` for every usual stride-2 layer (a
-        :class:`~symconv.intfuncs.CeilDiv`, folded with the divisions already in ``L``); the kernel
+        :class:`~symconv.core.intfuncs.CeilDiv`, folded with the divisions already in ``L``); the kernel
         must fit the padded input.
         """
         padded = length + self.pad_left + self.pad_right
@@ -80,7 +80,7 @@ class TransposedAxis:
         return out
 
     def col2im_counts(self, length: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
-        """``(contributions, targets)`` of col2im along this axis (see :mod:`symconv.col2im_counts`)."""
+        """``(contributions, targets)`` of col2im along this axis (see :mod:`symconv.core.col2im_counts`)."""
         args = (length, self.kernel, self.stride, self.dilation, self.padding, self.output_padding)
         return Col2imContributions(*args), Col2imTargets(*args)
 

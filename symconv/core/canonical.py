@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import sympy
 
-from symconv.intfuncs import as_roundings
-from symconv.rules import exact_value
+from symconv.core.intfuncs import as_roundings
+from symconv.core.rules import exact_value
 
 
 def simplify_rounding(expr: sympy.Expr) -> sympy.Expr:

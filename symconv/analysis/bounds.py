@@ -56,14 +56,14 @@ from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
-from symconv.arguments import substitute
-from symconv.cost import Cost
+from symconv.analysis.arguments import substitute
+from symconv.core.cost import Cost
+from symconv.core.lowering import Gemm
+from symconv.core.rules import Rule, check, substitution
+from symconv.core.sizes import product
 from symconv.errors import InvalidConfiguration
-from symconv.lowering import Gemm
 from symconv.ops.base import Operator
 from symconv.ops.conv import ConvNd
-from symconv.rules import Rule, check, substitution
-from symconv.sizes import product
 
 S = sympy.Symbol("S", integer=True, positive=True)
 """Words of fast memory."""
@@ -127,7 +127,7 @@ class IOBounds:
     def at(self, **values: object) -> IOBounds:
         """The bounds with symbols substituted by name, e.g. ``bounds.at(S=48 * 1024)``.
 
-        Values are checked as :meth:`Cost.subs <symconv.cost.Cost.subs>` checks them: each a
+        Values are checked as :meth:`Cost.subs <symconv.core.cost.Cost.subs>` checks them: each a
         positive integer (text parsed, never evaluated), each name a symbol of the bounds, and
         the operator's configuration checked again on them.
         """

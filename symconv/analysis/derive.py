@@ -10,7 +10,7 @@ True
 >>> Derivation("wrong", [steps[0], Step("oops", 1 / K**2, "typo")])
 Traceback (most recent call last):
 ...
-symconv.derive.InvalidStep: step 2 of 'wrong' ('oops') does not equal step 1: ...
+symconv.analysis.derive.InvalidStep: step 2 of 'wrong' ('oops') does not equal step 1: ...
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from symconv.canonical import simplify_rounding
+from symconv.core.canonical import simplify_rounding
+from symconv.core.rules import exact_value
+from symconv.core.validate import items, of_type, text
 from symconv.errors import SymconvError
-from symconv.rules import exact_value
-from symconv.validate import items, of_type, text
 
 
 class InvalidStep(SymconvError):
@@ -72,7 +72,7 @@ class Derivation:
         Plain text, e.g. ``"A1: standard conv, compute (macs)"``.
     steps : tuple of Step
     convention : str
-        The quantity derived, as :func:`symconv.query.quantity` names it (``'macs'``,
+        The quantity derived, as :func:`symconv.analysis.query.quantity` names it (``'macs'``,
         ``'mults+bias'``, ``'memory:ideal'``); empty for a toy derivation.
     operator : str
         What is costed (an operator's repr, or ``"A / B"`` for a ratio).

@@ -1,6 +1,6 @@
 """Crossovers: for which positive integers of one symbol one cost's quantity is below, equal to or above another's.
 
-The sets are solved and proved by :mod:`symconv.signs`; when they cannot be, the
+The sets are solved and proved by :mod:`symconv.analysis.signs`; when they cannot be, the
 answer comes from the symbols' assumptions, or is ``'undecided'``.
 """
 
@@ -12,16 +12,16 @@ from typing import Literal
 
 import sympy
 
-from symconv.arguments import as_cost, lookup, substitute
-from symconv.canonical import canonical
-from symconv.cost import Cost
+from symconv.analysis.arguments import as_cost, lookup, substitute
+from symconv.analysis.signs import NATURALS, periodic_sign_sets, sign_sets, without_positive_factors
+from symconv.core.canonical import canonical
+from symconv.core.cost import Cost
+from symconv.core.intfuncs import as_roundings
+from symconv.core.quantities import Quantity, both, quantity_named
+from symconv.core.rules import checked_value
+from symconv.core.sizes import decide
 from symconv.errors import SymconvError, WrongType
-from symconv.intfuncs import as_roundings
 from symconv.ops.base import Operator
-from symconv.quantities import Quantity, both, quantity_named
-from symconv.rules import checked_value
-from symconv.signs import NATURALS, periodic_sign_sets, sign_sets, without_positive_factors
-from symconv.sizes import decide
 
 Verdict = Literal["always", "never", "sometimes", "undecided"]
 

@@ -3,21 +3,21 @@
 A quantity knows its ``name`` (what users type), its ``label`` (plain text and
 LaTeX), a two-line table ``header``, a one-line ``summary``, its code
 ``identifier`` (``memory:ideal`` -> ``memory_ideal``) and how it is taken from a
-:class:`~symconv.cost.Cost` (:meth:`Quantity.of`). :func:`quantity_named` is the one
+:class:`~symconv.core.cost.Cost` (:meth:`Quantity.of`). :func:`quantity_named` is the one
 parser; the API (:func:`symconv.quantity`), LaTeX tables, generated code,
 derivations, network tables and the command line all read names through it.
 
 ========================================  ===================================================================
 name                                      quantity
 ========================================  ===================================================================
-``macs``, ``flops``, ``mults``, ``ops``   compute under a convention (:mod:`symconv.conventions`); each also
+``macs``, ``flops``, ``mults``, ``ops``   compute under a convention (:mod:`symconv.core.conventions`); each also
                                           ``+bias``/``-bias`` (``ops`` counts the bias unless ``-bias``)
 ``adds``                                  additions, exactly
 ``params``                                elements of the weight and bias
 ``memory``, ``reads``, ``writes``         traffic under a memory model: ``memory:ideal`` (the default),
                                           ``memory:im2col``, ``reads:im2col`` ...
 ``intensity[:convention[:model]]``        compute per element moved (default ``flops``, ``ideal``)
-``training:<c>``, ``backward:<c>``,       a training step's compute (:mod:`symconv.training`): the whole step,
+``training:<c>``, ``backward:<c>``,       a training step's compute (:mod:`symconv.analysis.training`): the whole step,
 ``grad-input:<c>``, ``grad-params:<c>``   its backward, the backward's input gradients or parameter gradients
                                           alone; ``<c>`` is ``macs``, ``flops``, ``mults``, ``ops`` or ``adds``
 ``saved``, ``trainable``                  what autograd saves for the backward; parameters that get a gradient
@@ -44,7 +44,7 @@ Examples
 >>> quantity_named("gflop")
 Traceback (most recent call last):
 ...
-symconv.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: ... (did you mean 'flops'?)
+symconv.core.quantities.UnknownQuantity: unknown quantity 'gflop'; expected one of: ... (did you mean 'flops'?)
 """
 
 from __future__ import annotations
@@ -55,14 +55,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import sympy
 
-from symconv.canonical import canonical
-from symconv.conventions import CONVENTIONS, FLOPS, IDEAL, MEMORY_MODELS, Convention, MemoryModel
+from symconv.core.canonical import canonical
+from symconv.core.conventions import CONVENTIONS, FLOPS, IDEAL, MEMORY_MODELS, Convention, MemoryModel
+from symconv.core.sizes import as_element_size
 from symconv.errors import SymconvError, UnknownName
-from symconv.sizes import as_element_size
 
 if TYPE_CHECKING:
-    from symconv.cost import Cost
-    from symconv.training import TrainingCost
+    from symconv.analysis.training import TrainingCost
+    from symconv.core.cost import Cost
 
 TrafficKind = Literal["memory", "reads", "writes"]
 
@@ -89,7 +89,7 @@ class Quantity:
 
     ``integer``: an integer count at integer sizes (generated code returns ``int``, else
     a ``Fraction``); ``relative``: divided by a baseline's value (:class:`Ratio`);
-    ``training``: of a training step (:class:`~symconv.training.TrainingCost`) only.
+    ``training``: of a training step (:class:`~symconv.analysis.training.TrainingCost`) only.
     """
 
     integer: ClassVar[bool] = True
@@ -150,7 +150,7 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Compute(Quantity):
-    """Compute under a :class:`~symconv.conventions.Convention`."""
+    """Compute under a :class:`~symconv.core.conventions.Convention`."""
 
     convention: Convention
 
@@ -287,14 +287,16 @@ class Intensity(Quantity):
 
 def forward(cost: Cost | TrainingCost) -> Cost:
     """The Cost a forward quantity reads: ``cost`` itself, or a training step's forward."""
-    from symconv.training import TrainingCost  # training builds on the operators, which build on the vocabulary
+    from symconv.analysis.training import (
+        TrainingCost,
+    )  # training builds on the operators, which build on the vocabulary
 
     return cost.forward if isinstance(cost, TrainingCost) else cost
 
 
 def step(cost: object, name: str) -> TrainingCost:
     """``cost`` as a training step, or a clear error naming the quantity ``name`` that needs one."""
-    from symconv.training import TrainingCost
+    from symconv.analysis.training import TrainingCost
 
     if not isinstance(cost, TrainingCost):
         raise SymconvError(
@@ -408,7 +410,7 @@ class TrainingMemory(Quantity):
         return ("training-memory",) if self.optimizer == next(iter(OPTIMIZERS)) else ()
 
     def of(self, cost: Cost, *, element_size: object = 1, baseline: Cost | None = None) -> sympy.Expr:
-        from symconv.training import training_memory
+        from symconv.analysis.training import training_memory
 
         size = as_element_size(element_size)
         return training_memory(step(cost, self.name), self.optimizer, size, index_size=_index_size(size)).peak

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, fields, replace
 
 import sympy
 
-from symconv.conventions import Convention, MemoryModel, convention, memory_model
+from symconv.core.conventions import Convention, MemoryModel, convention, memory_model
+from symconv.core.lowering import Lowering, Role, Stage, Tensor
+from symconv.core.precision import ElementSize, sizer
+from symconv.core.quantities import Compute
+from symconv.core.rules import Rule, check, substitute, substitution
+from symconv.core.sizes import as_element_size
 from symconv.errors import SymconvError
-from symconv.lowering import Lowering, Role, Stage, Tensor
-from symconv.precision import ElementSize, sizer
-from symconv.quantities import Compute
-from symconv.rules import Rule, check, substitute, substitution
-from symconv.sizes import as_element_size
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
 
@@ -138,7 +138,7 @@ class Cost:
         return self.mults + self.adds
 
     def compute(self, convention_: str | Convention = "macs") -> sympy.Expr:
-        """Compute under a named convention (see :mod:`symconv.conventions`), as :class:`~symconv.quantities.Compute`.
+        """Compute under a convention (:mod:`~symconv.core.conventions`): a :class:`~symconv.core.quantities.Compute`.
 
         >>> import symconv
         >>> c = symconv.Conv2d(2, 4, 3, bias=True).cost((1, 2, 5, 5))
@@ -155,7 +155,7 @@ class Cost:
     def reads(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) read under ``model``.
 
-        ``element_size`` is one size for all tensors, or per role (see :mod:`symconv.precision`).
+        ``element_size`` is one size for all tensors, or per role (see :mod:`symconv.core.precision`).
         """
         model = memory_model(model)
         return self._bytes(model, element_size, lambda t: t.touched if model.touched else t.reads)
@@ -198,7 +198,7 @@ class Cost:
         """The same cost with symbols replaced (by name or by symbol), e.g. ``cost.subs({"H": 56})``.
 
         Each value must suit its symbol (a size is a positive integer; text is parsed by
-        :func:`symconv.parse.parse_expression`), every name must be a symbol of the cost, and the
+        :func:`symconv.core.parse.parse_expression`), every name must be a symbol of the cost, and the
         configuration's rules are checked again on the values.
 
         >>> import symconv

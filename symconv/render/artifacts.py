@@ -2,8 +2,8 @@
 
 :func:`artifacts` maps each path (relative to ``derivations/``) to its content; it is a
 merge of one dict per family of outputs, so a new family is one more entry.
-``python -m symconv.artifacts`` writes them (each file atomically, only when it changed);
-``python -m symconv.artifacts --check`` lists stale files and exits 1 if there are any.
+``python -m symconv.render.artifacts`` writes them (each file atomically, only when it changed);
+``python -m symconv.render.artifacts --check`` lists stale files and exits 1 if there are any.
 Output is deterministic: the same code renders byte-identical files.
 """
 
@@ -15,15 +15,16 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from symconv import backward_derivations, codegen
-from symconv.bound_derivations import bound_derivations
-from symconv.cost import Cost
-from symconv.derivations import builtin
+from symconv import codegen
+from symconv.analysis import backward_derivations
+from symconv.analysis.bound_derivations import bound_derivations
+from symconv.analysis.derivations import builtin
+from symconv.analysis.seeds import BY_ID
+from symconv.core.cost import Cost
 from symconv.files import write_atomic
 from symconv.latex import derivation, seed000_table, seed001_table, table
 from symconv.latex.environment import made_by
 from symconv.ops import Conv2d, DepthwiseSeparableConv2d, PartialConv2d
-from symconv.seeds import BY_ID
 from symconv.symbols import C, H, K, W, g
 
 ROOT = "derivations"
@@ -33,7 +34,7 @@ LATEX = "latex"
 SHAPE = (1, C, H, W)
 #: A ResNet-like layer for the tables at given values.
 VALUES = {"C": 64, "K": 3, "H": 56, "W": 56, "g": 4}
-COMMAND = "python -m symconv.artifacts (or: symconv derivations)"
+COMMAND = "python -m symconv.render.artifacts (or: symconv derivations)"
 QUANTITIES = ("macs", "params", "memory:ideal", "ratio:macs")
 QUANTITIES_AT_VALUES = ("macs", "params", "memory:ideal", "memory:im2col", "intensity:flops:ideal", "ratio:macs")
 
@@ -89,7 +90,7 @@ def latex_tables() -> dict[str, str]:
 
 
 def latex_derivations() -> dict[str, str]:
-    """A document per built-in derivation (:func:`symconv.derivations.builtin`), with the lowering of seed formulas."""
+    """A document per built-in derivation (:func:`~symconv.analysis.derivations.builtin`), with the seeds' lowerings."""
     rendered: dict[str, str] = {}
     backward_lowerings = backward_derivations.lowerings()
     for slug, d in {**builtin(), **backward_derivations.builtin()}.items():
@@ -100,7 +101,7 @@ def latex_derivations() -> dict[str, str]:
 
 
 def latex_bound_derivations() -> dict[str, str]:
-    """A document per I/O-bound derivation (:mod:`symconv.bound_derivations`)."""
+    """A document per I/O-bound derivation (:mod:`symconv.analysis.bound_derivations`)."""
     rendered: dict[str, str] = {}
     for slug, d in bound_derivations().items():
         rendered |= _pair(slug, partial(derivation, d, label=f"eq:{slug}"))
@@ -177,7 +178,7 @@ def write_artifacts(root: str | Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m symconv.artifacts", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m symconv.render.artifacts", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=ROOT, help="output directory (default: %(default)s)")
     parser.add_argument("--check", action="store_true", help="list stale files and exit 1 if any, writing nothing")
     args = parser.parse_args(argv)

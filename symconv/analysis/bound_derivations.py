@@ -1,8 +1,8 @@
-"""Checked derivations of the I/O bounds (:mod:`symconv.bounds`) for a 3x3 'same' convolution, with sources.
+"""Checked derivations of the I/O bounds (:mod:`symconv.analysis.bounds`) for a 3x3 'same' convolution, with sources.
 
 Each states its model and source in the assumptions, starts from the lowering's counts,
 introduces the bound (a ``new`` step: it is a theorem, not a rewriting) and ends on
-the expression :func:`symconv.bounds.io_bounds` returns, which sympy checks.
+the expression :func:`symconv.analysis.bounds.io_bounds` returns, which sympy checks.
 
 >>> sorted(bound_derivations())
 ['bound-compulsory', 'bound-direct', 'bound-gemm', 'bound-tiled']
@@ -14,8 +14,8 @@ import functools
 
 import sympy
 
-from symconv.bounds import LW_CONSTANT, S, io_bounds, tile_side
-from symconv.derive import Derivation, Step
+from symconv.analysis.bounds import LW_CONSTANT, S, io_bounds, tile_side
+from symconv.analysis.derive import Derivation, Step
 from symconv.ops.conv import Conv2d
 from symconv.symbols import C_in, C_out, H, W
 

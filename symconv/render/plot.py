@@ -1,7 +1,7 @@
 """Figures: a quantity of one or more costs, or the ratio of two, against one parameter, crossover marked.
 
-The values are :func:`symconv.query.compare`'s exact numbers (converted to floats
-only to be drawn); the crossover is :func:`symconv.query.crossover`'s exact set,
+The values are :func:`symconv.analysis.query.compare`'s exact numbers (converted to floats
+only to be drawn); the crossover is :func:`symconv.analysis.query.crossover`'s exact set,
 marked where it starts or ends inside the plotted range. matplotlib is an optional
 dependency (``pip install symconv[plot]``).
 
@@ -30,13 +30,13 @@ from typing import Literal
 
 import sympy
 
-from symconv import query
-from symconv.cost import Cost
+from symconv.analysis import query
+from symconv.core.cost import Cost
+from symconv.core.quantities import Quantity, quantity_named
+from symconv.core.validate import items, mapping, of_type, text
 from symconv.errors import SymconvError, WrongType
 from symconv.files import write_bytes_atomic
-from symconv.quantities import Quantity, quantity_named
 from symconv.symbols import symbol
-from symconv.validate import items, mapping, of_type, text
 
 Kind = Literal["cost", "ratio"]
 FORMATS = ("png", "pdf", "svg")
@@ -69,7 +69,7 @@ def series(
     """Exact values of ``quantity`` over ``values`` of the symbol ``over`` (other symbols fixed by ``given``).
 
     ``kind='ratio'`` plots the first cost over the second. With two costs or more, the
-    crossover of the first two is located by :func:`symconv.query.crossover`, and the
+    crossover of the first two is located by :func:`symconv.analysis.query.crossover`, and the
     second is the baseline of a ``ratio:`` quantity.
     """
     if not isinstance(kind, str) or kind not in ("cost", "ratio"):
@@ -122,7 +122,7 @@ def figure(data: Series, *, title: str | None = None, logx: bool = False, logy: 
     Axis labels are the symbols' LaTeX (``$C_{\\mathrm{out}}$``); a crossover's label goes at the height
     farthest from every curve, on a white box, so that it never hides one.
     """
-    of_type(data, Series, "data", "a Series (from symconv.plot.series)")
+    of_type(data, Series, "data", "a Series (from symconv.render.plot.series)")
     if title is not None and (not isinstance(title, str) or not title.isprintable()):
         raise WrongType(f"title={title!r} must be printable text or None")
     for name, flag in (("logx", logx), ("logy", logy)):
