@@ -557,8 +557,8 @@ def _api() -> dict:
         "asymptotic": (symconv.asymptotic, [RATIO, "C"], {}),
         "at": (symconv.at, [COST], {"H": 5}),
         "compare": (symconv.compare, [{"c": COST}, "macs", {"H": [5]}], {"element_size": 1}),
-        "crossover": (symconv.analysis.crossover, [SYMBOLIC, SYMBOLIC, "macs", "C", {"H": 3}], {"element_size": 1}),
-        "roofline": (symconv.analysis.roofline, [fixed, 10, "flops", "ideal", 4], {}),
+        "crossover": (symconv.crossover, [SYMBOLIC, SYMBOLIC, "macs", "C", {"H": 3}], {"element_size": 1}),
+        "roofline": (symconv.roofline, [fixed, 10, "flops", "ideal", 4], {}),
         "quantity": (symconv.quantity, [COST, "macs"], {"element_size": 1}),
         "table": (
             symconv.latex.table,

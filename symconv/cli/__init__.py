@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from symconv.errors import SymconvError
-from symconv.latex.environment import made_by
+from symconv.provenance import made_by
 
 USAGE_ERROR = 2
 INPUT_ERROR = 1

@@ -52,7 +52,7 @@ class Cost:
         Per-tensor reads and writes; memory models choose which count.
     stages : tuple of Stage
         The lowering the numbers come from.
-    rules : tuple of Rule
+    rules : tuple of ~symconv.core.rules.Rule
         The validation rules the configuration was accepted under without deciding them
         (on symbols); :meth:`subs` checks them again on the substituted values.
     configuration : tuple of Symbol

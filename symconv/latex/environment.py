@@ -17,15 +17,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import cache
 
 import jinja2
 import sympy
 from markupsafe import Markup
 
+from symconv import provenance
 from symconv.latex.printer import latex
 from symconv.latex.text import escape
 
@@ -67,25 +65,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-_MADE_BY: ContextVar[str] = ContextVar("made_by", default="symconv's Python API")
-_CONTROL = {c: " " for c in [*range(32), 0x7F, 0x85, 0x2028, 0x2029]}
-
-
-@contextmanager
-def made_by(command: str) -> Iterator[None]:
-    """Record ``command`` (e.g. ``symconv table ...``) in the header comment of what is rendered meanwhile.
-
-    >>> with made_by("symconv table conv2d --out t.tex"):
-    ...     print(render("preamble.tex").splitlines()[0])
-    % Made with symconv by: symconv table conv2d --out t.tex
-    """
-    token = _MADE_BY.set(command.translate(_CONTROL))  # one comment line, whatever the command holds
-    try:
-        yield
-    finally:
-        _MADE_BY.reset(token)
-
-
 def render(template: str, **context: object) -> str:
     """Render the package template ``template`` with ``context`` (and ``made_by``, for the header comment)."""
-    return environment().get_template(template).render(made_by=Markup(_MADE_BY.get()), **context)
+    return environment().get_template(template).render(made_by=Markup(provenance.command()), **context)

@@ -23,8 +23,8 @@ from symconv.analysis.seeds import BY_ID
 from symconv.core.cost import Cost
 from symconv.files import write_atomic
 from symconv.latex import derivation, seed000_table, seed001_table, table
-from symconv.latex.environment import made_by
 from symconv.ops import Conv2d, DepthwiseSeparableConv2d, PartialConv2d
+from symconv.provenance import made_by
 from symconv.symbols import C, H, K, W, g
 
 ROOT = "derivations"
