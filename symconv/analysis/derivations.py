@@ -7,7 +7,7 @@ step by step as it is built; the article's stated formula is the last step.
 Interface (stable; renderers rely on it)
 ----------------------------------------
 :func:`builtin` returns ``dict[str, Derivation]`` keyed by slug: ``'A1'`` ... ``'A10'``,
-``'B1'`` ... ``'B8'`` (``shared/seed-formulas.md``), ``'ratio-dwconv-standard'``,
+``'B1'`` ... ``'B8'`` (the source articles' formulas), ``'ratio-dwconv-standard'``,
 ``'ratio-pconv-standard'``, ``'ratio-grouped-standard'``, ``'ratio-transposed-conv'``.
 A derivation has
 

@@ -1,12 +1,12 @@
 """The formulas of the two source articles, each derived from the lowering and checked against what the article states.
 
 A :class:`SeedRow` holds what an article *claims* (``stated``, transcribed from
-``shared/seed-formulas.md``) and how to *derive* it (an operator, an input shape
+the article) and how to *derive* it (an operator, an input shape
 and a convention). Nothing here computes a cost: :meth:`SeedRow.derive` asks the
 operator for it. Run ``python -m symconv.analysis.seeds`` to print every row with its check.
 
-Seed 000 writes ``H x W`` for both input and output: that assumes stride 1 and
-'same' padding, which the rows below make explicit. Seed 001 counts
+The first article writes ``H x W`` for both input and output: that assumes stride 1 and
+'same' padding, which the rows below make explicit. The second counts
 multiplications only (its additions remark, "H_out*W_out additions", is wrong:
 a GEMM row sums ``C_in*K*K`` products with ``C_in*K*K - 1`` additions), counts the
 transposed convolution per input pixel and leaves col2im's additions out; it also

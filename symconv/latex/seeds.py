@@ -24,7 +24,7 @@ from symconv.latex.environment import render
 from symconv.latex.layout import Term, terms
 from symconv.symbols import H, W
 
-#: Seed 000's comparison table: its columns (operator, compute row, memory row), as the article lays them out.
+#: The first source article's comparison table: its columns (operator, compute row, memory row), as laid out.
 SEED000_COLUMNS = (
     ("Standard Convolution", "A1", "A2"),
     ("Depthwise Separable Convolution (DWConv)", "A5", "A8"),
@@ -86,7 +86,7 @@ def checked(row: SeedRow) -> SeedRow:
 
 
 def by_pixels(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` expanded, with its terms in ``H*W`` collected when others remain, as seed 000 writes them.
+    """``expr`` expanded, with its terms in ``H*W`` collected when others remain, as the first article writes them.
 
     >>> from symconv.symbols import C_in, C_out, K
     >>> by_pixels(H * W * (C_in + C_out) + K**2 * C_in * C_out)
@@ -108,7 +108,7 @@ def grouped_assumptions(rows: list[SeedRow]) -> tuple[tuple[str, tuple[str, ...]
 
 
 def _cells(rows: list[SeedRow]) -> tuple[tuple[Term, ...], ...]:
-    """Each row's derived formula, as seed 000 writes it, term by term (a table cell breaks only between terms)."""
+    """Each row's derived formula, as the first article writes it, term by term (a cell breaks only between terms)."""
     return tuple(terms(by_pixels(r.derive())) for r in rows)
 
 
@@ -122,7 +122,7 @@ def _measured(row: SeedRow, kind: type[Q]) -> Q:
 
 
 def seed000(label: str = "tab:seed000") -> Seed000Table:
-    """Seed 000's comparison table: compute (MACs) and memory (ideal) of standard conv, DWConv and PConv."""
+    """The first article's comparison table: compute (MACs) and memory (ideal) of standard conv, DWConv and PConv."""
     compute = [checked(BY_ID[c]) for _, c, _ in SEED000_COLUMNS]
     memory = [checked(BY_ID[m]) for _, _, m in SEED000_COLUMNS]
     (counted,) = {_measured(r, Compute) for r in compute}
@@ -141,7 +141,7 @@ def seed000(label: str = "tab:seed000") -> Seed000Table:
 
 
 def seed001(label: str = "tab:seed001") -> Seed001Table:
-    """Seed 001's formulas B1--B8: compute (multiplications, with or without the bias) in the article's symbols."""
+    """The second article's formulas B1--B8: compute (multiplications, with or without the bias) in its symbols."""
     rows = [checked(BY_ID[i]) for i in SEED001_ROWS]
     counted = dict.fromkeys(_measured(r, Compute) for r in rows)
     groups: dict[tuple, list[str]] = {}
@@ -157,12 +157,12 @@ def seed001(label: str = "tab:seed001") -> Seed001Table:
 
 
 def seed000_table(*, document: bool = False) -> str:
-    """Seed 000's comparison table as LaTeX (a fragment, or a ``document``)."""
+    """The first source article's comparison table as LaTeX (a fragment, or a ``document``)."""
     return _render("seed000.tex", seed000(), document)
 
 
 def seed001_table(*, document: bool = False) -> str:
-    """Seed 001's formulas as a LaTeX table (a fragment, or a ``document``)."""
+    """The second source article's formulas as a LaTeX table (a fragment, or a ``document``)."""
     return _render("seed001.tex", seed001(), document)
 
 
