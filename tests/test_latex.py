@@ -385,6 +385,27 @@ def test_crossover_in_latex_is_math():
     result = in_process("crossover", "dwconv", "conv2d", "--quantity", "memory", "--over", "C_out", *args,
                         "--input", "1,64,7,7", "--format", "latex")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert r"\text{less} &= C_{\mathrm{out}} \geq 14" in result.stdout
-    assert r"\text{greater} &= 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
-    assert "textgreater" not in result.stdout
+    # dwconv, unfused: input 64*49 read, 9*64 weights, 64*49 written and read again, 64*C_out weights, 49*C_out out
+    # = 9984 + 113*C_out; conv2d: 3136 + 9*64*C_out + 49*C_out = 3136 + 625*C_out; zero at C_out = 13.375
+    assert r"\text{dwconv} - \text{conv2d} &= 6848 - 512 \cdot C_{\mathrm{out}}" in result.stdout
+    assert r"\text{dwconv} < \text{conv2d} &\quad \text{for } C_{\mathrm{out}} \geq 14 \\" in result.stdout
+    assert r"\text{dwconv} = \text{conv2d} &\quad \text{for no } C_{\mathrm{out}} \\" in result.stdout
+    assert r"\text{dwconv} > \text{conv2d} &\quad \text{for } 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
+    assert "textgreater" not in result.stdout and ">=" not in result.stdout
+
+
+def test_crossover_in_latex_with_symbols_left_is_math():
+    """The closed-form boundary and the real roots are typeset, never sympy's text (``**``, ``{9/8}``)."""
+    from cli_runner import in_process
+
+    args = ["--in-channels", "C", "--out-channels", "C_out", "--kernel-size", "3", "--input", "1,C,H,H"]
+    result = in_process("crossover", "conv2d", "dwconv", "--quantity", "memory", "--over", "C_out", *args,
+                        "--format", "latex")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    body = result.stdout.split("\n", 1)[1]  # after the title comment
+    # conv2d - dwconv = 8*C*C_out - 2*C*H**2 + 8*C*H - 18*C: zero at C_out = (H**2 - 4*H + 9)/4
+    assert (
+        r"\text{conv2d} < \text{dwconv} &\quad \text{for } C_{\mathrm{out}} < \frac{H^{2}}{4} - H + \frac{9}{4}" in body
+    )
+    assert r"\text{real roots of } \text{conv2d} - \text{dwconv} &\quad C_{\mathrm{out}} \in \left\{" in body
+    assert "**" not in body and "\\{" not in body.replace("\\left\\{", "")
