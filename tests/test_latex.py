@@ -19,7 +19,7 @@ from symconv.core.intfuncs import CeilDiv
 from symconv.core.lowering import Stage
 from symconv.core.quantities import Compute
 from symconv.errors import SymconvError, UnknownName
-from symconv.latex import derivation, environment, escape, latex, table
+from symconv.latex import derivation, environment, escape, latex, seed001_table, table
 from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
@@ -342,7 +342,7 @@ def test_builtin_derivations_render_every_step_and_definition():
         assert tex.count(r"\intertext{") == len(d.steps), slug
         for symbol, value in d.definitions:
             assert f"${latex(symbol)} = " in tex, (slug, symbol)
-            if not isinstance(value, CeilDiv | sympy.ceiling):  # output sizes: as papers write them (below)
+            if not isinstance(value, CeilDiv | sympy.ceiling | sympy.Add):  # output sizes: as papers write them
                 assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
         assert rf"\label{{eq:{slug}}}" in tex
 
@@ -356,6 +356,14 @@ def test_output_sizes_are_written_as_papers_write_them():
     assert r"$W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in tex
     assert r"N_{2} = H_{\mathrm{out}} \cdot W_{\mathrm{out}}" in tex
     assert tex.index(r"H_{\mathrm{out}} = ") < tex.index("N_{2} = ")
+    # a transposed conv's (H_in - 1)*s - 2p + d(K - 1) + 1 with d = 1, no output padding: the input size first
+    transposed = derivation(builtin()["B3"])
+    assert r"$H_{\mathrm{out}} = \left(H_{\mathrm{in}} - 1\right) \cdot s + K - 2 \cdot p$" in transposed
+    seed_table = seed001_table()
+    assert r"$H_{\mathrm{out}} = \left(H_{\mathrm{in}} - 1\right) \cdot s + K - 2 \cdot p$" in seed_table
+    assert (
+        r"$H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in seed_table
+    )
 
 
 def test_derivation_prose_sets_sizes_in_math_and_defines_them():
@@ -376,6 +384,28 @@ def test_derivation_prose_sets_sizes_in_math_and_defines_them():
     a1 = derivation(builtin()["A1"])
     assert r"$B_{2}$ GEMMs of an $M_{2} \times R_{2}$ matrix" in a1
     assert "`same' padding" in a1  # an opening quote, not two closing ones
+
+
+def test_assumptions_and_captions_set_symbols_in_math():
+    """Symbols in assumptions, table notes and captions are math ($C_{p}$), never escaped names (C\\_p, n -> m)."""
+    from symconv.analysis.backward_derivations import builtin as backward
+    from symconv.analysis.derivations import builtin
+    from symconv.render.artifacts import latex_tables
+
+    assumptions = [
+        line
+        for d in [*builtin().values(), *backward().values()]
+        for line in derivation(d).splitlines()
+        if line.startswith(r"\paragraph{Assumptions.}")
+    ]
+    assert r"PConv convolves $C_{p} = \frac{C}{4}$ channels" in "".join(assumptions)
+    assert r"stride $s$, padding $p$" in "".join(assumptions)
+    tables = latex_tables()
+    notes = [seed001_table(), *tables.values()]
+    for text in assumptions + notes:
+        assert "\\_p" not in text and "textrightarrow" not in text and "stride s," not in text, text[:200]
+    caption = tables["latex/table-operators.tex"]
+    assert r"with a $K \times K$ kernel on an $H \times W$ input" in caption and "$C/4$" in caption
 
 
 def test_crossover_in_latex_is_math():

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import sympy
+from markupsafe import Markup
 
+from symconv.analysis.derive import Prose
 from symconv.analysis.seeds import BY_ID, SeedRow
 from symconv.core.quantities import Compute, Quantity, Traffic
 from symconv.errors import SymconvError
+from symconv.latex.documents import definition, prose
 from symconv.latex.environment import render
 from symconv.latex.layout import Term, terms
 from symconv.symbols import H, W
@@ -51,7 +54,7 @@ class Seed000Table:
     memory: str
     columns: tuple[Seed000Column, ...]
     rows: tuple[Seed000Row, ...]
-    assumptions: tuple[tuple[str, tuple[str, ...]], ...]
+    assumptions: tuple[tuple[Markup, tuple[str, ...]], ...]
     label: str
 
 
@@ -66,7 +69,7 @@ class Seed001Row:
 @dataclass(frozen=True)
 class SizeGroup:
     ids: tuple[str, ...]
-    sizes: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    sizes: tuple[Markup, ...]
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Seed001Table:
     conventions: tuple[object, ...]
     rows: tuple[Seed001Row, ...]
     sizes: tuple[SizeGroup, ...]
-    assumptions: tuple[tuple[str, tuple[str, ...]], ...]
+    assumptions: tuple[tuple[Markup, tuple[str, ...]], ...]
     label: str
 
 
@@ -99,12 +102,12 @@ def by_pixels(expr: sympy.Expr) -> sympy.Expr:
     return collected if len(sympy.Add.make_args(collected)) > 1 else expanded
 
 
-def grouped_assumptions(rows: list[SeedRow]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each distinct assumption text with the ids of the rows that make it, in order of first appearance."""
-    groups: dict[str, list[str]] = {}
+def grouped_assumptions(rows: list[SeedRow]) -> tuple[tuple[Markup, tuple[str, ...]], ...]:
+    """Each distinct assumption (in LaTeX) with the ids of the rows that make it, in order of first appearance."""
+    groups: dict[Prose, list[str]] = {}
     for r in sorted(rows, key=lambda r: (r.id[0], int(r.id[1:]))):
         groups.setdefault(r.assumes, []).append(r.id)
-    return tuple((text, tuple(ids)) for text, ids in groups.items())
+    return tuple((prose(text), tuple(ids)) for text, ids in groups.items())
 
 
 def _cells(rows: list[SeedRow]) -> tuple[tuple[Term, ...], ...]:
@@ -150,7 +153,9 @@ def seed001(label: str = "tab:seed001") -> Seed001Table:
     return Seed001Table(
         conventions=tuple(q.convention for q in counted),
         rows=tuple(Seed001Row(r.id, r.operator, r.quantity, r.derive_in_outputs()) for r in rows),
-        sizes=tuple(SizeGroup(tuple(ids), sizes) for sizes, ids in groups.items() if sizes),
+        sizes=tuple(
+            SizeGroup(tuple(ids), tuple(definition(*s) for s in sizes)) for sizes, ids in groups.items() if sizes
+        ),
         assumptions=grouped_assumptions(rows),
         label=label,
     )
