@@ -439,3 +439,18 @@ def test_crossover_in_latex_with_symbols_left_is_math():
     )
     assert r"\text{real roots of } \text{conv2d} - \text{dwconv} &\quad C_{\mathrm{out}} \in \left\{" in body
     assert "**" not in body and "\\{" not in body.replace("\\left\\{", "")
+
+
+def test_assumptions_with_formulas_are_escaped_and_checked():
+    from symconv.analysis.derive import Derivation, Step
+
+    hostile = sympy.Symbol(r"\input{/etc/passwd}", positive=True)
+    steps = [Step("start", H * W, "given", new=True)]
+    tex = derivation(Derivation("t", steps, assumptions=(r"\def\x{1} with ", sympy.Eq(hostile, C / 4), " & more")))
+    line = next(line for line in tex.splitlines() if line.startswith(r"\paragraph{Assumptions.}"))
+    assert r"\input{/etc" not in line and r"\def\x" not in line and "$" in line
+    for bad in ((3,), ("ok", None), 3):
+        with pytest.raises(SymconvError, match="assumptions"):
+            Derivation("t", steps, assumptions=bad)
+    with pytest.raises(SymconvError, match="control character"):
+        derivation(Derivation("t", steps, assumptions=("bell\x07 ", H)))
