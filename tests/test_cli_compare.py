@@ -168,3 +168,17 @@ def test_a_step_over_budget_fails_on_one_line_naming_it():
     with pytest.raises(SymconvError, match=expected), budget("the limit as K -> oo", seconds=0.05):
         while True:
             pass
+
+
+@pytest.mark.parametrize(("spec", "refused"), [("4:16", 5), ("4:16:2", 6), ("8:16:4", None)])
+def test_plot_checks_every_point_of_the_range(spec, refused, tmp_path):
+    """groups=4 must divide C at every plotted C, not only at the ends of the range."""
+    args = ["--in-channels", "C", "--out-channels", "C", "--kernel-size", "3", "--groups", "4", "--input", "1,C,8,8"]
+    target = tmp_path / "p.svg"
+    result = in_process("plot", "conv2d", *args, "--over", "C", "--range", spec, "--output", str(target))
+    if refused is None:  # 8, 12, 16: all divisible by 4
+        assert result.returncode == 0, result.stderr
+        assert target.exists()
+    else:
+        assert result.returncode != 0 and not target.exists()
+        assert f"groups=4 must divide in_channels={refused}" in result.stderr
