@@ -115,6 +115,8 @@ def text_rows(found: query.Crossover, label: str, first: str, second: str) -> tu
     x, closed = found.symbol, found.closed_form
 
     def where(part: sympy.Set | None, condition: sympy.Basic | None) -> str:
+        if part is None and condition in (sympy.true, sympy.false):  # e.g. C = 9/8 has no integer solution
+            return "all" if condition else "none"
         if part is None and condition is not None:  # other symbols free: the boundary in closed form
             return f"{condition.lhs} = {condition.rhs}" if isinstance(condition, sympy.Eq) else str(condition)
         return describe(part, x)
@@ -143,6 +145,8 @@ def latex_rows(found: query.Crossover, first: str, second: str) -> tuple[Row, ..
         assuming = rf" \quad \text{{if }} {latex_expression(closed.assuming)}"
 
     def where(part: sympy.Set | None, condition: sympy.Basic | None) -> Markup:
+        if part is None and condition in (sympy.true, sympy.false):
+            return Markup(rf"\text{{for {'every' if condition else 'no'} }} {latex_expression(x)}{assuming}")
         if part is None and condition is not None:
             return Markup(rf"\text{{for }} {latex_expression(condition)}{assuming}")
         if part is None:
