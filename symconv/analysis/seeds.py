@@ -91,7 +91,7 @@ def _strided(op: Operator) -> Callable[[], tuple[Operator, tuple[sympy.Expr, ...
     return lambda: (op, (1, C_in, H_in, W_in))
 
 
-SAME: Prose = ("stride 1, 'same' padding, batch 1, no bias",)
+SAME = "stride 1, 'same' padding, batch 1, no bias"
 GENERAL: Prose = ("batch 1, stride ", s, ", padding ", p, ", dilation 1")
 
 _std = Conv2d(C_in, C_out, K, padding="same", bias=False)
@@ -132,7 +132,7 @@ ROWS: tuple[SeedRow, ...] = (
         "memory:ideal",
         H * W * 2 * C_in + C_in * K**2 + C_in * C_out + H * W * (C_in + C_out),
         _same(_dwconv, C_in),
-        (*SAME, "; the intermediate is written and read back"),
+        SAME + "; the intermediate is written and read back",
     ),
     SeedRow(
         "A9",
@@ -140,7 +140,7 @@ ROWS: tuple[SeedRow, ...] = (
         "macs",
         H * W * C_p**2 * K**2,
         _same(_pconv, C),
-        (*SAME, "; ", C_p, " channels in, ", C_p, " out"),
+        (SAME, "; ", C_p, " channels in, ", C_p, " out"),
     ),
     SeedRow(
         "A10",
@@ -148,7 +148,7 @@ ROWS: tuple[SeedRow, ...] = (
         "memory:ideal",
         H * W * 2 * C_p + K**2 * C_p**2,
         _same(_pconv, C),
-        (*SAME, "; in place, untouched channels not moved"),
+        SAME + "; in place, untouched channels not moved",
     ),
     SeedRow(
         "B1",
