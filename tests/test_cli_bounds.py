@@ -55,12 +55,17 @@ def test_roofline_verdicts_are_direct_comparisons(tmp_path) -> None:
         (("--device", "TPU-v5e"), "--device=TPU-v5e publishes no on-chip memory size: give --fast-memory"),
         (("--fast-memory", "2"), "--fast-memory=2 must be at least 3 words"),
         (("--device", "T4", "--dtype", "fp7"), "unknown dtype for element_size 'fp7'"),
+        (("--device", "T4", "--roofline", "r.txt"), "--roofline 'r.txt' must end in .png or .svg"),
+        (("--device", "T4", "--roofline", "roofline"), "--roofline 'roofline' must end in .png or .svg"),
+        (("--fast-memory", "4096", "--plot", "t.pdf"), "--plot 't.pdf' must end in .png or .svg"),
+        (("--fast-memory", "4096", "--plot", "no/such/dir/t.png"), "--plot 'no/such/dir/t.png': directory"),
     ],
 )
 def test_errors_are_one_line(args, message) -> None:
     result = in_process("bounds", "mobilenet_v1", "--resolution", "32", *args)
     assert result.returncode == 1
     assert message in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == ""  # refused before any table is printed or file written
 
 
 @pytest.mark.slow

@@ -142,3 +142,43 @@ def test_plot_errors(tmp_path, extra, message):
     assert message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
+
+
+def test_limit_of_transposed_over_direct_3d_answers_quickly():
+    """Once about 310 s and then an empty reason: the limit in K of two 3-D convolutions' MACs."""
+    import time
+
+    args = ["--in-channels", "C", "--out-channels", "C", "--kernel-size", "K", "--input", "1,C,D,H,W"]
+    start = time.perf_counter()
+    result = in_process("ratio", "conv_transpose3d", "conv3d", *args, "--limit", "K", "--format", "json")
+    assert time.perf_counter() - start < 30
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    # transposed: C*K^3 MACs per input pixel, D*H*W of them; direct: C*K^3 per output pixel, (D-K+1)(H-K+1)(W-K+1)
+    d, h, w, k = sympy.symbols("D H W K")
+    assert sympy.simplify(_expr(body["ratio"]) - d * h * w / ((d - k + 1) * (h - k + 1) * (w - k + 1))) == 0
+    assert "limit K->oo" in body
+
+
+def test_a_step_over_budget_fails_on_one_line_naming_it():
+    from symconv.cli.budget import budget
+    from symconv.errors import SymconvError
+
+    expected = r"^the limit as K -> oo did not finish within 0.05 s; try fixing"
+    with pytest.raises(SymconvError, match=expected), budget("the limit as K -> oo", seconds=0.05):
+        while True:
+            pass
+
+
+@pytest.mark.parametrize(("spec", "refused"), [("4:16", 5), ("4:16:2", 6), ("8:16:4", None)])
+def test_plot_checks_every_point_of_the_range(spec, refused, tmp_path):
+    """groups=4 must divide C at every plotted C, not only at the ends of the range."""
+    args = ["--in-channels", "C", "--out-channels", "C", "--kernel-size", "3", "--groups", "4", "--input", "1,C,8,8"]
+    target = tmp_path / "p.svg"
+    result = in_process("plot", "conv2d", *args, "--over", "C", "--range", spec, "--output", str(target))
+    if refused is None:  # 8, 12, 16: all divisible by 4
+        assert result.returncode == 0, result.stderr
+        assert target.exists()
+    else:
+        assert result.returncode != 0 and not target.exists()
+        assert f"groups=4 must divide in_channels={refused}" in result.stderr

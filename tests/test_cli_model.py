@@ -163,3 +163,12 @@ def test_bad_arguments_are_refused_and_never_run(tmp_path, arg, message):
     result = in_process("model", f"{tmp_path / 'tiny.py'}:sized", "--input", "1,3,10,10", "--arg", arg)
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert "pwned" not in result.stdout + result.stderr
+
+
+def test_a_given_value_the_layers_cannot_take_is_refused(tmp_path):
+    """H=1 under an unpadded 3x3 conv: refused on one line, not printed as a negative formula in W."""
+    pytest.importorskip("torch")
+    (tmp_path / "tiny.py").write_text("import torch\n\n\ndef build():\n    return torch.nn.Conv2d(3, 8, 3)\n")
+    result = in_process("model", f"{tmp_path / 'tiny.py'}:build", "--input", "1,3,H,W", "--given", "H=1")
+    assert result.returncode != 0 and result.stdout == ""
+    assert "kernel_size=3" in result.stderr and len(result.stderr.strip().splitlines()) == 1

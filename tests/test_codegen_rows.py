@@ -162,3 +162,18 @@ def test_quotient_rounds_once_beyond_2_53_and_stays_float64(vector):
         want.append(float(Fraction(flops, memory)))
     assert got.dtype == np.float64
     assert got.tolist() == want
+
+
+def test_every_intensity_is_float64_at_small_sizes(vector):
+    """Small configurations take the int64 path: every ``*_intensity*`` returns float64, never an object array."""
+    import inspect
+
+    functions = {name: f for name, f in vars(vector).items() if "_intensity" in name and not name.startswith("_")}
+    assert len(functions) >= 10
+    for name, function in functions.items():
+        required = [p.name for p in inspect.signature(function).parameters.values() if p.default is p.empty]
+        for value in (np.int64(8), np.array([8, 16]), np.array([[8], [12]])):
+            sizes = {p: (3 if p == "kernel_size" else value) for p in required}
+            got = function(**sizes)
+            assert got.dtype == np.float64, (name, value)
+            assert got.shape == np.shape(value), name

@@ -11,7 +11,7 @@ import symconv
 from symconv.analysis.device_roofline import layer_rooflines, plot
 from symconv.analysis.devices import DEVICES, TABLE, device, inconsistencies, load
 from symconv.core.precision import DTYPE_BYTES
-from symconv.errors import InvalidConfiguration, UnknownName
+from symconv.errors import InvalidConfiguration, SymconvError, UnknownName
 from symconv.network.examples import mobilenet_v1
 from symconv.network.graph import Network
 from symconv.symbols import C
@@ -124,3 +124,10 @@ def test_plot_writes_a_png(tmp_path) -> None:
     path = tmp_path / "roofline.png"
     plot(rows, "H100-SXM5", "fp16", path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_refuses_a_format_it_does_not_write(tmp_path) -> None:
+    rows = layer_rooflines(mobilenet_v1(resolution=32).cost(), "T4", "fp16")
+    with pytest.raises(SymconvError, match=r"must end in \.png or \.svg"):
+        plot(rows, "T4", "fp16", tmp_path / "roofline.txt")
+    assert not (tmp_path / "roofline.txt").exists()

@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 from collections import Counter
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -486,6 +488,11 @@ BAD_TEXT = st.sampled_from(
      "\\input{/etc/passwd}", "H=1"]
 )  # fmt: skip
 PLOT_OUTPUT = os.path.join(tempfile.gettempdir(), "symconv-fuzz", "plot.png")
+FACTORY = os.path.join(tempfile.mkdtemp(prefix="symconv-fuzz-"), "net.py")
+Path(FACTORY).write_text(
+    "import torch\n\n\ndef build(width=4):\n"
+    "    return torch.nn.Sequential(torch.nn.Conv2d(3, width, 3), torch.nn.ReLU(), torch.nn.Conv2d(width, 2, 3))\n"
+)
 COMMANDS = {
     "cost": ["cost", "conv2d", "--in-channels", "4", "--out-channels", "8", "--kernel-size", "3", "--input", "1,4,9,9"],
     "ratio": ["ratio", "conv2d", "conv2d", "--in-channels", "C", "--out-channels", "C", "--kernel-size", "3",
@@ -500,6 +507,16 @@ COMMANDS = {
                "--input", "1,4,H,W"],
     "plot": ["plot", "conv2d", "dwconv", "--in-channels", "C", "--out-channels", "C", "--kernel-size", "3",
              "--input", "1,C,9,9", "--over", "C", "--range", "4:6", "--output", PLOT_OUTPUT],
+    "cost --grad": ["cost", "conv2d", "--in-channels", "4", "--out-channels", "8", "--kernel-size", "3",
+                    "--input", "1,4,9,9", "--grad", "weights"],
+    "table --grad": ["table", "conv2d", "--in-channels", "4", "--out-channels", "8", "--kernel-size", "3",
+                     "--input", "1,4,H,9", "--grad"],
+    "codegen --grad": ["codegen", "conv2d", "--in-channels", "C_in", "--out-channels", "8", "--kernel-size", "3",
+                       "--input", "1,C_in,H,W", "--grad", "true"],
+    "model": ["model", f"{FACTORY}:build", "--input", "1,3,12,12"],
+    "devices": ["devices"],
+    "bounds": ["bounds", "mobilenet_v1", "--resolution", "32", "--device", "T4"],
+    "bounds --fast-memory": ["bounds", "mobilenet_v1", "--resolution", "32"],
 }  # fmt: skip
 OPTIONS = {
     "cost": ["--in-channels", "--out-channels", "--kernel-size", "--stride", "--padding", "--groups", "--input"],
@@ -509,16 +526,31 @@ OPTIONS = {
     "generate": ["--input", "--quantity", "--name", "--kernel-size", "--stride"],
     "derive": ["--quantity", "--input", "--padding", "--dilation"],
     "plot": ["--range", "--given", "--over", "--groups"],
+    # an option ending in "=" (or none) takes the text in the same word: --arg=width=TEXT, or a positional
+    "cost --grad": ["--grad", "--input"],
+    "table --grad": ["--grad", "--given"],
+    "codegen --grad": ["--grad", "--quantity"],
+    "model": ["--arg", "--arg=width=", "--input", "--given"],
+    "devices": [""],
+    "bounds": ["--dtype", "--batch", "--resolution", "--roofline", "--plot"],
+    "bounds --fast-memory": ["--fast-memory", "--plot"],
 }
 
 
 def _check_cli(command, option, text):
-    outcome = Outcome(lambda: in_process(*COMMANDS[command], option, text))
+    words = [option + text] if option.endswith("=") or not option else [option, text]
+    if command == "model":
+        pytest.importorskip("torch")  # imported before the clock starts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's own warnings about the layers a factory builds
+        outcome = Outcome(lambda: in_process(*COMMANDS[command], *words))
     outcome.check("command line", invalid=False)
     result = outcome.result
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     if result.returncode != 0:
         assert len(result.stderr.strip().splitlines()) <= 2, result.stderr  # argparse: usage + error
+    assert not os.path.exists(text), f"{command} {option}: wrote {text!r}"
+    return result
     COUNTS["command line refused" if result.returncode else "command line accepted"] += 1
 
 
@@ -533,6 +565,20 @@ def test_the_command_line_refuses_on_one_line(command_option, text):
 @given(st.sampled_from(sorted(OPTIONS)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(OPTIONS[c]))), BAD_TEXT)
 def test_the_command_line_refuses_on_one_line_bulk(command_option, text):
     _check_cli(*command_option, text)
+
+
+HOSTILE = ["__import__('os').system('touch pwned')", "9**9**9", "\\input{/etc/passwd}", "-5", "0", "H=1", "", "b\x07"]
+NEWER = ["cost --grad", "table --grad", "codegen --grad", "model", "devices", "bounds", "bounds --fast-memory"]
+
+
+@pytest.mark.parametrize(("command", "option"), [(c, o) for c in NEWER for o in OPTIONS[c]])
+def test_newer_options_refuse_hostile_text_on_one_line(command, option, tmp_path, monkeypatch):
+    """--grad, model --arg/--given, devices, bounds: every hostile text refused, nothing run or written."""
+    monkeypatch.chdir(tmp_path)
+    for text in HOSTILE:
+        result = _check_cli(command, option, text)
+        assert result.returncode != 0 and "error: " in result.stderr, (text, result.stdout[-300:])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_no_numbers_from_invalid_command_line_values():

@@ -19,7 +19,7 @@ from symconv.core.intfuncs import CeilDiv
 from symconv.core.lowering import Stage
 from symconv.core.quantities import Compute
 from symconv.errors import SymconvError, UnknownName
-from symconv.latex import derivation, environment, escape, latex, table
+from symconv.latex import derivation, environment, escape, latex, seed001_table, table
 from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
@@ -342,7 +342,7 @@ def test_builtin_derivations_render_every_step_and_definition():
         assert tex.count(r"\intertext{") == len(d.steps), slug
         for symbol, value in d.definitions:
             assert f"${latex(symbol)} = " in tex, (slug, symbol)
-            if not isinstance(value, CeilDiv | sympy.ceiling):  # output sizes: as papers write them (below)
+            if not isinstance(value, CeilDiv | sympy.ceiling | sympy.Add):  # output sizes: as papers write them
                 assert f"${latex(symbol)} = {latex(value)}$" in tex, (slug, symbol)
         assert rf"\label{{eq:{slug}}}" in tex
 
@@ -356,6 +356,14 @@ def test_output_sizes_are_written_as_papers_write_them():
     assert r"$W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in tex
     assert r"N_{2} = H_{\mathrm{out}} \cdot W_{\mathrm{out}}" in tex
     assert tex.index(r"H_{\mathrm{out}} = ") < tex.index("N_{2} = ")
+    # a transposed conv's (H_in - 1)*s - 2p + d(K - 1) + 1 with d = 1, no output padding: the input size first
+    transposed = derivation(builtin()["B3"])
+    assert r"$H_{\mathrm{out}} = \left(H_{\mathrm{in}} - 1\right) \cdot s + K - 2 \cdot p$" in transposed
+    seed_table = seed001_table()
+    assert r"$H_{\mathrm{out}} = \left(H_{\mathrm{in}} - 1\right) \cdot s + K - 2 \cdot p$" in seed_table
+    assert (
+        r"$H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2 \cdot p - K}{s} \right\rfloor + 1$" in seed_table
+    )
 
 
 def test_derivation_prose_sets_sizes_in_math_and_defines_them():
@@ -378,6 +386,28 @@ def test_derivation_prose_sets_sizes_in_math_and_defines_them():
     assert "`same' padding" in a1  # an opening quote, not two closing ones
 
 
+def test_assumptions_and_captions_set_symbols_in_math():
+    """Symbols in assumptions, table notes and captions are math ($C_{p}$), never escaped names (C\\_p, n -> m)."""
+    from symconv.analysis.backward_derivations import builtin as backward
+    from symconv.analysis.derivations import builtin
+    from symconv.render.artifacts import latex_tables
+
+    assumptions = [
+        line
+        for d in [*builtin().values(), *backward().values()]
+        for line in derivation(d).splitlines()
+        if line.startswith(r"\paragraph{Assumptions.}")
+    ]
+    assert r"PConv convolves $C_{p} = \frac{C}{4}$ channels" in "".join(assumptions)
+    assert r"stride $s$, padding $p$" in "".join(assumptions)
+    tables = latex_tables()
+    notes = [seed001_table(), *tables.values()]
+    for text in assumptions + notes:
+        assert "\\_p" not in text and "textrightarrow" not in text and "stride s," not in text, text[:200]
+    caption = tables["latex/table-operators.tex"]
+    assert r"with a $K \times K$ kernel on an $H \times W$ input" in caption and "$C/4$" in caption
+
+
 def test_crossover_in_latex_is_math():
     from cli_runner import in_process
 
@@ -385,6 +415,42 @@ def test_crossover_in_latex_is_math():
     result = in_process("crossover", "dwconv", "conv2d", "--quantity", "memory", "--over", "C_out", *args,
                         "--input", "1,64,7,7", "--format", "latex")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert r"\text{less} &= C_{\mathrm{out}} \geq 14" in result.stdout
-    assert r"\text{greater} &= 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
-    assert "textgreater" not in result.stdout
+    # dwconv, unfused: input 64*49 read, 9*64 weights, 64*49 written and read again, 64*C_out weights, 49*C_out out
+    # = 9984 + 113*C_out; conv2d: 3136 + 9*64*C_out + 49*C_out = 3136 + 625*C_out; zero at C_out = 13.375
+    assert r"\text{dwconv} - \text{conv2d} &= 6848 - 512 \cdot C_{\mathrm{out}}" in result.stdout
+    assert r"\text{dwconv} < \text{conv2d} &\quad \text{for } C_{\mathrm{out}} \geq 14 \\" in result.stdout
+    assert r"\text{dwconv} = \text{conv2d} &\quad \text{for no } C_{\mathrm{out}} \\" in result.stdout
+    assert r"\text{dwconv} > \text{conv2d} &\quad \text{for } 1 \leq C_{\mathrm{out}} \leq 13" in result.stdout
+    assert "textgreater" not in result.stdout and ">=" not in result.stdout
+
+
+def test_crossover_in_latex_with_symbols_left_is_math():
+    """The closed-form boundary and the real roots are typeset, never sympy's text (``**``, ``{9/8}``)."""
+    from cli_runner import in_process
+
+    args = ["--in-channels", "C", "--out-channels", "C_out", "--kernel-size", "3", "--input", "1,C,H,H"]
+    result = in_process("crossover", "conv2d", "dwconv", "--quantity", "memory", "--over", "C_out", *args,
+                        "--format", "latex")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    body = result.stdout.split("\n", 1)[1]  # after the title comment
+    # conv2d - dwconv = 8*C*C_out - 2*C*H**2 + 8*C*H - 18*C: zero at C_out = (H**2 - 4*H + 9)/4
+    assert (
+        r"\text{conv2d} < \text{dwconv} &\quad \text{for } C_{\mathrm{out}} < \frac{H^{2}}{4} - H + \frac{9}{4}" in body
+    )
+    assert r"\text{real roots of } \text{conv2d} - \text{dwconv} &\quad C_{\mathrm{out}} \in \left\{" in body
+    assert "**" not in body and "\\{" not in body.replace("\\left\\{", "")
+
+
+def test_assumptions_with_formulas_are_escaped_and_checked():
+    from symconv.analysis.derive import Derivation, Step
+
+    hostile = sympy.Symbol(r"\input{/etc/passwd}", positive=True)
+    steps = [Step("start", H * W, "given", new=True)]
+    tex = derivation(Derivation("t", steps, assumptions=(r"\def\x{1} with ", sympy.Eq(hostile, C / 4), " & more")))
+    line = next(line for line in tex.splitlines() if line.startswith(r"\paragraph{Assumptions.}"))
+    assert r"\input{/etc" not in line and r"\def\x" not in line and "$" in line
+    for bad in ((3,), ("ok", None), 3):
+        with pytest.raises(SymconvError, match="assumptions"):
+            Derivation("t", steps, assumptions=bad)
+    with pytest.raises(SymconvError, match="control character"):
+        derivation(Derivation("t", steps, assumptions=("bell\x07 ", H)))

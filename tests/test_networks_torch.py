@@ -305,6 +305,12 @@ def test_tied_parameters_are_counted_once() -> None:
     assert cost.macs == torch_macs(model, (2, 8))
 
 
+@pytest.mark.parametrize("shape", [None, "1,8", 8, [None], (1, -8), (1, 2.5)])
+def test_an_input_shape_that_is_no_shape_is_refused(shape) -> None:
+    with pytest.raises(symconv.errors.SymconvError, match=r"input_shape|must be"):
+        symconv.from_torch(nn.Linear(8, 8), shape)
+
+
 class SharedBlock(nn.Module):
     """torchvision's Bottleneck pattern: one ReLU module called after every convolution, and a conv applied twice."""
 

@@ -514,3 +514,23 @@ def test_roofline_balance():
     for bad in (0, -1, "fast"):
         with pytest.raises(SymconvError, match="machine_balance"):
             roofline(cost, bad)
+
+
+def test_closed_form_keeps_a_squared_factor_of_the_slope():
+    """conv2d - dwconv MACs on (1, C, H, H), 3x3 unpadded: C*(H - 2)**2*(8*C - 9), expanded; the slope is a square."""
+    from symconv.analysis.crossover import closed_form
+
+    c, h = sympy.symbols("C H", integer=True, positive=True)
+    difference = sympy.expand(c * (h - 2) ** 2 * (8 * c - 9))
+    found = closed_form(difference, c)
+    assert found is not None and found.assuming is not None
+    for hv in range(3, 9):  # H >= 3 under an unpadded 3x3 kernel
+        for cv in range(1, 6):
+            pixels = (hv - 2) ** 2
+            # conv2d: 9*C*C per output pixel; dwconv: 9*C (depthwise) + C*C (pointwise)
+            direct = 9 * cv * cv * pixels - (9 * cv + cv * cv) * pixels
+            at = {c: cv, h: hv}
+            assert bool(found.assuming.subs(at))
+            assert bool(found.less.subs(at)) == (direct < 0)
+            assert bool(found.greater.subs(at)) == (direct > 0)
+            assert bool(found.equal.subs(at)) == (direct == 0)

@@ -204,3 +204,17 @@ def test_substituted_io_bounds_are_the_bounds_built_on_the_value(value):
         assert substituted is SymconvError
     else:
         assert substituted == direct
+
+
+def test_queries_check_their_values_too():
+    """compare's points and crossover's given values obey the same rules as at()."""
+    cost = _cost()
+    with pytest.raises(SymconvError, match="H=-5 must be a positive integer"):
+        symconv.compare({"c": cost}, "macs", {"H": [-5]})
+    with pytest.raises(InvalidConfiguration, match=re.escape(KERNEL)):
+        symconv.compare({"c": cost}, "macs", {"H": [5, 1]})
+    square = symconv.Conv2d(C, C, 3).cost((1, C, H, 9))
+    depthwise = symconv.Conv2d(C, C, 3, groups=C).cost((1, C, H, 9))
+    for value, message in [(sympy.oo, "H=oo must be a positive integer"), (1, re.escape(KERNEL))]:
+        with pytest.raises(SymconvError, match=message):
+            symconv.crossover(square, depthwise, "macs", "C", given={"H": value})

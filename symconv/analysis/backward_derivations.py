@@ -25,7 +25,7 @@ import sympy
 
 from symconv.analysis import backward
 from symconv.analysis.derivations import quantity_steps
-from symconv.analysis.derive import Derivation, Step
+from symconv.analysis.derive import Derivation, Prose, Step
 from symconv.core.cost import Cost
 from symconv.core.lowering import Col2im, Gemm, Im2col, Lowering
 from symconv.ops import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
@@ -51,7 +51,10 @@ def backward_cost(op, shape) -> tuple[Cost, Cost]:
     return op.cost(shape), Cost.from_lowering(f"{op!r} backward", Lowering(stages, x))
 
 
-def _twice(title: str, op, shape, outputs: dict, assumptions: str) -> Derivation:
+GROUPED: Prose = ("batch ", N, ", stride ", s, ", padding ", p, ", ", g, " groups, no bias; the input needs a gradient")
+
+
+def _twice(title: str, op, shape, outputs: dict, assumptions: Prose) -> Derivation:
     forward, back = backward_cost(op, shape)
     steps, definitions = quantity_steps(back, "macs")
     steps.append(
@@ -76,7 +79,7 @@ def _twice(title: str, op, shape, outputs: dict, assumptions: str) -> Derivation
     )
 
 
-def _same_as(title: str, part: Cost, other: Cost, assumptions: str) -> Derivation:
+def _same_as(title: str, part: Cost, other: Cost, assumptions: Prose) -> Derivation:
     """``part``'s exact ops, stage by stage, shown equal to ``other``'s (another operator's forward)."""
     steps, definitions = quantity_steps(part, "ops")
     steps.append(Step(f"the ops of {other.operator}", other.ops, "its forward lowering (symconv.ops)"))
@@ -122,26 +125,45 @@ def derivations() -> dict[str, Derivation]:
             conv,
             strided,
             conv_outputs,
-            "batch N, stride s, padding p, g groups, no bias; the input needs a gradient",
+            GROUPED,
         ),
         "backward-conv-transpose": _twice(
             "backward of a transposed convolution, compute (macs)",
             transposed,
             transposed_in,
             {},
-            "batch N, stride s, padding p, g groups, no bias; the input needs a gradient",
+            GROUPED,
         ),
         "backward-conv-is-transposed-conv": _same_as(
             "a convolution's grad input is the transposed convolution's forward, exact (ops)",
             grad_input,
             adjoint,
-            "1-D, batch 1, stride 1, padding p, no bias; the transposed conv maps C_out -> C_in with padding p",
+            (
+                "1-D, batch 1, stride 1, padding ",
+                p,
+                ", no bias; the transposed conv maps ",
+                C_out,
+                " channels to ",
+                C_in,
+                " with padding ",
+                p,
+            ),
         ),
         "backward-conv-transpose-is-conv": _same_as(
             "a transposed convolution's grad input is the convolution's forward, exact (ops)",
             transposed_grad_input,
             forward_conv,
-            "1-D, batch 1, stride s, padding p, no bias; the conv maps C_out -> C_in on the transposed conv's output",
+            (
+                "1-D, batch 1, stride ",
+                s,
+                ", padding ",
+                p,
+                ", no bias; the conv maps ",
+                C_out,
+                " channels to ",
+                C_in,
+                " on the transposed conv's output",
+            ),
         ),
     }
 

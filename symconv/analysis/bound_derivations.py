@@ -15,13 +15,15 @@ import functools
 import sympy
 
 from symconv.analysis.bounds import LW_CONSTANT, S, io_bounds, tile_side
-from symconv.analysis.derive import Derivation, Step
+from symconv.analysis.derive import Derivation, Prose, Step
 from symconv.ops.conv import Conv2d
 from symconv.symbols import C_in, C_out, H, W
 
-MODEL = (
-    "batch 1, 3x3 kernel, stride 1, 'same' padding, no bias; a fast memory of S words, empty at the start, "
-    "holding every operand of a multiply-accumulate; traffic = words loaded + words written back; no recomputation"
+MODEL: Prose = (
+    "batch 1, 3x3 kernel, stride 1, 'same' padding, no bias; a fast memory of ",
+    S,
+    " words, empty at the start, holding every operand of a multiply-accumulate; "
+    "traffic = words loaded + words written back; no recomputation",
 )
 OPERATOR = Conv2d(C_in, C_out, 3, padding=1, bias=False)
 SHAPE = (1, C_in, H, W)
@@ -103,6 +105,6 @@ def bound_derivations() -> dict[str, Derivation]:
         ),
     }
     return {
-        slug: Derivation(title, steps, label, operator=repr(OPERATOR), assumptions=MODEL + assumption, result=result)
+        slug: Derivation(title, steps, label, operator=repr(OPERATOR), assumptions=(*MODEL, assumption), result=result)
         for slug, (title, steps, label, assumption, result) in specs.items()
     }

@@ -76,6 +76,7 @@ def closed_form(difference: sympy.Expr, x: sympy.Symbol) -> ClosedForm | None:
     if not signed.is_polynomial(x) or sympy.degree(signed, x) != 1:
         return None
     slope, intercept = sympy.Poly(signed, x).all_coeffs()
+    slope = min((slope, sympy.factor(slope)), key=sympy.count_ops)  # 8*(H - 2)**2 is decided >= 0, its expansion not
     top, bottom = sympy.fraction(sympy.cancel(-intercept / slope))
     if bottom.could_extract_minus_sign():
         top, bottom = -top, -bottom

@@ -7,7 +7,7 @@ step by step as it is built; the article's stated formula is the last step.
 Interface (stable; renderers rely on it)
 ----------------------------------------
 :func:`builtin` returns ``dict[str, Derivation]`` keyed by slug: ``'A1'`` ... ``'A10'``,
-``'B1'`` ... ``'B8'`` (``shared/seed-formulas.md``), ``'ratio-dwconv-standard'``,
+``'B1'`` ... ``'B8'`` (the source articles' formulas), ``'ratio-dwconv-standard'``,
 ``'ratio-pconv-standard'``, ``'ratio-grouped-standard'``, ``'ratio-transposed-conv'``.
 A derivation has
 
@@ -343,7 +343,7 @@ def ratio_derivation(
     a: Cost,
     b: Cost,
     name: str,
-    assumptions: str,
+    assumptions: Prose,
     definitions: dict[sympy.Symbol, sympy.Expr] | None = None,
 ) -> Derivation:
     """``a``'s quantity over ``b``'s: the stage sums divided, cancelled, canonical, then with the definitions."""
@@ -409,18 +409,32 @@ def ratio_derivations() -> dict[str, Derivation]:
             pconv,
             square,
             "macs",
-            SAME + "; PConv convolves C_p = C/4 channels (FasterNet's n_div = 4)",
+            (SAME + "; PConv convolves ", sympy.Eq(C_p, C / 4, evaluate=False), " channels (FasterNet's n_div = 4)"),
             {C_p: C / 4},
         ),
         "ratio-grouped-standard": ratio_derivation(
-            "grouped conv over standard conv, compute (mults)", grouped, dense, "mults", "batch 1, stride s, padding p"
+            "grouped conv over standard conv, compute (mults)",
+            grouped,
+            dense,
+            "mults",
+            ("batch 1, stride ", s, ", padding ", p),
         ),
         "ratio-transposed-conv": ratio_derivation(
             "transposed conv over the conv it transposes, compute (mults)",
             transposed_op.cost(strided),
             adjoint,
             "mults",
-            "batch 1, stride s, padding p; the conv maps C_out -> C_in on the transposed conv's output",
+            (
+                "batch 1, stride ",
+                s,
+                ", padding ",
+                p,
+                "; the conv maps ",
+                C_out,
+                " channels to ",
+                C_in,
+                " on the transposed conv's output",
+            ),
         ),
     }
 

@@ -46,6 +46,16 @@ def plain(text: Prose) -> str:
     return "".join(f"{p.lhs} = {p.rhs}" if isinstance(p, sympy.Eq) else str(p) for p in text)
 
 
+def _check_prose(value: object, name: str) -> None:
+    """``value`` is :data:`Prose`: a string, or a tuple of strings and sympy formulas."""
+    if isinstance(value, tuple):
+        for part in value:
+            if not isinstance(part, sympy.Basic):
+                text(part, name)
+    else:
+        text(value, name)
+
+
 @dataclass(frozen=True)
 class Step:
     """One line of a derivation: what is done (``statement``, :data:`Prose`), the result (``expr``), and why."""
@@ -76,8 +86,9 @@ class Derivation:
         ``'mults+bias'``, ``'memory:ideal'``); empty for a toy derivation.
     operator : str
         What is costed (an operator's repr, or ``"A / B"`` for a ratio).
-    assumptions : str
-        Plain text, e.g. ``"stride 1, 'same' padding, batch 1, no bias"``.
+    assumptions : Prose
+        Plain text, e.g. ``"stride 1, 'same' padding, batch 1, no bias"``, or text with formulas in it
+        (``("PConv convolves ", Eq(C_p, C / 4), " channels")``), typeset as math.
     definitions : tuple of (Symbol, Expr)
         Symbols the steps use that stand for expressions (``H_out = ceiling(...)``,
         a GEMM's ``M_2 = C_out``); every comparison substitutes them first.
@@ -89,7 +100,7 @@ class Derivation:
     steps: tuple[Step, ...]
     convention: str = ""
     operator: str = ""
-    assumptions: str = ""
+    assumptions: Prose = ""
     definitions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
     result: sympy.Expr | None = None
 
@@ -100,7 +111,7 @@ class Derivation:
         convention: str = "",
         *,
         operator: str = "",
-        assumptions: str = "",
+        assumptions: Prose = "",
         definitions: Mapping[sympy.Symbol, sympy.Expr] | Iterable[tuple[sympy.Symbol, sympy.Expr]] = (),
         result: sympy.Expr | None = None,
     ) -> None:
@@ -113,7 +124,7 @@ class Derivation:
             of_type(pair[0], sympy.Symbol, "definitions", "keyed by sympy Symbols")
         for field_name, value in (("title", title), ("convention", convention), ("operator", operator)):
             text(value, field_name)
-        text(assumptions, "assumptions")
+        _check_prose(assumptions, "assumptions")
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "convention", convention)

@@ -96,6 +96,9 @@ def plot(rows: Sequence[LayerRoofline], device_name: str | Device, dtype: str, p
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fmt = Path(path).suffix.lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise InvalidConfiguration(f"path={str(path)!r} must end in .png or .svg")
     chip = device(device_name)
     if any(r.intensity.free_symbols for r in rows):
         raise InvalidConfiguration("plotting a roofline needs concrete sizes: substitute the symbols first")
@@ -127,7 +130,6 @@ def plot(rows: Sequence[LayerRoofline], device_name: str | Device, dtype: str, p
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fmt = Path(path).suffix.lstrip(".") or "png"
     fig.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
     plt.close(fig)
     write_bytes_atomic(path, buffer.getvalue())

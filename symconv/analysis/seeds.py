@@ -1,12 +1,12 @@
 """The formulas of the two source articles, each derived from the lowering and checked against what the article states.
 
 A :class:`SeedRow` holds what an article *claims* (``stated``, transcribed from
-``shared/seed-formulas.md``) and how to *derive* it (an operator, an input shape
+the article) and how to *derive* it (an operator, an input shape
 and a convention). Nothing here computes a cost: :meth:`SeedRow.derive` asks the
 operator for it. Run ``python -m symconv.analysis.seeds`` to print every row with its check.
 
-Seed 000 writes ``H x W`` for both input and output: that assumes stride 1 and
-'same' padding, which the rows below make explicit. Seed 001 counts
+The first article writes ``H x W`` for both input and output: that assumes stride 1 and
+'same' padding, which the rows below make explicit. The second counts
 multiplications only (its additions remark, "H_out*W_out additions", is wrong:
 a GEMM row sums ``C_in*K*K`` products with ``C_in*K*K - 1`` additions), counts the
 transposed convolution per input pixel and leaves col2im's additions out; it also
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symconv.analysis.derive import Prose, plain
 from symconv.core.cost import Cost
 from symconv.core.quantities import Quantity, Traffic, quantity_named
 from symconv.ops import Conv2d, ConvTranspose2d, DepthwiseSeparableConv2d, PartialConv2d
@@ -43,7 +44,7 @@ class SeedRow:
     quantity: str
     stated: sympy.Expr
     build: Callable[[], tuple[Operator, tuple[sympy.Expr, ...]]]
-    assumes: str
+    assumes: Prose
     output_names: tuple[sympy.Symbol, ...] = ()
 
     def cost(self) -> Cost:
@@ -91,7 +92,7 @@ def _strided(op: Operator) -> Callable[[], tuple[Operator, tuple[sympy.Expr, ...
 
 
 SAME = "stride 1, 'same' padding, batch 1, no bias"
-GENERAL = "batch 1, stride s, padding p, dilation 1"
+GENERAL: Prose = ("batch 1, stride ", s, ", padding ", p, ", dilation 1")
 
 _std = Conv2d(C_in, C_out, K, padding="same", bias=False)
 _dw = Conv2d(C_in, C_in, K, padding="same", groups=C_in, bias=False)
@@ -133,7 +134,14 @@ ROWS: tuple[SeedRow, ...] = (
         _same(_dwconv, C_in),
         SAME + "; the intermediate is written and read back",
     ),
-    SeedRow("A9", "PConv", "macs", H * W * C_p**2 * K**2, _same(_pconv, C), SAME + "; C_p -> C_p"),
+    SeedRow(
+        "A9",
+        "PConv",
+        "macs",
+        H * W * C_p**2 * K**2,
+        _same(_pconv, C),
+        (SAME, "; ", C_p, " channels in, ", C_p, " out"),
+    ),
     SeedRow(
         "A10",
         "PConv",
@@ -166,7 +174,7 @@ ROWS: tuple[SeedRow, ...] = (
         "mults",
         C_out * K * K * C_in * H_in * W_in,
         _strided(_deconv(1, False)),
-        GENERAL + "; per input pixel, col2im additions not counted",
+        (*GENERAL, "; per input pixel, col2im additions not counted"),
         OUT,
     ),
     SeedRow(
@@ -175,7 +183,7 @@ ROWS: tuple[SeedRow, ...] = (
         "mults+bias",
         C_out * K * K * C_in * H_in * W_in + C_out * H_out * W_out,
         _strided(_deconv(1, True)),
-        GENERAL + "; per input pixel, col2im additions not counted",
+        (*GENERAL, "; per input pixel, col2im additions not counted"),
         OUT,
     ),
     SeedRow(
@@ -202,7 +210,7 @@ ROWS: tuple[SeedRow, ...] = (
         "mults",
         (C_out / g) * K * K * C_in * H_in * W_in,
         _strided(_deconv(g, False)),
-        GENERAL + "; per input pixel",
+        (*GENERAL, "; per input pixel"),
         OUT,
     ),
     SeedRow(
@@ -211,7 +219,7 @@ ROWS: tuple[SeedRow, ...] = (
         "mults+bias",
         (C_out / g) * K * K * C_in * H_in * W_in + C_out * H_out * W_out,
         _strided(_deconv(g, True)),
-        GENERAL + "; per input pixel",
+        (*GENERAL, "; per input pixel"),
         OUT,
     ),
 )
@@ -226,7 +234,7 @@ def main() -> int:
         ok = row.holds()
         failures += not ok
         detail = row.measured.model.name if row.kind == "memory" else row.quantity
-        print(f"{row.id:>3}  {row.operator} — {row.kind} ({detail}); assumes {row.assumes}")
+        print(f"{row.id:>3}  {row.operator} — {row.kind} ({detail}); assumes {plain(row.assumes)}")
         print(f"     derived: {row.derive_in_outputs()}")
         print(f"     stated:  {row.stated}    {'equal' if ok else 'DIFFERENT'}")
         for symbol, definition in row.output_sizes().items():

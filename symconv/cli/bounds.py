@@ -11,6 +11,7 @@ import sympy
 from symconv.analysis.bounds import S, best_lower, network_bounds
 from symconv.analysis.device_roofline import layer_rooflines, plot
 from symconv.analysis.devices import Names, device
+from symconv.cli.values import BadValue
 from symconv.errors import InvalidConfiguration
 from symconv.files import write_bytes_atomic
 from symconv.network import examples
@@ -59,6 +60,9 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 def run(args: argparse.Namespace) -> int:
     if args.roofline and not args.device:
         raise InvalidConfiguration("--roofline needs --device: the verdicts use the device's peak and bandwidth")
+    for option, path in (("--plot", args.plot), ("--roofline", args.roofline)):
+        if path is not None:
+            check_figure_path(option, path)
     if args.roofline:
         device(args.device).balance(args.dtype)  # a dtype the device has no peak for fails before any output
     net = NETWORKS[args.network](resolution=args.resolution, batch=args.batch)
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.network}, batch {args.batch}, {args.resolution}x{args.resolution}: S = {words} words ({where})")
     print(table(rows, words))
     if args.plot:
-        write_bytes_atomic(args.plot, traffic_plot(rows, words, Path(args.plot).suffix.lstrip(".") or "png"))
+        write_bytes_atomic(args.plot, traffic_plot(rows, words, Path(args.plot).suffix.lstrip(".")))
         print(f"wrote {args.plot}")
     if args.roofline:
         verdicts = layer_rooflines(net.cost(), args.device, args.dtype)
@@ -75,6 +79,15 @@ def run(args: argparse.Namespace) -> int:
         plot(verdicts, args.device, args.dtype, args.roofline)
         print(f"wrote {args.roofline}")
     return 0
+
+
+def check_figure_path(option: str, path: str) -> None:
+    """Refuse a figure file that is neither .png nor .svg, or in no directory, before any work is done."""
+    target = Path(path)
+    if target.suffix not in (".png", ".svg"):
+        raise BadValue(f"{option} {path!r} must end in .png or .svg")
+    if not target.parent.is_dir():
+        raise BadValue(f"{option} {path!r}: directory {str(target.parent)!r} does not exist")
 
 
 def fast_memory(args: argparse.Namespace) -> tuple[int, str]:

@@ -100,21 +100,30 @@ def run_crossover(args: argparse.Namespace) -> int:
     with budget("the crossover"):
         found = query.crossover(a, b, args.quantity, args.over, given, element_size=element_size(args))
     label = quantity_named(args.quantity).label
-    x = found.symbol
-    tex = args.format == "latex"
+    title = f"{a.operator} vs {b.operator} on input {shape}"
+    if args.format == "latex":
+        title += f"; {label} of {args.first} against {args.second}"
+        rows = latex_rows(found, args.first, args.second)
+    else:
+        rows = text_rows(found, label, args.first, args.second)
+    print(FORMATS[args.format](Report(title, rows)))
+    return 0
 
-    closed = found.closed_form
 
-    def where(part: sympy.Set | None, condition: sympy.Basic | None) -> object:
+def text_rows(found: query.Crossover, label: str, first: str, second: str) -> tuple[Row, ...]:
+    """The crossover as named rows: the sets in words, or the boundary in closed form."""
+    x, closed = found.symbol, found.closed_form
+
+    def where(part: sympy.Set | None, condition: sympy.Basic | None) -> str:
+        if part is None and condition in (sympy.true, sympy.false):  # e.g. C = 9/8 has no integer solution
+            return "all" if condition else "none"
         if part is None and condition is not None:  # other symbols free: the boundary in closed form
-            if tex:
-                return condition
             return f"{condition.lhs} = {condition.rhs}" if isinstance(condition, sympy.Eq) else str(condition)
-        return Markup(describe(part, x, tex=True)) if tex else describe(part, x)
+        return describe(part, x)
 
     assuming = f"; for {closed.assuming}" if closed is not None and closed.assuming is not None else ""
     rows = [
-        Row("difference", found.difference, f"A - B: {label} of A = {args.first} minus B = {args.second}"),
+        Row("difference", found.difference, f"A - B: {label} of A = {first} minus B = {second}"),
         Row("less", where(found.less, closed and closed.less), "where A < B" + assuming),
         Row("equal", where(found.equal, closed and closed.equal), "where A = B" + assuming),
         Row("greater", where(found.greater, closed and closed.greater), "where A > B" + assuming),
@@ -122,8 +131,42 @@ def run_crossover(args: argparse.Namespace) -> int:
     ]
     if found.boundary is not None:
         rows.append(Row("boundary", str(found.boundary), f"real roots in {x} of A - B"))
-    print(FORMATS[args.format](Report(f"{a.operator} vs {b.operator} on input {shape}", tuple(rows))))
-    return 0
+    return tuple(rows)
+
+
+def latex_rows(found: query.Crossover, first: str, second: str) -> tuple[Row, ...]:
+    r"""The crossover as relations between the operators: ``\text{a} < \text{b} \quad \text{for } C \geq 14``."""
+    from symconv.latex import escape
+
+    x, closed = found.symbol, found.closed_form
+    a, b = (rf"\text{{{escape(name)}}}" for name in (first, second))
+    assuming = ""
+    if closed is not None and closed.assuming is not None:
+        assuming = rf" \quad \text{{if }} {latex_expression(closed.assuming)}"
+
+    def where(part: sympy.Set | None, condition: sympy.Basic | None) -> Markup:
+        if part is None and condition in (sympy.true, sympy.false):
+            return Markup(rf"\text{{for {'every' if condition else 'no'} }} {latex_expression(x)}{assuming}")
+        if part is None and condition is not None:
+            return Markup(rf"\text{{for }} {latex_expression(condition)}{assuming}")
+        if part is None:
+            return Markup(r"\text{not determined}")
+        if part == sympy.S.EmptySet:
+            return Markup(rf"\text{{for no }} {latex_expression(x)}")
+        if part in (sympy.S.Naturals, sympy.Range(1, sympy.oo)):
+            return Markup(rf"\text{{for every }} {latex_expression(x)}")
+        return Markup(rf"\text{{for }} {describe(part, x, tex=True)}")
+
+    rows = [
+        Row("difference", found.difference, tex_head=Markup(f"{a} - {b} &=")),
+        Row("less", where(found.less, closed and closed.less), tex_head=Markup(rf"{a} < {b} &\quad")),
+        Row("equal", where(found.equal, closed and closed.equal), tex_head=Markup(rf"{a} = {b} &\quad")),
+        Row("greater", where(found.greater, closed and closed.greater), tex_head=Markup(rf"{a} > {b} &\quad")),
+    ]
+    if found.boundary is not None:
+        roots = Markup(rf"{latex_expression(x)} \in {latex_expression(found.boundary)}")
+        rows.append(Row("boundary", roots, tex_head=Markup(rf"\text{{real roots of }} {a} - {b} &\quad")))
+    return tuple(rows)
 
 
 def describe(found: sympy.Set | None, x: sympy.Symbol, *, tex: bool = False) -> str:

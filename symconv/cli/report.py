@@ -23,6 +23,8 @@ class Row:
     name: str
     value: object
     note: str = ""
+    #: LaTeX only: the line up to the alignment point and relation (``A < B &\iff``), instead of ``\text{name} &=``
+    tex_head: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def latex(report: Report) -> str:
     """An ``align*`` block, one line per quantity (paste into a document with ``amsmath``)."""
     from symconv.latex import escape
 
-    lines = [rf"\text{{{escape(row.name)}}} &= {as_latex_value(row.value)}" for row in report.rows]
+    heads = [row.tex_head or Markup(rf"\text{{{escape(row.name)}}} &=") for row in report.rows]
+    lines = [f"{head} {as_latex_value(row.value)}" for head, row in zip(heads, report.rows, strict=True)]
     title = " ".join(report.title.splitlines())
     return "% " + title + "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 

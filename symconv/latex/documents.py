@@ -110,7 +110,17 @@ def definition(symbol: sympy.Symbol, value: sympy.Expr) -> Markup:
                 floor = sympy.floor(sympy.Mul(sympy.Add(*terms), sympy.Pow(bottom, -1)))
             body = latex(floor, order="none")
             return Markup(f"{latex(symbol)} = {body} + 1")
+    if isinstance(value, sympy.Add):  # a transposed conv's (H_in - 1)*s - 2*p + K: the input size first
+        printed = [latex(term) for term in sorted(value.args, key=_input_first)]
+        body = printed[0] + "".join(f" - {t[1:].lstrip()}" if t.startswith("-") else f" + {t}" for t in printed[1:])
+        return Markup(f"{latex(symbol)} = {body}")
     return Markup(f"{latex(symbol)} = {latex(value)}")
+
+
+def _input_first(term: sympy.Expr) -> tuple[int, str]:
+    """A positive term holding an input size first, then :func:`length_term_order`."""
+    spatial = any(s.name in ("D", "H", "H_in", "W", "W_in", "L") for s in term.free_symbols)
+    return (-1, str(term)) if spatial and not term.could_extract_minus_sign() else length_term_order(term)
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ class DerivationView:
     title: str
     convention: str
     operator: str
-    assumptions: str
+    assumptions: Markup
     lowerings: tuple[LoweringView, ...]
     definitions: tuple[Markup, ...]
     steps: tuple[StepView, ...]
@@ -218,7 +228,7 @@ def view(d: Derivation, *, lowering: Mapping[str, Cost] | None = None, label: st
         title=d.title,
         convention=convention_text(d.convention),
         operator=d.operator,
-        assumptions=d.assumptions,
+        assumptions=prose(d.assumptions),
         lowerings=lowerings,
         definitions=tuple(definition(symbol, value) for symbol, value in d.definitions),
         steps=tuple(StepView(prose(st.statement), st.justification, st.new, lines(st.expr)) for st in d.steps),

@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import sympy
+from markupsafe import Markup
 
+from symconv.analysis.derive import Prose
 from symconv.analysis.seeds import BY_ID, SeedRow
 from symconv.core.quantities import Compute, Quantity, Traffic
 from symconv.errors import SymconvError
+from symconv.latex.documents import definition, prose
 from symconv.latex.environment import render
 from symconv.latex.layout import Term, terms
 from symconv.symbols import H, W
 
-#: Seed 000's comparison table: its columns (operator, compute row, memory row), as the article lays them out.
+#: The first source article's comparison table: its columns (operator, compute row, memory row), as laid out.
 SEED000_COLUMNS = (
     ("Standard Convolution", "A1", "A2"),
     ("Depthwise Separable Convolution (DWConv)", "A5", "A8"),
@@ -51,7 +54,7 @@ class Seed000Table:
     memory: str
     columns: tuple[Seed000Column, ...]
     rows: tuple[Seed000Row, ...]
-    assumptions: tuple[tuple[str, tuple[str, ...]], ...]
+    assumptions: tuple[tuple[Markup, tuple[str, ...]], ...]
     label: str
 
 
@@ -66,7 +69,7 @@ class Seed001Row:
 @dataclass(frozen=True)
 class SizeGroup:
     ids: tuple[str, ...]
-    sizes: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    sizes: tuple[Markup, ...]
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Seed001Table:
     conventions: tuple[object, ...]
     rows: tuple[Seed001Row, ...]
     sizes: tuple[SizeGroup, ...]
-    assumptions: tuple[tuple[str, tuple[str, ...]], ...]
+    assumptions: tuple[tuple[Markup, tuple[str, ...]], ...]
     label: str
 
 
@@ -86,7 +89,7 @@ def checked(row: SeedRow) -> SeedRow:
 
 
 def by_pixels(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` expanded, with its terms in ``H*W`` collected when others remain, as seed 000 writes them.
+    """``expr`` expanded, with its terms in ``H*W`` collected when others remain, as the first article writes them.
 
     >>> from symconv.symbols import C_in, C_out, K
     >>> by_pixels(H * W * (C_in + C_out) + K**2 * C_in * C_out)
@@ -99,16 +102,16 @@ def by_pixels(expr: sympy.Expr) -> sympy.Expr:
     return collected if len(sympy.Add.make_args(collected)) > 1 else expanded
 
 
-def grouped_assumptions(rows: list[SeedRow]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each distinct assumption text with the ids of the rows that make it, in order of first appearance."""
-    groups: dict[str, list[str]] = {}
+def grouped_assumptions(rows: list[SeedRow]) -> tuple[tuple[Markup, tuple[str, ...]], ...]:
+    """Each distinct assumption (in LaTeX) with the ids of the rows that make it, in order of first appearance."""
+    groups: dict[Prose, list[str]] = {}
     for r in sorted(rows, key=lambda r: (r.id[0], int(r.id[1:]))):
         groups.setdefault(r.assumes, []).append(r.id)
-    return tuple((text, tuple(ids)) for text, ids in groups.items())
+    return tuple((prose(text), tuple(ids)) for text, ids in groups.items())
 
 
 def _cells(rows: list[SeedRow]) -> tuple[tuple[Term, ...], ...]:
-    """Each row's derived formula, as seed 000 writes it, term by term (a table cell breaks only between terms)."""
+    """Each row's derived formula, as the first article writes it, term by term (a cell breaks only between terms)."""
     return tuple(terms(by_pixels(r.derive())) for r in rows)
 
 
@@ -122,7 +125,7 @@ def _measured(row: SeedRow, kind: type[Q]) -> Q:
 
 
 def seed000(label: str = "tab:seed000") -> Seed000Table:
-    """Seed 000's comparison table: compute (MACs) and memory (ideal) of standard conv, DWConv and PConv."""
+    """The first article's comparison table: compute (MACs) and memory (ideal) of standard conv, DWConv and PConv."""
     compute = [checked(BY_ID[c]) for _, c, _ in SEED000_COLUMNS]
     memory = [checked(BY_ID[m]) for _, _, m in SEED000_COLUMNS]
     (counted,) = {_measured(r, Compute) for r in compute}
@@ -141,7 +144,7 @@ def seed000(label: str = "tab:seed000") -> Seed000Table:
 
 
 def seed001(label: str = "tab:seed001") -> Seed001Table:
-    """Seed 001's formulas B1--B8: compute (multiplications, with or without the bias) in the article's symbols."""
+    """The second article's formulas B1--B8: compute (multiplications, with or without the bias) in its symbols."""
     rows = [checked(BY_ID[i]) for i in SEED001_ROWS]
     counted = dict.fromkeys(_measured(r, Compute) for r in rows)
     groups: dict[tuple, list[str]] = {}
@@ -150,19 +153,21 @@ def seed001(label: str = "tab:seed001") -> Seed001Table:
     return Seed001Table(
         conventions=tuple(q.convention for q in counted),
         rows=tuple(Seed001Row(r.id, r.operator, r.quantity, r.derive_in_outputs()) for r in rows),
-        sizes=tuple(SizeGroup(tuple(ids), sizes) for sizes, ids in groups.items() if sizes),
+        sizes=tuple(
+            SizeGroup(tuple(ids), tuple(definition(*s) for s in sizes)) for sizes, ids in groups.items() if sizes
+        ),
         assumptions=grouped_assumptions(rows),
         label=label,
     )
 
 
 def seed000_table(*, document: bool = False) -> str:
-    """Seed 000's comparison table as LaTeX (a fragment, or a ``document``)."""
+    """The first source article's comparison table as LaTeX (a fragment, or a ``document``)."""
     return _render("seed000.tex", seed000(), document)
 
 
 def seed001_table(*, document: bool = False) -> str:
-    """Seed 001's formulas as a LaTeX table (a fragment, or a ``document``)."""
+    """The second source article's formulas as a LaTeX table (a fragment, or a ``document``)."""
     return _render("seed001.tex", seed001(), document)
 
 

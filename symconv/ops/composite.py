@@ -105,7 +105,7 @@ class DepthwiseSeparableConv2d(Operator):
     The depthwise part has ``groups=in_channels`` and ``depth_multiplier`` outputs per channel.
 
     ``fused=False`` runs them as two kernels (the intermediate is written and read
-    back, seed 000's A8); ``fused=True`` keeps the intermediate on chip.
+    back, the first source article's A8); ``fused=True`` keeps the intermediate on chip.
     """
 
     dims = 2
@@ -157,7 +157,7 @@ class PartialConv2d(Operator):
 
     ``C_p = channels // n_div`` (FasterNet's default ``n_div=4``) or ``conv_channels``.
     ``forward='slicing'`` writes the result in place and does not move the untouched
-    channels (seed 000's A10; FasterNet's code clones the input first, which this
+    channels (the first source article's A10; FasterNet's code clones the input first, which this
     count leaves out); ``'split_cat'`` is eager ``split -> conv -> cat``: the cat reads
     the convolution's output and the untouched channels and writes the whole result.
     """

@@ -62,8 +62,8 @@ def latex_tables() -> dict[str, str]:
     """The paper tables: the seed articles' summary tables and the built-in operators, symbolic and at values."""
     rows = operators()
     caption = (
-        "Cost of C-to-C operators with a K x K kernel on an H x W input (stride 1, 'same' padding, batch 1, "
-        "no bias); grouped conv with g groups, PConv convolving C/4 of the channels"
+        r"Cost of $C$-to-$C$ operators with a $K \times K$ kernel on an $H \times W$ input (stride 1, `same' padding, "
+        r"batch 1, no bias); grouped conv with $g$ groups, PConv convolving $C/4$ of the channels"
     )
     return {
         **_pair("table-seed000", seed000_table),
@@ -71,7 +71,13 @@ def latex_tables() -> dict[str, str]:
         **_pair(
             "table-operators",
             lambda document: table(
-                rows, QUANTITIES, baseline="standard conv", caption=caption, label="tab:operators", document=document
+                rows,
+                QUANTITIES,
+                baseline="standard conv",
+                caption=caption,
+                raw_caption=True,
+                label="tab:operators",
+                document=document,
             ),
         ),
         **_pair(
@@ -82,6 +88,7 @@ def latex_tables() -> dict[str, str]:
                 baseline="standard conv",
                 values=VALUES,
                 caption=caption,
+                raw_caption=True,
                 label="tab:operators-values",
                 document=document,
             ),
