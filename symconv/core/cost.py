@@ -14,6 +14,7 @@ from symconv.core.precision import ElementSize, sizer
 from symconv.core.quantities import Compute
 from symconv.core.rules import Rule, check, substitute, substitution
 from symconv.core.sizes import as_element_size
+from symconv.core.touched import expand_touched
 from symconv.errors import SymconvError
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -149,8 +150,11 @@ class Cost:
 
     def tensors(self, model: str | MemoryModel = "ideal") -> tuple[TensorTraffic, ...]:
         """The tensors that count as memory traffic under ``model``."""
-        roles = memory_model(model).roles
-        return tuple(t for t in self.traffic if t.role in roles)
+        model = memory_model(model)
+        chosen = tuple(t for t in self.traffic if t.role in model.roles)
+        if model.touched:
+            return tuple(replace(t, touched=expand_touched(t.touched)) for t in chosen)
+        return chosen
 
     def reads(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) read under ``model``.
