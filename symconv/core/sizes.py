@@ -52,12 +52,15 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
     if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     # unevaluated: sympy would otherwise query the assumptions on the relation before decide() simplifies it
-    if decide(sympy.Ge(expr, minimum, evaluate=False)) is False:
+    at_least = sympy.Ge(expr, minimum, evaluate=False)
+    holds = decide(at_least)
+    if holds is False:
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     template = f"{_escaped(name)}={{}} must be {rule}"
     if expr.is_integer is None:
         record("integer", expr, template, expr)
-    record("holds", expr >= minimum, template, expr)
+    if holds is None:
+        record("holds", at_least, template, expr)
     return expr
 
 
