@@ -269,11 +269,15 @@ def _map_tree(obj, fn, leaf: type):
     """Apply ``fn`` to every ``leaf`` instance inside a tree of frozen dataclasses and tuples."""
     if isinstance(obj, leaf):
         return fn(obj)
+    if isinstance(obj, sympy.Basic):  # the usual leaf: no dataclass inside
+        return obj
     if isinstance(obj, tuple):
-        return tuple(_map_tree(item, fn, leaf) for item in obj)
+        mapped = tuple(_map_tree(item, fn, leaf) for item in obj)
+        return obj if all(a is b for a, b in zip(mapped, obj)) else mapped
     if hasattr(obj, "__dataclass_fields__"):
         changes = {name: _map_tree(getattr(obj, name), fn, leaf) for name in _init_fields(type(obj))}
-        return replace(obj, **changes)
+        changed = {name: value for name, value in changes.items() if value is not getattr(obj, name)}
+        return replace(obj, **changed) if changed else obj
     return obj
 
 
