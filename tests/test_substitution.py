@@ -204,3 +204,16 @@ def test_substituted_io_bounds_are_the_bounds_built_on_the_value(value):
         assert substituted is SymconvError
     else:
         assert substituted == direct
+
+
+def test_a_size_checked_again_records_its_rule_again() -> None:
+    """A symbolic size's check is cached: every later check still records the rule, and it still refuses."""
+    from symconv.core.rules import recording
+    from symconv.core.sizes import as_size
+
+    size = H - 3  # at least 1 only from H = 4 on: undecided
+    for _ in range(2):
+        with recording() as rules:
+            assert as_size(size, "n") == size
+        assert [rule.condition.subs(H, 4) for rule in rules] == [sympy.true]
+        assert [rule.condition.subs(H, 3) for rule in rules] == [sympy.false]
