@@ -114,3 +114,20 @@ def test_bad_element_sizes_are_named(element_size, message) -> None:
     cost = symconv.Conv2d(2, 2, 3).cost((1, 2, 5, 5))
     with pytest.raises(SymconvError, match=message.replace("[", r"\[").replace("]", r"\]")):
         cost.memory("ideal", element_size)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2), st.integers(1, 6), st.integers(1, 6))
+def test_touched_model_on_symbolic_sizes_counts_the_enumerated_positions(kernel, stride, pad, dh, dw) -> None:
+    """The window count waits unevaluated in the lowering; the touched model writes it out, exact at every size."""
+    from symconv.symbols import W
+
+    conv = symconv.Conv2d(2, 3, kernel, stride=stride, padding=pad, bias=False)
+    cost = conv.cost((1, 2, H, W))
+    memory = cost.memory("touched")
+    assert not memory.has(TouchedLength)
+    (source,) = (t for t in cost.tensors("touched") if t.role == "input")
+    h, w = kernel + dh - 1, kernel + dw - 1  # at least the kernel, with or without padding
+    per_axis = [enumerate_touched(n, kernel, stride, 1, pad, pad) for n in (h, w)]
+    assert source.touched.subs({H: h, W: w}) == 2 * per_axis[0] * per_axis[1]
+    assert memory.subs({H: h, W: w}) == conv.cost((1, 2, h, w)).memory("touched")

@@ -218,3 +218,16 @@ def test_queries_check_their_values_too():
     for value, message in [(sympy.oo, "H=oo must be a positive integer"), (1, re.escape(KERNEL))]:
         with pytest.raises(SymconvError, match=message):
             symconv.crossover(square, depthwise, "macs", "C", given={"H": value})
+
+
+def test_a_size_checked_again_records_its_rule_again() -> None:
+    """A symbolic size's check is cached: every later check still records the rule, and it still refuses."""
+    from symconv.core.rules import recording
+    from symconv.core.sizes import as_size
+
+    size = H - 3  # at least 1 only from H = 4 on: undecided
+    for _ in range(2):
+        with recording() as rules:
+            assert as_size(size, "n") == size
+        assert [rule.condition.subs(H, 4) for rule in rules] == [sympy.true]
+        assert [rule.condition.subs(H, 3) for rule in rules] == [sympy.false]

@@ -14,6 +14,7 @@ from symconv.core.precision import ElementSize, sizer
 from symconv.core.quantities import Compute
 from symconv.core.rules import Rule, check, substitute, substitution
 from symconv.core.sizes import as_element_size
+from symconv.core.touched import expand_touched
 from symconv.errors import SymconvError
 
 PARAMETER_ROLES: frozenset[Role] = frozenset({"weight", "bias"})
@@ -149,8 +150,11 @@ class Cost:
 
     def tensors(self, model: str | MemoryModel = "ideal") -> tuple[TensorTraffic, ...]:
         """The tensors that count as memory traffic under ``model``."""
-        roles = memory_model(model).roles
-        return tuple(t for t in self.traffic if t.role in roles)
+        model = memory_model(model)
+        chosen = tuple(t for t in self.traffic if t.role in model.roles)
+        if model.touched:
+            return tuple(replace(t, touched=expand_touched(t.touched)) for t in chosen)
+        return chosen
 
     def reads(self, model: str | MemoryModel = "ideal", element_size: ElementSize = 1) -> sympy.Expr:
         """Elements (times ``element_size``: bytes) read under ``model``.
@@ -265,11 +269,15 @@ def _map_tree(obj, fn, leaf: type):
     """Apply ``fn`` to every ``leaf`` instance inside a tree of frozen dataclasses and tuples."""
     if isinstance(obj, leaf):
         return fn(obj)
+    if isinstance(obj, sympy.Basic):  # the usual leaf: no dataclass inside
+        return obj
     if isinstance(obj, tuple):
-        return tuple(_map_tree(item, fn, leaf) for item in obj)
+        mapped = tuple(_map_tree(item, fn, leaf) for item in obj)
+        return obj if all(a is b for a, b in zip(mapped, obj)) else mapped
     if hasattr(obj, "__dataclass_fields__"):
         changes = {name: _map_tree(getattr(obj, name), fn, leaf) for name in _init_fields(type(obj))}
-        return replace(obj, **changes)
+        changed = {name: value for name, value in changes.items() if value is not getattr(obj, name)}
+        return replace(obj, **changed) if changed else obj
     return obj
 
 

@@ -96,6 +96,23 @@ def record(kind: Kind, condition: sympy.Basic, message: str, *args: sympy.Basic)
         )
 
 
+@contextlib.contextmanager
+def captured() -> Iterator[list[Rule]]:
+    """Collect the rules recorded inside the block without passing them on (see :func:`replay`)."""
+    token = _RECORDING.set(rules := [])
+    try:
+        yield rules
+    finally:
+        _RECORDING.reset(token)
+
+
+def replay(rules: Iterable[Rule]) -> None:
+    """Record ``rules`` again, as recorded before (a cached check's), if a recording is active."""
+    active = _RECORDING.get()
+    if active is not None:
+        active.extend(rules)
+
+
 def check(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     """Raise the first broken rule's error; return the rules still open (with symbols left)."""
     for rule in rules:

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import sympy
 
-from symconv.core.rules import record
+from symconv.core.rules import Rule, captured, record, replay
 from symconv.errors import InvalidConfiguration
 
 Size = int | sympy.Expr
@@ -42,6 +42,23 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
         if value < minimum:
             raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
         return sympy.Integer(value)
+    if isinstance(value, sympy.Expr):  # a network checks the same symbolic sizes at every layer: once is enough
+        expr, rules = _symbolic_size(value, name, minimum)
+        replay(rules)
+        return expr
+    return _checked_size(value, name, minimum, rule)
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbolic_size(value: sympy.Expr, name: str, minimum: int) -> tuple[sympy.Expr, tuple[Rule, ...]]:
+    """:func:`as_size` of a sympy expression, and the rules it records (replayed on every call)."""
+    with captured() as rules:
+        rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        expr = _checked_size(value, name, minimum, rule)
+    return expr, tuple(rules)
+
+
+def _checked_size(value: object, name: str, minimum: int, rule: str) -> sympy.Expr:
     if isinstance(value, bool) or not isinstance(value, numbers.Number | sympy.Basic):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     if isinstance(value, sympy.Float):
@@ -52,12 +69,15 @@ def as_size(value: object, name: str, *, minimum: int = 1) -> sympy.Expr:
     if not isinstance(expr, sympy.Expr) or expr.is_integer is False or (expr.is_Number and not expr.is_Integer):
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     # unevaluated: sympy would otherwise query the assumptions on the relation before decide() simplifies it
-    if decide(sympy.Ge(expr, minimum, evaluate=False)) is False:
+    at_least = sympy.Ge(expr, minimum, evaluate=False)
+    holds = decide(at_least)
+    if holds is False:
         raise InvalidConfiguration(f"{name}={show(value)} must be {rule}")
     template = f"{_escaped(name)}={{}} must be {rule}"
     if expr.is_integer is None:
         record("integer", expr, template, expr)
-    record("holds", expr >= minimum, template, expr)
+    if holds is None:
+        record("holds", at_least, template, expr)
     return expr
 
 
@@ -72,6 +92,8 @@ def require(relation: sympy.Basic, message: str, *args: sympy.Basic) -> None:
     ``message`` is a template whose ``{}`` fields are ``args``, so that the error names the
     values the rule is checked on again after substitution (:mod:`symconv.core.rules`).
     """
+    if isinstance(relation, sympy.Equality) and relation.lhs == relation.rhs:
+        return  # the same expression on both sides (most shapes a network checks): holds, nothing to record
     if decide(relation) is False:
         raise InvalidConfiguration(message.format(*args))
     record("holds", relation, message, *args)

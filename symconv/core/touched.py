@@ -62,14 +62,18 @@ def _clamp(value, low, high):
 class TouchedLength(sympy.Function):
     """Input positions one convolution axis reads: ``(length, kernel, stride, dilation, pad_left, pad_right)``.
 
-    Exact integers on concrete arguments; a closed form in the length when the kernel
-    geometry is concrete, or when every position is read (stride and dilation 1);
-    otherwise unevaluated until the symbols are substituted.
+    Exact integers on concrete arguments, and the length itself when every position is read
+    (stride and dilation 1). Otherwise it stays unevaluated until its arguments are
+    substituted, or until :func:`expand_touched` writes it in closed form (the ``touched``
+    memory model does): building the closed form costs far more than the rest of a
+    convolution's lowering, and most costs never ask for it.
 
     >>> from symconv.symbols import H
     >>> TouchedLength(H, 3, 1, 1, 1, 1)
     H
     >>> TouchedLength(7, 1, 3, 1, 0, 0)
+    3
+    >>> TouchedLength(H, 1, 3, 1, 0, 0).subs(H, 7)
     3
     """
 
@@ -79,11 +83,29 @@ class TouchedLength(sympy.Function):
 
     @classmethod
     def eval(cls, length, kernel, stride, dilation, pad_left, pad_right):
-        geometry = (kernel, stride, dilation, pad_left, pad_right)
         if stride == 1 and dilation == 1:
             return length  # consecutive windows cover the padded input
-        if all(a.is_Integer for a in geometry):
-            if length.is_Integer:
-                return sympy.Integer(touched_length(int(length), *(int(a) for a in geometry)))
-            return touched_length(length, *(int(a) for a in geometry))
+        if length.is_Integer and all(a.is_Integer for a in (kernel, stride, dilation, pad_left, pad_right)):
+            return sympy.Integer(
+                touched_length(int(length), int(kernel), int(stride), int(dilation), int(pad_left), int(pad_right))
+            )
         return None
+
+    def closed_form(self) -> sympy.Expr:
+        """The count in closed form in the length, when the kernel geometry is concrete (else ``self``)."""
+        length, *geometry = self.args
+        if all(a.is_Integer for a in geometry):
+            return sympy.sympify(touched_length(length, *(int(a) for a in geometry)))
+        return self
+
+
+def expand_touched(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every :class:`TouchedLength` of concrete kernel geometry written in closed form.
+
+    >>> from symconv.symbols import H
+    >>> expand_touched(2 * TouchedLength(H, 1, 2, 1, 0, 0))
+    2*ceiling(H/2)
+    """
+    if not isinstance(expr, sympy.Basic) or not expr.has(TouchedLength):
+        return expr
+    return expr.replace(lambda e: isinstance(e, TouchedLength), lambda e: e.closed_form())

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -205,12 +206,16 @@ class LayerCost:
     """One row of a network's breakdown."""
 
     name: str
-    operator: str
     input_shapes: tuple[tuple[sympy.Expr, ...], ...]
     output_shape: tuple[sympy.Expr, ...]
     cost: Cost
     layer: Operator | None = field(default=None, compare=False, repr=False)
     """The operator object itself (peer conventions look at its hyperparameters)."""
+
+    @functools.cached_property
+    def operator(self) -> str:
+        """The operator as written, e.g. ``Conv2d(3, 64, kernel_size=(3, 3), ...)`` (built when first asked for)."""
+        return repr(self.layer)
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,6 @@ class NetworkCost:
         rows = tuple(
             LayerCost(
                 layer.name,
-                repr(layer.operator),
                 tuple(v.shape for v in layer.inputs),
                 layer.output.shape,
                 cost,
@@ -288,7 +292,6 @@ class NetworkCost:
         layers = tuple(
             LayerCost(
                 row.name,
-                row.operator,
                 tuple(_subs_shape(s, by_name) for s in row.input_shapes),
                 _subs_shape(row.output_shape, by_name),
                 row.cost.replaced(by_name),

@@ -46,6 +46,9 @@ class SymbolicSizes:
 
         self.env = ShapeEnv(specialize_zero_one=False)
         self.mode = FakeTensorMode(shape_env=self.env, allow_non_fake_inputs=True)
+        self.mode.cache_enabled = (
+            False  # each call runs once: filling PyTorch's dispatch cache costs more than it saves
+        )
         self.symbols: dict[sympy.Symbol, torch.SymInt] = {}
         self.back: dict[sympy.Symbol, sympy.Symbol] = {}  # PyTorch's symbol -> symconv's
         self.assumed: set[sympy.Basic] = set()  # PyTorch's assumptions on the sizes, each checked once
