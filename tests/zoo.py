@@ -17,6 +17,7 @@ imports torchvision: call it before ``import timm``.
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,12 +41,23 @@ _LIBRARIES: list[torch.library.Library] = []  # kept alive: dropping a Library r
 
 
 def import_torchvision() -> ModuleType:
-    """``import torchvision``, declaring its detection operators' schemas first if torch does not know them."""
-    if not hasattr(torch.ops.torchvision, "nms"):
-        library = torch.library.Library("torchvision", "DEF")
-        for schema in _SCHEMAS:
-            library.define(schema)
-        _LIBRARIES.append(library)
+    """``import torchvision``; for a torchvision built against another torch, its detection operators' schemas first.
+
+    A matching pair (as ``test.sh`` installs) imports plainly. A mismatched one fails to load its C++
+    operators ("operator torchvision::nms does not exist"); declaring their schemas lets the Python
+    models import, which is all the zoo needs.
+    """
+    try:
+        return importlib.import_module("torchvision")
+    except RuntimeError as error:
+        if "torchvision::nms" not in str(error):
+            raise
+    for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+        del sys.modules[name]
+    library = torch.library.Library("torchvision", "DEF")
+    for schema in _SCHEMAS:
+        library.define(schema)
+    _LIBRARIES.append(library)
     return importlib.import_module("torchvision")
 
 
