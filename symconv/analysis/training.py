@@ -491,11 +491,23 @@ def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
 
     layer_inputs = {layer.name: layer.inputs for layer in net.layers}
     aliases = {}
-    for node in fx.symbolic_trace(model).graph.nodes:
+    try:
+        nodes = fx.symbolic_trace(model).graph.nodes
+    except Exception:  # control flow on sizes, which symconv's own trace follows: in-place modules only
+        nodes = [_ModuleCall(name) for name in layer_inputs if name in modules]
+    for node in nodes:
         name = node.target if node.op == "call_module" else node.name
         if name in layer_inputs and _in_place(node, modules):
             aliases[name] = layer_inputs[name][0].name
     return network_cost(net, trainable, aliases=aliases)
+
+
+@dataclass(frozen=True)
+class _ModuleCall:
+    """A call of a module, as an fx node describes it."""
+
+    target: str
+    op: str = "call_module"
 
 
 def _in_place(node, modules) -> bool:
