@@ -11,7 +11,8 @@ of a model that returns several) at one concrete resolution:
   FlopCounterMode with that one formula corrected (:func:`grouped_fixed`), and the surplus the
   uncorrected counter adds is reported beside it. Attention runs PyTorch's math backend
   (``SDPBackend.MATH``): its batched GEMMs are what FlopCounterMode counts;
-- saved activations: the bytes autograd records through ``torch.autograd.graph.saved_tensors_hooks``,
+- saved activations (dropout and stochastic depth set to ``p = 0``: symconv reads them as the identity,
+  and PyTorch runs them as one then; with ``p > 0`` autograd would also keep their masks): the bytes autograd records through ``torch.autograd.graph.saved_tensors_hooks``,
   one count per storage, the model's parameters and buffers left out, must equal symconv's
   ``training_memory(..., element_size=4).activations``.
 """
@@ -42,6 +43,14 @@ def grouped_fixed(grad_out_shape, x_shape, w_shape, bias, stride, padding, dilat
     grad_input = _RAW(*args, [output_mask[0], False, False], out_shape=out_shape)
     grad_weight = _RAW(*args, [False, output_mask[1], False], out_shape=out_shape)
     return grad_input + grad_weight // groups
+
+
+def without_dropout(model: nn.Module) -> nn.Module:
+    """``model`` with every dropout and stochastic depth at ``p = 0`` (the identity, as symconv reads them)."""
+    for module in model.modules():
+        if isinstance(module, nn.modules.dropout._DropoutNd) or type(module).__name__ == "StochasticDepth":
+            module.p = 0.0
+    return model
 
 
 def _loss(output) -> torch.Tensor:
@@ -89,7 +98,7 @@ def shape_of(spec: zoo.Model, size: tuple[int, int] | None = None) -> tuple[int,
 
 def check(spec: zoo.Model, size: tuple[int, int] | None = None) -> Outcome:
     """Build ``spec`` in train mode and compare symconv's training step with PyTorch's at one resolution."""
-    model = spec.build().train()
+    model = without_dropout(spec.build().train())
     shape = shape_of(spec, size)
     try:
         step = symconv.from_torch(model, shape, grad=True)
