@@ -11,10 +11,13 @@ of a model that returns several) at one concrete resolution:
   FlopCounterMode with that one formula corrected (:func:`grouped_fixed`), and the surplus the
   uncorrected counter adds is reported beside it. Attention runs PyTorch's math backend
   (``SDPBackend.MATH``): its batched GEMMs are what FlopCounterMode counts;
-- saved activations (dropout and stochastic depth set to ``p = 0``: symconv reads them as the identity,
-  and PyTorch runs them as one then; with ``p > 0`` autograd would also keep their masks): the bytes autograd records through ``torch.autograd.graph.saved_tensors_hooks``,
+- saved activations: the bytes autograd records through ``torch.autograd.graph.saved_tensors_hooks``,
   one count per storage, the model's parameters and buffers left out, must equal symconv's
-  ``training_memory(..., element_size=4).activations``.
+  ``training_memory(..., element_size=4).activations``. Dropout and stochastic depth are set to
+  ``p = 0``: symconv reads them as the identity, and PyTorch runs them as one then (with ``p > 0``
+  autograd also keeps their masks). Attention saves what PyTorch's math backend saves (the scaled
+  ``q`` and ``k``, ``v``, the softmax's output); its flash and memory-efficient kernels keep ``q``,
+  ``k``, ``v``, the output and one log-sum-exp per query row instead of the ``L x L`` weights.
 """
 
 from __future__ import annotations
