@@ -786,3 +786,29 @@ def test_attention_training_flops_equal_flop_counter(batch, length, heads, width
     attention, tokens = batch * heads * length * length * width, batch * length
     head = 3 * tokens * embed * 2 if module else 0
     assert step.macs == 2 * 3 * tokens * embed**2 + 3 * 2 * attention + 3 * tokens * embed**2 + head
+
+
+def _saved_by_backend(model: nn.Module, x, backend) -> int:
+    from torch.nn.attention import sdpa_kernel
+
+    with sdpa_kernel(backend):
+        return saved_bytes(model, x)
+
+
+@pytest.mark.parametrize(("heads", "width", "length"), [(1, 4, 5), (2, 3, 7)])
+def test_attention_saved_bytes_are_the_math_backends(heads, width, length) -> None:
+    from torch.nn.attention import SDPBackend
+
+    embed, batch = heads * width, 2
+    model = _Block(embed, heads).double().train()
+    x = torch.randn(batch, length, embed, dtype=torch.float64)
+    step = symconv.from_torch(model, (batch, length, embed), grad=True)
+    math_bytes = _saved_by_backend(model, x, SDPBackend.MATH)
+    # the math backend keeps q and k^T scaled by sqrt(scale), v (a view of the projection) and the L x L weights
+    assert math_bytes == training.training_memory(step, element_size=8).activations
+    # the flash kernel keeps q, k, v (views of the projection), its output (laid out (N, L, heads, d): the storage
+    # out_proj reads, kept by both) and one log-sum-exp per query row: not the scaled q, k and the weights
+    per_head = batch * heads * length * width
+    weights, log_sum_exp = batch * heads * length * length, batch * heads * length
+    flash_bytes = _saved_by_backend(model, x, SDPBackend.FLASH_ATTENTION)
+    assert math_bytes - flash_bytes == 8 * (2 * per_head + weights - log_sum_exp)
