@@ -32,6 +32,7 @@ from symconv.analysis import training
 from symconv.core.lowering import Gemm
 from symconv.core.quantities import identifier, quantity_named
 from symconv.network import examples
+from symconv.ops.einsum import Einsum
 from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
 from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Flatten
@@ -288,6 +289,12 @@ MERGES = {
     "matmul": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (2, 4, 5))),
     "matmul-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (4, 5))),
     "bmm-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (1, 4, 5))),
+    "einsum-heads": (
+        Einsum("bhid,bhjd->bhij"),
+        _Binary(lambda a, b: torch.einsum("bhid,bhjd->bhij", a, b)),
+        ((1, 2, 5, 8), (1, 2, 7, 8)),
+    ),
+    "einsum-matrix": (Einsum("ij,jk->ik"), _Binary(lambda a, b: torch.einsum("ij,jk->ik", a, b)), ((3, 4), (4, 6))),
 }
 
 

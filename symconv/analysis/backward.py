@@ -9,6 +9,7 @@ operator               grad input                                        grad we
 ``ConvTransposeNd``    im2col of ``dY``, GEMM ``W_g . columns``          GEMM ``x . columns^T`` (same im2col)
 ``Linear``             GEMM ``dY . W``                                   GEMM ``dY^T . x``
 ``Matmul``             GEMMs ``dY . B^T`` and ``A^T . dY``               (no parameters)
+``Einsum``             the same two GEMMs on the equation's indices      (no parameters)
 =====================  ================================================  ==========================================
 
 A grad bias is the sum of ``dY`` over every position but the channel: ``C_out`` sums
@@ -78,6 +79,7 @@ from symconv.ops.base import dim_index
 from symconv.ops.composite import Chain, DepthwiseSeparableConv2d, PartialConv2d
 from symconv.ops.constant import Constant
 from symconv.ops.conv import ConvNd, ConvTransposeNd
+from symconv.ops.einsum import Einsum
 from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
@@ -338,6 +340,25 @@ def _matmul(op: Matmul, inputs, output, needs) -> list[Stage]:
             stages.append(
                 Gemm(m=rows, k=inner * batch / own, n=cols, count=own, a=dy, b=other, out=_grad(operand, "output"))
             )
+    return stages
+
+
+def _einsum_saved(op, inputs, output, needs) -> list[Saved]:
+    a, b = inputs
+    return [Saved(("input", k), t.elements) for k, t in ((0, a), (1, b)) if needs.inputs[1 - k]]
+
+
+@rule(Einsum, saved=_einsum_saved)
+def _einsum(op: Einsum, inputs, output, needs) -> list[Stage]:
+    """The forward GEMM ``(m x k) . (k x n)``, ``count`` times: ``dA = dY . B^T`` and ``dB = A^T . dY``, each
+    a GEMM of the forward's size (an einsum is a batched GEMM, and so is each operand's gradient)."""
+    (gemm,) = op.lower(*inputs).stages
+    dy = _dy(output)
+    stages: list[Stage] = []
+    if needs.inputs[0]:
+        stages.append(replace(gemm, m=gemm.m, k=gemm.n, n=gemm.k, a=dy, b=inputs[1], out=_grad(inputs[0])))
+    if needs.inputs[1]:
+        stages.append(replace(gemm, m=gemm.k, k=gemm.m, n=gemm.n, a=inputs[0], b=dy, out=_grad(inputs[1])))
     return stages
 
 
