@@ -33,10 +33,12 @@ The other layers (no GEMM, so no MACs, as PyTorch's ``FlopCounterMode`` counts t
   element for each input that needs a gradient; ``Mean``: one scaling per output, broadcast;
   ``Scalar``: a scaling per element (``x * c``), none (``x + c``);
 - softmax: ``dX = Y * (dY - sum(dY * Y))`` per row (the output saved);
-- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: two
-  batched GEMMs around a scaled softmax): the GEMMs' backward, four GEMMs of the forward's
-  size, without recomputing the scores (PyTorch's math path; its flash and memory-efficient
-  kernels recompute ``q k^T``: one GEMM more);
+- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: ``q`` and
+  ``k^T`` scaled by ``sqrt(scale)``, two batched GEMMs around a softmax, PyTorch's math path): the
+  GEMMs' backward, four GEMMs of the forward's size, without recomputing the scores; autograd
+  keeps the scaled ``q`` and ``k^T``, ``v`` and the softmax's output. The flash and memory-efficient
+  kernels recompute ``q k^T`` (one GEMM more) and keep ``q``, ``k``, ``v``, the output and one
+  log-sum-exp per query row instead;
 - layer and group normalisation, per row of ``M`` normalised elements (``x_hat = (x - mean) * rstd``,
   ``g = dY * gamma``): ``dX = rstd * (g - sum(g)/M - x_hat * sum(g * x_hat)/M)``, autograd keeping the input,
   the mean and ``rstd`` per row; grad weight ``sum(dY * x_hat)``, grad bias ``sum(dY)`` over the rows;
