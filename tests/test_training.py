@@ -271,6 +271,14 @@ LAYERS = {
     "depthwise": (symconv.Conv2d(3, 3, 3, groups=3), nn.Conv2d(3, 3, 3, groups=3), (2, 3, 5, 5)),
     "conv-transpose": (symconv.ConvTranspose2d(3, 2, 3, 2), nn.ConvTranspose2d(3, 2, 3, 2), (2, 3, 4, 4)),
     "linear": (symconv.Linear(5, 4), nn.Linear(5, 4), (2, 3, 5)),
+    "layernorm": (L.LayerNorm((4,)), nn.LayerNorm(4), (2, 3, 4)),
+    "groupnorm": (L.GroupNorm(2, 4), nn.GroupNorm(2, 4), (2, 4, 3, 3)),
+    "upsample-nearest": (L.Upsample(scale_factor=2), nn.Upsample(scale_factor=2), (2, 3, 4, 4)),
+    "upsample-bilinear": (
+        L.Upsample(scale_factor=2, mode="bilinear"),
+        nn.Upsample(scale_factor=2, mode="bilinear"),
+        (2, 3, 4, 4),
+    ),
 }
 
 
@@ -819,3 +827,30 @@ def test_attention_saved_bytes_are_the_math_backends(heads, width, length) -> No
     weights, log_sum_exp = batch * heads * length * length, batch * heads * length
     flash_bytes = _saved_by_backend(model, x, SDPBackend.FLASH_ATTENTION)
     assert math_bytes - flash_bytes == 8 * (2 * per_head + weights - log_sum_exp)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=2), st.integers(2, 5), st.booleans(), st.booleans())
+def test_layer_norm_backward_equals_the_brute_force(leading, features, affine, input_grad) -> None:
+    shape = (*leading, features)
+    theirs = nn.LayerNorm(features, elementwise_affine=affine).double().train()
+    rng = np.random.default_rng(3)
+    if affine:
+        with torch.no_grad():
+            theirs.weight.copy_(torch.tensor(rng.normal(size=features)))
+    x = torch.tensor(rng.normal(size=shape), requires_grad=input_grad)
+    dy = rng.normal(size=shape)
+    if not (input_grad or affine):
+        return
+    theirs(x).backward(torch.tensor(dy))
+    weight = theirs.weight.detach().numpy() if affine else None
+    result = bf.layer_norm_backward(x.detach().numpy(), dy, weight, theirs.eps, grad_input=input_grad)
+    # the brute force computes the gradients autograd computes
+    if input_grad:
+        np.testing.assert_allclose(result.grad_input, x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if affine:
+        np.testing.assert_allclose(result.grad_weight, theirs.weight.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(result.grad_bias, theirs.bias.grad.numpy(), rtol=1e-9, atol=1e-12)
+    ours = L.LayerNorm((features,), elementwise_affine=affine)
+    step = training.cost(ours, shape, grad=True if input_grad else "weights")
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)
