@@ -608,3 +608,40 @@ def softmax_backward(y: Any, dy: Any) -> Gradients:
         for j in row:
             dx[(*lead, j)] = tally.mul(y[(*lead, j)], tally.add(dy[(*lead, j)], -dot))
     return Gradients(dx, None, None, tally.mults, tally.adds)
+
+
+def layer_norm_backward(
+    x: Any, dy: Any, weight: Any | None, eps: float, *, grad_input: bool = True, grad_params: bool = True
+) -> Gradients:
+    """Layer norm's backward over the last axis, performed element by element (PyTorch's formula).
+
+    The forward's ``mean`` and ``rstd`` per row are what autograd saved (computed here uncounted).
+    Per element ``x_hat = (x - mean) * rstd`` and ``g = dy * weight``; per row ``c1 = sum(g) / M`` and
+    ``c2 = sum(g * x_hat) / M``; ``dx = rstd * (g - c1 - x_hat * c2)``. ``grad_weight = sum(dy * x_hat)`` and
+    ``grad_bias = sum(dy)`` over the rows (``weight`` None: no affine, no parameter gradients).
+    """
+    x, dy = np.asarray(x, dtype=float), np.asarray(dy, dtype=float)
+    tally = _Tally({})
+    m = x.shape[-1]
+    rows = x.reshape(-1, m)
+    grads = dy.reshape(-1, m)
+    dx = np.zeros(rows.shape)
+    x_hat = np.zeros(rows.shape)
+    for r in range(rows.shape[0]):
+        mean = rows[r].mean()
+        rstd = 1 / np.sqrt(((rows[r] - mean) ** 2).mean() + eps)
+        if grad_input or (weight is not None and grad_params):
+            for j in range(m):
+                x_hat[r, j] = tally.mul(tally.add(rows[r, j], -mean), rstd)
+        if grad_input:
+            g = [tally.mul(grads[r, j], weight[j]) if weight is not None else grads[r, j] for j in range(m)]
+            c1 = tally.mul(_sum(tally, g), 1 / m)
+            c2 = tally.mul(tally.dot((g[j], x_hat[r, j]) for j in range(m)), 1 / m)
+            for j in range(m):
+                dx[r, j] = tally.mul(rstd, tally.add(tally.add(g[j], -c1), -tally.mul(x_hat[r, j], c2)))
+    grad_weight = grad_bias = None
+    if weight is not None and grad_params:
+        grad_weight = np.array([_sum(tally, [tally.mul(grads[r, j], x_hat[r, j]) for r in range(rows.shape[0])])
+                                for j in range(m)])  # fmt: skip
+        grad_bias = np.array([_sum(tally, [grads[r, j] for r in range(rows.shape[0])]) for j in range(m)])
+    return Gradients(dx.reshape(x.shape) if grad_input else None, grad_weight, grad_bias, tally.mults, tally.adds)

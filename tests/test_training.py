@@ -32,6 +32,7 @@ from symconv.analysis import training
 from symconv.core.lowering import Gemm
 from symconv.core.quantities import identifier, quantity_named
 from symconv.network import examples
+from symconv.ops.einsum import Einsum
 from symconv.ops.elementwise import Activation, Add, Multiply, ReLU
 from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Flatten
@@ -270,6 +271,14 @@ LAYERS = {
     "depthwise": (symconv.Conv2d(3, 3, 3, groups=3), nn.Conv2d(3, 3, 3, groups=3), (2, 3, 5, 5)),
     "conv-transpose": (symconv.ConvTranspose2d(3, 2, 3, 2), nn.ConvTranspose2d(3, 2, 3, 2), (2, 3, 4, 4)),
     "linear": (symconv.Linear(5, 4), nn.Linear(5, 4), (2, 3, 5)),
+    "layernorm": (L.LayerNorm((4,)), nn.LayerNorm(4), (2, 3, 4)),
+    "groupnorm": (L.GroupNorm(2, 4), nn.GroupNorm(2, 4), (2, 4, 3, 3)),
+    "upsample-nearest": (L.Upsample(scale_factor=2), nn.Upsample(scale_factor=2), (2, 3, 4, 4)),
+    "upsample-bilinear": (
+        L.Upsample(scale_factor=2, mode="bilinear"),
+        nn.Upsample(scale_factor=2, mode="bilinear"),
+        (2, 3, 4, 4),
+    ),
 }
 
 
@@ -288,6 +297,12 @@ MERGES = {
     "matmul": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (2, 4, 5))),
     "matmul-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (4, 5))),
     "bmm-broadcast": (Matmul(), _Binary(torch.matmul), ((2, 3, 4), (1, 4, 5))),
+    "einsum-heads": (
+        Einsum("bhid,bhjd->bhij"),
+        _Binary(lambda a, b: torch.einsum("bhid,bhjd->bhij", a, b)),
+        ((1, 2, 5, 8), (1, 2, 7, 8)),
+    ),
+    "einsum-matrix": (Einsum("ij,jk->ik"), _Binary(lambda a, b: torch.einsum("ij,jk->ik", a, b)), ((3, 4), (4, 6))),
 }
 
 
@@ -786,3 +801,56 @@ def test_attention_training_flops_equal_flop_counter(batch, length, heads, width
     attention, tokens = batch * heads * length * length * width, batch * length
     head = 3 * tokens * embed * 2 if module else 0
     assert step.macs == 2 * 3 * tokens * embed**2 + 3 * 2 * attention + 3 * tokens * embed**2 + head
+
+
+def _saved_by_backend(model: nn.Module, x, backend) -> int:
+    from torch.nn.attention import sdpa_kernel
+
+    with sdpa_kernel(backend):
+        return saved_bytes(model, x)
+
+
+@pytest.mark.parametrize(("heads", "width", "length"), [(1, 4, 5), (2, 3, 7)])
+def test_attention_saved_bytes_are_the_math_backends(heads, width, length) -> None:
+    from torch.nn.attention import SDPBackend
+
+    embed, batch = heads * width, 2
+    model = _Block(embed, heads).double().train()
+    x = torch.randn(batch, length, embed, dtype=torch.float64)
+    step = symconv.from_torch(model, (batch, length, embed), grad=True)
+    math_bytes = _saved_by_backend(model, x, SDPBackend.MATH)
+    # the math backend keeps q and k^T scaled by sqrt(scale), v (a view of the projection) and the L x L weights
+    assert math_bytes == training.training_memory(step, element_size=8).activations
+    # the flash kernel keeps q, k, v (views of the projection), its output (laid out (N, L, heads, d): the storage
+    # out_proj reads, kept by both) and one log-sum-exp per query row: not the scaled q, k and the weights
+    per_head = batch * heads * length * width
+    weights, log_sum_exp = batch * heads * length * length, batch * heads * length
+    flash_bytes = _saved_by_backend(model, x, SDPBackend.FLASH_ATTENTION)
+    assert math_bytes - flash_bytes == 8 * (2 * per_head + weights - log_sum_exp)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=2), st.integers(2, 5), st.booleans(), st.booleans())
+def test_layer_norm_backward_equals_the_brute_force(leading, features, affine, input_grad) -> None:
+    shape = (*leading, features)
+    theirs = nn.LayerNorm(features, elementwise_affine=affine).double().train()
+    rng = np.random.default_rng(3)
+    if affine:
+        with torch.no_grad():
+            theirs.weight.copy_(torch.tensor(rng.normal(size=features)))
+    x = torch.tensor(rng.normal(size=shape), requires_grad=input_grad)
+    dy = rng.normal(size=shape)
+    if not (input_grad or affine):
+        return
+    theirs(x).backward(torch.tensor(dy))
+    weight = theirs.weight.detach().numpy() if affine else None
+    result = bf.layer_norm_backward(x.detach().numpy(), dy, weight, theirs.eps, grad_input=input_grad)
+    # the brute force computes the gradients autograd computes
+    if input_grad:
+        np.testing.assert_allclose(result.grad_input, x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if affine:
+        np.testing.assert_allclose(result.grad_weight, theirs.weight.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(result.grad_bias, theirs.bias.grad.numpy(), rtol=1e-9, atol=1e-12)
+    ours = L.LayerNorm((features,), elementwise_affine=affine)
+    step = training.cost(ours, shape, grad=True if input_grad else "weights")
+    assert (step.backward.mults, step.backward.adds) == (result.mults, result.adds)

@@ -9,6 +9,7 @@ operator               grad input                                        grad we
 ``ConvTransposeNd``    im2col of ``dY``, GEMM ``W_g . columns``          GEMM ``x . columns^T`` (same im2col)
 ``Linear``             GEMM ``dY . W``                                   GEMM ``dY^T . x``
 ``Matmul``             GEMMs ``dY . B^T`` and ``A^T . dY``               (no parameters)
+``Einsum``             the same two GEMMs on the equation's indices      (no parameters)
 =====================  ================================================  ==========================================
 
 A grad bias is the sum of ``dY`` over every position but the channel: ``C_out`` sums
@@ -32,11 +33,18 @@ The other layers (no GEMM, so no MACs, as PyTorch's ``FlopCounterMode`` counts t
   element for each input that needs a gradient; ``Mean``: one scaling per output, broadcast;
   ``Scalar``: a scaling per element (``x * c``), none (``x + c``);
 - softmax: ``dX = Y * (dY - sum(dY * Y))`` per row (the output saved);
-- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: two
-  batched GEMMs around a scaled softmax): the GEMMs' backward, four GEMMs of the forward's
-  size, without recomputing the scores (PyTorch's math path; its flash and memory-efficient
-  kernels recompute ``q k^T``: one GEMM more);
-- views and ``Concat``: no stage.
+- attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: ``q`` and
+  ``k^T`` scaled by ``sqrt(scale)``, two batched GEMMs around a softmax, PyTorch's math path): the
+  GEMMs' backward, four GEMMs of the forward's size, without recomputing the scores; autograd
+  keeps the scaled ``q`` and ``k^T``, ``v`` and the softmax's output. The flash and memory-efficient
+  kernels recompute ``q k^T`` (one GEMM more) and keep ``q``, ``k``, ``v``, the output and one
+  log-sum-exp per query row instead;
+- layer and group normalisation, per row of ``M`` normalised elements (``x_hat = (x - mean) * rstd``,
+  ``g = dY * gamma``): ``dX = rstd * (g - sum(g)/M - x_hat * sum(g * x_hat)/M)``, autograd keeping the input,
+  the mean and ``rstd`` per row; grad weight ``sum(dY * x_hat)``, grad bias ``sum(dY)`` over the rows;
+- upsampling: each output's gradient scattered back onto the input positions it read (nearest: one each;
+  linear modes: ``2^d``, weighted), nothing saved but sizes;
+- views, ``Concat``, ``Pad``, ``Roll`` and a parameter read in ``forward`` (``Constant``): no stage.
 
 A layer whose input needs no gradient (the first layer, or one after frozen layers only)
 skips grad input; frozen parameters skip grad weight and grad bias.
@@ -57,7 +65,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import sympy
@@ -71,13 +79,16 @@ from symconv.core.touched import TouchedLength
 from symconv.errors import NotLowerable
 from symconv.ops.base import dim_index
 from symconv.ops.composite import Chain, DepthwiseSeparableConv2d, PartialConv2d
+from symconv.ops.constant import Constant
 from symconv.ops.conv import ConvNd, ConvTransposeNd
+from symconv.ops.einsum import Einsum
 from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
-from symconv.ops.norm import BatchNorm
+from symconv.ops.norm import BatchNorm, GroupNorm, LayerNorm
 from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, adaptive_window_total
-from symconv.ops.shape import Concat, View
+from symconv.ops.resize import Upsample
+from symconv.ops.shape import Concat, Pad, Roll, View
 from symconv.ops.softmax import Softmax
 
 ONE = sympy.Integer(1)
@@ -334,6 +345,25 @@ def _matmul(op: Matmul, inputs, output, needs) -> list[Stage]:
     return stages
 
 
+def _einsum_saved(op, inputs, output, needs) -> list[Saved]:
+    a, b = inputs
+    return [Saved(("input", k), t.elements) for k, t in ((0, a), (1, b)) if needs.inputs[1 - k]]
+
+
+@rule(Einsum, saved=_einsum_saved)
+def _einsum(op: Einsum, inputs, output, needs) -> list[Stage]:
+    """The forward GEMM ``(m x k) . (k x n)``, ``count`` times: ``dA = dY . B^T`` and ``dB = A^T . dY``, each
+    a GEMM of the forward's size (an einsum is a batched GEMM, and so is each operand's gradient)."""
+    (gemm,) = op.lower(*inputs).stages
+    dy = _dy(output)
+    stages: list[Stage] = []
+    if needs.inputs[0]:
+        stages.append(replace(gemm, m=gemm.m, k=gemm.n, n=gemm.k, a=dy, b=inputs[1], out=_grad(inputs[0])))
+    if needs.inputs[1]:
+        stages.append(replace(gemm, m=gemm.k, k=gemm.m, n=gemm.n, a=inputs[0], b=dy, out=_grad(inputs[1])))
+    return stages
+
+
 # ---- layers without a GEMM ----------------------------------------------------------------------------------
 
 
@@ -420,6 +450,73 @@ def _batchnorm(op: BatchNorm, inputs, output, needs) -> list[Stage]:
                         writes=(_grad(x),)),
         ]  # fmt: skip
     return stages
+
+
+def _rows(op: LayerNorm | GroupNorm, x: Tensor) -> sympy.Expr:
+    """How many rows of statistics (mean, rstd) the normalisation computes."""
+    if isinstance(op, LayerNorm):
+        return x.elements / product(op.normalized_shape)
+    return x.shape[0] * op.num_groups
+
+
+def _statistics_saved(op, inputs, output, needs) -> list[Saved]:
+    (x,) = inputs
+    rows = _rows(op, x)
+    return [Saved(("input", 0), x.elements), Saved(("own", "mean"), rows), Saved(("own", "rstd"), rows)]
+
+
+def _statistics_backward(op: LayerNorm | GroupNorm, inputs, output, needs) -> list[Stage]:
+    """Per element: ``x_hat`` (1 add, 1 mult), ``g = dY * gamma`` (1 mult, affine), ``g * x_hat`` (1 mult), two
+    row sums, ``dX = rstd * (g - c1 - x_hat * c2)`` (2 mults, 2 adds); per row ``c1``, ``c2`` (2 mults)."""
+    (x,) = inputs
+    rows, dy = _rows(op, x), _dy(output)
+    per_row = x.elements / rows
+    affine = product(op.affine_shape()) if op.affine else ONE
+    wants_weight, wants_bias = (op.affine and name in needs.params for name in ("weight", "bias"))
+    stages: list[Stage] = []
+    if needs.inputs[0]:
+        mults = sympy.Integer(5 if op.affine else 4)
+        stages += [
+            Elementwise(x.elements, mults_each=mults, adds_each=sympy.Integer(3), reads=(x, dy), writes=(_grad(x),)),
+            Elementwise(rows, mults_each=sympy.Integer(2), adds_each=2 * (per_row - 1)),
+        ]
+    if wants_weight:  # sum over the rows of dY * x_hat (x_hat computed again when grad input is not)
+        extra = (0, 0) if needs.inputs[0] else (1, 1)
+        stages += [
+            Elementwise(x.elements, mults_each=sympy.Integer(1 + extra[0]), adds_each=sympy.Integer(extra[1]),
+                        reads=(x, dy)),
+            Elementwise(affine, adds_each=x.elements / affine - 1, writes=(Tensor("grad_weight", "output",
+                                                                                  op.affine_shape()),)),
+        ]  # fmt: skip
+    if wants_bias:
+        stages.append(Elementwise(affine, adds_each=x.elements / affine - 1, reads=(dy,),
+                                  writes=(Tensor("grad_bias", "output", op.affine_shape()),)))  # fmt: skip
+    return stages
+
+
+rule(LayerNorm, saved=_statistics_saved)(_statistics_backward)
+rule(GroupNorm, saved=_statistics_saved)(_statistics_backward)
+
+
+@rule(Upsample, saved=_nothing_saved)
+def _upsample(op: Upsample, inputs, output, needs) -> list[Stage]:
+    """Each output's gradient goes back to the input positions it read: nearest, one (``outputs - inputs``
+    additions); a linear mode, ``2^d`` weighted ones (``2^d`` mults per output)."""
+    if not needs.inputs[0]:
+        return []
+    (x,) = inputs
+    taps = sympy.Integer(2 ** (len(x.shape) - 2) if op.mode != "nearest" else 1)
+    contributions = output.elements * taps
+    scatter = Col2im(_dy(output), _grad(x), planes=ONE, contributions=contributions, targets=x.elements)
+    if op.mode == "nearest":
+        return [scatter]
+    weighted = Tensor("weighted_grad_output", "intermediate", (*output.shape, taps))
+    return [Elementwise(contributions, mults_each=ONE, reads=(_dy(output),), writes=(weighted,)),
+            replace(scatter, columns=weighted)]  # fmt: skip
+
+
+for _cls in (Pad, Roll, Constant):
+    rule(_cls, saved=_nothing_saved)(_pass_through)
 
 
 def _maxpool_saved(op, inputs, output, needs) -> list[Saved]:

@@ -26,6 +26,7 @@ import sympy
 from symconv.analysis import backward
 from symconv.analysis.derivations import quantity_steps
 from symconv.analysis.derive import Derivation, Prose, Step
+from symconv.core.canonical import simplify_rounding
 from symconv.core.cost import Cost
 from symconv.core.lowering import Col2im, Gemm, Im2col, Lowering
 from symconv.ops import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
@@ -65,16 +66,18 @@ def _twice(title: str, op, shape, outputs: dict, assumptions: Prose) -> Derivati
         )
     )
     if outputs:
-        written = steps[-1].expr.subs({v: k for k, v in outputs.items()})
+        as_outputs = {v: k for k, v in outputs.items()}
+        written = steps[-1].expr.subs(as_outputs)
         listed = ", ".join(map(str, outputs))
         steps.append(Step(f"write the output sizes as {listed}", written, "PyTorch's output-size formulas"))
+        definitions = {**outputs, **{k: v.subs(as_outputs) for k, v in definitions.items()}}  # H_out first
     return Derivation(
         title,
         steps,
         "macs",
         operator=back.operator,
         assumptions=assumptions,
-        definitions={**definitions, **outputs},
+        definitions=definitions,
         result=back.macs,
     )
 
@@ -83,6 +86,9 @@ def _same_as(title: str, part: Cost, other: Cost, assumptions: Prose) -> Derivat
     """``part``'s exact ops, stage by stage, shown equal to ``other``'s (another operator's forward)."""
     steps, definitions = quantity_steps(part, "ops")
     steps.append(Step(f"the ops of {other.operator}", other.ops, "its forward lowering (symconv.ops)"))
+    simpler = simplify_rounding(other.ops)
+    if simpler != other.ops:  # the conv's output length on the transposed conv's output: ceiling((s(L-1)+1)/s) = L
+        steps.append(Step("simplify the output length", simpler, "for integers L, s >= 1: ceiling((s(L-1)+1)/s) = L"))
     return Derivation(
         title,
         steps,
@@ -111,11 +117,11 @@ def derivations() -> dict[str, Derivation]:
     # that the transposed conv needs no output_padding to give back its input length
     unit = Conv1d(C_in, C_out, K, padding=p, bias=False)
     _, unit_back = backward_cost(unit, (1, C_in, L))
-    grad_input = _part(unit_back, (Gemm, Col2im), "grad input of the conv", 2)
+    grad_input = _part(unit_back, (Gemm, Col2im), f"{unit!r} grad input", 2)
     adjoint = ConvTranspose1d(C_out, C_in, K, padding=p, bias=False).cost(unit.output_shape((1, C_in, L)))
     transposed_1d = ConvTranspose1d(C_in, C_out, K, stride=s, padding=p, bias=False)
     _, transposed_back = backward_cost(transposed_1d, (1, C_in, L))
-    transposed_grad_input = _part(transposed_back, (Im2col, Gemm), "grad input of the transposed conv", 2)
+    transposed_grad_input = _part(transposed_back, (Im2col, Gemm), f"{transposed_1d!r} grad input", 2)
     forward_conv = Conv1d(C_out, C_in, K, stride=s, padding=p, bias=False).cost(
         transposed_1d.output_shape((1, C_in, L))
     )
@@ -135,7 +141,7 @@ def derivations() -> dict[str, Derivation]:
             GROUPED,
         ),
         "backward-conv-is-transposed-conv": _same_as(
-            "a convolution's grad input is the transposed convolution's forward, exact (ops)",
+            "a conv's grad input is a transposed conv's forward (ops)",
             grad_input,
             adjoint,
             (
@@ -150,7 +156,7 @@ def derivations() -> dict[str, Derivation]:
             ),
         ),
         "backward-conv-transpose-is-conv": _same_as(
-            "a transposed convolution's grad input is the convolution's forward, exact (ops)",
+            "a transposed conv's grad input is a conv's forward (ops)",
             transposed_grad_input,
             forward_conv,
             (

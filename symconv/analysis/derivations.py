@@ -70,6 +70,14 @@ class StageText:
                 return method(stage, names)
         raise TypeError(f"no description for stage {type(stage).__name__}")
 
+    def uncounted(self, stage: Stage, names: dict[str, sympy.Expr]) -> Prose:
+        """A stage the count leaves out, in words without its sizes (they take no part in the count)."""
+        method = getattr(self, f"uncounted_{type(stage).__name__}", None)
+        return method(stage) if method is not None else self(stage, names)
+
+    def uncounted_Col2im(self, stage) -> Prose:
+        return f"col2im scatter-adds {stage.columns.name} into {stage.output.name} (additions only)"
+
     def describe_Stage(self, stage, names) -> Prose:
         return f"{type(stage).__name__} reads {_listed(stage.reads)} and writes {_listed(stage.writes)}"
 
@@ -171,8 +179,9 @@ def stage_terms(cost: Cost, quantity: str | Quantity) -> list[StageTerm]:
         used = {sym: sizes[name] for name, sym in symbols.items() if sym in general.free_symbols}
         # a size the count does not use is written as its value: every placeholder in the text is defined
         shown = {name: sym if sym in used else sizes[name] for name, sym in symbols.items()}
-        text = _prose(f"({index}) ", describe(stage, shown))
-        terms.append(StageTerm(text, general, used, _stage_count(stage, quantity)))
+        value = _stage_count(stage, quantity)
+        text = _prose(f"({index}) ", describe(stage, shown) if value != 0 else describe.uncounted(stage, shown))
+        terms.append(StageTerm(text, general, used, value))
     return terms
 
 

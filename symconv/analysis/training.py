@@ -50,6 +50,7 @@ from symconv.core.rules import substitute, substitution
 from symconv.core.sizes import as_element_size, show
 from symconv.errors import InvalidConfiguration
 from symconv.network.graph import Layer, Network
+from symconv.ops.constant import Constant
 from symconv.ops.linear import Linear
 from symconv.ops.shape import View
 
@@ -434,10 +435,16 @@ def network_cost(
     base = dict(aliases or {})
     elements = {v.name: sympy.Mul(*v.shape) for v in net.inputs}
     rows, saved = [], {}
+    network_inputs = {v.name for v in net.inputs}
+    held = set()  # parameters and buffers read in forward: what autograd keeps of them is not an activation
     for layer in net.layers:
         elements[layer.output.name] = sympy.Mul(*layer.output.shape)
         if isinstance(layer.operator, VIEWS):
             base.setdefault(layer.output.name, layer.inputs[0].name)
+        if isinstance(layer.operator, Constant) and (
+            layer.operator.parameter or layer.inputs[0].name in network_inputs
+        ):
+            held.add(layer.output.name)  # a parameter, or a buffer (a tensor computed from one reads that layer)
         own = _own_params(layer.cost)
         params = own if trainable is None else frozenset(trainable(layer)) & own
         needs = backward.Needs(tuple(needs_grad[v.name] for v in layer.inputs), params)
@@ -446,6 +453,8 @@ def network_cost(
         rows.append(LayerTrainingCost(layer.name, repr(layer.operator), needs, step))
         for tensor in step.saved:
             key, size = _storage(tensor, layer, base, elements)
+            if key in held:
+                continue
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
 
     def parts(part: str, suffix: str) -> Cost:
@@ -491,11 +500,28 @@ def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
 
     layer_inputs = {layer.name: layer.inputs for layer in net.layers}
     aliases = {}
-    for node in fx.symbolic_trace(model).graph.nodes:
+    try:
+        nodes = fx.symbolic_trace(model).graph.nodes
+    except Exception:  # control flow on sizes, which symconv's own trace follows: in-place modules only
+        nodes = [_ModuleCall(name) for name in layer_inputs if name in modules]
+    for node in nodes:
         name = node.target if node.op == "call_module" else node.name
         if name in layer_inputs and _in_place(node, modules):
             aliases[name] = layer_inputs[name][0].name
     return network_cost(net, trainable, aliases=aliases)
+
+
+@dataclass(frozen=True)
+class _ModuleCall:
+    """A call of a module, as an fx node describes it."""
+
+    target: str
+    op: str = "call_module"
+
+
+#: In-place activations that keep a copy rather than the storage they share: autograd keeps the input's
+#: original values for those whose backward reads the input (hardswish, silu, ...), and hardtanh a copy of its result.
+KEEPS_A_COPY = frozenset({"hardtanh", "relu6", "hardswish", "silu", "hardsigmoid", "mish", "gelu"})
 
 
 def _in_place(node, modules) -> bool:
@@ -503,11 +529,12 @@ def _in_place(node, modules) -> bool:
 
     if node.op == "call_module":
         module = modules[node.target]
-        # in-place hardtanh (ReLU6) saves a copy of its result: the storage it shares is not what it keeps
-        return bool(getattr(module, "inplace", False)) and type(module).__name__ not in ("Hardtanh", "ReLU6")
+        return bool(getattr(module, "inplace", False)) and type(module).__name__.lower() not in KEEPS_A_COPY
     if node.op == "call_method":
-        return node.target.endswith("_")
-    return node.target is operator.iadd or bool(node.kwargs.get("inplace", False))
+        return node.target.endswith("_") and node.target.rstrip("_") not in KEEPS_A_COPY
+    if node.target is operator.iadd:
+        return True
+    return bool(node.kwargs.get("inplace", False)) and getattr(node.target, "__name__", "") not in KEEPS_A_COPY
 
 
 def _root(name: str, base: Mapping[str, str]) -> str:

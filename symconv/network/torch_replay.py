@@ -145,12 +145,22 @@ class Replay:
         key = id(value.tensor)
         if key not in self.constants:
             counted = key in self.model_parameters  # a buffer, or a tensor computed from parameters: no params
-            for source in value.sources:  # ... whose parameters are counted once, where first read
-                self.tensor(source)
-            self.constants[key] = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
+            sources = [self.tensor(source) for source in value.sources]  # their parameters counted once, first read
+            self.constants[key] = self._constant(value, counted, sources)
             if counted:
                 self.own(f"{value.name}.weight", value.tensor)
         return self.constants[key]
+
+    def _constant(self, value: _Parameter, counted: bool, sources: list[Value]) -> Value:
+        """The layer holding a tensor read in ``forward``. One computed from a parameter takes that parameter's
+        layer as its nominal input (a gradient flows there in training); a view of it is a view of that layer."""
+        if not sources or counted:
+            return self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
+        source = value.sources[0].tensor
+        shared = value.tensor.untyped_storage()._cdata == source.untyped_storage()._cdata
+        if shared and value.tensor.numel() == source.numel():
+            return self.layer(value.name, Reshape(value.shape), sources[0])
+        return self.layer(value.name, Constant(value.shape, counted), sources[0])
 
     # structural handlers: (replay, node name, *args, **kwargs) -> env value
 
@@ -265,13 +275,15 @@ class Replay:
         return self.with_parameters(name, op, x, weight=weight, bias=bias)
 
     def attention(self, name, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, **kwargs):
-        """``F.scaled_dot_product_attention`` as PyTorch's math: ``softmax(q k^T * scale) v`` (two batched GEMMs)."""
+        """``F.scaled_dot_product_attention`` as PyTorch's math: ``softmax((q c) (k^T c)) v`` with ``c = sqrt(scale)``
+        (two batched GEMMs; the scaled ``q`` and ``k^T`` are what autograd keeps for the first)."""
         if attn_mask is not None or is_causal or kwargs.get("enable_gqa"):
             raise NotLowerable(f"node {name!r}: attention with a mask or grouped queries is not supported")
+        queries = self.layer(f"{name}.scale_queries", Scalar("mul"), q)
         keys = self.layer(f"{name}.keys", Transpose(-2, -1), k)
-        scores = self.layer(f"{name}.scores", Matmul(), q, keys)
-        scaled = self.layer(f"{name}.scale", Scalar("mul"), scores)
-        weights = self.layer(f"{name}.softmax", Softmax(-1), scaled)
+        keys = self.layer(f"{name}.scale_keys", Scalar("mul"), keys)
+        scores = self.layer(f"{name}.scores", Matmul(), queries, keys)
+        weights = self.layer(f"{name}.softmax", Softmax(-1), scores)
         return self.layer(name, Matmul(), weights, v)
 
     def multihead_attention(self, name, module, query, key, value, key_padding_mask=None, need_weights=True, **kw):
