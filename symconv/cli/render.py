@@ -173,21 +173,21 @@ def run_derive(args: argparse.Namespace) -> int:
     from symconv.analysis import derivations
     from symconv.render import artifacts
 
-    builtin = derivations.builtin()
     if args.list:
-        for slug, d in builtin.items():
+        for slug, d in derivations.builtin().items():
             print(f"{slug:<24} {d.title}")
         return 0
     if args.name is None:
         raise BadValue("give a derivation NAME (symconv derive --list) or an operator name")
-    if args.name in builtin:  # exactly the file under derivations/
-        fragment = "" if _document(args) else "fragments/"
-        emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
-    elif args.name in operators.CHOICES:
+    if args.name in operators.CHOICES:  # before the built-in derivations, which take seconds to build the first time
         derivation, lowering = _operator_derivation(args)
         emit(latex.derivation(derivation, lowering=lowering, document=_document(args)), args)
-    else:
+        return 0
+    builtin = derivations.builtin()
+    if args.name not in builtin:
         raise UnknownName("derivation or operator", args.name, [*builtin, *operators.OPERATORS])
+    fragment = "" if _document(args) else "fragments/"  # exactly the file under derivations/
+    emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
     return 0
 
 
