@@ -79,12 +79,7 @@ def row_options(args: argparse.Namespace, count: int) -> list[dict[str, str]]:
     """Each operator's own options: ``--a``/``--b`` for the first two, ``--set ROW:NAME=VALUE`` for any."""
     rows = [operators.overrides(args.a, "--a"), operators.overrides(args.b, "--b")][:count]
     rows += [{} for _ in range(count - len(rows))]
-    for key, text in operators.overrides(args.set, "--set").items():
-        row, sep, option = key.partition(":")
-        if not sep or not row.isdigit() or not 1 <= int(row) <= count:
-            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {count}")
-        rows[int(row) - 1][option] = text
-    return rows
+    return [{**row, **chosen} for row, chosen in zip(rows, operators.per_row(args.set, count), strict=True)]
 
 
 def curve_labels(args: argparse.Namespace, names: list[str]) -> list[str]:

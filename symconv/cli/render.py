@@ -139,13 +139,7 @@ def run_table(args: argparse.Namespace) -> int:
         raise BadValue(f"--labels must be distinct: {', '.join(map(repr, twice))} labels two rows")
     if not args.labels:  # the same operator twice (with different --set options): number the rows
         labels = [f"{name} ({i})" if names.count(name) > 1 else name for i, name in enumerate(names, start=1)]
-    per_row = [{} for _ in names]
-    for key, text in operators.overrides(args.set, "--set").items():
-        row, sep, option = key.partition(":")
-        if not sep or not row.isdigit() or not 1 <= int(row) <= len(names):
-            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {len(names)}")
-        per_row[int(row) - 1][option] = text
-    ops = operators.build_all(names, operators.given_options(args), per_row)
+    ops = operators.build_all(names, operators.given_options(args), operators.per_row(args.set, len(names)))
     shapes = operators.read_inputs(args)
     quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
     from symconv import latex  # the renderers load only for the commands that render
