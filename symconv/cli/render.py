@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_grad_option, add_quantity_option, grad_of
-from symconv.cli.output import emit
+from symconv.cli.output import check_output, emit
 from symconv.cli.values import BadValue
 from symconv.core.quantities import help_text, quantity_named
 from symconv.errors import UnknownName
@@ -173,6 +173,8 @@ def run_derive(args: argparse.Namespace) -> int:
         return 0
     if args.name is None:
         raise BadValue("give a derivation NAME (symconv derive --list) or an operator name")
+    check_output(args)  # before the derivation is built
+    _document(args)
     if args.name in operators.CHOICES:  # before the built-in derivations, which take seconds to build the first time
         derivation, lowering = _operator_derivation(args)
         emit(latex.derivation(derivation, lowering=lowering, document=_document(args)), args)
