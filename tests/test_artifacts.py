@@ -57,7 +57,7 @@ def test_write_artifacts_interrupted_leaves_only_whole_files(tmp_path, monkeypat
 
     monkeypatch.setattr(artifacts, "write_atomic", flaky)
     with pytest.raises(OSError, match="third file"):
-        artifacts.write_artifacts(tmp_path)
+        artifacts.write_artifacts(tmp_path, rendered)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(written) == 2
     for path in written:
@@ -66,9 +66,9 @@ def test_write_artifacts_interrupted_leaves_only_whole_files(tmp_path, monkeypat
 
 
 def test_write_then_check(tmp_path, rendered):
-    assert sorted(artifacts.write_artifacts(tmp_path)) == sorted(rendered)
+    assert sorted(artifacts.write_artifacts(tmp_path, rendered)) == sorted(rendered)
     assert artifacts.stale(tmp_path, rendered) == []
-    assert artifacts.write_artifacts(tmp_path) == []  # unchanged files are not rewritten
+    assert artifacts.write_artifacts(tmp_path, rendered) == []  # unchanged files are not rewritten
     first = next(iter(rendered))
     (tmp_path / first).write_text("edited by hand\n")
     (tmp_path / "latex" / "orphan.tex").write_text("left over\n")

@@ -40,7 +40,13 @@ def torch_macs(model: nn.Module, *shapes: tuple[int, ...]) -> int:
     return flops // 2
 
 
-@pytest.fixture(scope="module", params=sorted(MODELS))
+#: The largest models: slow (FlopCounterMode at every size); the others check the same in the fast tier.
+LARGE = {"resnet50", "mobilenet_v2"}
+
+
+@pytest.fixture(
+    scope="module", params=[pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n for n in sorted(MODELS)]
+)
 def traced(request):
     model = meta(MODELS[request.param])
     return model, symconv.from_torch(model, (1, 3, H, W))

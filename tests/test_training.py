@@ -39,6 +39,7 @@ from symconv.ops.shape import Flatten
 
 torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
+from autograd_reference import optimizer_step_elements, saved_bytes  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
@@ -57,23 +58,6 @@ def flop_counter_total(model: nn.Module, *shapes, input_grad: bool) -> int:
         out = model(*xs)
         out.sum().backward()
     return counter.get_total_flops()
-
-
-def saved_bytes(model: nn.Module, *xs) -> int:
-    """Bytes autograd saves during ``model(*xs)``, one count per storage, parameters and buffers left out."""
-    own = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-    storages: dict[int, int] = {}
-
-    def pack(t):
-        storage = t.untyped_storage()
-        if storage.data_ptr() not in own:
-            storages[storage.data_ptr()] = storage.nbytes()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = model(*xs)
-    del out
-    return sum(storages.values())
 
 
 def torch_surplus(step) -> sympy.Expr:
@@ -550,20 +534,6 @@ def flop_counter_forward(model: nn.Module, shape) -> int:
     with FlopCounterMode(display=False) as counter:
         model(torch.randn(shape, dtype=torch.float64))
     return counter.get_total_flops()
-
-
-def optimizer_step_elements(model: nn.Module, shape, optimizer: str, input_grad: bool) -> int:
-    """Elements one real optimizer step holds: parameters, their ``.grad``, the optimizer's buffers, saved tensors."""
-    x = torch.randn(shape, dtype=torch.float64, requires_grad=input_grad)
-    saved = saved_bytes(model, x) // 8
-    model(x).sum().backward()
-    params = list(model.parameters())
-    opt = torch.optim.Adam(params) if optimizer == "adam" else torch.optim.SGD(params, lr=0.1, momentum=0.9)
-    opt.step()
-    buffers = sum(
-        t.numel() for state in opt.state.values() for key, t in state.items() if key != "step"
-    )  # Adam's step counter is one scalar per parameter, not a buffer of its size
-    return sum(p.numel() for p in params) + sum(p.grad.numel() for p in params) + buffers + saved
 
 
 def _call(function, cfg, shape):

@@ -261,6 +261,11 @@ class QuantitySteps:
     """Steps deriving a quantity of a Cost from its lowering, one method per quantity class (found along the MRO)."""
 
     def __call__(self, cost: Cost, quantity: Quantity) -> tuple[list[Step], dict[sympy.Symbol, sympy.Expr]]:
+        if quantity.training:
+            raise SymconvError(
+                f"quantity {quantity.name!r} is of a training step: a derivation follows the forward's lowering "
+                "(the step's value: cost the operator with grad=True)"
+            )
         for cls in type(quantity).__mro__:
             method = getattr(self, f"steps_{cls.__name__}", None)
             if method is not None:

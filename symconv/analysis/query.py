@@ -31,6 +31,7 @@ import sympy
 from symconv.analysis.arguments import as_cost, checked, exact, expression, find_symbol, substitute
 from symconv.analysis.crossover import ClosedForm, Crossover, closed_form, crossover
 from symconv.analysis.roofline import Roofline, roofline
+from symconv.analysis.training import NetworkTrainingCost, TrainingCost
 from symconv.core.canonical import canonical, simplify_rounding
 from symconv.core.cost import Cost
 from symconv.core.intfuncs import as_roundings
@@ -137,7 +138,9 @@ def ratio(
 # --------------------------------------------------------------------------- symbols and values
 
 
-def at(expr_or_cost: sympy.Expr | Cost | NetworkCost, **values: object) -> sympy.Expr | Cost | NetworkCost:
+def at(
+    expr_or_cost: sympy.Expr | Cost | NetworkCost | TrainingCost, **values: object
+) -> sympy.Expr | Cost | NetworkCost | TrainingCost:
     """``expr_or_cost`` with symbols (named by keyword) replaced by exact values.
 
     A cost checks the values as :meth:`Cost.subs <symconv.core.cost.Cost.subs>` does (a size is a
@@ -155,7 +158,7 @@ def at(expr_or_cost: sympy.Expr | Cost | NetworkCost, **values: object) -> sympy
     ...
     symconv.errors.InvalidConfiguration: C_out=0 must be a positive integer
     """
-    if isinstance(expr_or_cost, Cost | NetworkCost):
+    if isinstance(expr_or_cost, Cost | NetworkCost | TrainingCost | NetworkTrainingCost):
         return expr_or_cost.subs(values)
     expr = expression(expr_or_cost)
     symbols = {name: find_symbol(expr, name) for name in values}

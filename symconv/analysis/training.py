@@ -155,6 +155,10 @@ class TrainingCost:
         """``subs`` with keyword arguments: ``step.at(H=56, W=56)``."""
         return self.subs(values)
 
+    def check_at(self, by_name: Mapping[str, sympy.Expr]) -> None:
+        """Raise if the configuration's rules break at these (checked) values: the forward's, which the step keeps."""
+        self.forward.check_at(by_name)
+
     def replaced(self, by_name: Mapping[str, sympy.Expr]) -> TrainingCost:
         """The step with symbols replaced by already checked values; the configuration's rules checked again."""
         return TrainingCost(

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from symconv.analysis import query
 from symconv.cli import operators
 from symconv.cli.budget import budget
-from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
+from symconv.cli.cost import add_cost_options, add_grad_option, add_quantity_option, element_size, grad_of
 from symconv.cli.report import FORMATS, Report, Row
 from symconv.cli.values import BadValue, parse_value
 from symconv.core.quantities import quantity_named
@@ -36,6 +36,7 @@ example (for which C_out does a depthwise-separable block move more memory than 
 def add_comparison_options(parser: argparse.ArgumentParser) -> None:
     operators.add_pair_arguments(parser)
     add_quantity_option(parser)
+    add_grad_option(parser)
     add_cost_options(parser, conventions=False)
     parser.add_argument("--format", choices=list(FORMATS), default="text")
 
@@ -66,7 +67,8 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
 
 def costs(args: argparse.Namespace):
     shapes = operators.read_inputs(args)
-    return [op.cost(*shapes) for op in operators.build_pair(args)], operators.show_inputs(shapes)
+    grad = grad_of(args, [args.quantity])
+    return [op.cost(*shapes, grad=grad) for op in operators.build_pair(args)], operators.show_inputs(shapes)
 
 
 def run_ratio(args: argparse.Namespace) -> int:

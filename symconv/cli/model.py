@@ -128,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
         if value and not args.layers:
             raise BadValue(f"{option} sets the columns of the per-layer table: add --layers")
     for name in args.quantity or ():
-        quantity_named(name)
+        if quantity_named(name).training:
+            raise BadValue(
+                f"--quantity {name} is of a training step: the layer table is of the model's forward "
+                "(a training step per operator: symconv cost/table/codegen --grad)"
+            )
     factory = load_factory(args.factory)
     shape = operators.read_option(parse_shape, "input", args.input)
     arguments = factory_arguments(args.arg)

@@ -112,6 +112,21 @@ def overrides(pairs: Sequence[str] | None, flag: str) -> dict[str, str]:
     return found
 
 
+def per_row(pairs: Sequence[str] | None, count: int) -> list[dict[str, str]]:
+    """``--set ROW:NAME=VALUE`` options by row, ROW from 1 to ``count``.
+
+    >>> per_row(["2:groups=4"], 2)
+    [{}, {'groups': '4'}]
+    """
+    rows: list[dict[str, str]] = [{} for _ in range(count)]
+    for key, text in overrides(pairs, "--set").items():
+        row, sep, option = key.partition(":")
+        if not sep or not row.isdigit() or not 1 <= int(row) <= count:
+            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {count}")
+        rows[int(row) - 1][option] = text
+    return rows
+
+
 def build(name: str, given: dict[str, str], fix: Mapping[str, object] | None = None) -> Operator:
     """Construct operator ``name`` from the options it takes among ``given`` (text values).
 

@@ -9,18 +9,26 @@ from symconv.cli.values import BadValue
 from symconv.files import write_atomic
 
 
-def emit(text: str, args: argparse.Namespace, suffix: str = ".tex") -> None:
-    """Print ``text``, or write it to ``--output`` (and compile it with ``--pdf``)."""
+def check_output(args: argparse.Namespace, suffix: str = ".tex") -> None:
+    """Refuse ``--output`` and ``--pdf`` as :func:`emit` would, before anything is rendered."""
     if args.output is None:
         if getattr(args, "pdf", False):
             raise BadValue("--pdf needs --output FILE.tex (the PDF is written next to it)")
-        print(text, end="" if text.endswith("\n") else "\n")
         return
     target = Path(args.output)
     if target.suffix != suffix:
         raise BadValue(f"--output {args.output!r} must end in {suffix}")
     if not target.parent.is_dir():
         raise BadValue(f"--output {args.output!r}: directory {str(target.parent)!r} does not exist")
+
+
+def emit(text: str, args: argparse.Namespace, suffix: str = ".tex") -> None:
+    """Print ``text``, or write it to ``--output`` (and compile it with ``--pdf``)."""
+    check_output(args, suffix)
+    if args.output is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+        return
+    target = Path(args.output)
     write_atomic(target, text)
     written = [target]
     if getattr(args, "pdf", False):

@@ -6,7 +6,7 @@ import argparse
 
 from symconv.cli import operators
 from symconv.cli.compare import given_values
-from symconv.cli.cost import add_cost_options, add_quantity_option, element_size
+from symconv.cli.cost import add_cost_options, add_grad_option, add_quantity_option, element_size, grad_of
 from symconv.cli.values import BadValue
 from symconv.errors import SymconvError
 from symconv.render import plot
@@ -38,6 +38,7 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
     parser.add_argument("--labels", help="comma-separated curve labels (default: the operator names)")
     parser.add_argument("--kind", choices=["cost", "ratio"], default="cost", help="the quantities, or A / B")
     add_quantity_option(parser)
+    add_grad_option(parser)
     parser.add_argument("--over", required=True, metavar="SYMBOL", help="the symbol on the x axis")
     parser.add_argument("--range", required=True, metavar="LO:HI[:STEP]", help="its integer values, HI included")
     parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="fix another symbol")
@@ -78,12 +79,7 @@ def row_options(args: argparse.Namespace, count: int) -> list[dict[str, str]]:
     """Each operator's own options: ``--a``/``--b`` for the first two, ``--set ROW:NAME=VALUE`` for any."""
     rows = [operators.overrides(args.a, "--a"), operators.overrides(args.b, "--b")][:count]
     rows += [{} for _ in range(count - len(rows))]
-    for key, text in operators.overrides(args.set, "--set").items():
-        row, sep, option = key.partition(":")
-        if not sep or not row.isdigit() or not 1 <= int(row) <= count:
-            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {count}")
-        rows[int(row) - 1][option] = text
-    return rows
+    return [{**row, **chosen} for row, chosen in zip(rows, operators.per_row(args.set, count), strict=True)]
 
 
 def curve_labels(args: argparse.Namespace, names: list[str]) -> list[str]:
@@ -110,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     for end in (values[0], values[-1]):
         check_at(names, args, extras, shapes, {**given, args.over: end})
     labels = curve_labels(args, names)
-    costs = {label: op.cost(*shapes) for label, op in zip(labels, ops, strict=True)}
+    grad = grad_of(args, [args.quantity])
+    costs = {label: op.cost(*shapes, grad=grad) for label, op in zip(labels, ops, strict=True)}
     data = plot.series(
         costs,
         args.quantity,

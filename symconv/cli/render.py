@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from symconv.cli import operators
 from symconv.cli.compare import given_values
 from symconv.cli.cost import add_grad_option, add_quantity_option, grad_of
-from symconv.cli.output import emit
+from symconv.cli.output import check_output, emit
 from symconv.cli.values import BadValue
 from symconv.core.quantities import help_text, quantity_named
 from symconv.errors import UnknownName
@@ -139,13 +139,7 @@ def run_table(args: argparse.Namespace) -> int:
         raise BadValue(f"--labels must be distinct: {', '.join(map(repr, twice))} labels two rows")
     if not args.labels:  # the same operator twice (with different --set options): number the rows
         labels = [f"{name} ({i})" if names.count(name) > 1 else name for i, name in enumerate(names, start=1)]
-    per_row = [{} for _ in names]
-    for key, text in operators.overrides(args.set, "--set").items():
-        row, sep, option = key.partition(":")
-        if not sep or not row.isdigit() or not 1 <= int(row) <= len(names):
-            raise BadValue(f"--set {key}={text} must be ROW:NAME=VALUE with ROW from 1 to {len(names)}")
-        per_row[int(row) - 1][option] = text
-    ops = operators.build_all(names, operators.given_options(args), per_row)
+    ops = operators.build_all(names, operators.given_options(args), operators.per_row(args.set, len(names)))
     shapes = operators.read_inputs(args)
     quantities = [q.strip() for q in args.quantities.split(",") if q.strip()]
     from symconv import latex  # the renderers load only for the commands that render
@@ -173,21 +167,23 @@ def run_derive(args: argparse.Namespace) -> int:
     from symconv.analysis import derivations
     from symconv.render import artifacts
 
-    builtin = derivations.builtin()
     if args.list:
-        for slug, d in builtin.items():
+        for slug, d in derivations.builtin().items():
             print(f"{slug:<24} {d.title}")
         return 0
     if args.name is None:
         raise BadValue("give a derivation NAME (symconv derive --list) or an operator name")
-    if args.name in builtin:  # exactly the file under derivations/
-        fragment = "" if _document(args) else "fragments/"
-        emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
-    elif args.name in operators.CHOICES:
+    check_output(args)  # before the derivation is built
+    _document(args)
+    if args.name in operators.CHOICES:  # before the built-in derivations, which take seconds to build the first time
         derivation, lowering = _operator_derivation(args)
         emit(latex.derivation(derivation, lowering=lowering, document=_document(args)), args)
-    else:
+        return 0
+    builtin = derivations.builtin()
+    if args.name not in builtin:
         raise UnknownName("derivation or operator", args.name, [*builtin, *operators.OPERATORS])
+    fragment = "" if _document(args) else "fragments/"  # exactly the file under derivations/
+    emit(artifacts.latex_derivations()[f"{artifacts.LATEX}/{fragment}derivation-{args.name}.tex"], args)
     return 0
 
 

@@ -27,7 +27,7 @@ import contextlib
 import contextvars
 import numbers
 from abc import ABCMeta
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -131,48 +131,48 @@ class RecordingMeta(ABCMeta):
         return instance
 
 
-def configuration_symbols(obj: object) -> tuple[sympy.Symbol, ...]:
-    """The symbols in the configuration of ``obj`` (an operator, its parts and axes), even those that cancel
-    out of every count (a dilation under ``'same'`` padding): values may be given for them."""
-    found: dict[sympy.Symbol, None] = {}
+def _reachable(obj: object, opens: Callable[[object], bool]) -> Iterator[object]:
+    """``obj`` and what it holds, depth first, each object once: the items of lists and tuples, and the
+    attributes of the objects ``opens`` accepts."""
     seen: set[int] = set()
 
-    def walk(item: object) -> None:
-        if isinstance(item, sympy.Basic):
-            found.update(dict.fromkeys(s for s in item.free_symbols if isinstance(s, sympy.Symbol)))
-            return
+    def visit(item: object) -> Iterator[object]:
         if id(item) in seen:
             return
         seen.add(id(item))
+        yield item
         if isinstance(item, list | tuple):
             for x in item:
-                walk(x)
-        elif isinstance(type(item), RecordingMeta) or hasattr(item, "__dataclass_fields__"):
+                yield from visit(x)
+        elif opens(item):
             for value in vars(item).values():
-                walk(value)
+                yield from visit(value)
 
-    walk(obj)
+    return visit(obj)
+
+
+def _is_operator(item: object) -> bool:
+    return isinstance(type(item), RecordingMeta)
+
+
+def configuration_symbols(obj: object) -> tuple[sympy.Symbol, ...]:
+    """The symbols in the configuration of ``obj`` (an operator, its parts and axes), even those that cancel
+    out of every count (a dilation under ``'same'`` padding): values may be given for them."""
+    parts = _reachable(obj, lambda item: _is_operator(item) or hasattr(item, "__dataclass_fields__"))
+    found = dict.fromkeys(
+        s for item in parts if isinstance(item, sympy.Basic) for s in item.free_symbols if isinstance(s, sympy.Symbol)
+    )
     return tuple(sorted(found, key=str))
 
 
 def rules_of(obj: object) -> tuple[Rule, ...]:
     """The rules recorded when ``obj`` and every operator inside it (parts, chains) were built."""
-    found: dict[Rule, None] = {}
-    seen: set[int] = set()
-
-    def walk(item: object) -> None:
-        if id(item) in seen:
-            return
-        seen.add(id(item))
-        if isinstance(item, list | tuple):
-            for x in item:
-                walk(x)
-        elif isinstance(type(item), RecordingMeta):
-            found.update(dict.fromkeys(getattr(item, "built_rules", ())))
-            for value in vars(item).values():
-                walk(value)
-
-    walk(obj)
+    found = dict.fromkeys(
+        rule
+        for item in _reachable(obj, _is_operator)
+        if _is_operator(item)
+        for rule in getattr(item, "built_rules", ())
+    )
     return tuple(found)
 
 

@@ -175,9 +175,10 @@ def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
 
-def write_artifacts(root: str | Path = ROOT) -> list[str]:
-    """Render everything, then write each file that changed (atomically); return the paths written."""
-    rendered = artifacts()
+def write_artifacts(root: str | Path = ROOT, rendered: dict[str, str] | None = None) -> list[str]:
+    """Render everything (unless given ``rendered``), then write each file that changed (atomically); return the
+    paths written."""
+    rendered = artifacts() if rendered is None else rendered
     written = [p for p, text in rendered.items() if not _same(Path(root) / p, text)]
     for path in written:
         write_atomic(Path(root) / path, rendered[path])

@@ -103,7 +103,7 @@ def series(
 
 def _present(cost: Cost, given: Mapping[str, object]) -> dict[str, object]:
     """The ``given`` values of the symbols that occur in ``cost`` (two costs need not share every symbol)."""
-    names = {s.name for s in cost.macs.free_symbols | cost.memory("im2col").free_symbols | cost.params.free_symbols}
+    names = cost.symbols()
     return {name: value for name, value in given.items() if name in names}
 
 
