@@ -20,9 +20,9 @@ from symconv.core.lowering import Stage
 from symconv.core.quantities import Compute
 from symconv.errors import SymconvError, UnknownName
 from symconv.latex import derivation, environment, escape, latex, seed001_table, table
-from symconv.latex.environment import made_by
 from symconv.latex.layout import lines
 from symconv.latex.tables import number
+from symconv.provenance import made_by
 from symconv.symbols import C, C_in, C_out, H, H_in, K, W, W_in, g, p, s
 
 HOSTILE = [r"\input{/etc/passwd}", "50% & $x$", "#_^~{}\\", "a\nb\\\\c", "<|>"]
