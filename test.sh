@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests: set up ./.venv with every extra (torch's local CPU wheel, TeX from Debian when root), lint, run pytest.
+# The tests: set up ./.venv with every extra (torch and a matching torchvision, TeX from Debian when root), lint, run pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v latexmk >/dev/null || ! command -v pdftotext >/dev/null; then
@@ -15,8 +15,8 @@ if ! command -v latexmk >/dev/null || ! command -v pdftotext >/dev/null; then
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q --no-deps torchvision==0.28.0  # the model zoo; --no-deps keeps the CPU torch
+# a matching pair, so that torchvision's own operators load (PyPI's torchvision beside another torch build does not)
+.venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
 .venv/bin/python -m pip install -q -e '.[test,numpy,plot,docs,zoo,peers]'
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .

@@ -12,8 +12,11 @@ each step checked equal to the one before by sympy.
 >>> d = builtin()["backward-conv"]
 >>> d.conclusion
 2*C_in*C_out*H_out*K**2*N*W_out/g
+>>> from symconv.analysis.derive import equal
 >>> d = builtin()["backward-conv-transpose-is-conv"]
->>> d.conclusion == d.result
+>>> d.conclusion  # the conv's output length, ceiling((s*(L - 1) + 1)/s), is L
+C_in*C_out*K*L + C_in*L*(C_out*K - 1)
+>>> equal(d.conclusion, d.result)
 True
 """
 

@@ -95,7 +95,8 @@ class TouchedLength(sympy.Function):
         """The count in closed form in the length, when the kernel geometry is concrete (else ``self``)."""
         length, *geometry = self.args
         if all(a.is_Integer for a in geometry):
-            return sympy.sympify(touched_length(length, *(int(a) for a in geometry)))
+            count = touched_length(length, *(int(a) for a in geometry))
+            return sympy.Integer(count) if isinstance(count, int) else count
         return self
 
 
