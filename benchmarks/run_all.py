@@ -31,6 +31,7 @@ TITLES = {
     "cli": "The command line",
     "from_torch": "From a PyTorch model to its symbolic total",
     "zoo": "The model zoo",
+    "training": "Generated training-cost functions",
 }
 SETTINGS = {
     "codegen": ({}, {"configs": 100, "rows": 100_000, "torch_configs": 5, "rounds": 7}),
@@ -38,6 +39,7 @@ SETTINGS = {
     "cli": ({}, {"rounds": 5}),
     "from_torch": ({}, {"repeats": 3}),
     "zoo": ({"repeat": 3}, {"repeat": 1, "only": ["resnet18", "mobilenet_v2"]}),
+    "training": ({}, {"configs": 20, "torch_configs": 5}),
 }
 NOTES = {
     "codegen": "The scalar rows time a loop over the same configurations on both sides; *call alone* is a "
@@ -57,6 +59,10 @@ NOTES = {
     "*exact* when its symbolic total equals FlopCounterMode at three resolutions; the timing compares "
     "`from_torch` with PyTorch's symbolic route on the exact models, interleaved. PyTorch's route often "
     "specialises the sizes and returns a plain integer: it does less work there.",
+    "training": "Random Conv2d and ConvTranspose2d configurations (input gradient needed), each pair timed "
+    "interleaved on the same configuration; every training count is checked against a hand-written formula and "
+    "FlopCounterMode around forward and backward on meta tensors (plus its known surplus on grouped weight "
+    "gradients).",
 }
 COMMANDS = {
     "codegen": "python benchmarks/bench_codegen.py",
@@ -64,6 +70,7 @@ COMMANDS = {
     "cli": "python benchmarks/bench_cli.py",
     "from_torch": "python benchmarks/bench_from_torch.py",
     "zoo": "PYTHONPATH=.:tests python benchmarks/bench_zoo.py",
+    "training": "python benchmarks/bench_training.py",
 }
 
 
