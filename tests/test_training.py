@@ -368,7 +368,46 @@ def _mobilenet_v2_without_dropout() -> nn.Module:
     return model
 
 
+class _HeadsAttention(nn.Module):
+    """timm's attention: ``q``, ``k``, ``v`` permuted views of one ``qkv`` projection, whose batch dimensions
+    do not merge: ``k^T`` and ``v`` are copied compactly for the batched matmuls, and autograd keeps the copies."""
+
+    def __init__(self, width: int = 16, heads: int = 2) -> None:
+        super().__init__()
+        self.heads = heads
+        self.patches = nn.Conv2d(3, width, 4, stride=4)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+
+    def forward(self, x):
+        x = self.patches(x).flatten(2).transpose(1, 2)
+        n, length, width = x.shape
+        qkv = self.qkv(x).reshape(n, length, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attention = ((q * 0.5) @ k.transpose(-2, -1)).softmax(dim=-1)
+        return self.proj((attention @ v).transpose(1, 2).reshape(n, length, width))
+
+
+class _StandardisedConv(nn.Conv2d):
+    """NF-ResNet's convolution: its weight standardised in ``forward`` (kept by autograd: not a parameter)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gain = nn.Parameter(torch.ones(self.out_channels, 1, 1, 1))
+
+    def forward(self, x):
+        flat = self.weight.reshape(1, self.out_channels, -1)
+        scale = (self.gain * 0.5).view(-1)
+        weight = nn.functional.batch_norm(flat, None, None, weight=scale, training=True, momentum=0.0)
+        return nn.functional.conv2d(x, weight.reshape_as(self.weight), self.bias, self.stride, self.padding)
+
+
+def _standardised_convs() -> nn.Module:
+    return nn.Sequential(_StandardisedConv(3, 8, 3), nn.ReLU(), _StandardisedConv(8, 4, 3, padding=1))
+
+
 SAVED_MODELS = {
+    "heads_attention": (_HeadsAttention, 16),
+    "standardised_convs": (_standardised_convs, 16),
     "resnet50": (tm.resnet50, 32),
     "fasternet_block": (tm.fasternet_block_net, 32),
     "mobilenet_v1": (tm.mobilenet_v1, 32),

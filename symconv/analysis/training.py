@@ -42,7 +42,7 @@ from typing import Literal
 import sympy
 
 from symconv import network as layers  # every registered operator
-from symconv.analysis import backward
+from symconv.analysis import backward, layout
 from symconv.core.cost import PARAMETER_ROLES, Cost
 from symconv.core.lowering import Lowering, Tensor
 from symconv.core.quantities import OPTIMIZERS
@@ -52,7 +52,8 @@ from symconv.errors import InvalidConfiguration
 from symconv.network.graph import Layer, Network
 from symconv.ops.constant import Constant
 from symconv.ops.linear import Linear
-from symconv.ops.shape import View
+from symconv.ops.matmul import Matmul
+from symconv.ops.shape import Contiguous, View
 
 Grad = bool | Literal["weights"]
 INDEX_SIZE = 8  # autograd keeps argmax indices as int64
@@ -438,13 +439,18 @@ def network_cost(
     }
     base = dict(aliases or {})
     elements = {v.name: sympy.Mul(*v.shape) for v in net.inputs}
+    strides = {v.name: layout.contiguous(v.shape) for v in net.inputs}
     rows, saved = [], {}
     network_inputs = {v.name for v in net.inputs}
     held = set()  # parameters and buffers read in forward: what autograd keeps of them is not an activation
     for layer in net.layers:
         elements[layer.output.name] = sympy.Mul(*layer.output.shape)
-        if isinstance(layer.operator, VIEWS):
+        if isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous):
             base.setdefault(layer.output.name, layer.inputs[0].name)
+            x = layer.inputs[0]
+            strides[layer.output.name] = layout.follow(layer.operator, strides.get(x.name), layer.output.shape, x.shape)
+        else:
+            strides[layer.output.name] = layout.contiguous(layer.output.shape)
         if isinstance(layer.operator, Constant) and (
             layer.operator.parameter or layer.inputs[0].name in network_inputs
         ):
@@ -456,10 +462,13 @@ def network_cost(
         step = _layer_step(net, layer, needs)
         rows.append(LayerTrainingCost(layer.name, repr(layer.operator), needs, step))
         for tensor in step.saved:
-            key, size = _storage(tensor, layer, base, elements)
+            key, size = _storage(tensor, layer, base, elements, strides)
             if key in held:
                 continue
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
+
+    for key, (layer_name, size) in net.computed.items():  # a weight computed in forward is an activation
+        saved.setdefault(key, SavedTensor(key, layer_name, sympy.sympify(size)))
 
     def parts(part: str, suffix: str) -> Cost:
         return Cost.sequence(f"{net.name}{suffix}", [(row.name, row.cost.part(part)) for row in rows])
@@ -547,12 +556,20 @@ def _root(name: str, base: Mapping[str, str]) -> str:
     return name
 
 
-def _storage(tensor: SavedTensor, layer: Layer, base, elements) -> tuple[str, sympy.Expr]:
-    """The storage a saved tensor lives in (views and in-place outputs resolved) and its elements."""
+def _storage(tensor: SavedTensor, layer: Layer, base, elements, strides) -> tuple[str, sympy.Expr]:
+    """The storage a saved tensor lives in (views and in-place outputs resolved) and its elements.
+
+    A batched matmul's operand whose batch dimensions cannot be folded into one is copied
+    compactly first (:mod:`symconv.analysis.layout`): autograd keeps that copy, a storage of its own.
+    """
     kind, *rest = tensor.name.split(":")
     if kind == "own":
         return f"{layer.name}:{rest[0]}", tensor.elements
     value = layer.output.name if kind == "output" else layer.inputs[int(rest[0])].name
+    if kind == "input" and isinstance(layer.operator, Matmul):
+        operand = layer.inputs[int(rest[0])]
+        if not layout.folds(operand.shape, strides.get(value)):
+            return f"{layer.name}:{tensor.name}", tensor.elements
     root = _root(value, base)
     return root, elements[root]
 

@@ -89,6 +89,9 @@ class Network(Operator):
         self.name = name
         self.inputs: list[Value] = []
         self.layers: list[Layer] = []
+        # tensors computed from parameters in forward (a standardised weight) and what autograd keeps of them:
+        # name -> (the layer reading it, elements)
+        self.computed: dict[str, tuple[str, object]] = {}
         self.arity = 0
         self.same: dict[str, str] = {}
         self._names: set[str] = set()

@@ -34,7 +34,7 @@ from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
 from symconv.ops.pool import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Norm
 from symconv.ops.registry import Registration
-from symconv.ops.shape import Expand, Permute, Reshape, Select, Slice, Transpose
+from symconv.ops.shape import Contiguous, Expand, Permute, Reshape, Select, Slice, Transpose
 from symconv.ops.softmax import Softmax
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class _Parameter:
     tensor: torch.Tensor
     sources: tuple[_Parameter, ...] = ()
     sizes: tuple[sympy.Expr, ...] | None = None  # a fake tensor's shape in symconv's symbols
+    saved: tuple[tuple[int, int], ...] = ()  # (storage, elements) autograd kept while computing it
 
     @property
     def shape(self) -> tuple[sympy.Expr, ...]:
@@ -242,6 +243,10 @@ class Replay:
             if len(same) != 1:
                 raise NotLowerable(f"node {name!r}: a {tensor} computed from parameters none of which it stands for")
             self.own(f"{name}.{tensor}", same[0].tensor)
+            # autograd keeps the computed tensor (not a parameter) and what computing it kept
+            kept = dict(parameter.saved)
+            kept[parameter.tensor.untyped_storage()._cdata] = parameter.tensor.numel()
+            self.net.computed[f"{name}:{tensor}"] = (name, sum(kept.values()))
             for other in parameter.sources:
                 if other is not same[0]:
                     self.tensor(other)
@@ -301,7 +306,8 @@ class Replay:
         if module.in_proj_bias is not None:
             self.own(f"{name}.in_proj.bias", module.in_proj_bias)
         split = self.layer(f"{name}.heads", Reshape((n, length, 3, heads, embed // heads)), packed)
-        q, k, v = self.unbind(f"{name}.qkv", self.layer(f"{name}.permute", Permute((2, 0, 3, 1, 4)), split))
+        heads_first = self.layer(f"{name}.permute", Permute((2, 0, 3, 1, 4)), split)
+        q, k, v = self.unbind(f"{name}.qkv", self.layer(f"{name}.contiguous", Contiguous(), heads_first))
         attended = self.attention(f"{name}.attention", q, k, v)
         merged = self.layer(f"{name}.merge", Permute((0, 2, 1, 3)), attended)
         merged = self.layer(f"{name}.concat", Reshape((n, length, embed)), merged)
@@ -318,6 +324,14 @@ class Replay:
             if isinstance(read, _Parameter):
                 counted = id(read.tensor) in self.model_parameters
                 sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
+        saved = dict(p for read in _flat((*args, *kwargs.values())) if isinstance(read, _Parameter) for p in read.saved)
+
+        def keep(t: torch.Tensor) -> torch.Tensor:  # what a training step keeps of a weight computed in forward
+            storage = t.untyped_storage()
+            if not any(storage._cdata == p.untyped_storage()._cdata for p in self.module.parameters()):
+                saved[storage._cdata] = storage.nbytes() // t.element_size()
+            return t
+
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
         call = (lambda *a, **k: getattr(a[0], node.target)(*a[1:], **k)) if node.op == "call_method" else node.target
@@ -326,7 +340,8 @@ class Replay:
             result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
         else:
             try:
-                result = call(*concrete, **named)
+                with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
+                    result = call(*concrete, **named)
             except (TypeError, ValueError, RuntimeError) as error:
                 what = f"node {node.name!r}: {_callable_name(node.target)}"
                 raise NotLowerable(f"{what} of constants cannot be computed: {error}") from None
@@ -335,7 +350,7 @@ class Replay:
         if not isinstance(result, torch.Tensor):
             raise NotLowerable(f"node {node.name!r}: {node.target} of parameters gives {type(result).__name__}")
         sizes = tuple(self.symbolic().size(v) for v in result.shape) if _symbolic(result.shape) else None
-        return _Parameter(node.name, result, tuple(sources.values()), sizes)
+        return _Parameter(node.name, result, tuple(sources.values()), sizes, tuple(saved.items()))
 
     def symbolic(self) -> SymbolicSizes:
         """PyTorch's fake tensors for tensors computed from symbolic sizes (made when first needed)."""

@@ -36,6 +36,15 @@ class Identity(View):
     """``torch.nn.Identity``, ``Dropout`` at inference."""
 
 
+@register("contiguous", example=({}, ((2, 3),)))
+class Contiguous(View):
+    """A compact copy of a view (``x.contiguous()`` where PyTorch copies): no arithmetic, the same shape.
+
+    The forward counts it as a view; in training it is a storage of its own, which is what autograd
+    keeps when a later layer saves it (``nn.MultiheadAttention``'s packed ``q``, ``k``, ``v``).
+    """
+
+
 @register(
     "flatten",
     torch=("torch.nn.Flatten", "torch.flatten", "Tensor.flatten"),
