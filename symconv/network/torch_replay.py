@@ -75,6 +75,8 @@ class Replay:
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
         self.model_parameters = {id(p) for p in module.parameters()}
+        self.kept: dict[int, int] = {}  # storages autograd keeps computing tensors from parameters
+        self.held = {t.untyped_storage()._cdata for t in (*module.parameters(), *module.buffers())}
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
         self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
@@ -151,6 +153,13 @@ class Replay:
             if counted:
                 self.own(f"{value.name}.weight", value.tensor)
         return self.constants[key]
+
+    def keep(self, key: str, layer: str, storages: tuple[tuple[int, int], ...]) -> None:
+        """Record what autograd keeps computing a tensor from parameters in forward, each storage once."""
+        new = {storage: elements for storage, elements in storages if storage not in self.kept}
+        if new:
+            self.kept.update(new)
+            self.net.computed[key] = (layer, sum(new.values()))
 
     def _constant(self, value: _Parameter, counted: bool, sources: list[Value]) -> Value:
         """The layer holding a tensor read in ``forward``. One computed from a parameter takes that parameter's
@@ -244,9 +253,8 @@ class Replay:
                 raise NotLowerable(f"node {name!r}: a {tensor} computed from parameters none of which it stands for")
             self.own(f"{name}.{tensor}", same[0].tensor)
             # autograd keeps the computed tensor (not a parameter) and what computing it kept
-            kept = dict(parameter.saved)
-            kept[parameter.tensor.untyped_storage()._cdata] = parameter.tensor.numel()
-            self.net.computed[f"{name}:{tensor}"] = (name, sum(kept.values()))
+            result = (parameter.tensor.untyped_storage()._cdata, parameter.tensor.numel())
+            self.keep(f"{name}:{tensor}", name, (*parameter.saved, result))
             for other in parameter.sources:
                 if other is not same[0]:
                     self.tensor(other)
@@ -328,7 +336,7 @@ class Replay:
 
         def keep(t: torch.Tensor) -> torch.Tensor:  # what a training step keeps of a weight computed in forward
             storage = t.untyped_storage()
-            if not any(storage._cdata == p.untyped_storage()._cdata for p in self.module.parameters()):
+            if storage._cdata not in self.held:
                 saved[storage._cdata] = storage.nbytes() // t.element_size()
             return t
 
