@@ -37,12 +37,12 @@ def contiguous(shape: Sequence[object]) -> Strides:
     strides, step = [], sympy.Integer(1)
     for size in reversed(shape):
         strides.append(step)
-        step = step * sympy.sympify(size)
+        step = step * size  # sizes are ints or sympy integers: never text
     return tuple(reversed(strides))
 
 
 def _equal(a: object, b: object) -> bool:
-    return decide(sympy.Eq(sympy.sympify(a), sympy.sympify(b))) is True
+    return decide(sympy.Eq(a, b)) is True  # Eq converts ints strictly (never text)
 
 
 def follow(op: View, strides: Strides | None, out_shape: Sequence[object], in_shape=None) -> Strides | None:

@@ -468,7 +468,7 @@ def network_cost(
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
 
     for key, (layer_name, size) in net.computed.items():  # a weight computed in forward is an activation
-        saved.setdefault(key, SavedTensor(key, layer_name, sympy.sympify(size)))
+        saved.setdefault(key, SavedTensor(key, layer_name, sympy.Integer(size) if isinstance(size, int) else size))
 
     def parts(part: str, suffix: str) -> Cost:
         return Cost.sequence(f"{net.name}{suffix}", [(row.name, row.cost.part(part)) for row in rows])
