@@ -91,6 +91,13 @@ def test_derivations_check_and_write(tmp_path):
     assert "stale: latex/derivation-A1.tex" in in_process("derivations", "--check", "--out", str(root)).stdout
 
 
+def test_derivations_inside_the_repository_finds_its_own(monkeypatch):
+    monkeypatch.chdir(ROOT / "docs")  # any directory of the repository: its derivations/, never this one's
+    result = in_process("derivations", "--check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(f"all up to date under {ROOT.resolve() / 'derivations'}")
+
+
 def test_derivations_outside_the_repository_needs_out(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = in_process("derivations")

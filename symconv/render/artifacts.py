@@ -163,7 +163,7 @@ def repository_root(start: str | Path | None = None) -> Path | None:
 
     It is the directory holding the ``derivations/`` this package renders beside its own source.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # symconv/, above this module's render/
     here = Path.cwd() if start is None else Path(start)
     for directory in (here.resolve(), *here.resolve().parents):
         if (directory / ROOT).is_dir() and (directory / "symconv").resolve() == package:
