@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 import sympy
 
 from symconv.core.conventions import Convention, MemoryModel, convention, memory_model
-from symconv.core.lowering import Lowering, Role, Stage, Tensor
+from symconv.core.lowering import BiasAdd, Col2im, Copy, Elementwise, Gemm, Im2col, Lowering, Role, Stage, Tensor
 from symconv.core.precision import ElementSize, sizer
 from symconv.core.quantities import Compute
 from symconv.core.rules import Rule, check, substitute, substitution
@@ -122,8 +122,8 @@ class Cost:
             adds=sympy.Add(*(c.adds for _, c in parts)),
             bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
             params=params,
-            traffic=tuple(replace(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
-            stages=tuple(st for name, c in parts for st in _map_tree(c.stages, _prefixed(name), Tensor)),
+            traffic=tuple(_with(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
+            stages=tuple(st for name, c in parts for st in _prefix_stages(c.stages, name)),
             rules=tuple(dict.fromkeys(rule for _, c in parts for rule in c.rules)),
             configuration=tuple(dict.fromkeys(s for _, c in parts for s in c.configuration)),
         )
@@ -295,3 +295,44 @@ def _prefixed(prefix: str):
         return renamed[id(tensor)]
 
     return rename
+
+
+def _with(obj, **changes):
+    """A copy of the frozen dataclass ``obj`` with ``changes``, for a dataclass whose ``__post_init__`` derives
+    nothing from them (a tensor, a traffic record): ``dataclasses.replace`` without its per-call field scan."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+#: stage classes whose fields are sympy expressions, tensors and tuples of tensors only (see :func:`_prefix_stages`)
+_FLAT_STAGES = frozenset({Stage, Im2col, Gemm, Col2im, BiasAdd, Copy, Elementwise})
+
+
+def _prefix_stages(stages: tuple[Stage, ...], prefix: str) -> tuple[Stage, ...]:
+    """``stages`` with every tensor named ``prefix.name``, each tensor renamed once wherever it occurs: what
+    ``_map_tree(stages, _prefixed(prefix), Tensor)`` gives, built field by field (a network renames every layer)."""
+    if not all(type(st) in _FLAT_STAGES for st in stages):
+        return _map_tree(stages, _prefixed(prefix), Tensor)
+    renamed: dict[int, Tensor] = {}
+
+    def tensor(t: Tensor) -> Tensor:
+        new = renamed.get(id(t))
+        if new is None:
+            new = renamed[id(t)] = _with(t, name=f"{prefix}.{t.name}")
+        return new
+
+    def field_(value):
+        if type(value) is Tensor:
+            return tensor(value)
+        if type(value) is tuple:
+            return tuple(tensor(v) if type(v) is Tensor else v for v in value)
+        return value
+
+    result = []
+    for st in stages:
+        new = object.__new__(type(st))
+        new.__dict__.update({k: field_(v) for k, v in st.__dict__.items()})
+        result.append(new)
+    return tuple(result)

@@ -9,6 +9,7 @@ in the bounds, and the condition is decided when it holds (or fails) across thei
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy
@@ -34,6 +35,15 @@ def decide_bounded(relation: Any) -> bool | None:
     >>> decide_bounded(sympy.Ge(7, FloorDiv(H + 255, 32) + sympy.Mod(FloorDiv(H + 255, 32), 7)))  # H >= 1
     False
     """
+    if isinstance(relation, sympy.Basic):
+        return _decided(relation)
+    return decide(relation)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decided(relation: sympy.Basic) -> bool | None:
+    """:func:`decide_bounded`, memoised on the relation (an immutable expression: a model asks the same ones
+    at every block)."""
     truth = decide(relation)
     if truth is not None or not isinstance(relation, sympy.core.relational.Relational):
         return truth

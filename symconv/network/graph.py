@@ -32,9 +32,9 @@ from dataclasses import dataclass, field, replace
 import sympy
 
 from symconv.core import validate
-from symconv.core.cost import Cost, _map_tree
+from symconv.core.cost import Cost, _init_fields, _map_tree
 from symconv.core.lowering import Lowering, Role, Tensor
-from symconv.core.rules import substitute, substitution
+from symconv.core.rules import captured, replay, substitute, substitution
 from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.ops.base import Operator, Shape
@@ -75,6 +75,66 @@ def _apply(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tu
         lowering, cost = operator.lowered(*shapes)
         return lowering.output.shape, cost
     return operator.output_shape(*shapes), operator.total_cost(*shapes)
+
+
+_ATOMS = frozenset({int, float, str, bytes, bool, type(None)})
+
+
+def _frozen(value: object) -> object:
+    """``value`` as a key that equals another only for the same immutable value (``1``, ``True`` and ``1.0``
+    differ), or None when it holds something mutable or unknown."""
+    kind = type(value)
+    if kind in _ATOMS or isinstance(value, sympy.Basic):
+        return (kind, value)
+    if kind is tuple:
+        items = tuple(_frozen(v) for v in value)
+        return None if None in items else (tuple, items)
+    if isinstance(value, type):
+        return (type, value)
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return _frozen((kind, *(getattr(value, name) for name in _init_fields(kind))))
+    return None
+
+
+def _configuration(operator: Operator) -> object:
+    """The operator's type and attributes as an immutable key, or None (a network, a stateful custom operator)."""
+    if type(operator).cost is not Operator.cost:
+        return None
+    return _frozen((type(operator), *sorted(vars(operator).items())))
+
+
+class _Applied:
+    """An operator on input shapes, equal to another when the configurations and shapes are (the cache's key)."""
+
+    __slots__ = ("key", "operator", "shapes")
+
+    def __init__(self, key: object, operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> None:
+        self.key, self.operator, self.shapes = key, operator, shapes
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Applied) and self.key == other.key
+
+
+@functools.lru_cache(maxsize=4096)
+def _apply_once(applied: _Applied) -> tuple[tuple[sympy.Expr, ...], Cost, tuple]:
+    """:func:`_apply` memoised on the operator's configuration and the input shapes (immutable values), with the
+    rules its lowering recorded, replayed on every call (an operator building a network records them)."""
+    with captured() as rules:
+        shape, cost = _apply(applied.operator, applied.shapes)
+    return shape, cost, tuple(rules)
+
+
+def _apply_cached(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...], key: object) -> tuple:
+    """:func:`_apply`, through :func:`_apply_once` when ``key`` (the configuration and shapes, frozen) is given."""
+    if key is None:
+        return _apply(operator, shapes)
+    shape, cost, rules = _apply_once(_Applied(key, operator, shapes))
+    replay(rules)
+    return shape, cost
 
 
 class Network(Operator):
@@ -121,10 +181,11 @@ class Network(Operator):
             )
         shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
-        key = (type(operator), _state(operator), shapes)
+        frozen = _configuration(operator)
+        key = (type(operator), _state(operator), shapes) if frozen is None else (frozen, _frozen(shapes))
         if key not in self._applied:
             try:
-                self._applied[key] = _apply(operator, shapes)
+                self._applied[key] = _apply_cached(operator, shapes, None if frozen is None else key)
             except SymconvError as error:
                 raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
         shape, cost = self._applied[key]
