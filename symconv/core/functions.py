@@ -52,7 +52,7 @@ class Col2imTargets(_Col2imAxis):
 
     @classmethod
     def _uncropped(cls, length, kernel, stride, dilation):
-        if decide(sympy.Ge(stride, dilation * (kernel - 1) + 1)):
+        if decide(sympy.Ge(stride, dilation * (kernel - 1) + 1, evaluate=False)):
             return kernel * length  # windows never overlap
         if stride == 1 and dilation == 1:
             return length + kernel - 1

@@ -106,12 +106,14 @@ def _string_padding(padding: str, kernels, strides, dilations) -> tuple[tuple[sy
         raise InvalidConfiguration(
             f"padding={show(padding)} must be 'same', 'valid', an integer or a tuple of integers"
         )
-    if any(decide(sympy.Eq(st, 1)) is False for st in strides):
+    if any(decide(sympy.Eq(st, 1, evaluate=False)) is False for st in strides):
         raise InvalidConfiguration(
             f"padding='same' is not supported for strided convolutions (stride={tuple(strides)})"
         )
     for st in strides:
-        require(sympy.Eq(st, 1), "padding='same' is not supported for strided convolutions (stride={})", st)
+        require(
+            sympy.Eq(st, 1, evaluate=False), "padding='same' is not supported for strided convolutions (stride={})", st
+        )
     # PyTorch pads d*(K-1) in total, the extra element on the right when it is odd.
     totals = [dl * (k - 1) for k, dl in zip(kernels, dilations)]
     return tuple((FloorDiv(t, 2), t - FloorDiv(t, 2)) for t in totals)

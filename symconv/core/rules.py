@@ -125,9 +125,16 @@ class RecordingMeta(ABCMeta):
     """Metaclass that records the rules accepted while an instance is built, as ``instance.built_rules``."""
 
     def __call__(cls, *args, **kwargs):
-        with recording() as rules:
+        # recording(), inlined: every layer of a model builds an operator
+        outer = _RECORDING.get()
+        token = _RECORDING.set(rules := [])
+        try:
             instance = super().__call__(*args, **kwargs)
-        instance.built_rules = tuple(dict.fromkeys(rules))
+        finally:
+            _RECORDING.reset(token)
+            if outer is not None:
+                outer.extend(rules)
+        instance.built_rules = tuple(dict.fromkeys(rules)) if rules else ()
         return instance
 
 

@@ -128,11 +128,12 @@ def _apply_once(applied: _Applied) -> tuple[tuple[sympy.Expr, ...], Cost, tuple]
     return shape, cost, tuple(rules)
 
 
-def _apply_cached(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...], key: object) -> tuple:
-    """:func:`_apply`, through :func:`_apply_once` when ``key`` (the configuration and shapes, frozen) is given."""
-    if key is None:
+def _apply_cached(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]) -> tuple:
+    """:func:`_apply`, through :func:`_apply_once` when the configuration is made of immutable values."""
+    configuration = _configuration(operator)
+    if configuration is None:
         return _apply(operator, shapes)
-    shape, cost, rules = _apply_once(_Applied(key, operator, shapes))
+    shape, cost, rules = _apply_once(_Applied((configuration, _frozen(shapes)), operator, shapes))
     replay(rules)
     return shape, cost
 
@@ -181,11 +182,10 @@ class Network(Operator):
             )
         shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
-        frozen = _configuration(operator)
-        key = (type(operator), _state(operator), shapes) if frozen is None else (frozen, _frozen(shapes))
+        key = (type(operator), _state(operator), shapes)
         if key not in self._applied:
             try:
-                self._applied[key] = _apply_cached(operator, shapes, None if frozen is None else key)
+                self._applied[key] = _apply_cached(operator, shapes)
             except SymconvError as error:
                 raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
         shape, cost = self._applied[key]

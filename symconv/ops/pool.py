@@ -38,7 +38,7 @@ class Pool(SpatialInput):
         self.ceil_mode = flag(ceil_mode, "ceil_mode")
         for axis in self.axes:
             rule = "padding={} must be at most half of kernel_size={}"
-            require(sympy.Le(2 * axis.pad_left, axis.kernel), rule, axis.pad_left, axis.kernel)
+            require(sympy.Le(2 * axis.pad_left, axis.kernel, evaluate=False), rule, axis.pad_left, axis.kernel)
             # PyTorch drops a last window that would start in the right padding; it cannot when stride <= span - pad
             if self.ceil_mode and decide(axis.stride <= axis.span - axis.pad_left) is not True:
                 raise InvalidConfiguration(

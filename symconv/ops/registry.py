@@ -130,10 +130,15 @@ class Registration:
         if self.build is not None:
             return self.build(module)
         kwargs = {}
+        parameters = getattr(module, "__dict__", {}).get("_parameters", {})
         for param in constructor_parameters(self.cls):
-            if hasattr(module, param.name):
+            if param.name in parameters:  # read directly: a tracer's nn.Module.__getattr__ makes a node of it
+                value = parameters[param.name]
+            elif hasattr(module, param.name):
                 value = getattr(module, param.name)
-                kwargs[param.name] = value if param.name != "bias" or isinstance(value, bool) else value is not None
+            else:
+                continue
+            kwargs[param.name] = value if param.name != "bias" or isinstance(value, bool) else value is not None
         return self.cls(**kwargs)
 
     def from_call(self, name: str, *args: Any, **kwargs: Any) -> Any:

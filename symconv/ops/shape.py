@@ -92,7 +92,7 @@ class Reshape(View):
         known = [as_size(v, f"shape[{i}]") for i, v in enumerate(self.shape) if i not in holes]
         if holes:
             known.insert(holes[0], sympy.cancel(elements / product(known)))
-        elif decide(sympy.Eq(product(known), elements)) is False:
+        elif decide(sympy.Eq(product(known), elements, evaluate=False)) is False:
             raise InvalidConfiguration(f"shape={self.shape} does not hold the input's {elements} elements")
         return tuple(known)
 
@@ -115,7 +115,8 @@ class Slice(View):
 
     def view(self, shape: Shape) -> Shape:
         dim = dim_index(self.dim, len(shape), "dim")
-        fits = decide_bounded(sympy.Le(self.stop, shape[dim])) is True  # x[:, :H] of a map padded past H
+        # x[:, :H] of a map padded past H
+        fits = decide_bounded(sympy.Le(self.stop, shape[dim], evaluate=False)) is True
         stop = self.stop if fits else sympy.Min(self.stop, shape[dim])
         if decide(stop > self.start) is False:
             raise InvalidConfiguration(f"slice {self.start}:{self.stop} of dim {self.dim} (size {shape[dim]}) is empty")
@@ -139,7 +140,8 @@ class Select(View):
 
     def view(self, shape: Shape) -> Shape:
         dim = dim_index(self.dim, len(shape), "dim")
-        if decide(sympy.Lt(self.index, shape[dim])) is False or decide(sympy.Ge(self.index, -shape[dim])) is False:
+        inside = (sympy.Lt(self.index, shape[dim], evaluate=False), sympy.Ge(self.index, -shape[dim], evaluate=False))
+        if any(decide(relation) is False for relation in inside):
             raise InvalidConfiguration(f"index={self.index} is out of range for size {shape[dim]} (dim {self.dim})")
         return (*shape[:dim], *shape[dim + 1 :])
 
@@ -211,7 +213,7 @@ class Expand(View):
                 out.append(old)
                 continue
             size = as_size(size, f"sizes[{i}]")
-            if old is not None and old != 1 and decide(sympy.Eq(old, size)) is not True:
+            if old is not None and old != 1 and decide(sympy.Eq(old, size, evaluate=False)) is not True:
                 raise InvalidConfiguration(f"cannot expand size {old} to {size} (dim {i})")
             out.append(size)
         return tuple(out)
