@@ -323,16 +323,20 @@ def _prefix_stages(stages: tuple[Stage, ...], prefix: str) -> tuple[Stage, ...]:
             new = renamed[id(t)] = _with(t, name=f"{prefix}.{t.name}")
         return new
 
-    def field_(value):
-        if type(value) is Tensor:
-            return tensor(value)
-        if type(value) is tuple:
-            return tuple(tensor(v) if type(v) is Tensor else v for v in value)
-        return value
-
     result = []
     for st in stages:
+        fields_ = dict(st.__dict__)
+        for name in _tensor_fields(type(st)):
+            fields_[name] = tensor(fields_[name])
+        fields_["reads"] = tuple(map(tensor, st.reads))
+        fields_["writes"] = tuple(map(tensor, st.writes))
         new = object.__new__(type(st))
-        new.__dict__.update({k: field_(v) for k, v in st.__dict__.items()})
+        new.__dict__.update(fields_)
         result.append(new)
     return tuple(result)
+
+
+@functools.cache
+def _tensor_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a stage class that hold one tensor (``reads`` and ``writes`` hold tuples of them)."""
+    return tuple(f.name for f in fields(cls) if f.type in ("Tensor", Tensor))
