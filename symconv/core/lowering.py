@@ -19,6 +19,7 @@ C_out*H*W*(C_in*K**2 - 1)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,7 +50,7 @@ class Tensor:
     storage: str = ""
     stored: sympy.Expr = ONE  # 0 where the buffer is never built, e.g. a condition on symbols
 
-    @property
+    @functools.cached_property  # read for every memory count; a frozen dataclass keeps it in its __dict__
     def elements(self) -> sympy.Expr:
         return product(self.shape)
 
@@ -129,17 +130,17 @@ class Gemm(Stage):
         object.__setattr__(self, "reads", (self.a, self.b))
         object.__setattr__(self, "writes", (self.out,))
 
-    @property
+    @functools.cached_property
     def macs(self) -> sympy.Expr:
-        return self.count * self.m * self.n * self.k
+        return sympy.Mul(self.count, self.m, self.n, self.k)  # one product, not three nested ones
 
     @property
     def mults(self) -> sympy.Expr:
         return self.macs
 
-    @property
+    @functools.cached_property
     def adds(self) -> sympy.Expr:
-        return self.count * self.m * self.n * (self.k - 1)
+        return sympy.Mul(self.count, self.m, self.n, self.k - 1)
 
 
 @dataclass(frozen=True)

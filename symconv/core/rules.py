@@ -138,24 +138,27 @@ class RecordingMeta(ABCMeta):
         return instance
 
 
-def _reachable(obj: object, opens: Callable[[object], bool]) -> Iterator[object]:
+def _reachable(obj: object, opens: Callable[[object], bool]) -> list[object]:
     """``obj`` and what it holds, depth first, each object once: the items of lists and tuples, and the
     attributes of the objects ``opens`` accepts."""
     seen: set[int] = set()
-
-    def visit(item: object) -> Iterator[object]:
+    found: list[object] = []
+    stack = [obj]
+    while stack:  # a stack, not recursive generators: every layer's cost walks its operator
+        item = stack.pop()
         if id(item) in seen:
-            return
+            continue
         seen.add(id(item))
-        yield item
+        found.append(item)
         if isinstance(item, list | tuple):
-            for x in item:
-                yield from visit(x)
-        elif opens(item):
-            for value in vars(item).values():
-                yield from visit(value)
+            stack.extend(reversed(item))
+        elif not isinstance(item, _LEAVES) and opens(item):
+            stack.extend(reversed(list(vars(item).values())))
+    return found
 
-    return visit(obj)
+
+#: what is never opened: sympy expressions and plain values hold no configuration of their own
+_LEAVES = (sympy.Basic, str, int, float, type(None))
 
 
 def _is_operator(item: object) -> bool:

@@ -230,18 +230,24 @@ def _stand_ins(expr: sympy.Expr) -> sympy.Expr:
     atoms = [a for a in expr.atoms(sympy.Function) if a.is_integer]
     if not atoms:
         return expr
-    return expr.xreplace({a: _integer_symbol(a) for a in atoms})
+    return expr.xreplace({a: _integer_symbol(i, a.is_positive, a.is_nonnegative) for i, a in enumerate(atoms)})
 
 
-@functools.lru_cache(maxsize=4096)
-def _integer_symbol(atom: sympy.Expr) -> sympy.Symbol:
-    return sympy.Dummy(integer=True, positive=atom.is_positive, nonnegative=atom.is_nonnegative)
+@functools.lru_cache(maxsize=256)
+def _integer_symbol(index: int, positive: bool | None, nonnegative: bool | None) -> sympy.Symbol:
+    """The ``index``-th stand-in of an expression, of these signs: distinct atoms of one expression get distinct
+    symbols; expressions share them (a symbol with assumptions is slow to make, and nothing outlives the query)."""
+    return sympy.Dummy(integer=True, positive=positive, nonnegative=nonnegative)
 
 
 def require_divides(divisor: sympy.Expr, divisor_name: str, dividend: sympy.Expr, dividend_name: str) -> None:
     """Raise if ``divisor`` decidably does not divide ``dividend``."""
-    quotient = dividend / divisor
     template = f"{_escaped(divisor_name)}={{}} must divide {_escaped(dividend_name)}={{}}"
+    if divisor.is_Integer and dividend.is_Integer:  # the usual case, without building the fraction
+        if int(divisor) == 0 or int(dividend) % int(divisor):
+            raise InvalidConfiguration(template.format(divisor, dividend))
+        return
+    quotient = dividend / divisor
     if quotient.is_integer is False or (quotient.is_Number and not quotient.is_Integer):
         raise InvalidConfiguration(template.format(divisor, dividend))
     record("integer", quotient, template, divisor, dividend)

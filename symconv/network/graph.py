@@ -183,12 +183,13 @@ class Network(Operator):
         shapes = tuple(x.shape for x in inputs)
         # identical layers on identical inputs (a ResNet stage's repeated blocks) are lowered once
         key = (type(operator), _state(operator), shapes)
-        if key not in self._applied:
+        entry = self._applied.get(key)
+        if entry is None:
             try:
-                self._applied[key] = _apply_cached(operator, shapes)
+                entry = self._applied[key] = _apply_cached(operator, shapes)
             except SymconvError as error:
                 raise type(error)(f"layer {name!r} ({operator!r}): {error}") from None
-        shape, cost = self._applied[key]
+        shape, cost = entry
         output = Value(name, shape)
         self.layers.append(Layer(name, operator, inputs, output, cost))
         return output
