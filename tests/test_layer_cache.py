@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -111,3 +112,19 @@ def test_decide_bounded_memoised_is_decide_bounded() -> None:
     ]
     for relation in relations:
         assert size_bounds.decide_bounded(relation) == size_bounds._decided.__wrapped__(relation)
+
+
+def test_a_sequence_renames_its_stages_and_traffic_when_read_as_it_would_at_once() -> None:
+    net = mobilenet_v1(1, 224)
+    parts = [(layer.name, layer.cost) for layer in net.layers]
+    total = symconv.Cost.sequence("net", parts)
+    eager_traffic = tuple(dataclasses.replace(t, name=f"{name}.{t.name}") for name, cost in parts for t in cost.traffic)
+    eager_stages = tuple(st for name, cost in parts for st in _map_tree(cost.stages, _prefixed(name), Tensor))
+    assert total.traffic == eager_traffic and total.stages == eager_stages
+    fields = {f.name: getattr(total, f.name) for f in dataclasses.fields(symconv.Cost)}
+    eager = symconv.Cost(**{**fields, "traffic": eager_traffic, "stages": eager_stages})
+    assert all(total.memory(model) == eager.memory(model) for model in ("ideal", "im2col", "touched"))
+    assert repr(total).startswith("Cost(operator='net', ")
+    assert eager == total and total == eager and hash(eager) == hash(total)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        total.stages = ()

@@ -115,15 +115,15 @@ class Cost:
             params -= sympy.Add(
                 *(t.elements for name, c in parts for t in c.traffic if f"{name}.{t.name}" in tied & same.keys())
             )
-        return cls(
+        return (_Sequenced if cls is Cost else cls)(
             operator=operator,
             macs=sympy.Add(*(c.macs for _, c in parts)),
             mults=sympy.Add(*(c.mults for _, c in parts)),
             adds=sympy.Add(*(c.adds for _, c in parts)),
             bias_adds=sympy.Add(*(c.bias_adds for _, c in parts)),
             params=params,
-            traffic=tuple(_with(t, name=f"{name}.{t.name}") for name, c in parts for t in c.traffic),
-            stages=tuple(st for name, c in parts for st in _prefix_stages(c.stages, name)),
+            traffic=_Renamed(tuple((name, c.traffic) for name, c in parts), traffic=True),
+            stages=_Renamed(tuple((name, c.stages) for name, c in parts)),
             rules=tuple(dict.fromkeys(rule for _, c in parts for rule in c.rules)),
             configuration=tuple(dict.fromkeys(s for _, c in parts for s in c.configuration)),
         )
@@ -229,6 +229,58 @@ class Cost:
     def at(self, **values: object) -> Cost:
         """``subs`` with keyword arguments: ``cost.at(H=56, W=56)``."""
         return self.subs(values)
+
+
+@dataclass(frozen=True)
+class _Renamed:
+    """A sequence's stages or traffic before renaming: ``(part name, its stages or traffic)`` pairs."""
+
+    parts: tuple[tuple[str, tuple], ...]
+    traffic: bool = False
+
+    def value(self) -> tuple:
+        if self.traffic:
+            return tuple(_with(t, name=f"{name}.{t.name}") for name, part in self.parts for t in part)
+        return tuple(st for name, stages in self.parts for st in _prefix_stages(stages, name))
+
+
+def _renamed_field(name: str) -> property:
+    """A field of :class:`_Sequenced`, renamed when first read (the dataclass's ``__init__`` sets it)."""
+    key = f"_{name}"
+
+    def get(self) -> tuple:
+        value = self.__dict__[key]
+        if isinstance(value, _Renamed):
+            value = self.__dict__[key] = value.value()
+        return value
+
+    def set_(self, value: object) -> None:  # only the dataclass's __init__ can: it is frozen
+        self.__dict__[key] = value
+
+    return property(get, set_)
+
+
+class _Sequenced(Cost):
+    """The cost of a sequence (:meth:`Cost.sequence`), whose stages and traffic are renamed when first read: a
+    network's total is asked for its counts far more often, and renaming copies every tensor of every layer."""
+
+    stages = _renamed_field("stages")
+    traffic = _renamed_field("traffic")
+
+    def __repr__(self) -> str:
+        return "Cost" + super().__repr__().removeprefix(type(self).__qualname__)
+
+    def __eq__(self, other: object) -> bool:  # a Cost of the same fields is the same cost
+        if not isinstance(other, Cost):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _compared_fields())
+
+    __hash__ = Cost.__hash__
+
+
+@functools.cache
+def _compared_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Cost) if f.compare)
 
 
 def _tensors(stages: Iterable[Stage]) -> list:
