@@ -119,7 +119,7 @@ class _Applied:
         return isinstance(other, _Applied) and self.key == other.key
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # a model has a few hundred distinct layers; more would only grow the heap
 def _apply_once(applied: _Applied) -> tuple[tuple[sympy.Expr, ...], Cost, tuple]:
     """:func:`_apply` memoised on the operator's configuration and the input shapes (immutable values), with the
     rules its lowering recorded, replayed on every call (an operator building a network records them)."""
