@@ -78,7 +78,8 @@ def view_strides(shape: Sequence[object], strides: Strides | None, new_shape: Se
     if PyTorch copies; ``None`` if not known (unknown strides, or sizes sympy cannot compare).
 
     ATen's ``computeStride``: from the last dimension, the input's dimensions form chunks laid out
-    contiguously; the new shape must split into runs with the chunks' element counts.
+    contiguously; the new shape must split into runs with the chunks' element counts. A symbolic size
+    is taken to differ from 1, as PyTorch's size-oblivious guards take it.
 
     >>> view_strides((4, 6), (6, 1), (2, 2, 6))
     (12, 6, 1)
@@ -102,11 +103,11 @@ def _compute_stride(shape, strides, new_shape):
     for d in reversed(range(len(shape))):
         tensor_numel = tensor_numel * shape[d]
         chunk_ends = d == 0 or (
-            not _truth(sympy.Eq(shape[d - 1], 1)) and not _truth(sympy.Eq(strides[d - 1], tensor_numel * base))
+            not _equal(shape[d - 1], 1) and not _truth(sympy.Eq(strides[d - 1], tensor_numel * base))
         )
         if not chunk_ends:
             continue
-        while view_d >= 0 and (_truth(sympy.Lt(view_numel, tensor_numel)) or _truth(sympy.Eq(new_shape[view_d], 1))):
+        while view_d >= 0 and (_truth(sympy.Lt(view_numel, tensor_numel)) or _equal(new_shape[view_d], 1)):
             new_strides[view_d] = view_numel * base
             view_numel = view_numel * new_shape[view_d]
             view_d -= 1

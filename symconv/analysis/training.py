@@ -443,7 +443,7 @@ def network_cost(
     network_inputs = {v.name for v in net.inputs}
     held = set()  # parameters and buffers read in forward: what autograd keeps of them is not an activation
     for layer in net.layers:
-        elements[layer.output.name] = sympy.Mul(*layer.output.shape)
+        elements[layer.output.name] = net.fresh.get(layer.output.name, sympy.Mul(*layer.output.shape))
         viewed = None
         if isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous):
             x = layer.inputs[0]

@@ -167,7 +167,7 @@ class Replay:
         if not sources or counted:
             held = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
             if not counted and not self._model_storage(value.tensor):
-                self.net.fresh.add(held.name)
+                self.net.fresh[held.name] = self._storage_elements(value)
             return held
         source = value.sources[0].tensor
         shared = value.tensor.untyped_storage()._cdata == source.untyped_storage()._cdata
@@ -181,6 +181,13 @@ class Replay:
             return tensor.untyped_storage()._cdata in self.held
         except (RuntimeError, NotImplementedError):
             return False
+
+    @staticmethod
+    def _storage_elements(value: _Parameter) -> object:
+        """Elements of the storage a computed tensor lives in (an expanded one: fewer than its shape's)."""
+        if value.sizes is not None:  # a fake tensor of symbolic size
+            return sympy.Mul(*value.sizes)
+        return sympy.Integer(value.tensor.untyped_storage().nbytes() // value.tensor.element_size())
 
     # structural handlers: (replay, node name, *args, **kwargs) -> env value
 
