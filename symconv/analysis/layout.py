@@ -15,12 +15,10 @@ tensors ``bmm`` and ``mm`` received: a view whose dimensions cannot be merged (t
 >>> v = follow(Select(0, 2), follow(Permute((2, 0, 3, 1, 4)), qkv, (3, 2, 3, 197, 64)), (2, 3, 197, 64))
 >>> v
 (113472, 64, 576, 1)
->>> folds((2, 3, 197, 64), v)  # batch (2, 3) strided 197 * 576 and 64: not one dimension
-False
->>> folds((2, 3, 197, 64), contiguous((2, 3, 197, 64)))
-True
->>> view_strides((2, 3, 197, 64), v, (2, 3, 197 * 64)) is COPY  # heads and tokens interleaved in memory
-True
+>>> view_strides((2, 3, 197, 64), v, (6, 197, 64))  # batch (2, 3) strided 197 * 576 and 64: not one dimension
+COPY
+>>> view_strides((2, 3, 197, 64), contiguous((2, 3, 197, 64)), (6, 197, 64))
+(12608, 64, 1)
 """
 
 from __future__ import annotations
@@ -151,21 +149,6 @@ def follow(op: View, strides: Strides | None, out_shape: Sequence[object], in_sh
     if isinstance(op, (Flatten, Reshape)) and in_shape is not None:
         return view_strides(in_shape, strides, out_shape)
     return None
-
-
-def is_contiguous(shape: Sequence[object], strides: Strides) -> bool:
-    """Whether ``strides`` are row-major for ``shape`` (dimensions of size 1 may have any stride)."""
-    return all(_equal(size, 1) or _equal(s, c) for size, s, c in zip(shape, strides, contiguous(shape), strict=True))
-
-
-def folds(shape: Sequence[object], strides: Strides | None) -> bool:
-    """Whether a matmul operand's batch dimensions (all but the last two) merge into one without a copy.
-
-    Unknown strides (``None``) and sizes that cannot be decided count as merging (the storage read in place).
-    """
-    if len(shape) <= 3:
-        return True
-    return view_strides(shape, strides, (product(shape[:-2]), *shape[-2:])) is not COPY
 
 
 def _copies(shape: Sequence[object], strides: Strides | None, new_shape: Sequence[object]) -> bool:

@@ -444,18 +444,13 @@ def network_cost(
     held = set()  # parameters and buffers read in forward: what autograd keeps of them is not an activation
     for layer in net.layers:
         elements[layer.output.name] = net.fresh.get(layer.output.name, sympy.Mul(*layer.output.shape))
-        viewed = None
-        if isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous):
-            x = layer.inputs[0]
-            viewed = layout.follow(layer.operator, strides.get(x.name), layer.output.shape, x.shape)
-        if (
-            viewed is not layout.COPY
-            and isinstance(layer.operator, VIEWS)
-            and not isinstance(layer.operator, Contiguous)
-        ):
-            base.setdefault(layer.output.name, layer.inputs[0].name)
+        x = layer.inputs[0]
+        viewing = isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous)
+        viewed = layout.follow(layer.operator, strides.get(x.name), layer.output.shape, x.shape) if viewing else None
+        if viewing and viewed is not layout.COPY:
+            base.setdefault(layer.output.name, x.name)
             strides[layer.output.name] = viewed
-        else:  # a layer's output, or a reshape PyTorch copies: a compact storage of its own
+        else:  # a layer's output, or a reshape PyTorch makes as a copy: a compact storage of its own
             strides[layer.output.name] = layout.contiguous(layer.output.shape)
         if isinstance(layer.operator, Constant) and (
             layer.operator.parameter or (layer.inputs[0].name in network_inputs and layer.output.name not in net.fresh)
@@ -512,10 +507,7 @@ def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
         if part in owner:  # a parameter read in forward (a layer scale's gamma): the layer's weight
             return frozenset({"weight"}) if owner[part].requires_grad else frozenset()
         # a layer made of a module's own parameters (MultiheadAttention's in_proj: its in_proj_weight)
-        found = {
-            name: p for name, p in modules.get(parent, model).named_parameters(recurse=False)
-            if name.startswith(f"{part}_")
-        }  # fmt: skip
+        found = {name: p for name, p in owner.items() if name.startswith(f"{part}_")}
         if found:
             return frozenset(name.removeprefix(f"{part}_") for name, p in found.items() if p.requires_grad)
         return ALL_PARAMETERS  # parameters read in a forward: trainable, as PyTorch makes them
