@@ -92,6 +92,9 @@ class Network(Operator):
         # tensors computed from parameters in forward (a standardised weight) and what autograd keeps of them:
         # name -> (the layer reading it, elements)
         self.computed: dict[str, tuple[str, object]] = {}
+        # values torch computes in forward from sizes or buffers alone (a position encoding): new storage each step;
+        # name -> the elements of that storage
+        self.fresh: dict[str, object] = {}
         self.arity = 0
         self.same: dict[str, str] = {}
         self._names: set[str] = set()
