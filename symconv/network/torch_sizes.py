@@ -15,7 +15,7 @@ from collections.abc import Callable
 import sympy
 
 from symconv.core.intfuncs import CeilDiv, FloorDiv
-from symconv.core.size_bounds import decide_bounded
+from symconv.core.size_bounds import decide_bounded, declared_sizes, where_it_flips
 from symconv.errors import NotLowerable
 
 
@@ -94,6 +94,31 @@ def _power(a, b):
     if result.is_Integer or result.free_symbols:
         return result
     return float(result)
+
+
+def undecided(condition: object) -> str:
+    """Why a branch on ``condition`` is refused, and the range of sizes to declare that would decide it.
+
+    >>> from symconv.symbols import H
+    >>> print(undecided(sympy.Le(7 * FloorDiv(H + 24, 28), 7)))  # doctest: +NORMALIZE_WHITESPACE
+    which the input sizes do not decide (true at H=31, false at H=32): the cost differs on either side;
+    declare the sizes it is for, sizes={H: (low, 31)} or sizes={H: (32, high)}
+    """
+    ranges = declared_sizes()
+    within = f" (declared {', '.join(map(str, ranges))})" if ranges else ""
+    flip = where_it_flips(condition) if isinstance(condition, sympy.Basic) else None
+    if flip is None:
+        return (
+            f"which the input sizes{within} do not decide; declare the range of sizes the cost is for "
+            "(from_torch(..., sizes={H: (low, high)})), or give sizes that do "
+            "(integers, or multiples that fit the model)"
+        )
+    symbol, n, truth = flip
+    return (
+        f"which the input sizes{within} do not decide ({str(truth).lower()} at {symbol}={n}, "
+        f"{str(not truth).lower()} at {symbol}={n + 1}): the cost differs on either side; declare the sizes it is for, "
+        f"sizes={{{symbol}: (low, {n})}} or sizes={{{symbol}: ({n + 1}, high)}}"
+    )
 
 
 SIZE_FUNCTIONS = {

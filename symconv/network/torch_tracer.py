@@ -18,6 +18,7 @@ from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
 from symconv.network.torch_replay import Missing
+from symconv.network.torch_sizes import undecided
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -116,8 +117,7 @@ class Tracer(fx.Tracer):
         truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
             raise NotLowerable(
-                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), which the input "
-                "sizes do not decide; give sizes that do (integers, or multiples that fit the model)"
+                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), {undecided(value)}"
             )
         return truth
 
