@@ -150,6 +150,8 @@ def decide_bounded(relation: Any, sizes: Iterable[SizeRange] | None = None) -> b
         return truth
     ranges = {r.symbol: (Fraction(r.low), Fraction(r.high)) for r in (_DECLARED.get() if sizes is None else sizes)}
     difference = relation.lhs - relation.rhs
+    if ranges and difference.is_Number:  # Ne(x, x) unevaluated
+        return _on_range(type(relation), difference, difference)
     bounded = _bounded(difference)
     if bounded is None and not ranges:
         return None
@@ -165,6 +167,8 @@ def decide_bounded(relation: Any, sizes: Iterable[SizeRange] | None = None) -> b
         if by_residue is None:
             return None
         least, most = by_residue
+    if least is None:
+        return None
     return _on_range(type(relation), *_rounded(difference, least, most))
 
 

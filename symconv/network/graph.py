@@ -313,7 +313,7 @@ class NetworkCost:
         if not sizes:
             return self
         rules = tuple(rule for r in sizes for rule in r.rules())
-        total = replace(self.total, rules=tuple(dict.fromkeys(self.total.rules + rules)))
+        total = replace(self.total, rules=tuple(dict.fromkeys(rules + self.total.rules)))  # checked first
         return replace(self, total=total, sizes=tuple(sizes))
 
     def at(self, **values: object) -> NetworkCost:

@@ -17,7 +17,7 @@ from torch import fx, nn
 from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
-from symconv.network.torch_replay import Missing
+from symconv.network.torch_replay import Missing, module_path
 from symconv.network.torch_sizes import undecided
 
 if TYPE_CHECKING:
@@ -116,8 +116,11 @@ class Tracer(fx.Tracer):
             )
         truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
+            path = module_path(obj.node)
+            where = f" in {path} ({type(self.root.get_submodule(path)).__name__})" if path else ""
             raise NotLowerable(
-                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), {undecided(value)}"
+                f"the model's Python control flow depends on {value} (node {obj.node.name!r}{where}), "
+                f"{undecided(value)}"
             )
         return truth
 
