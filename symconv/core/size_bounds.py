@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping
@@ -148,28 +149,33 @@ def decide_bounded(relation: Any, sizes: Iterable[SizeRange] | None = None) -> b
     truth = decide(relation)
     if truth is not None or not isinstance(relation, sympy.core.relational.Relational):
         return truth
-    ranges = {r.symbol: (Fraction(r.low), Fraction(r.high)) for r in (_DECLARED.get() if sizes is None else sizes)}
+    declared = _DECLARED.get() if sizes is None else sizes
+    relevant = tuple(sorted((r for r in declared if r.symbol in relation.free_symbols), key=lambda r: r.symbol.name))
+    if relevant:
+        return _decided_over(relation, relevant)
     difference = relation.lhs - relation.rhs
-    if ranges and difference.is_Number:  # Ne(x, x) unevaluated
-        return _on_range(type(relation), difference, difference)
     bounded = _bounded(difference)
-    if bounded is None and not ranges:
+    if bounded is None:
         return None
-    least, most = bounded if bounded is not None else (None, None)
-    if ranges and difference.free_symbols & set(ranges):
-        least, most = _narrowed(difference, least, most, ranges)
-        if least is None:
-            return None
-        truth = _on_range(type(relation), *_rounded(difference, least, most))
-        if truth is not None or len(difference.free_symbols) != 1:
-            return truth
-        by_residue = _by_residue(difference, *difference.free_symbols, ranges)
-        if by_residue is None:
-            return None
-        least, most = by_residue
+    return _on_range(type(relation), *_rounded(difference, *bounded))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decided_over(relation: sympy.core.relational.Relational, sizes: tuple[SizeRange, ...]) -> bool | None:
+    """:func:`decide_bounded` over ranges of some of the relation's symbols (a model asks the same of every block)."""
+    ranges = {r.symbol: (Fraction(r.low), Fraction(r.high)) for r in sizes}
+    difference = relation.lhs - relation.rhs
+    if difference.is_Number:  # Ne(x, x) unevaluated
+        return _on_range(type(relation), difference, difference)
+    least, most = _bounded(difference) or (None, None)
+    least, most = _narrowed(difference, least, most, ranges)
     if least is None:
         return None
-    return _on_range(type(relation), *_rounded(difference, least, most))
+    truth = _on_range(type(relation), *_rounded(difference, least, most))
+    if truth is not None or len(difference.free_symbols) != 1:
+        return truth
+    by_residue = _by_residue(difference, *difference.free_symbols, ranges)
+    return None if by_residue is None else _on_range(type(relation), *_rounded(difference, *by_residue))
 
 
 def _rounded(difference: sympy.Expr, least: sympy.Expr, most: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
