@@ -295,6 +295,8 @@ class NetworkCost:
         for row in self.layers:
             symbols.update((s.name, s) for shape in (*row.input_shapes, row.output_shape) for s in _symbols(shape))
         by_name = {sym.name: v for sym, v in substitution(values, symbols, f"network {self.name!r}").items()}
+        if self.sizes:  # a size outside the declared ranges is said first (the total holds their rules first)
+            self.total.check_at(by_name)
         layers = tuple(
             LayerCost(
                 row.name,

@@ -117,7 +117,8 @@ class Tracer(fx.Tracer):
         truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
             path = module_path(obj.node)
-            where = f" in {path} ({type(self.root.get_submodule(path)).__name__})" if path else ""
+            module = dict(self.root.named_modules()).get(path) if path else None
+            where = f" in {path} ({type(module).__name__})" if module is not None else ""
             raise NotLowerable(
                 f"the model's Python control flow depends on {value} (node {obj.node.name!r}{where}), "
                 f"{undecided(value)}"
