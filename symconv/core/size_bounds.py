@@ -174,7 +174,8 @@ def _decided_over(relation: sympy.core.relational.Relational, sizes: tuple[SizeR
     truth = _on_range(type(relation), *_rounded(difference, least, most))
     if truth is not None or len(difference.free_symbols) != 1:
         return truth
-    by_residue = _by_residue(difference, *difference.free_symbols, ranges)
+    (symbol,) = difference.free_symbols
+    by_residue = _by_residue(difference, symbol, *(int(end) for end in ranges[symbol]))
     return None if by_residue is None else _on_range(type(relation), *_rounded(difference, *by_residue))
 
 
@@ -189,7 +190,8 @@ def _rounded(difference: sympy.Expr, least: sympy.Expr, most: sympy.Expr) -> tup
 _PERIOD = 512
 
 
-def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, ranges) -> tuple[sympy.Expr, sympy.Expr] | None:
+@functools.lru_cache(maxsize=1024)
+def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int) -> tuple[sympy.Expr, ...] | None:
     """Exact bounds of ``difference``, a function of one ranged symbol ``x``, from its residue classes.
 
     With ``x = L*k + c`` for a period ``L`` of its integer functions, each of them folds
@@ -198,7 +200,6 @@ def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, ranges) -> tuple[s
     seen to be ``k + floor(c/4) - floor(c/8)``: at least 15 on ``116 <= H <= 227``.
     """
     period = _period(difference)
-    low, high = ranges[symbol]
     if period is None or period > _PERIOD:
         return None
     k = sympy.Dummy("k", integer=True)
@@ -320,6 +321,7 @@ def _division(kind: type, p: Interval, q: int, integer: bool | None) -> Interval
     return Fraction(0), Fraction(q - 1 if integer else q)
 
 
+@functools.lru_cache(maxsize=4096)
 def _bounded(difference: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
     """The least and the most ``difference`` can be, as expressions free of integer functions; None if not linear."""
     ranges: dict[sympy.Dummy, tuple[sympy.Expr, sympy.Expr]] = {}
