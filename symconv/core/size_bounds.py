@@ -202,6 +202,8 @@ def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: in
     period = _period(difference)
     if period is None or period > _PERIOD:
         return None
+    if _steps_evenly(difference, symbol):
+        return _by_steps(difference, symbol, low, high, period)
     k = sympy.Dummy("k", integer=True)
     bounds = []
     for c in range(period):
@@ -216,6 +218,39 @@ def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: in
             return None
         bounds.append(bound)
     least, most = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator)
+
+
+def _steps_evenly(expr: sympy.Expr, symbol: sympy.Symbol, inner: bool = False) -> bool:
+    """Whether ``expr`` is a rational sum of ``symbol``, constants and integer divisions (or remainders) of integer
+    sums of the same kind: then one period further, each division, and ``expr``, moves by one constant step."""
+    for term in sympy.Add.make_args(expr):
+        coefficient, factor = term.as_coeff_Mul()
+        if not (coefficient.is_Integer if inner else coefficient.is_Rational):
+            return False
+        if factor is sympy.S.One or factor == symbol:
+            continue
+        division = isinstance(factor, FloorDiv | CeilDiv | sympy.Mod)
+        if not (division and factor.args[1].is_Integer and factor.args[1] > 0):
+            return False
+        if not _steps_evenly(factor.args[0], symbol, inner=True):
+            return False
+    return True
+
+
+def _by_steps(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int, period: int) -> tuple[sympy.Expr, ...]:
+    """:func:`_by_residue` by evaluation, for a difference that :func:`_steps_evenly`: ``f(n + j*period)`` is
+    ``f(n) + j*step`` for every ``n``, so each class's extremes are at its ends, from one period of values."""
+
+    def value(n: int) -> Fraction:
+        return _interval(difference, {symbol: (Fraction(n), Fraction(n))}, correlate=False)[0]
+
+    step = value(low + period) - value(low)
+    ends = []
+    for n in range(low, min(low + period - 1, high) + 1):
+        last = value(n) + step * ((high - n) // period)
+        ends += [value(n), last]
+    least, most = min(ends), max(ends)
     return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator)
 
 
@@ -249,7 +284,7 @@ def _narrowed(difference, least, most, ranges) -> tuple[sympy.Expr | None, sympy
 Interval = tuple[Fraction, Fraction]
 
 
-def _interval(expr: sympy.Expr, ranges: Mapping[sympy.Symbol, Interval]) -> Interval | None:
+def _interval(expr: sympy.Expr, ranges: Mapping[sympy.Symbol, Interval], correlate: bool = True) -> Interval | None:
     """The least and the most ``expr`` can be when each symbol stays in its range; None if some symbol has none.
 
     Sound for any expression of sums, products, powers and integer roundings; exact when each symbol
@@ -260,12 +295,14 @@ def _interval(expr: sympy.Expr, ranges: Mapping[sympy.Symbol, Interval]) -> Inte
         return value, value
     if expr.is_Symbol:
         return ranges.get(expr)
-    parts = [_interval(a, ranges) for a in expr.args]
+    parts = [_interval(a, ranges, correlate) for a in expr.args]
     if any(p is None for p in parts):
         return None
     if expr.is_Add:
         low, high = sum(p[0] for p in parts), sum(p[1] for p in parts)
-        return _correlated(expr, low, high, ranges) if expr.has(FloorDiv, CeilDiv, sympy.Mod) else (low, high)
+        if correlate and expr.has(FloorDiv, CeilDiv, sympy.Mod):
+            return _correlated(expr, low, high, ranges)
+        return low, high
     if expr.is_Mul:
         result = parts[0]
         for part in parts[1:]:
