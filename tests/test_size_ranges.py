@@ -106,6 +106,12 @@ def test_terms_that_cancel_are_bounded_together() -> None:
     assert decide_bounded(sympy.Ge(merged, 16), [SizeRange(H, 116, 227)]) is None
 
 
+def test_a_size_that_steps_over_a_value_never_equals_it() -> None:
+    assert decide_bounded(sympy.Eq(2 * H, 3), [SizeRange(H, 1, 2)]) is False  # -1, then 1
+    assert decide_bounded(sympy.Ne(2 * FloorDiv(H, 3), 5), [SizeRange(H, 1, 100)]) is True
+    assert decide_bounded(sympy.Eq(2 * FloorDiv(H, 3), 6), [SizeRange(H, 1, 100)]) is None  # H = 9, 10, 11
+
+
 def test_without_ranges_nothing_changes() -> None:
     assert decide_bounded(sympy.Lt(FloorDiv(H, 32), 7)) is None
     assert decide_bounded(sympy.Lt(FloorDiv(H, 32), 7), [SizeRange(W, 1, 10)]) is None  # a range of another size

@@ -176,7 +176,12 @@ def _decided_over(relation: sympy.core.relational.Relational, sizes: tuple[SizeR
         return truth
     (symbol,) = difference.free_symbols
     by_residue = _by_residue(difference, symbol, *(int(end) for end in ranges[symbol]))
-    return None if by_residue is None else _on_range(type(relation), *_rounded(difference, *by_residue))
+    if by_residue is None:
+        return None
+    least, most, zero = by_residue
+    if zero is False and isinstance(relation, sympy.Equality | sympy.Unequality):  # it steps over 0: never equal
+        return isinstance(relation, sympy.Unequality)
+    return _on_range(type(relation), *_rounded(difference, least, most))
 
 
 def _rounded(difference: sympy.Expr, least: sympy.Expr, most: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
@@ -191,8 +196,9 @@ _PERIOD = 512
 
 
 @functools.lru_cache(maxsize=1024)
-def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int) -> tuple[sympy.Expr, ...] | None:
-    """Exact bounds of ``difference``, a function of one ranged symbol ``x``, from its residue classes.
+def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int) -> tuple | None:
+    """Exact bounds of ``difference``, a function of one ranged symbol ``x``, from its residue classes, and
+    whether it is 0 somewhere on the range (None: not known).
 
     With ``x = L*k + c`` for a period ``L`` of its integer functions, each of them folds
     (``floor((8k + c)/4) = 2k + floor(c/4)``), which leaves a polynomial in ``k`` per class: bounded
@@ -218,7 +224,7 @@ def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: in
             return None
         bounds.append(bound)
     least, most = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator)
+    return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator), None
 
 
 def _steps_evenly(expr: sympy.Expr, symbol: sympy.Symbol, inner: bool = False) -> bool:
@@ -246,12 +252,14 @@ def _by_steps(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int,
         return _interval(difference, {symbol: (Fraction(n), Fraction(n))}, correlate=False)[0]
 
     step = value(low + period) - value(low)
-    ends = []
+    ends, zero = [], False
     for n in range(low, min(low + period - 1, high) + 1):
-        last = value(n) + step * ((high - n) // period)
-        ends += [value(n), last]
+        first, steps = value(n), (high - n) // period
+        ends += [first, first + step * steps]
+        j = -first / step if step else (0 if first == 0 else None)  # the step where the class is 0, if any
+        zero = zero or (j is not None and j.denominator == 1 and 0 <= j <= steps)
     least, most = min(ends), max(ends)
-    return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator)
+    return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator), zero
 
 
 def _period(expr: sympy.Expr) -> int | None:
