@@ -10,7 +10,10 @@ A model's cost can be piecewise in its sizes (a window attention shifts only map
 its window): a condition that flips at some size holds on one side only. Declaring the sizes
 a cost is for (:class:`SizeRange`, ``from_torch(..., sizes={H: (116, 227)})``) bounds the
 symbols too: each integer function then also has an interval, exact for the monotone nestings
-sizes are made of, and a condition is decided across the declared range only.
+sizes are made of, sums whose terms cancel keep the linear bounds above, and a condition of one
+size still open is bounded exactly on each residue class modulo the period of its divisions.
+A condition is then decided across the declared range only. :func:`where_it_flips` finds, by
+evaluation, two neighbouring sizes where an undecided condition changes, for the message.
 """
 
 from __future__ import annotations
