@@ -202,6 +202,16 @@ def test_a_declared_range_is_kept_and_enforced() -> None:
     assert "For sizes W from 7 to 64 only." in cost.latex()
 
 
+def test_a_decision_over_a_range_is_not_reused_without_it() -> None:
+    """Decisions are remembered per relation and declared ranges: one made over a range must not leak."""
+    symconv.from_torch(padded(), (1, 3, H, W), sizes={W: (7, 64)})
+    with pytest.raises(SymconvError, match="true at W=6, false at W=7"):
+        symconv.from_torch(padded(), (1, 3, H, W))
+    symconv.from_torch(padded(), (1, 3, H, W), sizes={W: (1, 6)})
+    with pytest.raises(SymconvError, match="true at W=6, false at W=7"):
+        symconv.from_torch(padded(), (1, 3, H, W), sizes={W: (1, 7)})
+
+
 def test_a_range_that_spans_the_flip_says_so() -> None:
     with pytest.raises(SymconvError, match=r"\(declared 1 <= W <= 64\) do not decide \(true at W=6, false at W=7\)"):
         symconv.from_torch(padded(), (1, 3, H, W), sizes={W: (1, 64)})
