@@ -483,19 +483,20 @@ def network_cost(
     return NetworkTrainingCost(net.name, tuple(rows), total)
 
 
-def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
+def from_torch(model, input_shape: Sequence[object], *, sizes=None) -> NetworkTrainingCost:
     """Training cost of a ``torch.nn.Module`` (extra ``symconv[torch]``), honouring each parameter's ``requires_grad``.
 
     The network is read as :func:`symconv.from_torch` reads it; a layer's parameters get a
     gradient when ``requires_grad`` is set on them; the inputs need none. In-place modules
     and operations (``ReLU(inplace=True)``, ``out += x``) share their input's storage, so what
-    autograd saves from them is counted once.
+    autograd saves from them is counted once. ``sizes`` declares the range of each size symbol
+    the cost is for, as :func:`symconv.from_torch` takes it.
     """
     from torch import fx
 
     from symconv.network.torch_fx import trace
 
-    net, _ = trace(model, input_shape)
+    net, _ = trace(model, input_shape, sizes=sizes)
     modules = dict(model.named_modules())
 
     def trainable(layer: Layer) -> frozenset[str]:

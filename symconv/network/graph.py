@@ -35,6 +35,7 @@ from symconv.core import validate
 from symconv.core.cost import Cost, _map_tree
 from symconv.core.lowering import Lowering, Role, Tensor
 from symconv.core.rules import substitute, substitution
+from symconv.core.size_bounds import SizeRange
 from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.ops.base import Operator, Shape
@@ -230,13 +231,15 @@ class NetworkCost:
 
     ``macs``, ``flops``, ``params``, ``memory(...)``, ``compute(...)`` are the total's.
     ``unsupported`` lists the parts of a model that could not be lowered and count as zero
-    (``from_torch(..., strict=False)``).
+    (``from_torch(..., strict=False)``); ``sizes`` the ranges of sizes the cost is for
+    (:class:`~symconv.core.size_bounds.SizeRange`, ``from_torch(..., sizes=...)``).
     """
 
     name: str
     layers: tuple[LayerCost, ...]
     total: Cost
     unsupported: tuple = ()
+    sizes: tuple[SizeRange, ...] = ()
 
     @classmethod
     def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]], same: Mapping[str, str] | None = None) -> NetworkCost:
@@ -295,6 +298,8 @@ class NetworkCost:
         for row in self.layers:
             symbols.update((s.name, s) for shape in (*row.input_shapes, row.output_shape) for s in _symbols(shape))
         by_name = {sym.name: v for sym, v in substitution(values, symbols, f"network {self.name!r}").items()}
+        if self.sizes:  # a size outside the declared ranges is said first (the total holds their rules first)
+            self.total.check_at(by_name)
         layers = tuple(
             LayerCost(
                 row.name,
@@ -305,7 +310,16 @@ class NetworkCost:
             )
             for row in self.layers
         )
-        return NetworkCost(self.name, layers, self.total.replaced(by_name), self.unsupported)
+        sizes = tuple(r for r in self.sizes if r.symbol.name not in by_name)
+        return NetworkCost(self.name, layers, self.total.replaced(by_name), self.unsupported, sizes)
+
+    def within(self, sizes: Sequence[SizeRange]) -> NetworkCost:
+        """This cost, declared for ``sizes`` only: they are recorded, and the total refuses values outside them."""
+        if not sizes:
+            return self
+        rules = tuple(rule for r in sizes for rule in r.rules())
+        total = replace(self.total, rules=tuple(dict.fromkeys(rules + self.total.rules)))  # checked first
+        return replace(self, total=total, sizes=tuple(sizes))
 
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""
