@@ -35,12 +35,13 @@ __version__ = "0.1.0"
 globals().update(EXPORTS)  # every registered operator class (symconv.ops.registry)
 
 
-def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bool = False):
+def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bool = False, sizes=None):
     """Per-layer and total cost of a ``torch.nn.Module`` (extra ``symconv[torch]``, :mod:`symconv.network.torch_fx`).
 
     With ``grad=True``, the training cost (:func:`symconv.analysis.training.from_torch`): forward and
-    backward, each parameter's ``requires_grad`` honoured. torch is imported here, on first
-    use, never at ``import symconv``.
+    backward, each parameter's ``requires_grad`` honoured. ``sizes={H: (116, 227)}`` declares the
+    range of each size symbol the cost is for (a model whose Python branches on its sizes). torch
+    is imported here, on first use, never at ``import symconv``.
     """
     try:
         if grad:
@@ -62,8 +63,8 @@ def from_torch(model, input_shape, *, strict: bool = True, custom=None, grad: bo
     if not isinstance(grad, bool):
         raise WrongType(f"grad={grad!r} must be True or False")
     if grad:
-        return convert(model, input_shape)
-    return convert(model, input_shape, strict=strict, custom=custom)
+        return convert(model, input_shape, sizes=sizes)
+    return convert(model, input_shape, strict=strict, custom=custom, sizes=sizes)
 
 
 __all__ = [

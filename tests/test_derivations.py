@@ -113,9 +113,9 @@ def test_gemm_shapes_are_the_articles(derivations, slug):
 
 def test_dwconv_lists_both_stages(derivations):
     first = derivations["A5"].steps[0]
-    assert first.expr == _placeholders(2) + _placeholders(3)  # im2col (1) does no arithmetic; the 1x1 has none
+    assert first.expr == _placeholders(2) + _placeholders(3)  # im2col (stage 1) does no arithmetic; the 1x1 has none
     text = plain(first.statement)
-    assert "(2) B_2 GEMMs of an M_2 x R_2 matrix" in text and "(3) B_3 GEMMs of an M_3 x R_3 matrix" in text
+    assert "stage 2, B_2 GEMMs of an M_2 x R_2 matrix" in text and "stage 3, B_3 GEMMs of an M_3 x R_3 matrix" in text
 
 
 def _placeholders(index: int) -> sympy.Expr:

@@ -26,8 +26,8 @@ DOCUMENTS = sorted(p.name for p in LATEX.glob("*.tex"))
 FRAGMENTS = sorted(p.name for p in (LATEX / "fragments").glob("*.tex"))
 TOOLS = ("latexmk", "pdflatex", "pdftotext")
 MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-#: Overfull boxes wider than this (in pt) mean a formula or table runs into the margin.
-MARGIN_PT = 10.0
+#: Overfull boxes wider than this (in pt) mean a formula or table runs into the margin (a visible 1 pt).
+MARGIN_PT = 1.0
 
 pytestmark = [
     pytest.mark.slow,

@@ -19,6 +19,7 @@ from symconv.core.rules import recording
 from symconv.network import Network, ReLU, graph
 from symconv.network.examples import mobilenet_v1
 from symconv.ops.base import Operator
+from symconv.ops.shape import Slice
 from symconv.symbols import H, W
 
 
@@ -111,7 +112,8 @@ def test_decide_bounded_memoised_is_decide_bounded() -> None:
         sympy.Le(H, W, evaluate=False),
     ]
     for relation in relations:
-        assert size_bounds.decide_bounded(relation) == size_bounds._decided.__wrapped__(relation)
+        assert size_bounds.decide(relation) is None  # decided by the bounds, memoised
+        assert size_bounds.decide_bounded(relation) == size_bounds._decided_everywhere.__wrapped__(relation)
 
 
 def test_a_sequence_renames_its_stages_and_traffic_when_read_as_it_would_at_once() -> None:
@@ -128,3 +130,14 @@ def test_a_sequence_renames_its_stages_and_traffic_when_read_as_it_would_at_once
     assert eager == total and total == eager and hash(eager) == hash(total)
     with pytest.raises(dataclasses.FrozenInstanceError):
         total.stages = ()
+
+
+def test_a_layer_lowered_within_declared_sizes_is_not_reused_without_them() -> None:
+    def sliced(sizes: tuple) -> tuple:
+        with size_bounds.declared(sizes):
+            net = Network()
+            return net("s", Slice(2, 0, 7), net.input((1, 3, H, W))).shape
+
+    assert sliced((size_bounds.SizeRange(H, 10, 20),))[2] == 7  # H >= 10: the slice fits
+    assert sliced(())[2] == sympy.Min(7, H)  # any H: it may not
+    assert sliced((size_bounds.SizeRange(H, 10, 20),))[2] == 7

@@ -25,6 +25,8 @@ SUBSET = (
     "vit_b_16",  # attention (math backend), LayerNorm, a class token and position embedding
     "poolformer_s12",  # GroupNorm
     "tf_efficientnet_lite0",  # control flow on sizes: in-place modules found without fx.symbolic_trace
+    "levit_128s",  # a strided subsample reshaped into tokens: a copy autograd keeps
+    "xcit_nano_12_p16_224",  # normalize, a position encoding made from sizes and repeated over the batch
 )
 
 

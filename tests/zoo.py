@@ -77,6 +77,7 @@ class Model:
     kwargs: tuple[tuple[str, object], ...] = ()
     multiple: int = 1  # the model accepts multiples of this only: costed on (multiple*H, multiple*W)
     least: int = 1  # the model branches on sizes below this: costed on (least - 1 + H, least - 1 + W)
+    size_range: tuple[int, int] | None = None  # the model branches on its sizes: costed for H, W in this range only
 
     @property
     def id(self) -> str:
@@ -100,8 +101,8 @@ class Model:
         return (1, 3, 8, h, w) if self.depth == 3 else (1, 3, h, w)
 
 
-def _tv(family, name, sizes=SQUARE, least=1, **kwargs):
-    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()), least=least)
+def _tv(family, name, sizes=SQUARE, least=1, size_range=None, **kwargs):
+    return Model(family, "torchvision", name, sizes, kwargs=tuple(kwargs.items()), least=least, size_range=size_range)
 
 
 def _timm(family, name, sizes=SQUARE, multiple=1, least=1, **kwargs):
@@ -134,7 +135,11 @@ ZOO: tuple[Model, ...] = (
     _tv("RegNetY", "regnet_y_400mf"),
     _tv("ConvNeXt", "convnext_tiny"),
     _tv("ViT", "vit_b_16", FIXED),
-    _tv("Swin", "swin_t", ((224, 224), (193, 161), (256, 320))),
+    # Swin's stage sizes are h1 = floor(H/4), then h = ceiling(h/2) per stage; a block shifts its windows
+    # only when its map is larger than one 7x7 window (padded to 7*ceiling(h/7) > 7: h > 7), so the cost is
+    # piecewise in H and W. On 116..227 every branch goes one way: h1 >= 29, h2 >= 15, h3 in 8..14 shift,
+    # h4 in 4..7 does not. At 115, h3 = ceiling(28/4) = 7 stops shifting; at 228, h4 = ceiling(57/8) = 8 starts.
+    _tv("Swin", "swin_t", ((224, 224), (193, 161), (116, 227)), size_range=(116, 227)),
     _tv("MaxViT", "maxvit_t", FIXED),
     _tv("FCN", "fcn_resnet50", aux_loss=False, weights_backbone=None),
     _tv("DeepLabV3", "deeplabv3_mobilenet_v3_large", aux_loss=False, weights_backbone=None),
@@ -237,13 +242,15 @@ class Outcome:
 def symbolic_total(model: nn.Module, spec: Model):
     """symconv's one expression of the model's MACs (and its params) on ``(1, 3, H, W)``.
 
-    A model that accepts one resolution only (a fixed position embedding) is costed there.
+    A model that accepts one resolution only (a fixed position embedding) is costed there; one
+    that branches on its sizes, over the range where every branch goes one way (``spec.size_range``).
     """
     if len(spec.sizes) == 1:
         shape = spec.input_shape(*spec.sizes[0])
     else:
         shape = spec.input_shape(*(spec.multiple * s + spec.least - 1 for s in (H, W)))
-    cost = symconv.from_torch(model, shape)
+    sizes = None if spec.size_range is None else {H: spec.size_range, W: spec.size_range}
+    cost = symconv.from_torch(model, shape, sizes=sizes)
     return cost.macs, cost.params
 
 

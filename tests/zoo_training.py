@@ -49,10 +49,18 @@ def grouped_fixed(grad_out_shape, x_shape, w_shape, bias, stride, padding, dilat
 
 
 def without_dropout(model: nn.Module) -> nn.Module:
-    """``model`` with every dropout and stochastic depth at ``p = 0`` (the identity, as symconv reads them)."""
+    """``model`` with every dropout and stochastic depth at ``p = 0`` (the identity, as symconv reads them).
+
+    timm's heads also call ``F.dropout(x, p=self.drop_rate, training=self.training)`` (GhostNet's default
+    ``drop_rate`` is 0.2), and timm's ``DropPath`` reads ``drop_prob`` (Swin's default path rate is 0.1):
+    both are set to 0 too.
+    """
     for module in model.modules():
         if isinstance(module, nn.modules.dropout._DropoutNd) or type(module).__name__ == "StochasticDepth":
             module.p = 0.0
+        for rate in ("drop_rate", "drop_prob"):
+            if isinstance(getattr(module, rate, None), float):
+                setattr(module, rate, 0.0)
     return model
 
 

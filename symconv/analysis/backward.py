@@ -31,6 +31,7 @@ The other layers (no GEMM, so no MACs, as PyTorch's ``FlopCounterMode`` counts t
   2 mults and 3 adds per element, 2 reductions, 4 mults per channel (PyTorch's CPU kernel);
 - ``Add``: the gradient passes through (no arithmetic); ``Multiply``: ``n - 1`` mults per
   element for each input that needs a gradient; ``Mean``: one scaling per output, broadcast;
+  ``Norm`` (2-norm): ``x * (dY / norm)``, autograd keeping the input and the norm;
   ``Scalar``: a scaling per element (``x * c``), none (``x + c``);
 - softmax: ``dX = Y * (dY - sum(dY * Y))`` per row (the output saved);
 - attention (``scaled_dot_product_attention``, as :func:`symconv.from_torch` reads it: ``q`` and
@@ -86,7 +87,7 @@ from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm, GroupNorm, LayerNorm
-from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, adaptive_window_total
+from symconv.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, Mean, Norm, adaptive_window_total
 from symconv.ops.resize import Upsample
 from symconv.ops.shape import Concat, Pad, Roll, View
 from symconv.ops.softmax import Softmax
@@ -573,6 +574,23 @@ def _mean(op, inputs, output, needs) -> list[Stage]:
     if not needs.inputs[0]:
         return []
     return [Elementwise(output.elements, mults_each=ONE, reads=(_dy(output),), writes=(_grad(inputs[0]),))]
+
+
+def _norm_saved(op, inputs, output, needs) -> list[Saved]:
+    return [Saved(("input", 0), inputs[0].elements), Saved(("output",), output.elements)]
+
+
+@rule(Norm, saved=_norm_saved)
+def _norm(op: Norm, inputs, output, needs) -> list[Stage]:
+    """``dX = x * (dY / norm)``: one division per output, broadcast, and one product per element (autograd
+    keeps the input and the norm)."""
+    if not needs.inputs[0]:
+        return []
+    scaled = Tensor("scaled_grad_output", "intermediate", output.shape)
+    return [
+        Elementwise(output.elements, mults_each=ONE, reads=(_dy(output), output), writes=(scaled,)),
+        Elementwise(inputs[0].elements, mults_each=ONE, reads=(scaled, inputs[0]), writes=(_grad(inputs[0]),)),
+    ]
 
 
 @rule(Add, saved=_nothing_saved)

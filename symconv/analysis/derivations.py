@@ -180,7 +180,7 @@ def stage_terms(cost: Cost, quantity: str | Quantity) -> list[StageTerm]:
         # a size the count does not use is written as its value: every placeholder in the text is defined
         shown = {name: sym if sym in used else sizes[name] for name, sym in symbols.items()}
         value = _stage_count(stage, quantity)
-        text = _prose(f"({index}) ", describe(stage, shown) if value != 0 else describe.uncounted(stage, shown))
+        text = _prose(f"stage {index}, ", describe(stage, shown) if value != 0 else describe.uncounted(stage, shown))
         terms.append(StageTerm(text, general, used, value))
     return terms
 

@@ -52,7 +52,6 @@ from symconv.errors import InvalidConfiguration
 from symconv.network.graph import Layer, Network
 from symconv.ops.constant import Constant
 from symconv.ops.linear import Linear
-from symconv.ops.matmul import Matmul
 from symconv.ops.shape import Contiguous, View
 
 Grad = bool | Literal["weights"]
@@ -444,15 +443,17 @@ def network_cost(
     network_inputs = {v.name for v in net.inputs}
     held = set()  # parameters and buffers read in forward: what autograd keeps of them is not an activation
     for layer in net.layers:
-        elements[layer.output.name] = sympy.Mul(*layer.output.shape)
-        if isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous):
-            base.setdefault(layer.output.name, layer.inputs[0].name)
-            x = layer.inputs[0]
-            strides[layer.output.name] = layout.follow(layer.operator, strides.get(x.name), layer.output.shape, x.shape)
-        else:
+        elements[layer.output.name] = net.fresh.get(layer.output.name, sympy.Mul(*layer.output.shape))
+        x = layer.inputs[0]
+        viewing = isinstance(layer.operator, VIEWS) and not isinstance(layer.operator, Contiguous)
+        viewed = layout.follow(layer.operator, strides.get(x.name), layer.output.shape, x.shape) if viewing else None
+        if viewing and viewed is not layout.COPY:
+            base.setdefault(layer.output.name, x.name)
+            strides[layer.output.name] = viewed
+        else:  # a layer's output, or a reshape PyTorch makes as a copy: a compact storage of its own
             strides[layer.output.name] = layout.contiguous(layer.output.shape)
         if isinstance(layer.operator, Constant) and (
-            layer.operator.parameter or layer.inputs[0].name in network_inputs
+            layer.operator.parameter or (layer.inputs[0].name in network_inputs and layer.output.name not in net.fresh)
         ):
             held.add(layer.output.name)  # a parameter, or a buffer (a tensor computed from one reads that layer)
         own = _own_params(layer.cost)
@@ -462,7 +463,7 @@ def network_cost(
         step = _layer_step(net, layer, needs)
         rows.append(LayerTrainingCost(layer.name, repr(layer.operator), needs, step))
         for tensor in step.saved:
-            key, size = _storage(tensor, layer, base, elements, strides)
+            key, size = _storage(tensor, layer, needs, base, elements, strides)
             if key in held:
                 continue
             saved.setdefault(key, SavedTensor(key, layer.name, size, tensor.kind))
@@ -482,31 +483,32 @@ def network_cost(
     return NetworkTrainingCost(net.name, tuple(rows), total)
 
 
-def from_torch(model, input_shape: Sequence[object]) -> NetworkTrainingCost:
+def from_torch(model, input_shape: Sequence[object], *, sizes=None) -> NetworkTrainingCost:
     """Training cost of a ``torch.nn.Module`` (extra ``symconv[torch]``), honouring each parameter's ``requires_grad``.
 
     The network is read as :func:`symconv.from_torch` reads it; a layer's parameters get a
     gradient when ``requires_grad`` is set on them; the inputs need none. In-place modules
     and operations (``ReLU(inplace=True)``, ``out += x``) share their input's storage, so what
-    autograd saves from them is counted once.
+    autograd saves from them is counted once. ``sizes`` declares the range of each size symbol
+    the cost is for, as :func:`symconv.from_torch` takes it.
     """
     from torch import fx
 
     from symconv.network.torch_fx import trace
 
-    net, _ = trace(model, input_shape)
+    net, _ = trace(model, input_shape, sizes=sizes)
     modules = dict(model.named_modules())
 
     def trainable(layer: Layer) -> frozenset[str]:
         module = modules.get(layer.name)
         if module is not None:
             return frozenset(name for name, p in module.named_parameters(recurse=False) if p.requires_grad)
-        # a layer made of a module's own parameters (MultiheadAttention's in_proj: its in_proj_weight)
         parent, _, part = layer.name.rpartition(".")
-        found = {
-            name: p for name, p in modules.get(parent, model).named_parameters(recurse=False)
-            if name.startswith(f"{part}_")
-        }  # fmt: skip
+        owner = dict(modules.get(parent, model).named_parameters(recurse=False))
+        if part in owner:  # a parameter read in forward (a layer scale's gamma): the layer's weight
+            return frozenset({"weight"}) if owner[part].requires_grad else frozenset()
+        # a layer made of a module's own parameters (MultiheadAttention's in_proj: its in_proj_weight)
+        found = {name: p for name, p in owner.items() if name.startswith(f"{part}_")}
         if found:
             return frozenset(name.removeprefix(f"{part}_") for name, p in found.items() if p.requires_grad)
         return ALL_PARAMETERS  # parameters read in a forward: trainable, as PyTorch makes them
@@ -556,19 +558,21 @@ def _root(name: str, base: Mapping[str, str]) -> str:
     return name
 
 
-def _storage(tensor: SavedTensor, layer: Layer, base, elements, strides) -> tuple[str, sympy.Expr]:
+def _storage(tensor: SavedTensor, layer: Layer, needs, base, elements, strides) -> tuple[str, sympy.Expr]:
     """The storage a saved tensor lives in (views and in-place outputs resolved) and its elements.
 
-    A batched matmul's operand whose batch dimensions cannot be folded into one is copied
-    compactly first (:mod:`symconv.analysis.layout`): autograd keeps that copy, a storage of its own.
+    An operand a matmul, einsum or linear layer cannot fold into the GEMM's shape without a copy is
+    copied compactly first (:func:`symconv.analysis.layout.operand_copied`): autograd keeps that copy,
+    a storage of its own.
     """
     kind, *rest = tensor.name.split(":")
     if kind == "own":
         return f"{layer.name}:{rest[0]}", tensor.elements
     value = layer.output.name if kind == "output" else layer.inputs[int(rest[0])].name
-    if kind == "input" and isinstance(layer.operator, Matmul):
-        operand = layer.inputs[int(rest[0])]
-        if not layout.folds(operand.shape, strides.get(value)):
+    if kind == "input":
+        shapes = [x.shape for x in layer.inputs]
+        operand_strides = [strides.get(x.name) for x in layer.inputs]
+        if layout.operand_copied(layer.operator, int(rest[0]), shapes, operand_strides, needs.inputs):
             return f"{layer.name}:{tensor.name}", tensor.elements
     root = _root(value, base)
     return root, elements[root]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ examples:
   symconv model mynet.py:build --input 1,3,224,224 --layers --quantity flops --quantity reads --quantity writes
   symconv model mynet.py:build --input 1,3,224,224 --peers
   symconv model mynet.py:build --input 1,3,H,W --arg num_classes=10 --arg widths=(32,64)
+  symconv model mynet.py:build --input 1,3,H,W --sizes H=116..227 --sizes W=116..227 --layers
 
 mynet.py defines build(), which returns a torch.nn.Module (needs PyTorch: pip install 'symconv[torch]').
 """
@@ -46,6 +48,13 @@ def register(commands: argparse._SubParsersAction, formatter: type[argparse.Help
         help="a keyword argument of the factory: a Python literal (10, 0.5, True, None, 'text', (32, 64)) or a word",
     )
     parser.add_argument("--given", action="append", metavar="NAME=VALUE", help="substitute a symbol's value")
+    parser.add_argument(
+        "--sizes",
+        action="append",
+        metavar="NAME=LOW..HIGH",
+        help="the range of a size symbol of --input the cost is for, both ends included (a model that branches "
+        "on its sizes has one closed form per range)",
+    )
     parser.add_argument("--convention", default="macs", help="compute convention of the total")
     parser.add_argument("--memory-model", default="ideal", help="memory model of the total")
     parser.add_argument("--layers", action="store_true", help="also print the per-layer table (text or LaTeX)")
@@ -116,6 +125,30 @@ def factory_arguments(items: list[str] | None) -> dict[str, object]:
     return arguments
 
 
+_RANGE = re.compile(r"\s*(\d+)\s*\.\.\s*(\d+)\s*")
+
+
+def size_ranges(items: list[str] | None) -> dict[str, tuple[int, int]] | None:
+    """``NAME=LOW..HIGH`` options as ``from_torch``'s ``sizes``: integers read by a pattern, never evaluated.
+
+    >>> size_ranges(["H=116..227", "W = 116 .. 227"])
+    {'H': (116, 227), 'W': (116, 227)}
+    """
+    if not items:
+        return None
+    ranges: dict[str, tuple[int, int]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        found = _RANGE.fullmatch(text) if len(text) <= MAX_ARGUMENT else None
+        if not sep or not name.isidentifier() or found is None:
+            raise BadValue(f"--sizes {item!r} must be NAME=LOW..HIGH with integers LOW <= HIGH, e.g. H=116..227")
+        if name in ranges:
+            raise BadValue(f"--sizes {name} is given twice")
+        ranges[name] = (int(found[1]), int(found[2]))
+    return ranges
+
+
 def _literal(text: str) -> object:
     try:
         return ast.literal_eval(text)
@@ -136,11 +169,13 @@ def run(args: argparse.Namespace) -> int:
     factory = load_factory(args.factory)
     shape = operators.read_option(parse_shape, "input", args.input)
     arguments = factory_arguments(args.arg)
+    sizes = size_ranges(args.sizes)
     try:
         model = factory(**arguments)
     except Exception as error:
         raise BadValue(f"{args.factory!r}: the factory raised {type(error).__name__}: {error}") from error
-    network = symconv.from_torch(model, shape, strict=not args.not_strict)
+    network = symconv.from_torch(model, shape, strict=not args.not_strict, sizes=sizes)
+    declared = ", ".join(map(str, network.sizes))
     given = given_values(args.given)
     if given:
         network = network.subs(given)
@@ -167,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
                 "not lowered", len(network.unsupported), "; ".join(f"{u.module} ({u.cls})" for u in network.unsupported)
             ),
         )
+    if declared:
+        rows += (Row("sizes", declared, "the cost holds for these sizes only"),)
     title = f"{args.factory} on input {shape}"
     print(FORMATS[args.format](Report(title, rows)))
     if args.peers:

@@ -35,6 +35,7 @@ from symconv.core import validate
 from symconv.core.cost import Cost, _init_fields, _map_tree
 from symconv.core.lowering import Lowering, Role, Tensor
 from symconv.core.rules import captured, replay, substitute, substitution
+from symconv.core.size_bounds import SizeRange, declared_sizes
 from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, SymconvError
 from symconv.ops.base import Operator, Shape
@@ -133,7 +134,9 @@ def _apply_cached(operator: Operator, shapes: tuple[tuple[sympy.Expr, ...], ...]
     configuration = _configuration(operator)
     if configuration is None:
         return _apply(operator, shapes)
-    shape, cost, rules = _apply_once(_Applied((configuration, _frozen(shapes)), operator, shapes))
+    # the declared size ranges decide a view's bounds (x[:, :H] of a padded map): part of the key
+    key = (configuration, _frozen(shapes), declared_sizes())
+    shape, cost, rules = _apply_once(_Applied(key, operator, shapes))
     replay(rules)
     return shape, cost
 
@@ -153,6 +156,9 @@ class Network(Operator):
         # tensors computed from parameters in forward (a standardised weight) and what autograd keeps of them:
         # name -> (the layer reading it, elements)
         self.computed: dict[str, tuple[str, object]] = {}
+        # values torch computes in forward from sizes or buffers alone (a position encoding): new storage each step;
+        # name -> the elements of that storage
+        self.fresh: dict[str, object] = {}
         self.arity = 0
         self.same: dict[str, str] = {}
         self._names: set[str] = set()
@@ -289,13 +295,15 @@ class NetworkCost:
 
     ``macs``, ``flops``, ``params``, ``memory(...)``, ``compute(...)`` are the total's.
     ``unsupported`` lists the parts of a model that could not be lowered and count as zero
-    (``from_torch(..., strict=False)``).
+    (``from_torch(..., strict=False)``); ``sizes`` the ranges of sizes the cost is for
+    (:class:`~symconv.core.size_bounds.SizeRange`, ``from_torch(..., sizes=...)``).
     """
 
     name: str
     layers: tuple[LayerCost, ...]
     total: Cost
     unsupported: tuple = ()
+    sizes: tuple[SizeRange, ...] = ()
 
     @classmethod
     def of(cls, name: str, costs: Sequence[tuple[Layer, Cost]], same: Mapping[str, str] | None = None) -> NetworkCost:
@@ -354,6 +362,8 @@ class NetworkCost:
         for row in self.layers:
             symbols.update((s.name, s) for shape in (*row.input_shapes, row.output_shape) for s in _symbols(shape))
         by_name = {sym.name: v for sym, v in substitution(values, symbols, f"network {self.name!r}").items()}
+        if self.sizes:  # a size outside the declared ranges is said first (the total holds their rules first)
+            self.total.check_at(by_name)
         layers = tuple(
             LayerCost(
                 row.name,
@@ -364,7 +374,16 @@ class NetworkCost:
             )
             for row in self.layers
         )
-        return NetworkCost(self.name, layers, self.total.replaced(by_name), self.unsupported)
+        sizes = tuple(r for r in self.sizes if r.symbol.name not in by_name)
+        return NetworkCost(self.name, layers, self.total.replaced(by_name), self.unsupported, sizes)
+
+    def within(self, sizes: Sequence[SizeRange]) -> NetworkCost:
+        """This cost, declared for ``sizes`` only: they are recorded, and the total refuses values outside them."""
+        if not sizes:
+            return self
+        rules = tuple(rule for r in sizes for rule in r.rules())
+        total = replace(self.total, rules=tuple(dict.fromkeys(rules + self.total.rules)))  # checked first
+        return replace(self, total=total, sizes=tuple(sizes))
 
     def at(self, **values: object) -> NetworkCost:
         """``subs`` with keyword arguments: ``cost.at(H=224, W=224)``."""

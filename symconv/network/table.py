@@ -48,6 +48,8 @@ def layer_table(
     rule = ["-" * w for w in widths]
     lines = [header, rule, *body[:-1], rule, body[-1]]
     text = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+    if cost.sizes:
+        text += f"\nfor sizes {', '.join(map(str, cost.sizes))} only"
     if cost.unsupported:
         text += f"\nnot lowered, counted as zero ({len(cost.unsupported)}):"
         text += "".join(f"\n  {item}" for item in cost.unsupported)
@@ -68,7 +70,7 @@ def latex_layer_table(
     """The layer table in LaTeX via :func:`symconv.latex.table` (``booktabs``, ``siunitx``): the layers, then Total.
 
     ``quantities``, ``values`` and ``baseline`` (a layer's name) are those of :func:`symconv.latex.table`,
-    e.g. ``values={"H": 224, "W": 224}``.
+    e.g. ``values={"H": 224, "W": 224}``. Declared sizes (``from_torch(..., sizes=...)``) are stated in the caption.
     """
     from symconv.latex import table  # the LaTeX machinery (Jinja environment) loads on use
 
@@ -76,4 +78,7 @@ def latex_layer_table(
     if "Total" in rows:
         raise InvalidConfiguration("a layer named 'Total' would collide with the table's total row")
     rows["Total"] = cost.total
+    if cost.sizes:  # in words: the caption is text, escaped
+        ranges = ", ".join(f"{r.symbol} from {r.low} to {r.high}" for r in cost.sizes)
+        caption = f"{caption} For sizes {ranges} only.".strip()
     return table(rows, quantities, baseline=baseline, values=values, caption=caption, label=label, document=document)

@@ -31,6 +31,7 @@ from typing import Any
 
 from torch import fx, nn
 
+from symconv.core.size_bounds import declared, size_ranges
 from symconv.core.sizes import as_size
 from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
 from symconv.network.graph import Network, NetworkCost
@@ -74,13 +75,15 @@ def trace(
     *,
     strict: bool = True,
     custom: Mapping[type, CustomCost] | None = None,
+    sizes: Mapping[object, tuple[int, int]] | None = None,
 ) -> tuple[Network, tuple[Unsupported, ...]]:
     """The :class:`Network` of ``model`` on inputs of ``input_shape`` (one shape, or one per input).
 
     A module called several times is one layer per call (``name``, ``name:2`` ...); a parameter
     shared by several modules or calls (a tied weight) is counted once in ``params``. Nodes that
     cannot be lowered are all listed in one :class:`NotLowerable`, or with ``strict=False``
-    returned (counted as zero; the nodes that depend on them are left out too).
+    returned (counted as zero; the nodes that depend on them are left out too). ``sizes`` declares
+    the range of each size symbol the network is for (:func:`from_torch`).
     """
     if not isinstance(model, nn.Module):
         raise InvalidConfiguration(f"model={model!r} must be a torch.nn.Module")
@@ -91,11 +94,13 @@ def trace(
     if mapped_base(model) is not None or type(model) in custom:  # a bare leaf module: one call of it
         model = nn.Sequential(model)
     shapes = _input_shapes(input_shape, _required_inputs(model))
+    ranges = size_ranges(sizes, {s for shape in shapes for v in shape for s in v.free_symbols})
     net = Network(type(model).__name__)
     replay = Replay(model, net, custom)
     tracer = replay.tracer = Tracer(custom, replay, shapes)
     try:
-        tracer.trace(model)
+        with declared(ranges):
+            tracer.trace(model)
     except NotLowerable as error:
         raise NotLowerable(f"cannot trace {type(model).__name__}: {error}") from None
     except SymconvError:  # a layer the model builds wrongly, named by the network
@@ -142,6 +147,7 @@ def from_torch(
     *,
     strict: bool = True,
     custom: Mapping[type, CustomCost] | None = None,
+    sizes: Mapping[object, tuple[int, int]] | None = None,
 ) -> NetworkCost:
     """Per-layer and total cost of ``model`` on ``input_shape`` (ints or sympy symbols, e.g. ``(1, 3, H, W)``).
 
@@ -157,11 +163,19 @@ def from_torch(
     custom : mapping of nn.Module class to function, optional
         ``{MyBlock: fn}``: every ``MyBlock`` is one layer, the operator ``fn(module)`` returns
         (any symconv operator, a :class:`~symconv.network.graph.Network` included).
+    sizes : mapping of size symbol to ``(low, high)``, optional
+        ``{H: (116, 227), W: (116, 227)}``: the cost is for those sizes only (both ends included;
+        keys are symbols of ``input_shape``, or their names). A model whose Python branches on its
+        sizes (a window attention that shifts only maps larger than a window) has a cost that is
+        piecewise in them; over a range where every branch goes one way it is one closed form.
+        Branches are decided over the range, the result records it (``.sizes``), and substituting
+        a size outside it raises.
 
     Returns
     -------
     NetworkCost
-        ``.layers`` (name, operator, shapes, Cost) and the totals ``.macs``, ``.params``, ``.memory()``.
+        ``.layers`` (name, operator, shapes, Cost) and the totals ``.macs``, ``.params``, ``.memory()``;
+        ``.sizes`` the declared ranges.
 
     Examples
     --------
@@ -170,6 +184,18 @@ def from_torch(
     >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU())
     >>> from_torch(model, (1, 3, H, W)).macs
     216*ceiling(H/2)*ceiling(W/2)
+    >>> class Padded(torch.nn.Sequential):  # pads maps narrower than 7 up to 7 first
+    ...     def forward(self, x):
+    ...         return super().forward(torch.nn.functional.pad(x, (0, 7 - x.shape[-1])) if x.shape[-1] < 7 else x)
+    >>> model = Padded(torch.nn.Conv2d(3, 8, 7))
+    >>> from_torch(model, (1, 3, H, W))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symconv.errors.NotLowerable: cannot trace Padded: ... (true at W=6, false at W=7): ... sizes={W: (7, high)}
+    >>> cost = from_torch(model, (1, 3, H, W), sizes={W: (7, 1024)})
+    >>> cost.macs, cost.sizes
+    (1176*(H - 6)*(W - 6), (SizeRange(symbol=W, low=7, high=1024),))
     """
-    network, unsupported = trace(model, input_shape, strict=strict, custom=custom)
-    return replace(network.cost(), unsupported=unsupported)
+    network, unsupported = trace(model, input_shape, strict=strict, custom=custom, sizes=sizes)
+    ranges = size_ranges(sizes, {s for value in network.inputs for v in value.shape for s in v.free_symbols})
+    return replace(network.cost(), unsupported=unsupported).within(ranges)

@@ -28,7 +28,7 @@ from symconv.network.torch_symbolic import SymbolicSizes
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
 from symconv.ops.conv import Conv1d, Conv2d, Conv3d
-from symconv.ops.elementwise import Add, Multiply, Scalar
+from symconv.ops.elementwise import Activation, Add, Multiply, Scalar
 from symconv.ops.linear import Linear
 from symconv.ops.matmul import Matmul
 from symconv.ops.norm import BatchNorm2d, GroupNorm, LayerNorm
@@ -165,12 +165,29 @@ class Replay:
         """The layer holding a tensor read in ``forward``. One computed from a parameter takes that parameter's
         layer as its nominal input (a gradient flows there in training); a view of it is a view of that layer."""
         if not sources or counted:
-            return self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
+            held = self.layer(value.name, Constant(value.shape, counted), self.net.inputs[0])
+            if not counted and not self._model_storage(value.tensor):
+                self.net.fresh[held.name] = self._storage_elements(value)
+            return held
         source = value.sources[0].tensor
         shared = value.tensor.untyped_storage()._cdata == source.untyped_storage()._cdata
         if shared and value.tensor.numel() == source.numel():
             return self.layer(value.name, Reshape(value.shape), sources[0])
         return self.layer(value.name, Constant(value.shape, counted), sources[0])
+
+    def _model_storage(self, tensor: torch.Tensor) -> bool:
+        """Whether ``tensor`` lives in a parameter's or buffer's storage (a fake tensor, made from sizes, does not)."""
+        try:
+            return tensor.untyped_storage()._cdata in self.held
+        except (RuntimeError, NotImplementedError):
+            return False
+
+    @staticmethod
+    def _storage_elements(value: _Parameter) -> object:
+        """Elements of the storage a computed tensor lives in (an expanded one: fewer than its shape's)."""
+        if value.sizes is not None:  # a fake tensor of symbolic size
+            return sympy.Mul(*value.sizes)
+        return sympy.Integer(value.tensor.untyped_storage().nbytes() // value.tensor.element_size())
 
     # structural handlers: (replay, node name, *args, **kwargs) -> env value
 
@@ -375,11 +392,20 @@ class Replay:
         return self.layer(name, Reshape((*shape[:at], 1, *shape[at:])), x)
 
     def repeat(self, name, x, *factors):
-        """``x.repeat(1, 1, ...)``: the tensor itself (a position encoding repeated over a batch of one)."""
+        """``x.repeat(*factors)``: the tensor itself when every factor is 1; otherwise as PyTorch makes it, ``x``
+        expanded over the repeats (a view) and copied into a tensor of its own (a position encoding repeated
+        over the batch)."""
         factors = tuple(factors[0]) if len(factors) == 1 and isinstance(factors[0], tuple | list) else factors
-        if len(factors) == len(x.shape) and all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
+        if len(factors) < len(x.shape):
+            raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} names fewer dimensions than {x.shape}")
+        if all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
             return x
-        raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} of a tensor of shape {x.shape} is not supported")
+        shape = (1,) * (len(factors) - len(x.shape)) + tuple(x.shape)
+        tiled = [size for f, s in zip(factors, shape, strict=True) for size in (f, s)]  # each dim (repeats, size)
+        x = self.layer(f"{name}.split", Reshape(tuple(v for s in shape for v in (1, s))), x)
+        x = self.layer(f"{name}.expand", Expand(tiled), x)
+        x = self.layer(f"{name}.copy", Contiguous(), x)
+        return self.layer(name, Reshape(tuple(f * s for f, s in zip(factors, shape, strict=True))), x)
 
     def new_tensor(self, name, x, size, *args, **kwargs):
         """``x.new_zeros(size)`` and its kind: a tensor of ``size``, whatever ``x`` holds."""
@@ -438,7 +464,8 @@ class Replay:
         if p != 2 or out is not None:
             raise NotLowerable(f"node {name!r}: normalize with p={p!r} is not supported (p=2)")
         norm = self.layer(f"{name}.norm", Norm(dim, True), x)
-        return self.layer(name, Multiply(), x, norm)  # the quotient (a clamp is no arithmetic)
+        clamped = self.layer(f"{name}.clamp", Activation("clamp_min"), norm)  # a tensor of its own (no arithmetic)
+        return self.layer(name, Multiply(), x, clamped)  # the quotient
 
     def addcmul(self, name, x, a, b, value=1):
         """``torch.addcmul(x, a, b)``: ``x + value * a * b``, a product then a sum."""
@@ -462,9 +489,12 @@ _SCALAR_NAMES = {"iadd": "add", "isub": "sub", "imul": "mul", "div": "truediv"}
 
 
 def _tensors(value: Any) -> Any:
-    """``value`` with every :class:`_Parameter` replaced by its torch tensor (in nested tuples and lists too)."""
+    """``value`` with every :class:`_Parameter` replaced by its torch tensor, every concrete size by an int (in nested
+    tuples and lists too)."""
     if isinstance(value, _Parameter):
         return value.tensor
+    if isinstance(value, sympy.Integer):  # a concrete size: torch's functions take Python ints only
+        return int(value)
     if isinstance(value, tuple | list):
         return type(value)(_tensors(v) for v in value)
     return value

@@ -7,6 +7,7 @@ symconv was given (:func:`~symconv.core.size_bounds.decide_bounded`), or kept un
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -15,7 +16,7 @@ from collections.abc import Callable
 import sympy
 
 from symconv.core.intfuncs import CeilDiv, FloorDiv
-from symconv.core.size_bounds import decide_bounded
+from symconv.core.size_bounds import decide_bounded, declared_sizes, where_it_flips
 from symconv.errors import NotLowerable
 
 
@@ -68,11 +69,25 @@ def _rounding(rounded: type, function: Callable) -> Callable:
     return rounding
 
 
+def decided(relation: object) -> bool | None:
+    """:func:`~symconv.core.size_bounds.decide_bounded` over the sizes declared around the call, remembered.
+
+    The answer depends on the relation *and* the declared ranges: a memo keyed on the relation alone
+    would hand a decision made over a range to a trace without one.
+    """
+    return _decided(relation, declared_sizes()) if isinstance(relation, sympy.Basic) else decide_bounded(relation)
+
+
+@functools.lru_cache(maxsize=8192)  # a model asks the same conditions at every block
+def _decided(relation: sympy.Basic, sizes: tuple) -> bool | None:
+    return decide_bounded(relation, sizes)
+
+
 def _compare(relation: Callable) -> Callable:
     def compare(a, b):
         if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
             held = relation(_number(a), _number(b))
-            truth = decide_bounded(held)
+            truth = decided(held)
             return held if truth is None else truth  # undecided: kept, for the message that refuses it
         return relation(a, b)
 
@@ -94,6 +109,31 @@ def _power(a, b):
     if result.is_Integer or result.free_symbols:
         return result
     return float(result)
+
+
+def undecided(condition: object) -> str:
+    """Why a branch on ``condition`` is refused, and the range of sizes to declare that would decide it.
+
+    >>> from symconv.symbols import H
+    >>> print(undecided(sympy.Le(7 * FloorDiv(H + 24, 28), 7)))  # doctest: +NORMALIZE_WHITESPACE
+    which the input sizes do not decide (true at H=31, false at H=32): the cost differs on either side;
+    declare the sizes it is for, sizes={H: (low, 31)} or sizes={H: (32, high)}
+    """
+    ranges = declared_sizes()
+    within = f" (declared {', '.join(map(str, ranges))})" if ranges else ""
+    flip = where_it_flips(condition) if isinstance(condition, sympy.Basic) else None
+    if flip is None:
+        return (
+            f"which the input sizes{within} do not decide; declare the range of sizes the cost is for "
+            "(from_torch(..., sizes={H: (low, high)})), or give sizes that do "
+            "(integers, or multiples that fit the model)"
+        )
+    symbol, n, truth = flip
+    return (
+        f"which the input sizes{within} do not decide ({str(truth).lower()} at {symbol}={n}, "
+        f"{str(not truth).lower()} at {symbol}={n + 1}): the cost differs on either side; declare the sizes it is for, "
+        f"sizes={{{symbol}: (low, {n})}} or sizes={{{symbol}: ({n + 1}, high)}}"
+    )
 
 
 SIZE_FUNCTIONS = {

@@ -160,6 +160,10 @@ class SymbolicSizes:
                 lambda e: isinstance(e, torch_sympy.functions.PythonMod | torch_sympy.functions.Mod),
                 lambda e: sympy.Mod(*e.args),
             )
+            .replace(  # PyTorch's own Max and Min, as sympy's (which decide_bounded bounds)
+                lambda e: isinstance(e, torch_sympy.functions.Max | torch_sympy.functions.Min),
+                lambda e: (sympy.Max if isinstance(e, torch_sympy.functions.Max) else sympy.Min)(*e.args),
+            )
         )
 
     def _symbolic(self, value: Any) -> Any:

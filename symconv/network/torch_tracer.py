@@ -17,7 +17,8 @@ from torch import fx, nn
 from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
-from symconv.network.torch_replay import Missing
+from symconv.network.torch_replay import Missing, module_path
+from symconv.network.torch_sizes import undecided
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,9 +116,12 @@ class Tracer(fx.Tracer):
             )
         truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
+            path = module_path(obj.node)
+            module = dict(self.root.named_modules()).get(path) if path else None
+            where = f" in {path} ({type(module).__name__})" if module is not None else ""
             raise NotLowerable(
-                f"the model's Python control flow depends on {value} (node {obj.node.name!r}), which the input "
-                "sizes do not decide; give sizes that do (integers, or multiples that fit the model)"
+                f"the model's Python control flow depends on {value} (node {obj.node.name!r}{where}), "
+                f"{undecided(value)}"
             )
         return truth
 
