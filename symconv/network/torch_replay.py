@@ -19,12 +19,11 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from symconv.core.intfuncs import CeilDiv
-from symconv.core.size_bounds import decide_bounded
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, Value
 from symconv.network.torch_mapping import functions, methods, module_operator
-from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form
-from symconv.network.torch_symbolic import SymbolicSizes
+from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form, decided
+from symconv.network.torch_symbolic import Method, SymbolicSizes
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
 from symconv.ops.conv import Conv1d, Conv2d, Conv3d
@@ -342,7 +341,7 @@ class Replay:
 
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
-        call = (lambda *a, **k: getattr(a[0], node.target)(*a[1:], **k)) if node.op == "call_method" else node.target
+        call = Method(node.target) if node.op == "call_method" else node.target
         if _symbolic((concrete, named)):  # sizes or tensors of symbolic size: PyTorch's fake tensors shape it
             what = f"node {node.name!r}: {_callable_name(node.target)}"
             result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
@@ -377,7 +376,7 @@ class Replay:
     def repeat(self, name, x, *factors):
         """``x.repeat(1, 1, ...)``: the tensor itself (a position encoding repeated over a batch of one)."""
         factors = tuple(factors[0]) if len(factors) == 1 and isinstance(factors[0], tuple | list) else factors
-        if len(factors) == len(x.shape) and all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
+        if len(factors) == len(x.shape) and all(decided(sympy.Eq(f, 1)) is True for f in factors):
             return x
         raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} of a tensor of shape {x.shape} is not supported")
 
@@ -420,7 +419,7 @@ class Replay:
             elif isinstance(part, slice) and part != slice(None):
                 start = 0 if part.start is None else part.start
                 stop = x.shape[dim] if part.stop is None else part.stop
-                if decide_bounded(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
+                if decided(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
                     stop = x.shape[dim]
                 if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
                     raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")

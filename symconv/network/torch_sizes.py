@@ -7,6 +7,7 @@ symconv was given (:func:`~symconv.core.size_bounds.decide_bounded`), or kept un
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -17,6 +18,10 @@ import sympy
 from symconv.core.intfuncs import CeilDiv, FloorDiv
 from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
+
+#: :func:`~symconv.core.size_bounds.decide_bounded`, remembered: a model asks the same conditions at every block
+#: (and at every call); the answer depends on the relation alone (its symbols carry their assumptions)
+decided = functools.lru_cache(maxsize=8192)(decide_bounded)
 
 
 def ceiling_form(size: sympy.Expr) -> sympy.Expr:
@@ -72,7 +77,7 @@ def _compare(relation: Callable) -> Callable:
     def compare(a, b):
         if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
             held = relation(_number(a), _number(b))
-            truth = decide_bounded(held)
+            truth = decided(held)
             return held if truth is None else truth  # undecided: kept, for the message that refuses it
         return relation(a, b)
 

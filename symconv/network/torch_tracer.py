@@ -14,10 +14,10 @@ import sympy
 import torch
 from torch import fx, nn
 
-from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
 from symconv.network.torch_replay import Missing
+from symconv.network.torch_sizes import decided
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -113,7 +113,7 @@ class Tracer(fx.Tracer):
                 "the model's Python control flow depends on a value symconv cannot compute "
                 f"(the tensor's data, or an unsupported node): {self.unsupported[-1][1]}"
             )
-        truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
+        truth = decided(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
             raise NotLowerable(
                 f"the model's Python control flow depends on {value} (node {obj.node.name!r}), which the input "
