@@ -594,9 +594,15 @@ class Missing:
     node: str
 
 
+#: the key of ``node.meta`` the tracer records the innermost module's path under
+PATH = "symconv_module_path"
+
+
 def module_path(node: fx.Node) -> str:
-    """The innermost module whose ``forward`` made ``node`` (fx records the stack), or ``""`` at the top."""
-    stack = node.meta.get("nn_module_stack") or {}
+    """The innermost module whose ``forward`` made ``node`` (as the tracer records it), or ``""`` at the top."""
+    if PATH in node.meta:
+        return node.meta[PATH]
+    stack = node.meta.get("nn_module_stack") or {}  # a node fx made itself
     return next(reversed(stack.values()))[0] if stack else ""
 
 

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import sympy
 import torch
 from torch import fx, nn
+from torch.fx import traceback as fx_traceback
 
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
-from symconv.network.torch_replay import Missing
+from symconv.network.torch_replay import PATH, Missing
 from symconv.network.torch_sizes import decided
 
 if TYPE_CHECKING:
@@ -47,8 +48,17 @@ class Tracer(fx.Tracer):
         return super().is_leaf_module(module, qualified_name)
 
     def create_node(self, kind, target, args, kwargs, name=None, type_expr=None) -> fx.Node:
-        """fx's node, replayed onto the network at once (not while the replay itself reads the model)."""
-        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        """fx's node, replayed onto the network at once (not while the replay itself reads the model).
+
+        Of what fx records beside the node, only the innermost module's path is kept (``module_path``);
+        fx copies the whole module stack and more for each node.
+        """
+        if fx_traceback.has_preserved_node_meta() or self.record_stack_traces or self.check_mutable_operations:
+            node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        else:
+            node = self.graph.create_node(kind, target, args, kwargs, name, type_expr)
+        if self.module_stack:
+            node.meta[PATH] = next(reversed(self.module_stack.values()))[0]
         if self.replay is not None and not self.replaying:
             self.replaying = True  # the replay reads modules' parameters: as themselves, not as new nodes
             try:
@@ -72,7 +82,19 @@ class Tracer(fx.Tracer):
         return parameter_proxy_cache[name]
 
     def create_arg(self, a: Any) -> Any:
-        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all)."""
+        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all).
+
+        The arguments models pass most (proxies, numbers, tuples and lists of them) take a short path.
+        """
+        kind = type(a)
+        if kind in _PLAIN:
+            return a
+        if kind is _Proxy:
+            return a.node
+        if kind is tuple:
+            return tuple([self.create_arg(v) for v in a])
+        if kind is list:
+            return [self.create_arg(v) for v in a]
         if isinstance(a, torch.Tensor):
             parameters, buffers = self.tensor_names()
             name = parameters.get(id(a)) if isinstance(a, nn.Parameter) else buffers.get(id(a))
@@ -127,6 +149,10 @@ class Tracer(fx.Tracer):
         if not isinstance(value, tuple | list):
             return super().iter(obj)
         return iter([obj[i] for i in range(len(value))])
+
+
+#: argument types fx records as they are
+_PLAIN = frozenset((int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout))
 
 
 class _Proxy(fx.Proxy):
