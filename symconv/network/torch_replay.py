@@ -22,6 +22,7 @@ from symconv.core.intfuncs import CeilDiv
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, Value
 from symconv.network.torch_mapping import functions, methods, module_operator
+from symconv.network.torch_meta import MetaCalls
 from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form, decided
 from symconv.network.torch_symbolic import Method, SymbolicSizes
 from symconv.ops.base import Operator
@@ -76,6 +77,7 @@ class Replay:
         self.model_parameters = {id(p) for p in module.parameters()}
         self.kept: dict[int, int] = {}  # storages autograd keeps computing tensors from parameters
         self.held = {t.untyped_storage()._cdata for t in (*module.parameters(), *module.buffers())}
+        self.meta = MetaCalls(self.held)  # calls on parameters' meta tensors, remembered by metadata
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
         self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
@@ -332,13 +334,6 @@ class Replay:
                 counted = id(read.tensor) in self.model_parameters
                 sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
         saved = dict(p for read in _flat((*args, *kwargs.values())) if isinstance(read, _Parameter) for p in read.saved)
-
-        def keep(t: torch.Tensor) -> torch.Tensor:  # what a training step keeps of a weight computed in forward
-            storage = t.untyped_storage()
-            if storage._cdata not in self.held:
-                saved[storage._cdata] = storage.nbytes() // t.element_size()
-            return t
-
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
         call = Method(node.target) if node.op == "call_method" else node.target
@@ -347,11 +342,11 @@ class Replay:
             result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
         else:
             try:
-                with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
-                    result = call(*concrete, **named)
+                result, kept = self.meta.run(call, concrete, named)
             except (TypeError, ValueError, RuntimeError) as error:
                 what = f"node {node.name!r}: {_callable_name(node.target)}"
                 raise NotLowerable(f"{what} of constants cannot be computed: {error}") from None
+            saved.update(kept)
         if result is None and node.target is operator.setitem:  # filled in place (a mask): its shape is kept
             return None
         if not isinstance(result, torch.Tensor):
