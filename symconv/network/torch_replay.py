@@ -80,6 +80,7 @@ class Replay:
         self.meta = MetaCalls(self.held)  # calls on parameters' meta tensors, remembered by metadata
         self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
+        self._modules: dict[str, nn.Module] | None = None  # path -> submodule, made when first needed
         self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
         self.tracer: Tracer | None = None  # set while tracing: it traces into wrapped functions
 
@@ -96,7 +97,7 @@ class Replay:
 
     def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
-        module = self.module.get_submodule(target)
+        module = self.submodule(target)
         self.calls[target] = self.calls.get(target, 0) + 1
         name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
         if isinstance(module, nn.MultiheadAttention):
@@ -111,6 +112,12 @@ class Replay:
         for tensor, parameter in module.named_parameters(recurse=False):
             self.own(f"{name}.{tensor}", parameter)
         return output
+
+    def submodule(self, path: str) -> nn.Module:
+        """The module at ``path`` (``""``: the model), from a table (while fx traces, each attribute read is slow)."""
+        if self._modules is None:
+            self._modules = dict(self.module.named_modules(remove_duplicate=False))
+        return self._modules[path] if path in self._modules else self.module.get_submodule(path)
 
     def value(self, arg: Any) -> Any:
         if isinstance(arg, fx.Node):
@@ -611,7 +618,8 @@ def _run(replay: Replay, node: fx.Node, inputs) -> Any:
     if node.op == "placeholder":
         return node.args[0] if node.args else replay.net.input(next(inputs), node.name)
     if node.op == "get_attr":
-        return _Parameter(node.target, _attribute(replay.module, node.target))
+        owner, _, name = node.target.rpartition(".")
+        return _Parameter(node.target, getattr(replay.submodule(owner), name))
     if node.op == "output":
         return None
     args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
@@ -637,11 +645,6 @@ def _run(replay: Replay, node: fx.Node, inputs) -> Any:
         return replay.tracer.inline(node)  # a Python function fx was told to keep whole (torch.fx.wrap)
     what = getattr(node.target, "__name__", node.target)
     raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
-
-
-def _attribute(module: nn.Module, target: str) -> Any:
-    owner, _, name = target.rpartition(".")
-    return getattr(module.get_submodule(owner) if owner else module, name)
 
 
 def _is_stochastic_depth(target: Any) -> bool:
