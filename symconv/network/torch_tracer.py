@@ -7,6 +7,9 @@ The replay knows every size while the model's Python runs, so control flow on si
 
 from __future__ import annotations
 
+import bisect
+import dis
+import inspect
 import operator
 from typing import TYPE_CHECKING, Any
 
@@ -155,11 +158,38 @@ class Tracer(fx.Tracer):
 _PLAIN = frozenset((int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout))
 
 
-class _Proxy(fx.Proxy):
+class _Iterable:
+    """Iterating a proxy of a tuple of sizes or values: one proxy per item, its length the replay's.
+
+    fx reads the caller's bytecode for an unpacking (``a, b = x.shape``) first, which costs more than
+    the rest of the node; here it is read only for a value of unknown length (a tensor).
+    """
+
+    def __iter__(self):
+        replay = getattr(self.tracer, "replay", None)
+        value = replay.env.get(self.node) if replay is not None else None
+        if isinstance(value, tuple | list):
+            return iter([self[i] for i in range(len(value))])
+        caller = inspect.currentframe().f_back
+        instructions = list(dis.get_instructions(caller.f_code))
+        at = bisect.bisect_left(instructions, caller.f_lasti, key=lambda i: i.offset)
+        if instructions[at].opname == "UNPACK_SEQUENCE":
+            return (self[i] for i in range(instructions[at].argval))
+        return self.tracer.iter(self)
+
+
+class _Proxy(_Iterable, fx.Proxy):
     """fx's proxy, recording item assignment (``mask[:h, :w] = k``) as an ``operator.setitem`` node."""
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
+
+    def __getattr__(self, k: str) -> fx.proxy.Attribute:
+        return _Attribute(self, k)
+
+
+class _Attribute(_Iterable, fx.proxy.Attribute):
+    """fx's attribute of a proxy (``x.shape``), iterated as :class:`_Proxy` is."""
 
 
 def _values_of(result: Any, env: dict) -> Any:
