@@ -24,6 +24,7 @@ from symconv.errors import NotLowerable
 decided = functools.lru_cache(maxsize=8192)(decide_bounded)
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of an immutable expression, asked again at every block
 def ceiling_form(size: sympy.Expr) -> sympy.Expr:
     """``size`` with its floors as ceilings, the form layers give sizes, so equal sizes compare equal.
 
