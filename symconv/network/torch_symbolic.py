@@ -65,8 +65,9 @@ class _Uncacheable(Exception):
     """An argument whose result may depend on more than its metadata (a real tensor's data, an unknown object)."""
 
 
-#: remembered calls: (function, arguments as metadata) -> the result's metadata; least recently used dropped first
-_RESULTS: OrderedDict[tuple, _Meta] = OrderedDict()
+#: remembered calls: (function, arguments as metadata) -> the result's metadata, and the conditions on the sizes
+#: PyTorch assumed computing it (checked again when it is reused); least recently used dropped first
+_RESULTS: OrderedDict[tuple, tuple[_Meta, tuple[sympy.Basic, ...]]] = OrderedDict()
 _MOST = 4096
 
 _MAX, _MIN = (sympy.Max, torch_sympy.functions.Max), (sympy.Min, torch_sympy.functions.Min)
@@ -160,10 +161,11 @@ class SymbolicSizes:
                 self.dimension(dimension)
         args, kwargs = self._symbolic(args), self._symbolic(kwargs)
         key = self._key(call, args, kwargs)
-        if key is not None and key in _RESULTS:
+        remembered = _RESULTS.get(key) if key is not None else None
+        if remembered is not None and all(decided(c) is True for c in remembered[1]):  # PyTorch's assumptions hold
             _RESULTS.move_to_end(key)
             try:
-                return self._tensor(_RESULTS[key])
+                return self._tensor(remembered[0])
             except NotLowerable:  # a size of no PyTorch form: computed instead
                 pass
         try:
@@ -174,10 +176,10 @@ class SymbolicSizes:
         except Exception as error:  # PyTorch cannot compute it on symbolic sizes (it must decide on them)
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise NotLowerable(f"{what} on symbolic sizes cannot be computed: {reason}") from None
-        self._check(what)  # every assumption holds for all sizes: the shape is the key's alone
+        assumed = self._check(what)  # each holds for all sizes: the shape is the key's, under these conditions
         if key is not None and _is_fake(result) and result.constant is None:
             try:
-                _RESULTS[key] = self._meta(result)
+                _RESULTS[key] = (self._meta(result), assumed)
             except NotLowerable:  # a stride PyTorch made from the data: the tensor is refused later, if read
                 return result
             if len(_RESULTS) > _MOST:
@@ -249,13 +251,19 @@ class SymbolicSizes:
         deferred = (a.expr for asserts in self.env.deferred_runtime_asserts.values() for a in asserts)
         return {*deferred, *(g.expr for g in self.env.guards)}
 
-    def _check(self, what: str) -> None:
-        """Every new assumption (``W % 2 == 0`` to view W as 2 rows) must hold for all sizes, else refused."""
+    def _check(self, what: str) -> tuple[sympy.Basic, ...]:
+        """Every new assumption (``W % 2 == 0`` to view W as 2 rows) must hold for all sizes, else refused.
+
+        Returns them, in symconv's symbols.
+        """
+        conditions = []
         for assumption in self._assumptions() - self.assumed:
             condition = self.expression(assumption)
             if decided(condition) is not True:
                 raise NotLowerable(f"{what} on symbolic sizes assumes {condition}, which the input sizes do not decide")
             self.assumed.add(assumption)
+            conditions.append(condition)
+        return tuple(conditions)
 
     def size(self, value: int | torch.SymInt) -> sympy.Expr:
         """One dimension of a result, in symconv's symbols."""
