@@ -74,13 +74,26 @@ class Replay:
         self.calls: dict[str, int] = {}
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
-        self.model_parameters = {id(p) for p in module.parameters()}
+        # one walk of the model: path -> submodule; id of each parameter, and of each buffer -> (its first name, it)
+        self.modules: dict[str, nn.Module] = dict(module.named_modules(remove_duplicate=False))
+        self.parameter_names: dict[int, tuple[str, torch.Tensor]] = {}
+        self.buffer_names: dict[int, tuple[str, torch.Tensor]] = {}
+        for path, submodule in self.modules.items():
+            for table, tensors in (
+                (self.parameter_names, submodule._parameters),
+                (self.buffer_names, submodule._buffers),
+            ):
+                for name, tensor in tensors.items():
+                    if tensor is not None and id(tensor) not in table:
+                        table[id(tensor)] = (f"{path}.{name}" if path else name, tensor)
+        self.model_parameters = set(self.parameter_names)
         self.kept: dict[int, int] = {}  # storages autograd keeps computing tensors from parameters
-        self.held = {t.untyped_storage()._cdata for t in (*module.parameters(), *module.buffers())}
+        tensors = (t for _, t in (*self.parameter_names.values(), *self.buffer_names.values()))
+        self.held = {t.untyped_storage()._cdata for t in tensors}
         self.meta = MetaCalls(self.held)  # calls on parameters' meta tensors, remembered by metadata
-        self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
+        first = next(iter(self.parameter_names.values()), None)
+        self.device = first[1].device if first is not None else torch.device("cpu")  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
-        self._modules: dict[str, nn.Module] | None = None  # path -> submodule, made when first needed
         self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
         self.tracer: Tracer | None = None  # set while tracing: it traces into wrapped functions
 
@@ -115,9 +128,7 @@ class Replay:
 
     def submodule(self, path: str) -> nn.Module:
         """The module at ``path`` (``""``: the model), from a table (while fx traces, each attribute read is slow)."""
-        if self._modules is None:
-            self._modules = dict(self.module.named_modules(remove_duplicate=False))
-        return self._modules[path] if path in self._modules else self.module.get_submodule(path)
+        return self.modules[path] if path in self.modules else self.module.get_submodule(path)
 
     def value(self, arg: Any) -> Any:
         if isinstance(arg, fx.Node):

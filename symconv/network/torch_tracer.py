@@ -107,6 +107,11 @@ class Tracer(fx.Tracer):
 
     def tensor_names(self) -> tuple[dict[int, str], dict[int, str]]:
         """id of each parameter, and of each buffer, of the root module -> its first name (as fx finds it)."""
+        if self.names is None and self.replay is not None:  # the replay has walked the model already
+            self.names = tuple(
+                {key: name for key, (name, _) in table.items()}
+                for table in (self.replay.parameter_names, self.replay.buffer_names)
+            )
         if self.names is None:
             self.names = ({}, {})
             for table, tensors in zip(
