@@ -17,6 +17,7 @@ import sympy
 import torch
 from torch import fx, nn
 from torch.fx import traceback as fx_traceback
+from torch.fx.immutable_collections import immutable_dict
 
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
@@ -59,7 +60,7 @@ class Tracer(fx.Tracer):
         if fx_traceback.has_preserved_node_meta() or self.record_stack_traces or self.check_mutable_operations:
             node = super().create_node(kind, target, args, kwargs, name, type_expr)
         else:
-            node = self.graph.create_node(kind, target, args, kwargs, name, type_expr)
+            node = _append(self.graph, kind, target, args, kwargs, name, type_expr)
         if self.module_stack:
             node.meta[PATH] = next(reversed(self.module_stack.values()))[0]
         if self.replay is not None and not self.replaying:
@@ -157,6 +158,30 @@ class Tracer(fx.Tracer):
         if not isinstance(value, tuple | list):
             return super().iter(obj)
         return iter([obj[i] for i in range(len(value))])
+
+
+#: whether fx's graph has the internals :func:`_append` relies on (else it calls fx's public ``create_node``)
+_FAST_APPEND = all(
+    hasattr(fx.Graph(), a)
+    for a in ("_graph_namespace", "_insert", "_find_nodes_lookup_table", "_len", "_target_to_str")
+)
+
+
+def _append(graph: fx.Graph, kind, target, args, kwargs, name, type_expr) -> fx.Node:
+    """``graph.create_node``, named and linked as fx does, without its scan of the arguments for SymInts.
+
+    The scan warns of a raw ``SymInt`` argument, which this tracer never records (its sizes are sympy's),
+    and costs about a tenth of tracing a model.
+    """
+    if not _FAST_APPEND or graph.owning_module is not None:
+        return graph.create_node(kind, target, args, kwargs, name, type_expr)
+    unique = graph._graph_namespace.create_name(name if name is not None else graph._target_to_str(target), None)
+    node = fx.Node(graph, unique, kind, target, args or (), kwargs or immutable_dict(), type_expr)
+    graph._graph_namespace.associate_name_with_obj(unique, node)
+    graph._insert(node)
+    graph._find_nodes_lookup_table.insert(node)
+    graph._len += 1
+    return node
 
 
 #: argument types fx records as they are
