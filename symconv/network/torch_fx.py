@@ -19,7 +19,12 @@ The parts: :mod:`~symconv.network.torch_mapping` (which operator stands for a mo
 function or method), :mod:`~symconv.network.torch_tracer` (fx tracing, each node replayed
 as recorded), :mod:`~symconv.network.torch_replay` (the nodes as symconv layers),
 :mod:`~symconv.network.torch_sizes` (arithmetic on sizes), :mod:`~symconv.network.torch_symbolic`
-(tensors computed from symbolic sizes) and :mod:`~symconv.core.size_bounds` (conditions on sizes).
+(tensors computed from symbolic sizes), :mod:`~symconv.network.torch_meta` (tensors computed from
+parameters) and :mod:`~symconv.core.size_bounds` (conditions on sizes).
+
+What depends on immutable values alone is remembered across calls: a condition on sizes per
+relation, a tensor computed from parameters or sizes per function and arguments' metadata
+(shapes, strides, dtypes), a module class's mapping per class. Nothing is remembered per model.
 """
 
 from __future__ import annotations
