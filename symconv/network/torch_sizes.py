@@ -19,9 +19,6 @@ from symconv.core.intfuncs import CeilDiv, FloorDiv
 from symconv.core.size_bounds import decide_bounded, declared_sizes, where_it_flips
 from symconv.errors import NotLowerable
 
-#: :func:`~symconv.core.size_bounds.decide_bounded`, remembered: a model asks the same conditions at every block
-#: (and at every call); the answer depends on the relation alone (its symbols carry their assumptions)
-
 
 @functools.lru_cache(maxsize=8192)  # a pure function of an immutable expression, asked again at every block
 def ceiling_form(size: sympy.Expr) -> sympy.Expr:
