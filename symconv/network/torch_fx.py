@@ -42,7 +42,7 @@ from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
 from symconv.network.graph import Network, NetworkCost
 from symconv.network.torch_mapping import functions, mapped_base, methods, modules
 from symconv.network.torch_replay import STRUCTURAL, STRUCTURAL_METHODS, Replay, module_path
-from symconv.network.torch_tracer import Tracer
+from symconv.network.torch_tracer import Tracer, left_as_found
 
 __all__ = [
     "STRUCTURAL",
@@ -104,7 +104,7 @@ def trace(
     replay = Replay(model, net, custom)
     tracer = replay.tracer = Tracer(custom, replay, shapes)
     try:
-        with declared(ranges):
+        with declared(ranges), left_as_found(model):
             tracer.trace(model)
     except NotLowerable as error:
         raise NotLowerable(f"cannot trace {type(model).__name__}: {error}") from None

@@ -11,6 +11,8 @@ import bisect
 import dis
 import inspect
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sympy
@@ -28,6 +30,30 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from symconv.network.torch_replay import Replay
+
+
+@contextmanager
+def left_as_found(model: nn.Module) -> Iterator[None]:
+    """Trace ``model`` and leave its modules' attributes as they were.
+
+    Some models remember what ``forward`` computed (timm's LeViT and EfficientFormer keep their
+    attention biases in a dict per module in eval mode): traced, they would keep fx's proxies,
+    and fail on every later call, the user's own included.
+    """
+    saved = [(vars(m), dict(vars(m))) for m in model.modules()]
+    contents = [(v, v.copy()) for _, before in saved for v in before.values() if type(v) in (dict, list, set)]
+    try:
+        yield
+    finally:
+        for attributes, before in saved:
+            attributes.clear()
+            attributes.update(before)
+        for container, before in contents:
+            if isinstance(container, list):
+                container[:] = before
+            else:
+                container.clear()
+                container.update(before)
 
 
 class Tracer(fx.Tracer):
