@@ -434,3 +434,31 @@ def test_normalize_and_unsqueeze() -> None:
     cost = symconv.from_torch(model, (2, H, 5))
     for h in (3, 8):
         assert cost.macs.subs(H, h) == torch_macs(model, (2, h, 5))
+
+
+class CachedBias(nn.Module):
+    """Remembers a tensor computed in ``forward`` in eval mode, as timm's LeViT does its attention biases."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(6, 6)
+        self.table = nn.Parameter(torch.randn(6))
+        self.cache: dict[str, torch.Tensor] = {}
+        self.calls: list[int] = []
+
+    def forward(self, x):
+        if "bias" not in self.cache:
+            self.cache["bias"] = self.table * 2
+        self.calls.append(1)
+        self.last = x
+        return self.proj(x) + self.cache["bias"]
+
+
+def test_tracing_leaves_the_model_as_it_was() -> None:
+    model = CachedBias().eval()
+    first = symconv.from_torch(model, (2, H, 6)).macs
+    assert symconv.from_torch(model, (2, H, 6)).macs == first  # a second trace does not read the first's proxies
+    assert model.cache == {} and model.calls == [] and not hasattr(model, "last")
+    x = torch.randn(2, 3, 6)
+    torch.testing.assert_close(model(x), model.proj(x) + model.table * 2)  # the user's own call still works
+    assert first.subs(H, 3) == torch_macs(meta(CachedBias).eval(), (2, 3, 6))

@@ -19,7 +19,12 @@ The parts: :mod:`~symconv.network.torch_mapping` (which operator stands for a mo
 function or method), :mod:`~symconv.network.torch_tracer` (fx tracing, each node replayed
 as recorded), :mod:`~symconv.network.torch_replay` (the nodes as symconv layers),
 :mod:`~symconv.network.torch_sizes` (arithmetic on sizes), :mod:`~symconv.network.torch_symbolic`
-(tensors computed from symbolic sizes) and :mod:`~symconv.core.size_bounds` (conditions on sizes).
+(tensors computed from symbolic sizes), :mod:`~symconv.network.torch_meta` (tensors computed from
+parameters) and :mod:`~symconv.core.size_bounds` (conditions on sizes).
+
+What depends on immutable values alone is remembered across calls: a condition on sizes per
+relation, a tensor computed from parameters or sizes per function and arguments' metadata
+(shapes, strides, dtypes), a module class's mapping per class. Nothing is remembered per model.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from symconv.errors import InvalidConfiguration, NotLowerable, SymconvError
 from symconv.network.graph import Network, NetworkCost
 from symconv.network.torch_mapping import functions, mapped_base, methods, modules
 from symconv.network.torch_replay import STRUCTURAL, STRUCTURAL_METHODS, Replay, module_path
-from symconv.network.torch_tracer import Tracer
+from symconv.network.torch_tracer import Tracer, left_as_found
 
 __all__ = [
     "STRUCTURAL",
@@ -99,7 +104,7 @@ def trace(
     replay = Replay(model, net, custom)
     tracer = replay.tracer = Tracer(custom, replay, shapes)
     try:
-        with declared(ranges):
+        with declared(ranges), left_as_found(model):
             tracer.trace(model)
     except NotLowerable as error:
         raise NotLowerable(f"cannot trace {type(model).__name__}: {error}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from torch import nn
@@ -67,8 +67,13 @@ def _public_name(cls: type) -> str:
 
 def mapped_base(module: nn.Module) -> type | None:
     """The registered class ``module`` is an instance of, if its ``forward`` is that class's (else traced into)."""
+    return _mapped_base(type(module), type(module).forward)
+
+
+@lru_cache(maxsize=1024)  # asked at every module call while tracing; keyed by the forward too, should a class's change
+def _mapped_base(kind: type, forward: Callable) -> type | None:
     table = modules()
-    for cls in type(module).__mro__:
+    for cls in kind.__mro__:
         if cls in table:
-            return cls if type(module).forward is cls.forward else None
+            return cls if forward is cls.forward else None
     return None

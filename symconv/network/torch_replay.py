@@ -19,12 +19,12 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from symconv.core.intfuncs import CeilDiv
-from symconv.core.size_bounds import decide_bounded
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, Value
 from symconv.network.torch_mapping import functions, methods, module_operator
-from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form
-from symconv.network.torch_symbolic import SymbolicSizes
+from symconv.network.torch_meta import MetaCalls
+from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form, decided
+from symconv.network.torch_symbolic import Method, SymbolicSizes
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
 from symconv.ops.conv import Conv1d, Conv2d, Conv3d
@@ -74,10 +74,25 @@ class Replay:
         self.calls: dict[str, int] = {}
         self.parameters: dict[int, str] = {}  # id of a torch parameter -> the first layer tensor holding it
         self.constants: dict[int, Value] = {}  # id of a parameter read in forward -> the layer holding it
-        self.model_parameters = {id(p) for p in module.parameters()}
+        # one walk of the model: path -> submodule; id of each parameter, and of each buffer -> (its first name, it)
+        self.modules: dict[str, nn.Module] = dict(module.named_modules(remove_duplicate=False))
+        self.parameter_names: dict[int, tuple[str, torch.Tensor]] = {}
+        self.buffer_names: dict[int, tuple[str, torch.Tensor]] = {}
+        for path, submodule in self.modules.items():
+            for table, tensors in (
+                (self.parameter_names, submodule._parameters),
+                (self.buffer_names, submodule._buffers),
+            ):
+                for name, tensor in tensors.items():
+                    if tensor is not None and id(tensor) not in table:
+                        table[id(tensor)] = (f"{path}.{name}" if path else name, tensor)
+        self.model_parameters = set(self.parameter_names)
         self.kept: dict[int, int] = {}  # storages autograd keeps computing tensors from parameters
-        self.held = {t.untyped_storage()._cdata for t in (*module.parameters(), *module.buffers())}
-        self.device = next((p.device for p in module.parameters()), torch.device("cpu"))  # where tensors are made
+        tensors = (t for _, t in (*self.parameter_names.values(), *self.buffer_names.values()))
+        self.held = {t.untyped_storage()._cdata for t in tensors}
+        self.meta = MetaCalls(self.held)  # calls on parameters' meta tensors, remembered by metadata
+        first = next(iter(self.parameter_names.values()), None)
+        self.device = first[1].device if first is not None else torch.device("cpu")  # where tensors are made
         self._symbolic: SymbolicSizes | None = None
         self.dimensions: set[sympy.Expr] = set()  # sizes read from the network's tensors: each at least 1
         self.tracer: Tracer | None = None  # set while tracing: it traces into wrapped functions
@@ -95,7 +110,7 @@ class Replay:
 
     def module_call(self, target: str, *args: Any, **kwargs: Any) -> Value:
         """A call of a submodule: one layer per call; its parameters tied to where they were first seen."""
-        module = self.module.get_submodule(target)
+        module = self.submodule(target)
         self.calls[target] = self.calls.get(target, 0) + 1
         name = target if self.calls[target] == 1 else f"{target}:{self.calls[target]}"
         if isinstance(module, nn.MultiheadAttention):
@@ -110,6 +125,10 @@ class Replay:
         for tensor, parameter in module.named_parameters(recurse=False):
             self.own(f"{name}.{tensor}", parameter)
         return output
+
+    def submodule(self, path: str) -> nn.Module:
+        """The module at ``path`` (``""``: the model), from a table (while fx traces, each attribute read is slow)."""
+        return self.modules[path] if path in self.modules else self.module.get_submodule(path)
 
     def value(self, arg: Any) -> Any:
         if isinstance(arg, fx.Node):
@@ -350,26 +369,19 @@ class Replay:
                 counted = id(read.tensor) in self.model_parameters
                 sources.update({id(p.tensor): p for p in ((read,) if counted else read.sources)})
         saved = dict(p for read in _flat((*args, *kwargs.values())) if isinstance(read, _Parameter) for p in read.saved)
-
-        def keep(t: torch.Tensor) -> torch.Tensor:  # what a training step keeps of a weight computed in forward
-            storage = t.untyped_storage()
-            if storage._cdata not in self.held:
-                saved[storage._cdata] = storage.nbytes() // t.element_size()
-            return t
-
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
-        call = (lambda *a, **k: getattr(a[0], node.target)(*a[1:], **k)) if node.op == "call_method" else node.target
+        call = Method(node.target) if node.op == "call_method" else node.target
         if _symbolic((concrete, named)):  # sizes or tensors of symbolic size: PyTorch's fake tensors shape it
             what = f"node {node.name!r}: {_callable_name(node.target)}"
             result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
         else:
             try:
-                with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t):
-                    result = call(*concrete, **named)
+                result, kept = self.meta.run(call, concrete, named)
             except (TypeError, ValueError, RuntimeError) as error:
                 what = f"node {node.name!r}: {_callable_name(node.target)}"
                 raise NotLowerable(f"{what} of constants cannot be computed: {error}") from None
+            saved.update(kept)
         if result is None and node.target is operator.setitem:  # filled in place (a mask): its shape is kept
             return None
         if not isinstance(result, torch.Tensor):
@@ -398,7 +410,7 @@ class Replay:
         factors = tuple(factors[0]) if len(factors) == 1 and isinstance(factors[0], tuple | list) else factors
         if len(factors) < len(x.shape):
             raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} names fewer dimensions than {x.shape}")
-        if all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
+        if all(decided(sympy.Eq(f, 1)) is True for f in factors):
             return x
         shape = (1,) * (len(factors) - len(x.shape)) + tuple(x.shape)
         tiled = [size for f, s in zip(factors, shape, strict=True) for size in (f, s)]  # each dim (repeats, size)
@@ -446,7 +458,7 @@ class Replay:
             elif isinstance(part, slice) and part != slice(None):
                 start = 0 if part.start is None else part.start
                 stop = x.shape[dim] if part.stop is None else part.stop
-                if decide_bounded(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
+                if decided(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
                     stop = x.shape[dim]
                 if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
                     raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")
@@ -625,9 +637,15 @@ class Missing:
     node: str
 
 
+#: the key of ``node.meta`` the tracer records the innermost module's path under
+PATH = "symconv_module_path"
+
+
 def module_path(node: fx.Node) -> str:
-    """The innermost module whose ``forward`` made ``node`` (fx records the stack), or ``""`` at the top."""
-    stack = node.meta.get("nn_module_stack") or {}
+    """The innermost module whose ``forward`` made ``node`` (as the tracer records it), or ``""`` at the top."""
+    if PATH in node.meta:
+        return node.meta[PATH]
+    stack = node.meta.get("nn_module_stack") or {}  # a node fx made itself
     return next(reversed(stack.values()))[0] if stack else ""
 
 
@@ -641,7 +659,8 @@ def _run(replay: Replay, node: fx.Node, inputs) -> Any:
     if node.op == "placeholder":
         return node.args[0] if node.args else replay.net.input(next(inputs), node.name)
     if node.op == "get_attr":
-        return _Parameter(node.target, _attribute(replay.module, node.target))
+        owner, _, name = node.target.rpartition(".")
+        return _Parameter(node.target, getattr(replay.submodule(owner), name))
     if node.op == "output":
         return None
     args, kwargs = replay.value(node.args), {k: replay.value(v) for k, v in node.kwargs.items()}
@@ -667,11 +686,6 @@ def _run(replay: Replay, node: fx.Node, inputs) -> Any:
         return replay.tracer.inline(node)  # a Python function fx was told to keep whole (torch.fx.wrap)
     what = getattr(node.target, "__name__", node.target)
     raise NotLowerable(f"node {node.name!r}: {node.op} {what!r} has no symconv lowering")
-
-
-def _attribute(module: nn.Module, target: str) -> Any:
-    owner, _, name = target.rpartition(".")
-    return getattr(module.get_submodule(owner) if owner else module, name)
 
 
 def _is_stochastic_depth(target: Any) -> bool:

@@ -20,6 +20,7 @@ from symconv.core.size_bounds import decide_bounded, declared_sizes, where_it_fl
 from symconv.errors import NotLowerable
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of an immutable expression, asked again at every block
 def ceiling_form(size: sympy.Expr) -> sympy.Expr:
     """``size`` with its floors as ceilings, the form layers give sizes, so equal sizes compare equal.
 

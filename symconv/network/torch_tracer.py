@@ -7,23 +7,53 @@ The replay knows every size while the model's Python runs, so control flow on si
 
 from __future__ import annotations
 
+import bisect
+import dis
+import inspect
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sympy
 import torch
 from torch import fx, nn
+from torch.fx import traceback as fx_traceback
+from torch.fx.immutable_collections import immutable_dict
 
-from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
-from symconv.network.torch_replay import Missing, module_path
-from symconv.network.torch_sizes import undecided
+from symconv.network.torch_replay import PATH, Missing, module_path
+from symconv.network.torch_sizes import decided, undecided
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from symconv.network.torch_replay import Replay
+
+
+@contextmanager
+def left_as_found(model: nn.Module) -> Iterator[None]:
+    """Trace ``model`` and leave its modules' attributes as they were.
+
+    Some models remember what ``forward`` computed (timm's LeViT and EfficientFormer keep their
+    attention biases in a dict per module in eval mode): traced, they would keep fx's proxies,
+    and fail on every later call, the user's own included.
+    """
+    saved = [(vars(m), dict(vars(m))) for m in model.modules()]
+    contents = [(v, v.copy()) for _, before in saved for v in before.values() if type(v) in (dict, list, set)]
+    try:
+        yield
+    finally:
+        for attributes, before in saved:
+            attributes.clear()
+            attributes.update(before)
+        for container, before in contents:
+            if isinstance(container, list):
+                container[:] = before
+            else:
+                container.clear()
+                container.update(before)
 
 
 class Tracer(fx.Tracer):
@@ -48,8 +78,17 @@ class Tracer(fx.Tracer):
         return super().is_leaf_module(module, qualified_name)
 
     def create_node(self, kind, target, args, kwargs, name=None, type_expr=None) -> fx.Node:
-        """fx's node, replayed onto the network at once (not while the replay itself reads the model)."""
-        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        """fx's node, replayed onto the network at once (not while the replay itself reads the model).
+
+        Of what fx records beside the node, only the innermost module's path is kept (``module_path``);
+        fx copies the whole module stack and more for each node.
+        """
+        if fx_traceback.has_preserved_node_meta() or self.record_stack_traces or self.check_mutable_operations:
+            node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        else:
+            node = _append(self.graph, kind, target, args, kwargs, name, type_expr)
+        if self.module_stack:
+            node.meta[PATH] = next(reversed(self.module_stack.values()))[0]
         if self.replay is not None and not self.replaying:
             self.replaying = True  # the replay reads modules' parameters: as themselves, not as new nodes
             try:
@@ -73,7 +112,19 @@ class Tracer(fx.Tracer):
         return parameter_proxy_cache[name]
 
     def create_arg(self, a: Any) -> Any:
-        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all)."""
+        """fx's, with a parameter or buffer passed as an argument found by its id (fx walks them all).
+
+        The arguments models pass most (proxies, numbers, tuples and lists of them) take a short path.
+        """
+        kind = type(a)
+        if kind in _PLAIN:
+            return a
+        if kind is _Proxy:
+            return a.node
+        if kind is tuple:
+            return tuple([self.create_arg(v) for v in a])
+        if kind is list:
+            return [self.create_arg(v) for v in a]
         if isinstance(a, torch.Tensor):
             parameters, buffers = self.tensor_names()
             name = parameters.get(id(a)) if isinstance(a, nn.Parameter) else buffers.get(id(a))
@@ -83,6 +134,11 @@ class Tracer(fx.Tracer):
 
     def tensor_names(self) -> tuple[dict[int, str], dict[int, str]]:
         """id of each parameter, and of each buffer, of the root module -> its first name (as fx finds it)."""
+        if self.names is None and self.replay is not None:  # the replay has walked the model already
+            self.names = tuple(
+                {key: name for key, (name, _) in table.items()}
+                for table in (self.replay.parameter_names, self.replay.buffer_names)
+            )
         if self.names is None:
             self.names = ({}, {})
             for table, tensors in zip(
@@ -114,7 +170,7 @@ class Tracer(fx.Tracer):
                 "the model's Python control flow depends on a value symconv cannot compute "
                 f"(the tensor's data, or an unsupported node): {self.unsupported[-1][1]}"
             )
-        truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
+        truth = decided(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
             path = module_path(obj.node)
             module = dict(self.root.named_modules()).get(path) if path else None
@@ -133,11 +189,66 @@ class Tracer(fx.Tracer):
         return iter([obj[i] for i in range(len(value))])
 
 
-class _Proxy(fx.Proxy):
+#: whether fx's graph has the internals :func:`_append` relies on (else it calls fx's public ``create_node``)
+_FAST_APPEND = all(
+    hasattr(fx.Graph(), a)
+    for a in ("_graph_namespace", "_insert", "_find_nodes_lookup_table", "_len", "_target_to_str")
+)
+
+
+def _append(graph: fx.Graph, kind, target, args, kwargs, name, type_expr) -> fx.Node:
+    """``graph.create_node``, named and linked as fx does, without its scan of the arguments for SymInts.
+
+    The scan warns of a raw ``SymInt`` argument, which this tracer never records (its sizes are sympy's),
+    and costs about a tenth of tracing a model.
+    """
+    if not _FAST_APPEND or graph.owning_module is not None:
+        return graph.create_node(kind, target, args, kwargs, name, type_expr)
+    unique = graph._graph_namespace.create_name(name if name is not None else graph._target_to_str(target), None)
+    node = fx.Node(graph, unique, kind, target, args or (), kwargs or immutable_dict(), type_expr)
+    graph._graph_namespace.associate_name_with_obj(unique, node)
+    graph._insert(node)
+    graph._find_nodes_lookup_table.insert(node)
+    graph._len += 1
+    return node
+
+
+#: argument types fx records as they are
+_PLAIN = frozenset((int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout))
+
+
+class _Iterable:
+    """Iterating a proxy of a tuple of sizes or values: one proxy per item, its length the replay's.
+
+    fx reads the caller's bytecode for an unpacking (``a, b = x.shape``) first, which costs more than
+    the rest of the node; here it is read only for a value of unknown length (a tensor).
+    """
+
+    def __iter__(self):
+        replay = getattr(self.tracer, "replay", None)
+        value = replay.env.get(self.node) if replay is not None else None
+        if isinstance(value, tuple | list):
+            return iter([self[i] for i in range(len(value))])
+        caller = inspect.currentframe().f_back
+        instructions = list(dis.get_instructions(caller.f_code))
+        at = bisect.bisect_left(instructions, caller.f_lasti, key=lambda i: i.offset)
+        if instructions[at].opname == "UNPACK_SEQUENCE":
+            return (self[i] for i in range(instructions[at].argval))
+        return self.tracer.iter(self)
+
+
+class _Proxy(_Iterable, fx.Proxy):
     """fx's proxy, recording item assignment (``mask[:h, :w] = k``) as an ``operator.setitem`` node."""
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.tracer.create_proxy("call_function", operator.setitem, (self, key, value), {})
+
+    def __getattr__(self, k: str) -> fx.proxy.Attribute:
+        return _Attribute(self, k)
+
+
+class _Attribute(_Iterable, fx.proxy.Attribute):
+    """fx's attribute of a proxy (``x.shape``), iterated as :class:`_Proxy` is."""
 
 
 def _values_of(result: Any, env: dict) -> Any:
