@@ -462,3 +462,28 @@ def test_tracing_leaves_the_model_as_it_was() -> None:
     x = torch.randn(2, 3, 6)
     torch.testing.assert_close(model(x), model.proj(x) + model.table * 2)  # the user's own call still works
     assert first.subs(H, 3) == torch_macs(meta(CachedBias).eval(), (2, 3, 6))
+
+
+class SlicedMask(nn.Module):
+    """A mask built from the input's sizes and filled by slices, as shifted-window attention builds one."""
+
+    def __init__(self, step: int = 1) -> None:
+        super().__init__()
+        self.step = step
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        mask = x.new_zeros((h, w))
+        mask[: h - 2, 1:] = 1
+        mask[..., :: self.step] = 2
+        mask[-2:, 3:w] = 3.5
+        return x @ (mask - mask.unsqueeze(0)).transpose(-2, -1)  # (h, w): a mask of another shape would not fit
+
+
+def test_a_mask_filled_by_slices_keeps_its_shape_and_torch_refuses_what_it_refuses() -> None:
+    cost = symconv.from_torch(SlicedMask(), (1, 2, H, W))
+    assert cost.macs == 2 * H * W * H
+    for size in ((5, 4), (9, 12)):
+        assert cost.macs.subs({H: size[0], W: size[1]}) == torch_macs(SlicedMask(), (1, 2, *size))
+    with pytest.raises(NotLowerable, match="step"):
+        symconv.from_torch(SlicedMask(step=-1), (1, 2, H, W))

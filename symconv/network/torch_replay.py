@@ -372,6 +372,8 @@ class Replay:
         concrete = _tensors(args)
         named = {k: _tensors(v) for k, v in kwargs.items()}
         call = Method(node.target) if node.op == "call_method" else node.target
+        if _fills_slices(call, concrete):
+            return None
         if _symbolic((concrete, named)):  # sizes or tensors of symbolic size: PyTorch's fake tensors shape it
             what = f"node {node.name!r}: {_callable_name(node.target)}"
             result = self.symbolic().run(call, concrete, named, what, frozenset(self.dimensions))
@@ -639,6 +641,28 @@ class Missing:
 
 #: the key of ``node.meta`` the tracer records the innermost module's path under
 PATH = "symconv_module_path"
+
+
+def _fills_slices(call: Any, args: tuple) -> bool:
+    """``mask[a:b, c:d] = k``: a number written into slices of a tensor that needs no gradient.
+
+    It changes no shape and cannot fail (slices clamp to the tensor), so it is not run: a
+    shifted-window mask on symbolic sizes is filled nine times per block, and PyTorch's fake
+    tensors spend most of a Swin trace proving those slices' bounds.
+    """
+    if call is not operator.setitem or len(args) != 3:
+        return False
+    tensor, key, value = args
+    keys = key if isinstance(key, tuple) else (key,)
+    slices = [k for k in keys if k is not Ellipsis]
+    return (
+        isinstance(tensor, torch.Tensor)
+        and not tensor.requires_grad
+        and isinstance(value, int | float | bool)
+        and keys.count(Ellipsis) <= 1
+        and len(slices) <= tensor.dim()
+        and all(isinstance(k, slice) and k.step in (None, 1) for k in slices)
+    )
 
 
 def module_path(node: fx.Node) -> str:
