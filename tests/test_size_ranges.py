@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv.core.intfuncs import CeilDiv, FloorDiv
-from symconv.core.size_bounds import SizeRange, _period, decide_bounded, size_ranges, where_it_flips
+from symconv.core.size_bounds import SizeRange, _evaluator, _period, decide_bounded, size_ranges, where_it_flips
 from symconv.errors import InvalidConfiguration, SymconvError, WrongType
 from symconv.symbols import H, W
 
@@ -88,6 +88,11 @@ def test_a_condition_with_products_of_sizes_decided_over_a_range_holds_at_every_
     truth = decide_bounded(condition, [SizeRange(H, *hr)])
     if truth is not None:
         assert truths(condition, hr, (1, 1)) == {truth}, (condition, hr)
+
+
+@given(sizes(symbols=(H,), products=True), st.integers(1, 400))
+def test_a_size_evaluated_without_sympy_equals_sympys_value(size, n) -> None:
+    assert _evaluator(size, H)(n) == size.subs(H, n)
 
 
 def test_swins_last_stage_fits_one_window_exactly_up_to_227() -> None:

@@ -23,7 +23,7 @@ import contextvars
 import functools
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -257,8 +257,7 @@ def _by_steps(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int,
     """:func:`_by_residue` by evaluation, for a difference that :func:`_steps_evenly`: ``f(n + j*period)`` is
     ``f(n) + j*step`` for every ``n``, so each class's extremes are at its ends, from one period of values."""
 
-    def value(n: int) -> Fraction:
-        return _interval(difference, {symbol: (Fraction(n), Fraction(n))}, correlate=False)[0]
+    value = _evaluator(difference, symbol)
 
     step = value(low + period) - value(low)
     ends, zero = [], False
@@ -269,6 +268,37 @@ def _by_steps(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int,
         zero = zero or (j is not None and j.denominator == 1 and 0 <= j <= steps)
     least, most = min(ends), max(ends)
     return sympy.Rational(least.numerator, least.denominator), sympy.Rational(most.numerator, most.denominator), zero
+
+
+def _evaluator(expr: sympy.Expr, symbol: sympy.Symbol) -> Callable[[int], Fraction]:
+    """``n -> expr`` at ``symbol = n``, exactly, as a tree of Python functions built once.
+
+    :func:`_by_steps` evaluates a difference at up to a period of sizes; walking the sympy tree
+    for each of them cost more than deciding everything else in a model.
+    """
+    if expr.is_Rational:
+        constant = Fraction(int(expr.p), int(expr.q))
+        return lambda n: constant
+    if expr == symbol:
+        return Fraction
+    parts = [_evaluator(a, symbol) for a in expr.args]
+    if expr.is_Add:
+        return lambda n: sum((part(n) for part in parts), Fraction(0))
+    if expr.is_Mul:
+        return lambda n: math.prod((part(n) for part in parts), start=Fraction(1))
+    if expr.is_Pow and expr.exp.is_Integer:
+        base, exponent = parts[0], int(expr.exp)
+        return lambda n: base(n) ** exponent
+    if isinstance(expr, FloorDiv | sympy.Mod):
+        (p, q), floor_division = parts, isinstance(expr, FloorDiv)
+        return (lambda n: Fraction(p(n) // q(n))) if floor_division else (lambda n: p(n) % q(n))
+    if isinstance(expr, CeilDiv):
+        p, q = parts
+        return lambda n: Fraction(-(-p(n) // q(n)))
+    if isinstance(expr, sympy.floor | sympy.ceiling):
+        (inner,), rounding = parts, math.floor if isinstance(expr, sympy.floor) else math.ceil
+        return lambda n: Fraction(rounding(inner(n)))
+    return lambda n: _interval(expr, {symbol: (Fraction(n), Fraction(n))}, correlate=False)[0]
 
 
 def _period(expr: sympy.Expr) -> int | None:
