@@ -98,9 +98,16 @@ class SymbolicSizes:
         self.back: dict[sympy.Symbol, sympy.Symbol] = {}  # PyTorch's symbol -> symconv's
         self.assumed: set[sympy.Basic] = set()  # PyTorch's assumptions on the sizes, each checked once
         self.metas: dict[int, tuple[torch.Tensor, _Meta]] = {}  # id of a fake tensor -> (it, its metadata)
+        self.symints: dict[sympy.Expr, torch.SymInt | int] = {}
 
     def symint(self, size: sympy.Expr) -> torch.SymInt | int:
-        """``size`` in PyTorch's integer arithmetic on one unbacked symbol per symconv symbol."""
+        """``size`` in PyTorch's integer arithmetic on one unbacked symbol per symconv symbol (made once per size)."""
+        made = self.symints.get(size)
+        if made is None:
+            made = self.symints[size] = self._made(size)
+        return made
+
+    def _made(self, size: sympy.Expr) -> torch.SymInt | int:
         if size.is_Integer:
             return int(size)
         if size.is_Symbol:
@@ -228,13 +235,12 @@ class SymbolicSizes:
 
     def _tensor(self, meta: _Meta) -> torch.Tensor:
         """A fake tensor of ``meta`` (a remembered result), in this run's symbols."""
-        with _size_oblivious(), self.mode:
-            tensor = torch.empty_strided(
-                [self.symint(v) for v in meta.shape],
-                [self.symint(v) for v in meta.stride],
-                dtype=meta.dtype,
-                device=meta.device,
+        with _size_oblivious():  # made on meta and wrapped, as the fake mode's own constructors do, at a third the cost
+            shape = [self.symint(v) for v in meta.shape]
+            elements = torch.empty_strided(
+                shape, [self.symint(v) for v in meta.stride], dtype=meta.dtype, device="meta"
             )
+        tensor = self.mode.fake_tensor_converter.from_meta_and_device(self.mode, elements, meta.device)
         self.metas[id(tensor)] = (tensor, meta)
         return tensor
 
