@@ -113,7 +113,7 @@ def test_decide_bounded_memoised_is_decide_bounded() -> None:
     ]
     for relation in relations:
         assert size_bounds.decide(relation) is None  # decided by the bounds, memoised
-        assert size_bounds.decide_bounded(relation) == size_bounds._decided_everywhere.__wrapped__(relation)
+        assert size_bounds.decide_bounded(relation) == size_bounds._decided.__wrapped__(relation, ())
 
 
 def test_a_sequence_renames_its_stages_and_traffic_when_read_as_it_would_at_once() -> None:

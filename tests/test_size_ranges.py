@@ -10,41 +10,12 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from size_strategies import RELATIONS, sizes
 
 from symconv.core.intfuncs import CeilDiv, FloorDiv
 from symconv.core.size_bounds import SizeRange, _evaluator, _period, decide_bounded, size_ranges, where_it_flips
 from symconv.errors import InvalidConfiguration, SymconvError, WrongType
 from symconv.symbols import H, W
-
-RELATIONS = (sympy.Lt, sympy.Le, sympy.Gt, sympy.Ge, sympy.Eq, sympy.Ne)
-
-
-@st.composite
-def sizes(draw, symbols=(H, W), depth: int = 3, products: bool = False) -> sympy.Expr:
-    """A size as models compute them: symbols and constants, sums, multiples, integer divisions, remainders
-    (and, with ``products``, products of sizes: an area)."""
-    if depth == 0 or draw(st.booleans()):
-        symbol = draw(st.sampled_from(symbols))
-        return draw(
-            st.sampled_from((symbol, symbol + draw(st.integers(0, 30)), sympy.Integer(draw(st.integers(0, 20)))))
-        )
-    inner = draw(sizes(symbols, depth - 1, products))
-    kinds = ("ceil", "floor", "mod", "sum", "difference", "scale", *(("product",) if products else ()))
-    kind = draw(st.sampled_from(kinds))
-    divisor = draw(st.integers(1, 9))
-    if kind == "ceil":
-        return CeilDiv(inner, divisor)
-    if kind == "floor":
-        return FloorDiv(inner, divisor)
-    if kind == "mod":
-        return inner - divisor * FloorDiv(inner, divisor)  # how the front end writes ``inner % divisor``
-    if kind == "sum":
-        return inner + draw(sizes(symbols, depth - 1, products))
-    if kind == "difference":
-        return inner - draw(sizes(symbols, depth - 1, products))
-    if kind == "product":
-        return inner * draw(sizes(symbols, depth - 1, products))
-    return divisor * inner
 
 
 def ranges() -> st.SearchStrategy[tuple[int, int]]:

@@ -387,22 +387,8 @@ class _HeadsAttention(nn.Module):
         return self.proj((attention @ v).transpose(1, 2).reshape(n, length, width))
 
 
-class _StandardisedConv(nn.Conv2d):
-    """NF-ResNet's convolution: its weight standardised in ``forward`` (kept by autograd: not a parameter)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.gain = nn.Parameter(torch.ones(self.out_channels, 1, 1, 1))
-
-    def forward(self, x):
-        flat = self.weight.reshape(1, self.out_channels, -1)
-        scale = (self.gain * 0.5).view(-1)
-        weight = nn.functional.batch_norm(flat, None, None, weight=scale, training=True, momentum=0.0)
-        return nn.functional.conv2d(x, weight.reshape_as(self.weight), self.bias, self.stride, self.padding)
-
-
 def _standardised_convs() -> nn.Module:
-    return nn.Sequential(_StandardisedConv(3, 8, 3), nn.ReLU(), _StandardisedConv(8, 4, 3, padding=1))
+    return nn.Sequential(tm.StandardisedConv(3, 8, 3), nn.ReLU(), tm.StandardisedConv(8, 4, 3, padding=1))
 
 
 SAVED_MODELS = {

@@ -167,3 +167,18 @@ MODELS = {
     "fasternet_block": fasternet_block_net,
     "mobilenet_v1": mobilenet_v1,
 }
+
+
+class StandardisedConv(nn.Conv2d):
+    """NF-ResNet's convolution: its weight standardised in ``forward`` by ``batch_norm`` in training mode
+    (autograd keeps the standardised weight: not a parameter)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gain = nn.Parameter(torch.ones(self.out_channels, 1, 1, 1))
+
+    def forward(self, x):
+        flat = self.weight.reshape(1, self.out_channels, -1)
+        scale = (self.gain * 0.5).view(-1)
+        weight = nn.functional.batch_norm(flat, None, None, weight=scale, training=True, momentum=0.0)
+        return nn.functional.conv2d(x, weight.reshape_as(self.weight), self.bias, self.stride, self.padding)

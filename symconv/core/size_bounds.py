@@ -149,17 +149,25 @@ def decide_bounded(relation: Any, sizes: Iterable[SizeRange] | None = None) -> b
     >>> decide_bounded(shifted), decide_bounded(shifted, [SizeRange(H, 116, 227)])
     (None, True)
     """
-    truth = decide(relation)
-    if truth is not None or not isinstance(relation, sympy.core.relational.Relational):
-        return truth
+    if not isinstance(relation, sympy.core.relational.Relational):
+        return decide(relation)
     declared = _DECLARED.get() if sizes is None else sizes
     relevant = tuple(sorted((r for r in declared if r.symbol in relation.free_symbols), key=lambda r: r.symbol.name))
-    if relevant:
-        return _decided_over(relation, relevant)
-    return _decided_everywhere(relation)
+    return _decided(relation, relevant)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)  # a model asks the same conditions at every block, and at every call
+def _decided(relation: sympy.core.relational.Relational, sizes: tuple[SizeRange, ...]) -> bool | None:
+    """:func:`decide_bounded` over the declared ranges of the relation's symbols (none: over every value).
+
+    Keyed on the ranges too: a decision made over a range must not answer a trace without one.
+    """
+    truth = decide(relation)
+    if truth is not None:
+        return truth
+    return _decided_over(relation, sizes) if sizes else _decided_everywhere(relation)
+
+
 def _decided_everywhere(relation: sympy.core.relational.Relational) -> bool | None:
     """:func:`decide_bounded` for every value of the relation's symbols (a model asks the same of every block)."""
     difference = relation.lhs - relation.rhs
@@ -169,7 +177,6 @@ def _decided_everywhere(relation: sympy.core.relational.Relational) -> bool | No
     return _on_range(type(relation), *_rounded(difference, *bounded))
 
 
-@functools.lru_cache(maxsize=4096)
 def _decided_over(relation: sympy.core.relational.Relational, sizes: tuple[SizeRange, ...]) -> bool | None:
     """:func:`decide_bounded` over ranges of some of the relation's symbols (a model asks the same of every block)."""
     ranges = {r.symbol: (Fraction(r.low), Fraction(r.high)) for r in sizes}
@@ -204,7 +211,6 @@ def _rounded(difference: sympy.Expr, least: sympy.Expr, most: sympy.Expr) -> tup
 _PERIOD = 512
 
 
-@functools.lru_cache(maxsize=1024)
 def _by_residue(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int) -> tuple | None:
     """Exact bounds of ``difference``, a function of one ranged symbol ``x``, from its residue classes, and
     whether it is 0 somewhere on the range (None: not known).
@@ -256,9 +262,7 @@ def _steps_evenly(expr: sympy.Expr, symbol: sympy.Symbol, inner: bool = False) -
 def _by_steps(difference: sympy.Expr, symbol: sympy.Symbol, low: int, high: int, period: int) -> tuple[sympy.Expr, ...]:
     """:func:`_by_residue` by evaluation, for a difference that :func:`_steps_evenly`: ``f(n + j*period)`` is
     ``f(n) + j*step`` for every ``n``, so each class's extremes are at its ends, from one period of values."""
-
     value = _evaluator(difference, symbol)
-
     step = value(low + period) - value(low)
     ends, zero = [], False
     for n in range(low, min(low + period - 1, high) + 1):

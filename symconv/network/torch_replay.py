@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from symconv.core.intfuncs import CeilDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import InvalidConfiguration, NotLowerable
 from symconv.network.graph import Network, Value
 from symconv.network.torch_mapping import functions, methods, module_operator
 from symconv.network.torch_meta import MetaCalls
-from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form, decided
+from symconv.network.torch_sizes import SIZE_FUNCTIONS, ceiling_form
 from symconv.network.torch_symbolic import Method, SymbolicSizes
 from symconv.ops.base import Operator
 from symconv.ops.constant import Constant
@@ -412,7 +413,7 @@ class Replay:
         factors = tuple(factors[0]) if len(factors) == 1 and isinstance(factors[0], tuple | list) else factors
         if len(factors) < len(x.shape):
             raise NotLowerable(f"node {name!r}: repeat{tuple(factors)} names fewer dimensions than {x.shape}")
-        if all(decided(sympy.Eq(f, 1)) is True for f in factors):
+        if all(decide_bounded(sympy.Eq(f, 1)) is True for f in factors):
             return x
         shape = (1,) * (len(factors) - len(x.shape)) + tuple(x.shape)
         tiled = [size for f, s in zip(factors, shape, strict=True) for size in (f, s)]  # each dim (repeats, size)
@@ -460,7 +461,7 @@ class Replay:
             elif isinstance(part, slice) and part != slice(None):
                 start = 0 if part.start is None else part.start
                 stop = x.shape[dim] if part.stop is None else part.stop
-                if decided(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
+                if decide_bounded(sympy.Ge(stop, x.shape[dim])) is True:  # x[:, :H] of a map padded past H
                     stop = x.shape[dim]
                 if (isinstance(start, int) and start < 0) or (isinstance(stop, int) and stop < 0):
                     raise NotLowerable(f"node {name!r}: negative slice bounds are not supported, got {index!r}")

@@ -70,25 +70,11 @@ def _rounding(rounded: type, function: Callable) -> Callable:
     return rounding
 
 
-def decided(relation: object) -> bool | None:
-    """:func:`~symconv.core.size_bounds.decide_bounded` over the sizes declared around the call, remembered.
-
-    The answer depends on the relation *and* the declared ranges: a memo keyed on the relation alone
-    would hand a decision made over a range to a trace without one.
-    """
-    return _decided(relation, declared_sizes()) if isinstance(relation, sympy.Basic) else decide_bounded(relation)
-
-
-@functools.lru_cache(maxsize=8192)  # a model asks the same conditions at every block
-def _decided(relation: sympy.Basic, sizes: tuple) -> bool | None:
-    return decide_bounded(relation, sizes)
-
-
 def _compare(relation: Callable) -> Callable:
     def compare(a, b):
         if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
             held = relation(_number(a), _number(b))
-            truth = decided(held)
+            truth = decide_bounded(held)
             return held if truth is None else truth  # undecided: kept, for the message that refuses it
         return relation(a, b)
 

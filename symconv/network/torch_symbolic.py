@@ -31,8 +31,8 @@ import torch.utils._sympy.functions
 from torch.utils import _sympy as torch_sympy
 
 from symconv.core.intfuncs import CeilDiv, FloorDiv
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
-from symconv.network.torch_sizes import decided
 
 #: the values PyTorch is told the symbols have (a *hint*): large primes, so that no size is special and a shape
 #: that exists only for some sizes (``W`` even) fails; whatever PyTorch decides from them, it records and symconv checks
@@ -169,7 +169,8 @@ class SymbolicSizes:
         args, kwargs = self._symbolic(args), self._symbolic(kwargs)
         key = self._key(call, args, kwargs)
         remembered = _RESULTS.get(key) if key is not None else None
-        if remembered is not None and all(decided(c) is True for c in remembered[1]):  # PyTorch's assumptions hold
+        holds = remembered is not None and all(decide_bounded(c) is True for c in remembered[1])
+        if holds:  # the conditions PyTorch assumed computing it hold here too
             _RESULTS.move_to_end(key)
             try:
                 return self._tensor(remembered[0])
@@ -265,7 +266,7 @@ class SymbolicSizes:
         conditions = []
         for assumption in self._assumptions() - self.assumed:
             condition = self.expression(assumption)
-            if decided(condition) is not True:
+            if decide_bounded(condition) is not True:
                 raise NotLowerable(f"{what} on symbolic sizes assumes {condition}, which the input sizes do not decide")
             self.assumed.add(assumption)
             conditions.append(condition)

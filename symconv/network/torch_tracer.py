@@ -21,10 +21,11 @@ from torch import fx, nn
 from torch.fx import traceback as fx_traceback
 from torch.fx.immutable_collections import immutable_dict
 
+from symconv.core.size_bounds import decide_bounded
 from symconv.errors import NotLowerable
 from symconv.network.torch_mapping import mapped_base
 from symconv.network.torch_replay import PATH, Missing, module_path
-from symconv.network.torch_sizes import decided, undecided
+from symconv.network.torch_sizes import undecided
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -170,7 +171,7 @@ class Tracer(fx.Tracer):
                 "the model's Python control flow depends on a value symconv cannot compute "
                 f"(the tensor's data, or an unsupported node): {self.unsupported[-1][1]}"
             )
-        truth = decided(value) if isinstance(value, bool | sympy.Basic) else None
+        truth = decide_bounded(value) if isinstance(value, bool | sympy.Basic) else None
         if truth is None:
             path = module_path(obj.node)
             module = dict(self.root.named_modules()).get(path) if path else None
